@@ -1,0 +1,166 @@
+/* ps.c: `cirt ps`: every container with its network mode, addresses, veth, bridge, pid, ports. */
+#include <arpa/inet.h>
+#include <fnmatch.h>
+
+#include "cmd/cmd.h"
+#include "escape.h"
+#include "output/output.h"
+
+enum { OPT_IP = 256, OPT_NAME, OPT_NETWORK };
+
+static const struct cmd_opt ps_opts[] = {
+	{"all", 'a', NULL, "include stopped containers"},
+	{"ip", OPT_IP, "ADDR", "only containers that own this exact address (IPv4 or IPv6; never a substring match)"},
+	{"name", OPT_NAME, "PATTERN", "only containers whose name matches (shell glob, e.g. 'web*')"},
+	{"network", OPT_NETWORK, "NET", "only containers with an endpoint on this network (name or id prefix)"},
+	{0},
+};
+
+struct ps_args {
+	bool all;
+	const char *ip;
+	const char *name;
+	const char *network;
+};
+
+static int on_opt(struct ctx *x, int key, const char *arg, void *st)
+{
+	struct ps_args *a = st;
+	char norm[64];
+	switch (key) {
+	case 'a':
+		a->all = true;
+		break;
+	case OPT_IP:
+		if (!ip_normalize(arg, norm, sizeof(norm)))
+			return cmd_usage(x, "ps: --ip: '%s' is not an IPv4 or IPv6 address", arg);
+		a->ip = arg;
+		break;
+	case OPT_NAME:
+		a->name = arg;
+		break;
+	case OPT_NETWORK:
+		a->network = arg;
+		break;
+	}
+	return 0;
+}
+
+static bool on_network(const struct container *c, const char *net)
+{
+	for (size_t i = 0; i < c->n_eps; i++) {
+		const struct endpoint *e = &c->eps[i];
+		if ((e->network && streq(e->network, net)) ||
+		    (e->network_id && strlen(net) >= 3 && startswith(e->network_id, net)))
+			return true;
+	}
+	return false;
+}
+
+static char *mode_text(const struct container *c)
+{
+	switch (c->mode) {
+	case NETMODE_CUSTOM:
+		return xasprintf("custom:%s", c->mode_raw);
+	case NETMODE_CONTAINER:
+		return xasprintf("container:%s", c->mode_target_name ? c->mode_target_name : c->mode_target);
+	default:
+		return xstrdup(net_mode_name(c->mode));
+	}
+}
+
+/* One flat row for the table; the JSON output uses container_to_json instead. */
+static json_t *display_row(const struct container *c)
+{
+	json_t *r = json_object();
+	json_object_set_new(r, "name", json_str(c->name));
+	json_object_set_new(r, "id", json_stringn(c->id, strlen(c->id) < 12 ? strlen(c->id) : 12));
+	json_object_set_new(r, "image", json_str(c->image));
+	json_object_set_new(r, "state", json_str(c->state));
+	_cleanup_free_ char *mode = mode_text(c);
+	json_object_set_new(r, "mode", json_str(mode));
+	json_t *ips = json_array(), *veths = json_array(), *bridges = json_array(), *ports = json_array();
+	for (size_t i = 0; i < c->n_eps; i++) {
+		const struct endpoint *e = &c->eps[i];
+		if (e->ipv4)
+			json_array_append_new(ips, json_str(e->ipv4));
+		if (e->ipv6)
+			json_array_append_new(ips, json_str(e->ipv6));
+		if (e->veth)
+			json_array_append_new(veths, json_str(e->veth));
+		if (e->bridge)
+			json_array_append_new(bridges, json_str(e->bridge));
+	}
+	for (size_t i = 0; i < c->n_ports; i++) {
+		const struct port *p = &c->ports[i];
+		if (p->host_port)
+			json_array_append_new(ports, json_sprintf("%s:%d->%d/%s", p->host_ip ? p->host_ip : "",
+								  p->host_port, p->container_port, p->proto));
+		else
+			json_array_append_new(ports, json_sprintf("%d/%s", p->container_port, p->proto));
+	}
+	json_object_set_new(r, "ips", ips);
+	json_object_set_new(r, "veth", veths);
+	json_object_set_new(r, "bridge", bridges);
+	json_object_set_new(r, "pid", c->pid ? json_integer(c->pid) : json_null());
+	json_object_set_new(r, "ports", ports);
+	return r;
+}
+
+static const struct out_col ps_cols[] = {
+	{"NAME", "name"}, {"ID", "id"},     {"IMAGE", "image"},   {"STATE", "state"}, {"MODE", "mode"},
+	{"IPS", "ips"},   {"VETH", "veth"}, {"BRIDGE", "bridge"}, {"PID", "pid"},     {"PORTS", "ports"},
+};
+
+static int ps_run(struct ctx *x, int argc, char **argv)
+{
+	struct ps_args a = {0};
+	int i = cmd_parse(x, &cmd_ps, argc, argv, on_opt, &a);
+	if (i < 0)
+		return i;
+	if (i < argc)
+		return cmd_usage(x, "ps: unexpected argument '%s'", argv[i]);
+	_cleanup_host_ struct host *h = NULL;
+	/* an address search covers stopped containers too unless asked otherwise: nothing missed */
+	if (ctx_host(x, a.all, HOST_NEED_NET | HOST_NEED_PROC, &h) < 0)
+		return -1;
+	print_warnings(h);
+	json_t *list = json_array();
+	json_t *rows = json_array();
+	for (size_t k = 0; k < h->n; k++) {
+		const struct container *c = &h->c[k];
+		if (a.ip && !container_has_ip(c, a.ip))
+			continue;
+		if (a.name && fnmatch(a.name, c->name, 0) != 0)
+			continue;
+		if (a.network && !on_network(c, a.network))
+			continue;
+		json_array_append_new(list, container_to_json(c));
+		json_array_append_new(rows, display_row(c));
+	}
+	if (x->json) {
+		json_t *doc = json_object();
+		json_object_set_new(doc, "docker_host", json_str(h->docker_host));
+		json_object_set_new(doc, "api_version", json_str(h->api_version));
+		json_object_set_new(doc, "containers", list);
+		json_t *w = json_array();
+		for (size_t k = 0; k < h->n_warnings; k++)
+			json_array_append_new(w, json_str(h->warnings[k]));
+		json_object_set_new(doc, "warnings", w);
+		out_json(stdout, doc);
+		json_decref(doc);
+	} else {
+		out_table(stdout, rows, ps_cols, ARRAY_SIZE(ps_cols));
+		json_decref(list);
+	}
+	json_decref(rows);
+	return 0;
+}
+
+const struct cmd cmd_ps = {
+	.name = "ps",
+	.args = NULL,
+	.summary = "list containers with network mode, IPs, MACs, host-side veth, bridge, PID and ports",
+	.opts = ps_opts,
+	.run = ps_run,
+};

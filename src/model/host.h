@@ -1,0 +1,153 @@
+/* host.h: the host snapshot every command reads: containers joined with their processes,
+ * network namespaces, veths and bridges. Built by one loader (host_load). */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sources/docker.h"
+#include "util.h"
+
+enum net_mode {
+	NETMODE_UNKNOWN = 0,
+	NETMODE_BRIDGE,    /* the default bridge network (docker0) */
+	NETMODE_CUSTOM,    /* a user-defined network */
+	NETMODE_HOST,      /* the host's own stack */
+	NETMODE_NONE,      /* loopback only */
+	NETMODE_CONTAINER, /* another container's namespace */
+};
+const char *net_mode_name(enum net_mode m);
+
+struct endpoint {
+	char *network;
+	char *network_id;
+	char *ipv4;        /* without prefix */
+	int ipv4_prefix;
+	char *ipv6;
+	int ipv6_prefix;
+	char *mac;         /* lowercase */
+	char *gateway;
+	char *gateway6;
+	/* derived from netlink inside the container's namespace and on the host */
+	char *ifname;      /* container side, e.g. "eth0" */
+	int ifindex;
+	char *veth;        /* host side */
+	int veth_ifindex;
+	char *bridge;
+	int bridge_ifindex;
+};
+
+struct port {
+	int container_port;
+	char proto[8];
+	char *host_ip;     /* NULL when not published */
+	int host_port;     /* 0 when not published */
+};
+
+struct mount {
+	char *type;
+	char *source;
+	char *destination;
+	char *name;
+	bool rw;
+};
+
+struct container {
+	char *id;
+	char *name;        /* without the leading '/' */
+	char *image;       /* as the user named it */
+	char *image_id;
+	char *state;       /* running, exited, paused, created, ... */
+	bool running;
+	bool paused;
+	char *created;     /* RFC 3339 from the daemon */
+	char *started_at;
+	char *finished_at;
+	int pid;           /* host pid of the init process, 0 when not running */
+	int exit_code;
+	bool tty;
+	char *cmd;         /* Path + Args joined, for display */
+
+	enum net_mode mode;
+	char *mode_raw;    /* HostConfig.NetworkMode as given */
+	char *mode_target; /* container:X -> X's id (resolved) */
+	char *mode_target_name;
+
+	struct endpoint *eps;
+	size_t n_eps;
+	bool eps_shared;   /* endpoints are those of mode_target's namespace */
+
+	struct port *ports;
+	size_t n_ports;
+	struct mount *mounts;
+	size_t n_mounts;
+
+	bool privileged;
+	char **cap_add;
+	size_t n_cap_add;
+	char *pid_mode;
+	char *upper_dir;   /* overlay2 upper layer: what changed since the image */
+	char *merged_dir;
+
+	/* derived from /proc */
+	unsigned long netns_inode;
+	char *cgroup;
+
+	char **notes;      /* facts that could not be read, and why */
+	size_t n_notes;
+
+	json_t *inspect;   /* the daemon's answer, kept for inspect and analyses */
+};
+
+struct host {
+	struct container *c;
+	size_t n;
+	char *docker_host;
+	char *api_version;
+	char **warnings;
+	size_t n_warnings;
+};
+
+enum host_needs {
+	HOST_NEED_NET = 1 << 0,  /* veth, bridge, netns: netlink inside each namespace */
+	HOST_NEED_PROC = 1 << 1, /* cgroup from /proc */
+};
+
+struct host_load_opts {
+	bool all;          /* include stopped containers */
+	unsigned needs;    /* enum host_needs */
+	size_t parallel;   /* concurrent inspect requests (0: 4) */
+	char *const *refs; /* when set: only these containers (names, ids, prefixes) */
+	size_t n_refs;
+};
+
+int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret, struct cirt_err *err);
+void host_free(struct host *h);
+static inline void host_freep(struct host **h)
+{
+	host_free(*h);
+}
+#define _cleanup_host_ _cleanup_(host_freep)
+
+/* Fill c from one /containers/{id}/json answer (takes a reference to j). Never fails on a
+ * wrong type: missing facts stay NULL/0 and a note says so. Returns -1 only without an Id. */
+int container_from_inspect(json_t *j, struct container *c);
+void container_clear(struct container *c);
+void container_note(struct container *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void host_warn(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Resolve container:X targets to names and share X's endpoints (after loading). */
+void host_link_shared(struct host *h);
+/* Derive veth/bridge/netns for every running container from netlink. */
+void host_load_net(struct host *h);
+
+/* A container by name (with or without '/'), full id, or unique id prefix. */
+int host_find(struct host *h, const char *ref, struct container **ret, struct cirt_err *err);
+/* Does the container own this address (exact match, IPv4/IPv6, ::ffff: mapped normalized)? */
+bool container_has_ip(const struct container *c, const char *addr);
+/* Normalize an address into canonical text (inet_ntop); false when not an address. */
+bool ip_normalize(const char *in, char *out, size_t n);
+
+json_t *container_to_json(const struct container *c);
+json_t *endpoint_to_json(const struct endpoint *e);

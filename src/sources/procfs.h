@@ -1,0 +1,22 @@
+/* procfs.h: readers of /proc for container processes (namespaces, cgroups, status). */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+/* Inode of /proc/<pid>/ns/<ns> ("net", "pid", ...); 0 when unreadable. */
+unsigned long procfs_ns_inode(int pid, const char *ns);
+/* Open /proc/<pid>/ns/<ns> (O_RDONLY|O_CLOEXEC); -errno on failure. */
+int procfs_open_ns(int pid, const char *ns);
+/* The cgroup path of pid: the v2 "0::" line, else the memory or pids controller's line.
+ * NULL when unreadable. Caller frees. */
+char *procfs_cgroup(int pid);
+/* Find a docker container id (64 hex) in a cgroup path: "/docker/<id>", "docker-<id>.scope",
+ * ".../<id>". Writes 65 bytes into out. */
+bool procfs_cgroup_container_id(const char *cgroup_path, char out[65]);
+/* The "comm" of pid, or NULL. */
+char *procfs_comm(int pid);
+/* Value of a "Key:\tvalue" line of /proc/<pid>/status, or NULL. */
+char *procfs_status_field(int pid, const char *key);

@@ -1,0 +1,235 @@
+/* util.c: allocation, error and buffer helpers. */
+#include "util.h"
+
+#include <fcntl.h>
+#include <time.h>
+
+int err_set(struct cirt_err *err, int code, const char *fmt, ...)
+{
+	if (!err)
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	err->code = code;
+	return -1;
+}
+
+int err_prefix(struct cirt_err *err, const char *fmt, ...)
+{
+	if (!err)
+		return -1;
+	char pre[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	char old[sizeof(err->msg)];
+	memcpy(old, err->msg, sizeof(old));
+	size_t pl = strlen(pre);
+	if (pl + 2 >= sizeof(err->msg))
+		pl = sizeof(err->msg) - 3;
+	memcpy(err->msg, pre, pl);
+	memcpy(err->msg + pl, ": ", 2);
+	size_t room = sizeof(err->msg) - pl - 2;
+	size_t ol = strnlen(old, room - 1);
+	memcpy(err->msg + pl + 2, old, ol);
+	err->msg[pl + 2 + ol] = '\0';
+	return -1;
+}
+
+static void oom(void)
+{
+	static const char m[] = "cirt: out of memory\n";
+	ssize_t r = write(2, m, sizeof(m) - 1);
+	(void)r;
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom();
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup0(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	char *p;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		oom();
+	return p;
+}
+
+void buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		oom();
+	buf_append(b, s, (size_t)r);
+	free(s);
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+const char *buf_cstr(struct buf *b)
+{
+	if (!b->data)
+		buf_append(b, "", 0);
+	return b->data;
+}
+
+int read_file_max(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	struct buf b = {0};
+	char tmp[4096];
+	for (;;) {
+		ssize_t n = read(fd, tmp, sizeof(tmp));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = -errno;
+			buf_free(&b);
+			return e;
+		}
+		if (n == 0)
+			break;
+		size_t take = (size_t)n;
+		if (b.len + take > max)
+			take = max - b.len;
+		buf_append(&b, tmp, take);
+		if (b.len >= max)
+			break;
+	}
+	buf_cstr(&b);
+	if (ret_len)
+		*ret_len = b.len;
+	*ret = b.data;
+	return 0;
+}
+
+long parse_duration(const char *s)
+{
+	if (!s || !*s)
+		return -1;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -1;
+	double mult = 1;
+	if (*end) {
+		if (streq(end, "s"))
+			mult = 1;
+		else if (streq(end, "m"))
+			mult = 60;
+		else if (streq(end, "h"))
+			mult = 3600;
+		else if (streq(end, "d"))
+			mult = 86400;
+		else
+			return -1;
+	}
+	return (long)(v * mult);
+}
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+const char *fmt_utc(long long secs, char *buf, size_t n)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+const char *fmt_bytes(uint64_t b, char *buf, size_t n)
+{
+	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)b;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, n, "%llu%s", (unsigned long long)b, units[u]);
+	else
+		snprintf(buf, n, "%.1f%s", v, units[u]);
+	return buf;
+}

@@ -1,0 +1,119 @@
+/* util.h: ownership helpers, the error type and small string/buffer helpers shared by every layer. */
+#pragma once
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Exit codes (documented in README.md, "Exit codes"). */
+enum cirt_exit {
+	CIRT_EXIT_OK = 0,        /* ok, nothing found */
+	CIRT_EXIT_FOUND = 1,     /* scan/locate matched */
+	CIRT_EXIT_USAGE = 2,     /* bad command line */
+	CIRT_EXIT_UNREACHABLE = 3, /* docker socket missing or refused */
+	CIRT_EXIT_PERM = 4,      /* permission denied */
+	CIRT_EXIT_TIMEOUT = 5,   /* daemon did not answer in time */
+	CIRT_EXIT_DAEMON = 6,    /* daemon answered with an HTTP error */
+	CIRT_EXIT_BADANSWER = 7, /* truncated, non-JSON or ill-typed answer */
+	CIRT_EXIT_NOTFOUND = 8,  /* no such container, or ambiguous prefix */
+	CIRT_EXIT_RUNTIME = 9,   /* any other runtime failure */
+};
+
+/* An error travels up as a negative errno-style return plus this struct. */
+struct cirt_err {
+	int code;  /* enum cirt_exit */
+	char msg[1024];
+};
+
+/* Set the error (overwrites). Always returns -1 so callers can `return err_set(...)`. */
+int err_set(struct cirt_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prefix context to an existing message: "inspect 'web1': <old>". Returns -1. */
+int err_prefix(struct cirt_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Cleanup helpers (systemd/bubblewrap style). */
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+static inline void closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+static inline void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+#define _cleanup_(x) __attribute__((cleanup(x)))
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* Take ownership out of a cleanup variable: the variable becomes NULL. */
+#define steal_pointer(pp)                                                                          \
+	({                                                                                         \
+		__typeof__(*(pp)) _tmp = *(pp);                                                    \
+		*(pp) = NULL;                                                                      \
+		_tmp;                                                                              \
+	})
+#define steal_fd(fdp)                                                                              \
+	({                                                                                         \
+		int _fd = *(fdp);                                                                  \
+		*(fdp) = -1;                                                                       \
+		_fd;                                                                               \
+	})
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define streq(a, b) (strcmp((a), (b)) == 0)
+
+/* Allocation that never returns NULL: out of memory is fatal for a CLI tool. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* strdup that maps NULL to NULL. */
+char *xstrdup0(const char *s);
+
+static inline bool startswith(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A growable byte buffer. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_free(struct buf *b);
+/* NUL-terminate without counting it in len. */
+const char *buf_cstr(struct buf *b);
+
+/* Read a whole small file (at most max bytes) into a NUL-terminated string. Returns -errno. */
+int read_file_max(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* Parse a human duration ("90s", "10m", "2h", "1d", plain seconds) into seconds. -1 on error. */
+long parse_duration(const char *s);
+
+/* Current time in milliseconds since an arbitrary epoch (CLOCK_MONOTONIC). */
+uint64_t now_ms(void);
+
+/* Format seconds-since-epoch as UTC ISO 8601 into buf (>= 32 bytes). */
+const char *fmt_utc(long long secs, char *buf, size_t n);
+
+/* Human-readable bytes ("1.5MiB"). */
+const char *fmt_bytes(uint64_t b, char *buf, size_t n);
