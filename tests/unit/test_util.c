@@ -1,1 +1,208 @@
-int main(void){return 0;}
+/* test_util.c: escaping, address normalization, the stream demultiplexer, durations and the
+ * confined path resolution. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "escape.h"
+#include "model/host.h"
+#include "sources/docker.h"
+#include "sources/rootfs.h"
+
+static void test_term_escape(void **state)
+{
+	char *s = term_escape("a\033[31mb\nc\\d\x07");
+	assert_string_equal(s, "a\\e[31mb\\nc\\\\d\\x07");
+	free(s);
+	/* invalid UTF-8 and C1 controls are shown, never passed through */
+	s = term_escape("x\xff\xc2\x9by");
+	assert_string_equal(s, "x\\xff\\u009by");
+	free(s);
+	s = term_escape("caf\xc3\xa9");
+	assert_string_equal(s, "caf\xc3\xa9");
+	free(s);
+	s = term_escape(NULL);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void test_json_str(void **state)
+{
+	json_t *j = json_str("ok\xff");
+	assert_non_null(j);
+	assert_string_equal(json_string_value(j), "ok\\xff");
+	json_decref(j);
+	j = json_str(NULL);
+	assert_true(json_is_null(j));
+	json_decref(j);
+}
+
+static void test_ip_normalize(void **state)
+{
+	char b[64];
+	assert_true(ip_normalize("172.19.0.2", b, sizeof(b)));
+	assert_string_equal(b, "172.19.0.2");
+	assert_true(ip_normalize("::ffff:172.19.0.2", b, sizeof(b)));
+	assert_string_equal(b, "172.19.0.2");
+	assert_true(ip_normalize("[2001:DB8::0001]", b, sizeof(b)));
+	assert_string_equal(b, "2001:db8::1");
+	assert_false(ip_normalize("172.19.0", b, sizeof(b)));
+	assert_false(ip_normalize("172.19.0.2x", b, sizeof(b)));
+	assert_false(ip_normalize("", b, sizeof(b)));
+	/* exact, never a substring: .2 does not match .20 */
+	struct container c = {0};
+	struct endpoint e = {.ipv4 = "172.19.0.20"};
+	c.eps = &e;
+	c.n_eps = 1;
+	assert_false(container_has_ip(&c, "172.19.0.2"));
+	assert_true(container_has_ip(&c, "172.19.0.20"));
+	assert_true(container_has_ip(&c, "::ffff:172.19.0.20"));
+}
+
+struct frames {
+	char out[64], err[64];
+	size_t no, ne;
+};
+
+static bool collect(int stream, const char *d, size_t n, void *ud)
+{
+	struct frames *f = ud;
+	if (stream == DOCKER_STDOUT) {
+		memcpy(f->out + f->no, d, n);
+		f->no += n;
+	} else {
+		memcpy(f->err + f->ne, d, n);
+		f->ne += n;
+	}
+	return true;
+}
+
+static void test_demux(void **state)
+{
+	static const char s[] = "\x01\0\0\0\0\0\0\x04"
+				"out1"
+				"\x02\0\0\0\0\0\0\x04"
+				"err1"
+				"\x01\0\0\0\0\0\0\x02"
+				"o2";
+	struct frames f = {0};
+	struct docker_demux m;
+	docker_demux_init(&m, false, collect, &f);
+	/* fed one byte at a time: headers and payloads split anywhere */
+	for (size_t i = 0; i < sizeof(s) - 1; i++)
+		assert_true(docker_demux_feed(&m, s + i, 1));
+	assert_int_equal(f.no, 6);
+	assert_memory_equal(f.out, "out1o2", 6);
+	assert_int_equal(f.ne, 4);
+	assert_memory_equal(f.err, "err1", 4);
+	/* a stream that is not multiplexed is detected */
+	struct frames g = {0};
+	docker_demux_init(&m, false, collect, &g);
+	assert_false(docker_demux_feed(&m, "hello world\n", 12));
+	assert_true(m.bad);
+	/* TTY containers: raw */
+	docker_demux_init(&m, true, collect, &g);
+	assert_true(docker_demux_feed(&m, "raw", 3));
+	assert_int_equal(g.no, 3);
+}
+
+static void test_duration(void **state)
+{
+	assert_int_equal(parse_duration("90"), 90);
+	assert_int_equal(parse_duration("90s"), 90);
+	assert_int_equal(parse_duration("10m"), 600);
+	assert_int_equal(parse_duration("2h"), 7200);
+	assert_int_equal(parse_duration("1d"), 86400);
+	assert_int_equal(parse_duration("1.5m"), 90);
+	assert_int_equal(parse_duration("x"), -1);
+	assert_int_equal(parse_duration("5y"), -1);
+	assert_int_equal(parse_duration("-3"), -1);
+}
+
+/* A fake container root with traps: absolute and relative symlinks to host files, a loop. */
+static char root[64];
+
+static int make_root(void **state)
+{
+	snprintf(root, sizeof(root), "/tmp/cirt-rootfs-XXXXXX");
+	assert_non_null(mkdtemp(root));
+	char p[512];
+	snprintf(p, sizeof(p), "%s/etc", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/etc/passwd", root);
+	FILE *f = fopen(p, "w");
+	fputs("root:x:0:0:container:/root:/bin/sh\n", f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/abs", root);
+	assert_int_equal(symlink("/etc/hostname", p), 0);
+	snprintf(p, sizeof(p), "%s/rel", root);
+	assert_int_equal(symlink("../../../../../../etc/hostname", p), 0);
+	snprintf(p, sizeof(p), "%s/good", root);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	snprintf(p, sizeof(p), "%s/loop", root);
+	assert_int_equal(symlink("loop", p), 0);
+	snprintf(p, sizeof(p), "%s/fifo", root);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	return 0;
+}
+
+static int drop_root(void **state)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void check_confined(bool fallback)
+{
+	rootfs_force_fallback(fallback);
+	int rfd = rootfs_open_root(root);
+	assert_true(rfd >= 0);
+	char *s = NULL;
+	/* a link inside the root resolves inside the root */
+	assert_int_equal(rootfs_read_file(rfd, "/good", 4096, &s, NULL), 0);
+	assert_non_null(strstr(s, "container"));
+	free(s);
+	/* links aimed at host files land inside the root, where there is no such file */
+	assert_int_equal(rootfs_read_file(rfd, "/abs", 4096, &s, NULL), -ENOENT);
+	assert_int_equal(rootfs_read_file(rfd, "rel", 4096, &s, NULL), -ENOENT);
+	assert_int_equal(rootfs_read_file(rfd, "../../../etc/hostname", 4096, &s, NULL), -ENOENT);
+	assert_int_equal(rootfs_read_file(rfd, "/loop", 4096, &s, NULL), -ELOOP);
+	/* a FIFO is never opened for reading (that would hang) */
+	struct stat st;
+	assert_int_equal(rootfs_open_regular(rfd, "/fifo", &st), -EINVAL);
+	assert_true(S_ISFIFO(st.st_mode));
+	/* lstat does not follow */
+	assert_int_equal(rootfs_lstat(rfd, "/abs", &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	close(rfd);
+	rootfs_force_fallback(false);
+}
+
+static void test_rootfs_openat2(void **state)
+{
+	check_confined(false);
+}
+
+static void test_rootfs_fallback(void **state)
+{
+	check_confined(true);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_term_escape),
+		cmocka_unit_test(test_json_str),
+		cmocka_unit_test(test_ip_normalize),
+		cmocka_unit_test(test_demux),
+		cmocka_unit_test(test_duration),
+		cmocka_unit_test_setup_teardown(test_rootfs_openat2, make_root, drop_root),
+		cmocka_unit_test_setup_teardown(test_rootfs_fallback, make_root, drop_root),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
