@@ -68,6 +68,10 @@ die() {
 	printf 'lab: error: %s\n' "$*" >&2
 	exit 1
 }
+usage_error() {
+	printf 'lab: usage error: %s\n' "$*" >&2
+	exit 2
+}
 
 d() { "$DOCKER" "$@"; }
 
@@ -553,7 +557,7 @@ cmd_down() {
 	for arg in "$@"; do
 		case $arg in
 		--image) rm_image=1 ;;
-		*) die "down: unknown option '$arg'" ;;
+		*) usage_error "down: unknown option '$arg'" ;;
 		esac
 	done
 	lock
@@ -659,7 +663,7 @@ cmd_many() {
 	need_root
 	local n=${1:-200} par=${LAB_PARALLEL:-8}
 	if ! [[ $n =~ ^[0-9]+$ ]] || ((n < 1 || n > 5000)); then
-		die "many: N must be 1..5000, got '$n'"
+		usage_error "many: N must be 1..5000, got '$n'"
 	fi
 	lock
 	local t0=$SECONDS
