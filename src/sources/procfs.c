@@ -2,6 +2,7 @@
 #include "sources/procfs.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -110,4 +111,135 @@ char *procfs_status_field(int pid, const char *key)
 		}
 	}
 	return NULL;
+}
+
+static int cmp_cproc(const void *a, const void *b)
+{
+	const struct procfs_cproc *x = a, *y = b;
+	int r = strcmp(x->id, y->id);
+	return r ? r : (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+int procfs_container_procs(struct procfs_cproc **ret, size_t *ret_n)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return -errno;
+	struct procfs_cproc *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid > INT32_MAX)
+			continue;
+		_cleanup_free_ char *cg = procfs_cgroup((int)pid);
+		char id[65];
+		if (!procfs_cgroup_container_id(cg, id))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n].pid = (int)pid;
+		memcpy(v[n].id, id, sizeof(id));
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_cproc);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int procfs_socket_inodes(int pid, unsigned long **inodes, int **fds, size_t *n)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		int e = -errno;
+		close(dfd);
+		return e;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char link[64];
+		ssize_t l = readlinkat(dfd, de->d_name, link, sizeof(link) - 1);
+		if (l < 8)
+			continue;
+		link[l] = '\0';
+		if (strncmp(link, "socket:[", 8) != 0)
+			continue;
+		char *end;
+		unsigned long ino = strtoul(link + 8, &end, 10);
+		if (*end != ']')
+			continue;
+		*inodes = xrealloc(*inodes, (*n + 1) * sizeof(**inodes));
+		*fds = xrealloc(*fds, (*n + 1) * sizeof(**fds));
+		(*inodes)[*n] = ino;
+		(*fds)[*n] = atoi(de->d_name);
+		(*n)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+char *procfs_exe(int pid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	ssize_t l = readlink(path, buf, sizeof(buf) - 1);
+	if (l <= 0)
+		return NULL;
+	buf[l] = '\0';
+	return xstrdup(buf);
+}
+
+char *procfs_cmdline(int pid, size_t max)
+{
+	char path[64];
+	char *s = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	if (read_file_max(AT_FDCWD, path, max, &s, &len) < 0)
+		return NULL;
+	while (len && s[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0')
+			s[i] = ' ';
+	s[len] = '\0';
+	if (!len) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int procfs_nspid(int pid)
+{
+	_cleanup_free_ char *v = procfs_status_field(pid, "NSpid");
+	if (!v)
+		return 0;
+	const char *last = v;
+	for (const char *p = v; *p; p++)
+		if ((*p == ' ' || *p == '\t') && p[1] && p[1] != ' ' && p[1] != '\t')
+			last = p + 1;
+	return atoi(last);
+}
+
+long procfs_euid(int pid)
+{
+	_cleanup_free_ char *v = procfs_status_field(pid, "Uid");
+	long real, eff;
+	if (!v || sscanf(v, "%ld %ld", &real, &eff) != 2)
+		return -1;
+	return eff;
 }

@@ -20,3 +20,24 @@ bool procfs_cgroup_container_id(const char *cgroup_path, char out[65]);
 char *procfs_comm(int pid);
 /* Value of a "Key:\tvalue" line of /proc/<pid>/status, or NULL. */
 char *procfs_status_field(int pid, const char *key);
+
+/* Every process of the host that runs in a docker container, found by its cgroup (one pass over
+ * /proc): pid and the container id its cgroup path names. */
+struct procfs_cproc {
+	int pid;
+	char id[65];
+};
+/* Sorted by container id, then pid. -errno when /proc cannot be read. */
+int procfs_container_procs(struct procfs_cproc **ret, size_t *ret_n);
+
+/* The socket inodes pid holds open (readlink of each /proc/PID/fd entry: "socket:[INODE]"), appended
+ * to the inodes and fds arrays (grown together). -errno (-ENOENT: the process is gone). */
+int procfs_socket_inodes(int pid, unsigned long **inodes, int **fds, size_t *n);
+/* readlink /proc/<pid>/exe: the path inside the process's own mount namespace. NULL if unknown. */
+char *procfs_exe(int pid);
+/* The command line with NULs as spaces (at most max bytes), or NULL. */
+char *procfs_cmdline(int pid, size_t max);
+/* The pid in the process's innermost pid namespace (last NSpid field); 0 when unknown. */
+int procfs_nspid(int pid);
+/* The effective uid (second Uid field of status); -1 when unknown. */
+long procfs_euid(int pid);
