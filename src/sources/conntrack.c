@@ -48,7 +48,7 @@ static uint16_t get_port(const struct nf_conntrack *ct, enum nf_conntrack_attr a
 	return nfct_attr_is_set(ct, a) > 0 ? ntohs(nfct_get_attr_u16(ct, a)) : 0;
 }
 
-static void to_flow(const struct nf_conntrack *ct, struct flow *f)
+void conntrack_to_flow(const struct nf_conntrack *ct, struct flow *f)
 {
 	memset(f, 0, sizeof(*f));
 	int l3 = nfct_get_attr_u8(ct, ATTR_L3PROTO);
@@ -95,7 +95,7 @@ static int nfct_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, voi
 	if (c->stopped)
 		return NFCT_CB_STOP;
 	struct flow f;
-	to_flow(ct, &f);
+	conntrack_to_flow(ct, &f);
 	enum conntrack_event ev = CONNTRACK_EV_DUMP;
 	if (type == NFCT_T_NEW)
 		ev = CONNTRACK_EV_NEW;

@@ -44,5 +44,9 @@ int conntrack_read_events(struct conntrack *ct, int timeout_ms, conntrack_cb cb,
 /* The descriptor to poll for events. */
 int conntrack_fd(struct conntrack *ct);
 
+/* Convert one libnetfilter_conntrack object (struct nf_conntrack) into a flow. */
+struct nf_conntrack;
+void conntrack_to_flow(const struct nf_conntrack *ct, struct flow *f);
+
 /* A whole dump into an array (caller frees *ret). */
 int conntrack_dump_all(int family, struct flow **ret, size_t *ret_n, struct cirt_err *err);
