@@ -259,6 +259,17 @@ static void attribute_rest(struct ctx *x, struct host *h, const struct ino_ix *i
 	free(bypid);
 }
 
+/* Is pid (still) a process of the container? A pid reused after the container exited must not
+ * lead into another namespace. Unrecognised cgroup layouts cannot say no. */
+static bool pid_is_container(int pid, const char *id)
+{
+	_cleanup_free_ char *cg = procfs_cgroup(pid);
+	if (!cg)
+		return false;
+	char found[65];
+	return !procfs_cgroup_container_id(cg, found) || streq(found, id);
+}
+
 int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **ret, struct cirt_err *err)
 {
 	struct stat st;
@@ -280,7 +291,7 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 			continue;
 		}
 		unsigned long ino = procfs_ns_inode(c->pid, "net");
-		if (!ino) {
+		if (!ino || !pid_is_container(c->pid, c->id)) {
 			warn(s, "container '%s' exited during the scan: skipped", c->name);
 			continue;
 		}

@@ -50,17 +50,23 @@ conntrack_talkers() {
 }
 
 @test "locate: the beacons are found through conntrack, each separately, and nothing else" {
-	before=$(conntrack_talkers)
-	run_split "$CIRT" --json locate "$LAB_C2_IP"
-	after=$(conntrack_talkers)
+	# a beacon's flow that only conntrack still knows: the connection is over and its socket
+	# gone (TIME_WAIT lasts 60 s in the container, 120 s in conntrack); a freshly started lab
+	# has none yet, so wait for one (bounded)
+	for i in $(seq 1 20); do
+		before=$(conntrack_talkers)
+		run_split "$CIRT" --json locate "$LAB_C2_IP"
+		after=$(conntrack_talkers)
+		echo "$output" | jq -e '[.findings[] | select(.container.name == "lab-beacon" and .sources == ["conntrack"])] | length > 0' >/dev/null && break
+		sleep 5
+	done
 	[ "$status" -eq 1 ]
 	echo "$output" | jq -e '.found == true and .sources.conntrack.ok == true' >/dev/null
 	names=$(echo "$output" | jq -r '.containers[].name // empty' | sort)
 	# the custom-network beacon and the default-bridge beacon are two entries
 	grep -qx lab-beacon <<<"$names"
 	grep -qx lab-beacon-default <<<"$names"
-	# a flow that only conntrack still knows: the connection is over, no socket is left
-	echo "$output" | jq -e '[.findings[] | select(.container.name == "lab-beacon" and .sources == ["conntrack"])] | length > 0' >/dev/null
+	echo "$output" | jq -e '[.findings[] | select(.container.name == "lab-beacon" and .sources == ["conntrack"] and .flow.state == "TIME_WAIT" and .process == null)] | length > 0' >/dev/null
 	echo "$output" | jq -e '[.findings[] | select(.container.name == "lab-beacon-default" and (.sources | index("conntrack")))] | length > 0' >/dev/null
 	# every flow is attributed to the container that owns its original source address
 	b=$(ip_of lab-beacon)
@@ -89,13 +95,17 @@ conntrack_talkers() {
 
 @test "locate: an open connection is found through its socket, with the process that holds it" {
 	pid=$(container_pid locate-hold)
-	# the kernel's own answer: ss inside the namespace names the process
-	line=$(nsenter -t "$pid" -n ss -Htnp state established dst "$LAB_C2_IP" | head -1)
-	[ -n "$line" ]
-	want=$(grep -o 'pid=[0-9]*' <<<"$line" | head -1 | cut -d= -f2)
-	run_split "$CIRT" --json locate "$LAB_C2_IP:80"
+	# the connection is renewed every 30 s: ask again if it was renewed between the two looks
+	for i in 1 2 3; do
+		# the kernel's own answer: ss inside the namespace names the process
+		line=$(nsenter -t "$pid" -n ss -Htnp state established dst "$LAB_C2_IP" | head -1)
+		want=$(grep -o 'pid=[0-9]*' <<<"$line" | head -1 | cut -d= -f2)
+		run_split "$CIRT" --json locate "$LAB_C2_IP:80"
+		f=$(echo "$output" | jq -c '[.findings[] | select(.container.name == "locate-hold" and (.sources | index("socket")) and .flow.state == "ESTABLISHED")][0]')
+		[ -n "$want" ] && [ "$(jq -r .process.pid <<<"$f")" = "$want" ] && break
+		sleep 1
+	done
 	[ "$status" -eq 1 ]
-	f=$(echo "$output" | jq -c '[.findings[] | select(.container.name == "locate-hold" and (.sources | index("socket")) and .flow.state == "ESTABLISHED")][0]')
 	[ "$f" != null ]
 	[ "$(jq -r .process.pid <<<"$f")" = "$want" ]
 	[ "$(jq -r .process.comm <<<"$f")" = nc ]
@@ -127,8 +137,9 @@ conntrack_talkers() {
 
 @test "locate: the sensor's view (host address and translated port) maps back to the container" {
 	port=$((40000 + RANDOM % 20000))
-	docker exec locate-nat-a sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -p $port -w 2 $LAB_C2_IP 80 >/dev/null 2>&1"
-	docker exec locate-nat-b sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -p $port -w 2 $LAB_C2_IP 80 >/dev/null 2>&1"
+	# busybox nc cannot choose its source port: curl does, run inside each namespace
+	nsenter -t "$(container_pid locate-nat-a)" -n curl -s -o /dev/null --max-time 5 --local-port "$port" "http://$LAB_C2_IP/"
+	nsenter -t "$(container_pid locate-nat-b)" -n curl -s -o /dev/null --max-time 5 --local-port "$port" "http://$LAB_C2_IP/"
 	a=$(ip_of locate-nat-a)
 	b=$(ip_of locate-nat-b)
 	# the kernel's answer: B's flow got another source port after MASQUERADE
@@ -218,7 +229,14 @@ conntrack_talkers() {
 	done
 	grep -q 'capturing for' "$err"
 	sleep 2
-	docker rm -f locate-exit >/dev/null
+	# gone while the capture still runs: SIGKILL, then wait for its process to disappear
+	epid=$(container_pid locate-exit)
+	docker kill locate-exit >/dev/null
+	for i in $(seq 1 50); do
+		[ -d "/proc/$epid" ] || break
+		sleep 0.2
+	done
+	[ ! -d "/proc/$epid" ]
 	set +e
 	wait "$cpid"
 	status=$?
