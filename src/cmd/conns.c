@@ -133,8 +133,11 @@ static int conns_run(struct ctx *x, int argc, char **argv)
 		only = xcalloc(nref, sizeof(*only));
 		if (ctx_containers(x, refs, nref, 0, &h, only) < 0)
 			return -1;
-	} else if (ctx_host(x, false, 0, &h) < 0)
-		return -1;
+	} else {
+		struct docker *d;
+		if (ctx_docker(x, &d) < 0 || host_load_list(d, false, 0, &h, &x->err) < 0)
+			return -1;
+	}
 	print_warnings(h);
 	struct sockets_opts so = {.only = only, .n_only = nref, .protos = a.protos, .keep = keep, .keep_ud = &a};
 	struct sockets *s = NULL;

@@ -450,7 +450,9 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 		q.pcap_dirfd = dirfd;
 	}
 	_cleanup_host_ struct host *h = NULL;
-	if (ctx_host(x, false, q.capture_seconds ? HOST_NEED_NET : 0, &h) < 0)
+	struct docker *d;
+	/* one list request, not one inspect per container: hundreds of containers stay fast */
+	if (ctx_docker(x, &d) < 0 || host_load_list(d, false, q.capture_seconds ? HOST_NEED_NET : 0, &h, &x->err) < 0)
 		return -1;
 	print_warnings(h);
 	struct locate_result *r = NULL;

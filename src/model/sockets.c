@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -259,6 +260,53 @@ static void attribute_rest(struct ctx *x, struct host *h, const struct ino_ix *i
 	free(bypid);
 }
 
+struct dump_job {
+	int nsfd;      /* -1: the caller's (host) namespace */
+	unsigned protos;
+	bool skip;     /* no member could be entered: they exited */
+	int rc;
+	struct cirt_err err;
+	struct sockdiag_list l;
+};
+
+struct dump_pool {
+	struct dump_job *jobs;
+	size_t n;
+	size_t next; /* taken with __atomic_fetch_add */
+};
+
+static void *dump_worker(void *arg)
+{
+	struct dump_pool *p = arg;
+	for (;;) {
+		size_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+		if (i >= p->n)
+			return NULL;
+		struct dump_job *j = &p->jobs[i];
+		if (!j->skip)
+			j->rc = sockdiag_dump(j->nsfd, j->protos, &j->l, &j->err);
+	}
+}
+
+/* The kernel walks its whole TCP hash for every namespace: spread the namespaces over a few
+ * threads (setns(CLONE_NEWNET) affects only the calling thread). */
+static void run_dumps(struct dump_job *jobs, size_t n)
+{
+	struct dump_pool p = {.jobs = jobs, .n = n};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = cpus > 1 ? (size_t)(cpus < 8 ? cpus : 8) : 1;
+	if (nt > n / 16 + 1)
+		nt = n / 16 + 1; /* a few namespaces are not worth a thread */
+	pthread_t th[8];
+	size_t started = 0;
+	for (size_t t = 1; t < nt; t++)
+		if (pthread_create(&th[started], NULL, dump_worker, &p) == 0)
+			started++;
+	dump_worker(&p);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+}
+
 /* Is pid (still) a process of the container? A pid reused after the container exited must not
  * lead into another namespace. Unrecognised cgroup layouts cannot say no. */
 static bool pid_is_container(int pid, const char *id)
@@ -285,9 +333,13 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 	size_t nsel = o->only ? o->n_only : h->n;
 	for (size_t i = 0; i < nsel; i++) {
 		struct container *c = o->only ? o->only[i] : &h->c[i];
-		if (!c->running || c->pid <= 0) {
+		if (!c->running) {
 			if (o->only)
 				warn(s, "container '%s' is not running: skipped", c->name);
+			continue;
+		}
+		if (c->pid <= 0) {
+			warn(s, "container '%s': none of its processes was found: skipped", c->name);
 			continue;
 		}
 		unsigned long ino = procfs_ns_inode(c->pid, "net");
@@ -300,53 +352,60 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 	if (o->host_sockets)
 		group_for(&gs, &ng, host_ns, true);
 
+	/* one dump per namespace, several namespaces at once (each thread enters its own) */
+	struct dump_job *jobs = xcalloc(ng + 1, sizeof(*jobs));
+	for (size_t g = 0; g < ng; g++) {
+		jobs[g].nsfd = -1;
+		jobs[g].protos = protos;
+		if (gs[g].host)
+			continue;
+		/* any member will do: they all live in this namespace */
+		for (size_t k = 0; k < gs[g].nm && jobs[g].nsfd < 0; k++) {
+			int fd = procfs_open_ns(gs[g].m[k]->pid, "net");
+			struct stat ns;
+			/* a pid reused meanwhile must not lead us into another namespace */
+			if (fd >= 0 && (fstat(fd, &ns) < 0 || (unsigned long)ns.st_ino != gs[g].ino)) {
+				close(fd);
+				fd = -1;
+			}
+			jobs[g].nsfd = fd;
+		}
+		if (jobs[g].nsfd < 0)
+			jobs[g].skip = true;
+	}
+	run_dumps(jobs, ng);
+
 	bool any_inode = false;
 	for (size_t g = 0; g < ng; g++) {
-		struct sockdiag_list l = {0};
-		struct cirt_err e = {0};
-		int r;
-		if (gs[g].host) {
-			r = sockdiag_dump(-1, protos, &l, &e);
-		} else {
-			/* any member will do: they all live in this namespace */
-			int nsfd = -1;
-			for (size_t k = 0; k < gs[g].nm && nsfd < 0; k++) {
-				nsfd = procfs_open_ns(gs[g].m[k]->pid, "net");
-				struct stat ns;
-				/* a pid reused meanwhile must not lead us into another namespace */
-				if (nsfd >= 0 && (fstat(nsfd, &ns) < 0 || (unsigned long)ns.st_ino != gs[g].ino)) {
-					close(nsfd);
-					nsfd = -1;
-				}
-			}
-			if (nsfd < 0) {
-				for (size_t k = 0; k < gs[g].nm; k++)
-					warn(s, "container '%s' exited during the scan: skipped", gs[g].m[k]->name);
-				gs[g].nm = 0;
-				continue;
-			}
-			r = sockdiag_dump(nsfd, protos, &l, &e);
-			close(nsfd);
+		struct dump_job *j = &jobs[g];
+		if (j->nsfd >= 0)
+			close(j->nsfd);
+		if (j->skip) {
+			for (size_t k = 0; k < gs[g].nm; k++)
+				warn(s, "container '%s' exited during the scan: skipped", gs[g].m[k]->name);
+			gs[g].nm = 0;
+			continue;
 		}
-		if (r < 0) {
+		if (j->rc < 0) {
 			if (gs[g].nm)
-				warn(s, "container '%s': sockets: %s", group_owner(&gs[g])->name, e.msg);
+				warn(s, "container '%s': sockets: %s", group_owner(&gs[g])->name, j->err.msg);
 			else
-				warn(s, "host sockets: %s", e.msg);
+				warn(s, "host sockets: %s", j->err.msg);
 			gs[g].nm = 0;
 			continue;
 		}
 		s->n_netns++;
-		s->n_dumped += l.n;
-		for (size_t k = 0; k < l.n; k++) {
-			if (o->keep && !o->keep(&l.v[k], o->keep_ud))
+		s->n_dumped += j->l.n;
+		for (size_t k = 0; k < j->l.n; k++) {
+			if (o->keep && !o->keep(&j->l.v[k], o->keep_ud))
 				continue;
-			keep_sock(&x, &l.v[k], gs[g].ino, g);
-			if (l.v[k].inode)
+			keep_sock(&x, &j->l.v[k], gs[g].ino, g);
+			if (j->l.v[k].inode)
 				any_inode = true;
 		}
-		sockdiag_list_free(&l);
+		sockdiag_list_free(&j->l);
 	}
+	free(jobs);
 
 	if (any_inode) {
 		struct ino_ix *ix = xcalloc(s->n + 1, sizeof(*ix));

@@ -32,7 +32,7 @@ struct dump_ctx {
 static int diag_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct dump_ctx *c = data;
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY && nlh->nlmsg_type != TCPDIAG_GETSOCK)
 		return MNL_CB_OK;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct inet_diag_msg))
 		return MNL_CB_OK;
@@ -64,17 +64,27 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* family 0: TCP of both families in one request, through the old TCPDIAG_GETSOCK message. The
+ * kernel answers it with a dump for AF_UNSPEC, walking its (global, large) TCP hash once
+ * instead of once per family: half the cost of a namespace. */
 static int dump_one(struct mnl_socket *nl, char *buf, size_t bufsz, int family, uint8_t proto,
 		    unsigned int seq, struct dump_ctx *c, struct cirt_err *err)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	struct inet_diag_req_v2 *req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = (uint8_t)family;
-	req->sdiag_protocol = proto;
-	req->idiag_states = ~0u; /* every state, listening and time-wait included */
+	if (family == 0) {
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		struct inet_diag_req *req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+		req->idiag_family = AF_INET;
+		req->idiag_states = ~0u;
+	} else {
+		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		struct inet_diag_req_v2 *req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+		req->sdiag_family = (uint8_t)family;
+		req->sdiag_protocol = proto;
+		req->idiag_states = ~0u; /* every state, listening and time-wait included */
+	}
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return err_set(err, CIRT_EXIT_RUNTIME, "sock_diag send: %s", strerror(errno));
 	unsigned int portid = mnl_socket_get_portid(nl);
@@ -90,11 +100,12 @@ static int dump_one(struct mnl_socket *nl, char *buf, size_t bufsz, int family, 
 		if (r == MNL_CB_STOP)
 			return 0;
 		if (r < 0) {
+			int e = errno;
 			/* no udp_diag module for this family: nothing to list, not a failure */
-			if (errno == ENOENT)
+			if (e == ENOENT && family != 0)
 				return 0;
-			return err_set(err, CIRT_EXIT_RUNTIME, "sock_diag %s%s dump: %s",
-				       flow_proto_name(proto), family == AF_INET6 ? "6" : "", strerror(errno));
+			return err_set(err, CIRT_EXIT_RUNTIME, "sock_diag %s%s dump: %s", flow_proto_name(proto),
+				       family == AF_INET6 ? "6" : "", strerror(e));
 		}
 	}
 }
@@ -119,21 +130,23 @@ int sockdiag_dump(int nsfd, unsigned protos, struct sockdiag_list *ret, struct c
 		rc = err_set(err, CIRT_EXIT_RUNTIME, "sock_diag bind: %s", strerror(errno));
 		goto out;
 	}
-	static const struct {
-		unsigned bit;
-		uint8_t proto;
-		int family;
-	} reqs[] = {
-		{SOCKDIAG_TCP, IPPROTO_TCP, AF_INET},
-		{SOCKDIAG_TCP, IPPROTO_TCP, AF_INET6},
-		{SOCKDIAG_UDP, IPPROTO_UDP, AF_INET},
-		{SOCKDIAG_UDP, IPPROTO_UDP, AF_INET6},
-	};
 	unsigned int seq = 1;
-	for (size_t i = 0; i < ARRAY_SIZE(reqs); i++) {
-		if (!(protos & reqs[i].bit))
-			continue;
-		if (dump_one(nl, buf, bufsz, reqs[i].family, reqs[i].proto, seq++, &c, err) < 0) {
+	if (protos & SOCKDIAG_TCP) {
+		size_t before = tmp.n;
+		struct cirt_err e2 = {0};
+		if (dump_one(nl, buf, bufsz, 0, IPPROTO_TCP, seq++, &c, &e2) < 0) {
+			/* a kernel without the old message: one request per family */
+			tmp.n = before;
+			if (dump_one(nl, buf, bufsz, AF_INET, IPPROTO_TCP, seq++, &c, err) < 0 ||
+			    dump_one(nl, buf, bufsz, AF_INET6, IPPROTO_TCP, seq++, &c, err) < 0) {
+				rc = -1;
+				goto out;
+			}
+		}
+	}
+	if (protos & SOCKDIAG_UDP) {
+		if (dump_one(nl, buf, bufsz, AF_INET, IPPROTO_UDP, seq++, &c, err) < 0 ||
+		    dump_one(nl, buf, bufsz, AF_INET6, IPPROTO_UDP, seq++, &c, err) < 0) {
 			rc = -1;
 			goto out;
 		}

@@ -274,12 +274,62 @@ static void test_sockdiag_self(void **state)
 	assert_string_equal(sockdiag_tcp_state_name(99), "UNKNOWN");
 }
 
+/* the list-only snapshot reads the same facts as inspect where the list has them */
+static void test_container_from_list(void **state)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/engine-20.10.24/containers-list.json", FIXTURES);
+	json_error_t je;
+	json_t *list = json_load_file(path, 0, &je);
+	if (!list)
+		fail_msg("fixture %s: %s", path, je.text);
+	struct host h = {0};
+	h.c = xcalloc(json_array_size(list) + 1, sizeof(*h.c));
+	size_t i;
+	json_t *it;
+	json_array_foreach(list, i, it)
+	{
+		if (container_from_list(it, &h.c[h.n]) == 0)
+			h.n++;
+	}
+	json_decref(list);
+	assert_true(h.n >= 8);
+	struct container *c;
+	struct cirt_err err = {0};
+	assert_int_equal(host_find(&h, "lab-beacon", &c, &err), 0);
+	assert_int_equal(c->mode, NETMODE_CUSTOM);
+	assert_true(c->running);
+	assert_int_equal(c->n_eps, 1);
+	assert_non_null(c->eps[0].ipv4);
+	assert_non_null(c->eps[0].mac);
+	assert_true(container_has_ip(c, c->eps[0].ipv4));
+	assert_int_equal(host_find(&h, "lab-bridge", &c, &err), 0);
+	assert_int_equal(c->mode, NETMODE_BRIDGE);
+	bool published = false;
+	for (size_t k = 0; k < c->n_ports; k++)
+		published |= c->ports[k].host_port == 18080 && c->ports[k].container_port == 80;
+	assert_true(published);
+	assert_int_equal(host_find(&h, "lab-shared", &c, &err), 0);
+	assert_int_equal(c->mode, NETMODE_CONTAINER);
+	host_link_shared(&h);
+	assert_string_equal(c->mode_target_name, "lab-bridge");
+	assert_true(c->eps_shared);
+	/* an entry without an Id is refused */
+	json_t *bad = json_pack("{s:[s]}", "Names", "/x");
+	struct container b;
+	assert_int_equal(container_from_list(bad, &b), -1);
+	json_decref(bad);
+	for (size_t k = 0; k < h.n; k++)
+		container_clear(&h.c[k]);
+	free(h.c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_endpoint_parse), cmocka_unit_test(test_matching),
 		cmocka_unit_test(test_conntrack_flow), cmocka_unit_test(test_capture_parse),
-		cmocka_unit_test(test_sockdiag_self),
+		cmocka_unit_test(test_sockdiag_self), cmocka_unit_test(test_container_from_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
