@@ -765,7 +765,7 @@ int locate_run(struct host *h, const struct locate_query *q, struct locate_resul
 	x.scan_ns = realtime_ns();
 	/* conntrack first: its matches tell which sockets to keep for the process join */
 	read_conntrack(&x);
-	struct sockets_opts so = {.keep = keep_socket, .keep_ud = &x, .host_sockets = true};
+	struct sockets_opts so = {.keep = keep_socket, .keep_ud = &x, .host_sockets = true, .pids_fresh = q->pids_fresh};
 	if (q->proto == IPPROTO_TCP)
 		so.protos = SOCKDIAG_TCP;
 	else if (q->proto == IPPROTO_UDP)

@@ -24,6 +24,7 @@ struct locate_query {
 	int capture_seconds;    /* 0: no capture */
 	bool first;             /* capture: stop at the first packet of a container */
 	int pcap_dirfd;         /* capture: where per-container pcap files go; -1: none */
+	bool pids_fresh;        /* the host was loaded with host_load_list (see sockets_opts) */
 	void (*progress)(const char *msg, void *ud); /* "capturing ..." notes; may be NULL */
 	void *progress_ud;
 };

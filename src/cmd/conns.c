@@ -139,7 +139,8 @@ static int conns_run(struct ctx *x, int argc, char **argv)
 			return -1;
 	}
 	print_warnings(h);
-	struct sockets_opts so = {.only = only, .n_only = nref, .protos = a.protos, .keep = keep, .keep_ud = &a};
+	struct sockets_opts so = {.only = only, .n_only = nref, .protos = a.protos, .keep = keep, .keep_ud = &a,
+				  .pids_fresh = nref == 0};
 	struct sockets *s = NULL;
 	if (sockets_load(h, &so, &s, &x->err) < 0)
 		return -1;

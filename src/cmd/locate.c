@@ -438,7 +438,7 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 	if (nops < 0)
 		return nops;
 	const char *addr = nops ? ops[0] : NULL;
-	struct locate_query q = {.pcap_dirfd = -1, .progress = progress};
+	struct locate_query q = {.pcap_dirfd = -1, .progress = progress, .pids_fresh = true};
 	if (parse_query(x, &a, addr, &q) < 0)
 		return -1;
 	q.first = a.first;

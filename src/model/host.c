@@ -800,6 +800,8 @@ int container_from_list(json_t *j, struct container *c)
 /* The container's init: the process that is pid 1 in its own pid namespace, else its lowest. */
 static int pick_init(const struct procfs_cproc *v, size_t n)
 {
+	if (n == 1)
+		return v[0].pid;
 	for (size_t i = 0; i < n && i < 8; i++)
 		if (procfs_nspid(v[i].pid) == 1)
 			return v[i].pid;

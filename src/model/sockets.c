@@ -283,7 +283,7 @@ static void *dump_worker(void *arg)
 		if (i >= p->n)
 			return NULL;
 		struct dump_job *j = &p->jobs[i];
-		if (!j->skip)
+		if (!j->skip && j->protos)
 			j->rc = sockdiag_dump(j->nsfd, j->protos, &j->l, &j->err);
 	}
 }
@@ -343,7 +343,7 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 			continue;
 		}
 		unsigned long ino = procfs_ns_inode(c->pid, "net");
-		if (!ino || !pid_is_container(c->pid, c->id)) {
+		if (!ino || (!o->pids_fresh && !pid_is_container(c->pid, c->id))) {
 			warn(s, "container '%s' exited during the scan: skipped", c->name);
 			continue;
 		}
@@ -370,8 +370,20 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 			}
 			jobs[g].nsfd = fd;
 		}
-		if (jobs[g].nsfd < 0)
+		if (jobs[g].nsfd < 0) {
 			jobs[g].skip = true;
+			continue;
+		}
+		/* a namespace without sockets of a protocol needs no walk of the kernel's hash for it
+		 * (most of the cost); the counts are read for the namespace just entered, and a
+		 * socket appearing a moment later is a race any snapshot has */
+		struct procfs_sockstat ss;
+		if (procfs_sockstat(gs[g].m[0]->pid, &ss) == 0 && procfs_ns_inode(gs[g].m[0]->pid, "net") == gs[g].ino) {
+			if (ss.tcp <= 0 && ss.tw <= 0)
+				jobs[g].protos &= ~(unsigned)SOCKDIAG_TCP;
+			if (ss.udp <= 0)
+				jobs[g].protos &= ~(unsigned)SOCKDIAG_UDP;
+		}
 	}
 	run_dumps(jobs, ng);
 
@@ -418,20 +430,36 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 		for (size_t i = 0; i < s->n; i++)
 			if (s->v[i].s.inode)
 				needed[x.gidx[i]] = true;
+		/* the processes of each container: its cgroup's cgroup.procs, else one pass over
+		 * every process of the host (done once, when first needed) */
 		struct procfs_cproc *cp = NULL;
 		size_t ncp = 0;
-		int pr = procfs_container_procs(&cp, &ncp);
-		if (pr < 0)
-			warn(s, "cannot list processes: %s", strerror(-pr));
+		bool scanned = false;
 		for (size_t g = 0; g < ng; g++) {
 			if (!needed[g])
 				continue;
 			for (size_t k = 0; k < gs[g].nm; k++) {
 				struct container *c = gs[g].m[k];
 				bool init_seen = false;
-				for (size_t j = lower_bound(cp, ncp, c->id); j < ncp && streq(cp[j].id, c->id); j++) {
-					attribute_pid(&x, ix, nix, cp[j].pid, c, true, in_group, &gs[g].ino);
-					init_seen |= cp[j].pid == c->pid;
+				int *pids = NULL;
+				size_t np = 0;
+				if (procfs_cgroup_pids(c->pid, &pids, &np) == 0) {
+					for (size_t j = 0; j < np; j++) {
+						attribute_pid(&x, ix, nix, pids[j], c, true, in_group, &gs[g].ino);
+						init_seen |= pids[j] == c->pid;
+					}
+					free(pids);
+				} else {
+					if (!scanned) {
+						int pr = procfs_container_procs(&cp, &ncp);
+						if (pr < 0)
+							warn(s, "cannot list processes: %s", strerror(-pr));
+						scanned = true;
+					}
+					for (size_t j = lower_bound(cp, ncp, c->id); j < ncp && streq(cp[j].id, c->id); j++) {
+						attribute_pid(&x, ix, nix, cp[j].pid, c, true, in_group, &gs[g].ino);
+						init_seen |= cp[j].pid == c->pid;
+					}
 				}
 				/* a cgroup layout we do not recognise still leaves the init process */
 				if (!init_seen)
@@ -441,8 +469,11 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 		bool missing = false;
 		for (size_t i = 0; i < s->n && !missing; i++)
 			missing = !s->v[i].proc && s->v[i].s.inode && (!gs[x.gidx[i]].host || o->host_sockets);
-		if (missing)
+		if (missing) {
+			if (!scanned && procfs_container_procs(&cp, &ncp) < 0)
+				ncp = 0;
 			attribute_rest(&x, h, ix, nix, cp, ncp);
+		}
 		free(cp);
 		free(needed);
 		free(ix);

@@ -53,6 +53,8 @@ struct sockets_opts {
 	void *keep_ud;
 	bool host_sockets;             /* keep host-namespace sockets of host processes too
 					* (their owners are found by scanning every process) */
+	bool pids_fresh;               /* the pids were just read from the cgroups (host_load_list):
+					* no need to check again that they are the containers' */
 };
 
 /* Containers that are not running, or exit during the scan, are skipped with a warning in

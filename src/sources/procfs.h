@@ -41,3 +41,19 @@ char *procfs_cmdline(int pid, size_t max);
 int procfs_nspid(int pid);
 /* The effective uid (second Uid field of status); -1 when unknown. */
 long procfs_euid(int pid);
+
+/* Socket counts of the network namespace pid lives in (/proc/<pid>/net/sockstat and
+ * sockstat6): O(1) for the kernel, unlike a socket dump that walks the global TCP hash. */
+struct procfs_sockstat {
+	long tcp;  /* TCP + TCP6 "inuse" (listening and connected) */
+	long tw;   /* TIME_WAIT */
+	long udp;  /* UDP + UDP6 "inuse" */
+};
+/* -errno when either file cannot be read. */
+int procfs_sockstat(int pid, struct procfs_sockstat *ret);
+
+/* The processes of pid's cgroup and of every cgroup below it, read from the cgroup filesystem
+ * (cgroup.procs; v2, or a v1 hierarchy found in /proc/self/mountinfo): all the processes of
+ * the container pid belongs to, without looking at every process of the host. -errno when
+ * no hierarchy could be read (callers fall back to procfs_container_procs). */
+int procfs_cgroup_pids(int pid, int **ret, size_t *ret_n);
