@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <strings.h>
 
 #include "escape.h"
@@ -812,13 +813,39 @@ static int pick_init(const struct procfs_cproc *v, size_t n)
 	return low;
 }
 
+struct proc_scan {
+	struct procfs_cproc *v;
+	size_t n;
+	int rc;
+};
+
+static void *proc_scan_thread(void *arg)
+{
+	struct proc_scan *ps = arg;
+	ps->rc = procfs_container_procs(&ps->v, &ps->n);
+	return NULL;
+}
+
 int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret, struct cirt_err *err)
 {
+	/* pids from the cgroups in /proc, one pass instead of one inspect per container, read
+	 * while the daemon prepares its answer */
+	struct proc_scan ps = {0};
+	pthread_t th;
+	bool threaded = pthread_create(&th, NULL, proc_scan_thread, &ps) == 0;
 	json_t *list = NULL;
-	if (docker_get_json(d, all ? "/containers/json?all=1" : "/containers/json", &list, err) < 0)
+	int r = docker_get_json(d, all ? "/containers/json?all=1" : "/containers/json", &list, err);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		proc_scan_thread(&ps);
+	if (r < 0) {
+		free(ps.v);
 		return err_prefix(err, "list containers");
+	}
 	if (!json_is_array(list)) {
 		json_decref(list);
+		free(ps.v);
 		return err_set(err, CIRT_EXIT_BADANSWER, "list containers: daemon answer is not a JSON array");
 	}
 	struct host *h = xcalloc(1, sizeof(*h));
@@ -836,12 +863,10 @@ int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret
 	json_decref(list);
 	if (h->n > 1)
 		qsort(h->c, h->n, sizeof(*h->c), cmp_container);
-	/* pids from the cgroups in /proc: one pass instead of one inspect per container */
-	struct procfs_cproc *cp = NULL;
-	size_t ncp = 0;
-	int pr = procfs_container_procs(&cp, &ncp);
-	if (pr < 0)
-		host_warn(h, "cannot list processes: %s", strerror(-pr));
+	struct procfs_cproc *cp = ps.v;
+	size_t ncp = ps.n;
+	if (ps.rc < 0)
+		host_warn(h, "cannot list processes: %s", strerror(-ps.rc));
 	for (size_t i = 0, j = 0; i < ncp; i = j) {
 		for (j = i; j < ncp && streq(cp[j].id, cp[i].id); j++)
 			;
@@ -850,9 +875,23 @@ int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret
 			c->pid = pick_init(cp + i, j - i);
 	}
 	free(cp);
-	for (size_t i = 0; i < h->n; i++)
-		if (h->c[i].running && !h->c[i].pid)
-			container_note(&h->c[i], "no process found in its cgroup");
+	/* started while /proc was read (or a cgroup layout we do not know): ask the daemon */
+	for (size_t i = 0; i < h->n; i++) {
+		struct container *c = &h->c[i];
+		if (!c->running || c->pid)
+			continue;
+		_cleanup_free_ char *path = xasprintf("/containers/%s/json", c->id);
+		json_t *j = NULL;
+		struct cirt_err e = {0};
+		if (docker_get_json(d, path, &j, &e) == 0) {
+			json_t *st = jobj(j, "State");
+			long long pid = jbool(st, "Running") ? jint(st, "Pid", 0) : 0;
+			c->pid = pid > 0 && pid <= INT32_MAX ? (int)pid : 0;
+			json_decref(j);
+		}
+		if (!c->pid)
+			container_note(c, "no process found in its cgroup");
+	}
 	if (needs & HOST_NEED_NET)
 		host_load_net(h);
 	host_link_shared(h);
