@@ -1,5 +1,7 @@
 /* net.c: `cirt net`: the network map (networks, bridges, veths, host NICs, routes, NAT and
  * filter rules), each container's network mode, a capture plan, and the topology picture. */
+#include <fnmatch.h>
+
 #include "analyses/capplan.h"
 #include "cmd/cmd.h"
 #include "escape.h"
@@ -8,13 +10,14 @@
 #include "output/output.h"
 #include "output/svg.h"
 
-enum { OPT_CAPTURE = 256, OPT_DST, OPT_FORMAT, OPT_NO_FW };
+enum { OPT_CAPTURE = 256, OPT_DST, OPT_FORMAT, OPT_NO_FW, OPT_NAME };
 
 static const struct cmd_opt net_opts[] = {
 	{"capture-plan", OPT_CAPTURE, "CONTAINER",
 	 "where CONTAINER's packets can be seen (veth, bridge, egress after NAT), the source address an outside sensor sees, and exact tcpdump commands"},
 	{"dst", OPT_DST, "ADDR", "with --capture-plan: the remote address of interest: its route decides egress and NAT source, and it joins the filters"},
 	{"format", OPT_FORMAT, "FMT", "table (default), json, dot (Graphviz source) or svg (rendered with libgvc)"},
+	{"name", OPT_NAME, "PATTERN", "list and draw only containers whose name matches (shell glob); networks, bridges and rules stay whole"},
 	{"no-firewall", OPT_NO_FW, NULL, "do not read iptables/nftables rules (no NAT, published-port or stray-rule report)"},
 	{0},
 };
@@ -26,6 +29,7 @@ struct net_args {
 	const char *dst;
 	enum fmt fmt;
 	bool no_fw;
+	const char *name;
 };
 
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
@@ -55,6 +59,9 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 		break;
 	case OPT_NO_FW:
 		a->no_fw = true;
+		break;
+	case OPT_NAME:
+		a->name = arg;
 		break;
 	}
 	return 0;
@@ -289,6 +296,8 @@ static int net_run(struct ctx *x, int argc, char **argv)
 		return cmd_usage(x, "net: unexpected argument '%s'", argv[i]);
 	if (a.dst && !a.capture)
 		return cmd_usage(x, "net: --dst needs --capture-plan");
+	if (a.capture && a.name)
+		return cmd_usage(x, "net: --name and --capture-plan exclude each other");
 	if (a.capture && (a.fmt == FMT_DOT || a.fmt == FMT_SVG))
 		return cmd_usage(x, "net: --capture-plan prints a table or JSON, not '%s'", a.fmt == FMT_DOT ? "dot" : "svg");
 	if (a.fmt == FMT_JSON)
@@ -333,7 +342,7 @@ static int net_run(struct ctx *x, int argc, char **argv)
 		return 0;
 	}
 	if (a.fmt == FMT_DOT || a.fmt == FMT_SVG) {
-		_cleanup_free_ char *dot = netgraph_dot(m);
+		_cleanup_free_ char *dot = netgraph_dot(m, a.name);
 		if (a.fmt == FMT_DOT) {
 			fputs(dot, stdout);
 			return 0;
@@ -348,6 +357,14 @@ static int net_run(struct ctx *x, int argc, char **argv)
 		return 0;
 	}
 	json_t *doc = netmap_to_json(m);
+	if (a.name) {
+		json_t *cs = json_object_get(doc, "containers");
+		for (size_t k = json_array_size(cs); k-- > 0;) {
+			const char *n = jstr(json_array_get(cs, k), "name");
+			if (!n || fnmatch(a.name, n, 0) != 0)
+				json_array_remove(cs, k);
+		}
+	}
 	if (x->json)
 		out_json(stdout, doc);
 	else

@@ -1,6 +1,8 @@
 /* netgraph.c: DOT text of the network map. */
 #include "output/netgraph.h"
 
+#include <fnmatch.h>
+
 #include "escape.h"
 
 /* A DOT string literal of untrusted text: controls made visible, quotes and backslashes escaped;
@@ -71,7 +73,12 @@ static const struct container *owner_of(const struct netmap *m, const struct con
 	return NULL;
 }
 
-char *netgraph_dot(const struct netmap *m)
+static bool shown(const struct container *c, const char *only)
+{
+	return !only || fnmatch(only, c->name, 0) == 0;
+}
+
+char *netgraph_dot(const struct netmap *m, const char *only)
 {
 	const struct host *h = m->h;
 	struct buf b = {0};
@@ -141,8 +148,8 @@ char *netgraph_dot(const struct netmap *m)
 			const struct nm_bridge_port *p = &br->ports[k];
 			for (size_t j = 0; j < p->n_containers; j++) {
 				const struct container *c = &h->c[p->containers[j]];
-				if (c->eps_shared)
-					continue; /* drawn as "shares" below */
+				if (c->eps_shared || !shown(c, only))
+					continue; /* drawn as "shares" below, or not asked for */
 				container_node(&b, c, c->mode == NETMODE_CUSTOM ? "custom" : "bridge", "#d5f0d5");
 			}
 		}
@@ -151,7 +158,7 @@ char *netgraph_dot(const struct netmap *m)
 			const struct nm_bridge_port *p = &br->ports[k];
 			for (size_t j = 0; j < p->n_containers; j++) {
 				const struct container *c = &h->c[p->containers[j]];
-				if (c->eps_shared)
+				if (c->eps_shared || !shown(c, only))
 					continue;
 				const char *ifn = "eth?";
 				for (size_t e = 0; e < c->n_eps; e++)
@@ -188,6 +195,8 @@ char *netgraph_dot(const struct netmap *m)
 		if (p->container < 0)
 			continue;
 		const struct container *c = &h->c[p->container];
+		if (!shown(c, only))
+			continue;
 		_cleanup_free_ char *l = xasprintf("%s %s:%d -> %d/%s%s", p->rule >= 0 ? "DNAT" : "proxy",
 						   p->host_ip ? p->host_ip : "*", p->host_port, p->container_port, p->proto,
 						   p->status == NM_PUB_OK || p->status == NM_PUB_PROXY ? "" : " (!)");
@@ -201,18 +210,18 @@ char *netgraph_dot(const struct netmap *m)
 	/* containers without a bridge: host, none, container:X, and bridged ones whose veth is unknown */
 	bool any_host = false, any_none = false;
 	for (size_t i = 0; i < h->n; i++) {
-		any_host |= h->c[i].mode == NETMODE_HOST;
-		any_none |= h->c[i].mode == NETMODE_NONE;
+		any_host |= h->c[i].mode == NETMODE_HOST && shown(&h->c[i], only);
+		any_none |= h->c[i].mode == NETMODE_NONE && shown(&h->c[i], only);
 	}
 	if (any_host) {
 		buf_printf(&b, "  subgraph cluster_hostnet {\n    label=\"host network namespace (no veth, no NAT)\"; "
 			       "style=\"rounded,dashed\"; color=\"#2c7fb8\";\n");
 		for (size_t i = 0; i < h->n; i++)
-			if (h->c[i].mode == NETMODE_HOST)
+			if (h->c[i].mode == NETMODE_HOST && shown(&h->c[i], only))
 				container_node(&b, &h->c[i], "host", "#dbe9f6");
 		buf_printf(&b, "  }\n");
 		for (size_t i = 0; i < h->n && dr; i++)
-			if (h->c[i].mode == NETMODE_HOST)
+			if (h->c[i].mode == NETMODE_HOST && shown(&h->c[i], only))
 				buf_printf(&b, "  \"c:%.12s\" -> \"if:%d\" [style=dotted, label=\"host stack\"];\n", h->c[i].id,
 					   dr->oif);
 	}
@@ -220,13 +229,13 @@ char *netgraph_dot(const struct netmap *m)
 		buf_printf(&b, "  subgraph cluster_none {\n    label=\"no network (loopback only)\"; style=\"rounded,dashed\"; "
 			       "color=\"#999999\";\n");
 		for (size_t i = 0; i < h->n; i++)
-			if (h->c[i].mode == NETMODE_NONE)
+			if (h->c[i].mode == NETMODE_NONE && shown(&h->c[i], only))
 				container_node(&b, &h->c[i], "none", "#eeeeee");
 		buf_printf(&b, "  }\n");
 	}
 	for (size_t i = 0; i < h->n; i++) {
 		const struct container *c = &h->c[i];
-		bool drawn = c->mode == NETMODE_HOST || c->mode == NETMODE_NONE;
+		bool drawn = c->mode == NETMODE_HOST || c->mode == NETMODE_NONE || !shown(c, only);
 		if (!drawn && !c->eps_shared)
 			for (size_t e = 0; e < c->n_eps && !drawn; e++)
 				for (size_t k = 0; k < m->n_brs && !drawn; k++)
@@ -237,7 +246,7 @@ char *netgraph_dot(const struct netmap *m)
 		const struct container *o = c->mode == NETMODE_CONTAINER ? owner_of(m, c) : NULL;
 		_cleanup_free_ char *mode = o ? xasprintf("container:%s", o->name) : xstrdup(net_mode_name(c->mode));
 		container_node(&b, c, mode, "#f7f7d0");
-		if (o)
+		if (o && shown(o, only))
 			buf_printf(&b, "  \"c:%.12s\" -> \"c:%.12s\" [style=dashed, label=\"shares netns\"];\n", c->id, o->id);
 	}
 	buf_printf(&b, "}\n");

@@ -425,6 +425,15 @@ EOF
 	dot -Tsvg "$BATS_TEST_TMPDIR/net.dot" >/dev/null
 	grep -q "label=\"DNAT 0.0.0.0:$LAB_PUBLISHED_PORT -> 80/tcp\"" "$BATS_TEST_TMPDIR/net.dot"
 	grep -q 'label="shares netns"' "$BATS_TEST_TMPDIR/net.dot"
+	# --name draws (and lists) only the matching containers
+	run "$CIRT" net --name 'lab-*' --format svg
+	[ "$status" -eq 0 ]
+	echo "$output" | sed 's/&#45;/-/g' >"$BATS_TEST_TMPDIR/lab.svg"
+	grep -q ">lab-beacon</text>" "$BATS_TEST_TMPDIR/lab.svg"
+	if grep -q ">net-chatter</text>" "$BATS_TEST_TMPDIR/lab.svg"; then false; fi
+	run "$CIRT" net --name 'net-*' --json
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c '[.containers[].name] | sort')" = '["net-chatter","net-pub"]' ]
 }
 
 @test "net: bad input gives a clear error and the documented exit code" {

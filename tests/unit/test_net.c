@@ -391,7 +391,7 @@ static void test_dot_escaping(void **state)
 	/* a hostile name: quotes, a backslash, a newline and an escape sequence */
 	free(h.c[3].name);
 	h.c[3].name = xstrdup("evil\"]; x [label=\"\\\n\033[31m");
-	_cleanup_free_ char *dot = netgraph_dot(m);
+	_cleanup_free_ char *dot = netgraph_dot(m, NULL);
 	assert_non_null(strstr(dot, "digraph cirt_net {"));
 	assert_non_null(strstr(dot, "lab-bridge"));
 	assert_non_null(strstr(dot, "lab-custom"));
@@ -399,6 +399,13 @@ static void test_dot_escaping(void **state)
 	assert_non_null(strstr(dot, "lab-shared"));
 	assert_non_null(strstr(dot, "evil\\\"]; x [label=\\\"\\\\\\\\\\n\\\\e[31m"));
 	assert_null(strchr(dot, '\033'));
+	/* a glob leaves the other containers out, and the edge to a left-out owner */
+	_cleanup_free_ char *only = netgraph_dot(m, "lab-[bc]*");
+	assert_non_null(strstr(only, "lab-bridge"));
+	assert_non_null(strstr(only, "lab-custom"));
+	assert_null(strstr(only, "lab-host"));
+	assert_null(strstr(only, "lab-shared"));
+	assert_null(strstr(only, "evil"));
 	netmap_free(m);
 	free_host_only(&h);
 }
