@@ -52,8 +52,11 @@ static int nl_talk(int nsfd, struct nlmsghdr *req, mnl_cb_t cb, void *data, cons
 		if (r == MNL_CB_STOP || (!dump && r >= 0))
 			break;
 		if (r < 0) {
-			err_set(err, errno == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "%s: %s", what,
-				strerror(errno));
+			/* EINTR: the kernel flagged the dump inconsistent (changed meanwhile): the caller
+			 * reads it again */
+			int e = errno;
+			err_set(err, e == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "%s: %s", what, strerror(e));
+			rc = e == EINTR && dump ? -EINTR : -1;
 			goto out;
 		}
 	}
@@ -62,6 +65,8 @@ out:
 	mnl_socket_close(nl);
 	return rc;
 }
+
+#define DUMP_TRIES 10
 
 static int attr_cb(const struct nlattr *a, void *data)
 {
@@ -127,12 +132,15 @@ int rtnl_dump_addrs(int nsfd, struct rtnl_addrs *ret, struct cirt_err *err)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_UNSPEC;
-	struct addr_ctx c = {.out = ret};
-	if (nl_talk(nsfd, nlh, addr_cb, &c, "netlink address dump", err) < 0) {
+	for (int i = 0;; i++) {
+		struct addr_ctx c = {.out = ret};
+		int r = nl_talk(nsfd, nlh, addr_cb, &c, "netlink address dump", err);
+		if (r == 0)
+			return 0;
 		rtnl_addrs_free(ret);
-		return -1;
+		if (r != -EINTR || i + 1 == DUMP_TRIES)
+			return -1;
 	}
-	return 0;
 }
 
 void rtnl_addrs_free(struct rtnl_addrs *a)
@@ -207,12 +215,15 @@ int rtnl_dump_routes(int nsfd, int family, struct rtnl_routes *ret, struct cirt_
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)family;
-	struct route_ctx c = {.out = ret};
-	if (nl_talk(nsfd, nlh, route_cb, &c, "netlink route dump", err) < 0) {
+	for (int i = 0;; i++) {
+		struct route_ctx c = {.out = ret};
+		int r = nl_talk(nsfd, nlh, route_cb, &c, "netlink route dump", err);
+		if (r == 0)
+			return 0;
 		rtnl_routes_free(ret);
-		return -1;
+		if (r != -EINTR || i + 1 == DUMP_TRIES)
+			return -1;
 	}
-	return 0;
 }
 
 void rtnl_routes_free(struct rtnl_routes *r)
