@@ -154,6 +154,16 @@ char *netgraph_dot(const struct netmap *m, const char *only)
 			}
 		}
 		buf_printf(&b, "  }\n");
+		/* a long bridge is staggered over several columns (edge lengths 1..cols), like
+		 * Graphviz's unflatten: 200 containers stay a readable block, not one tall column */
+		size_t nshown = 0, k_shown = 0;
+		for (size_t k = 0; k < br->n_ports; k++)
+			for (size_t j = 0; j < br->ports[k].n_containers; j++)
+				nshown += !h->c[br->ports[k].containers[j]].eps_shared &&
+					  shown(&h->c[br->ports[k].containers[j]], only);
+		size_t cols = nshown > 12 ? (nshown + 11) / 12 : 1;
+		if (cols > 6)
+			cols = 6;
 		for (size_t k = 0; k < br->n_ports; k++) {
 			const struct nm_bridge_port *p = &br->ports[k];
 			for (size_t j = 0; j < p->n_containers; j++) {
@@ -165,7 +175,8 @@ char *netgraph_dot(const struct netmap *m, const char *only)
 					if (c->eps[e].veth_ifindex == p->link->ifindex && c->eps[e].ifname)
 						ifn = c->eps[e].ifname;
 				_cleanup_free_ char *el = xasprintf("%s : %s", ifn, p->link->name);
-				buf_printf(&b, "  \"c:%.12s\" -> \"br:%d\" [arrowhead=none, ", c->id, br->link->ifindex);
+				buf_printf(&b, "  \"c:%.12s\" -> \"br:%d\" [arrowhead=none, minlen=%zu, ", c->id, br->link->ifindex,
+					   1 + (k_shown++ % cols));
 				label_attr(&b, el);
 				buf_printf(&b, "];\n");
 			}
