@@ -304,14 +304,19 @@ static int net_run(struct ctx *x, int argc, char **argv)
 		x->json = true;
 	if (x->json && a.fmt != FMT_TABLE && a.fmt != FMT_JSON)
 		return cmd_usage(x, "net: --json and --format %s exclude each other", a.fmt == FMT_DOT ? "dot" : "svg");
+	/* the firewall tools run while the daemon answers */
+	struct fw_job *fw = a.no_fw ? NULL : fw_start();
 	_cleanup_host_ struct host *h = NULL;
-	if (ctx_host(x, false, HOST_NEED_NET, &h) < 0)
+	if (ctx_host(x, false, HOST_NEED_NET, &h) < 0) {
+		fw_job_free(fw);
 		return -1;
+	}
 	struct container *target = NULL;
 	if (a.capture && host_find(h, a.capture, &target, &x->err) < 0) {
 		/* not running, or no such container: the daemon knows which */
 		struct container *any[1];
 		struct host *all = NULL;
+		fw_job_free(fw);
 		if (x->err.code == CIRT_EXIT_NOTFOUND && ctx_containers(x, (char *const *)&a.capture, 1, 0, &all, any) == 0) {
 			_cleanup_free_ char *n = term_escape(any[0]->name);
 			err_set(&x->err, CIRT_EXIT_RUNTIME, "net: --capture-plan: container '%s' is not running: no packets to capture",
@@ -322,10 +327,12 @@ static int net_run(struct ctx *x, int argc, char **argv)
 	}
 	print_warnings(h);
 	struct docker *d;
-	if (ctx_docker(x, &d) < 0)
+	if (ctx_docker(x, &d) < 0) {
+		fw_job_free(fw);
 		return -1;
+	}
 	_cleanup_netmap_ struct netmap *m = NULL;
-	if (netmap_build(d, h, a.no_fw ? 0 : NETMAP_FIREWALL, &m, &x->err) < 0)
+	if (netmap_build(d, h, a.no_fw ? 0 : NETMAP_FIREWALL, fw, &m, &x->err) < 0)
 		return -1;
 	if (a.capture) {
 		struct capture_plan *p = NULL;

@@ -835,23 +835,27 @@ char *netmap_backend_text(const struct netmap *m)
 
 /* ------------------------------------------------------------------ build */
 
-int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct netmap **ret, struct cirt_err *err)
+int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct fw_job *fw, struct netmap **ret,
+		 struct cirt_err *err)
 {
 	struct netmap *m = xcalloc(1, sizeof(*m));
 	m->h = h;
 	json_t *list = NULL;
 	if (docker_get_json(d, "/networks", &list, err) < 0) {
+		fw_job_free(fw);
 		netmap_free(m);
 		return err_prefix(err, "list networks");
 	}
 	if (!json_is_array(list)) {
 		json_decref(list);
+		fw_job_free(fw);
 		netmap_free(m);
 		return err_set(err, CIRT_EXIT_BADANSWER, "list networks: daemon answer is not a JSON array");
 	}
 	netmap_parse_networks(m, list);
 	json_decref(list);
 	if (rtnl_dump_links(-1, &m->links, err) < 0) {
+		fw_job_free(fw);
 		netmap_free(m);
 		return err_prefix(err, "host links");
 	}
@@ -865,7 +869,7 @@ int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct 
 	build_routes(m, &routes);
 	rtnl_routes_free(&routes);
 	if (needs & NETMAP_FIREWALL) {
-		if (fw_load(&m->fw, err) < 0) {
+		if (fw_finish(fw ? fw : fw_start(), &m->fw, err) < 0) {
 			netmap_free(m);
 			return -1;
 		}
@@ -874,6 +878,8 @@ int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct 
 			note(m, "%s", m->fw.notes[i]);
 		load_proxies(m);
 		netmap_analyse_firewall(m);
+	} else {
+		fw_job_free(fw);
 	}
 	m->mode_lines = xcalloc(h->n + 1, sizeof(char *));
 	for (size_t i = 0; i < h->n; i++)

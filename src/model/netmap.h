@@ -143,10 +143,11 @@ enum netmap_needs {
 	NETMAP_FIREWALL = 1 << 0, /* run iptables-save / nft and analyse the rules */
 };
 
-/* Build the map of h (loaded with HOST_NEED_NET). d gives the daemon's networks. Fails only when
- * the daemon cannot be asked or the host's links cannot be read; a missing firewall tool or
- * permission becomes a note. */
-int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct netmap **ret,
+/* Build the map of h (loaded with HOST_NEED_NET). d gives the daemon's networks. fw: the
+ * firewall tools started with fw_start() before the host was loaded, so they ran meanwhile
+ * (NULL: started here); it is always consumed. Fails only when the daemon cannot be asked or the
+ * host's links cannot be read; a missing firewall tool or permission becomes a note. */
+int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct fw_job *fw, struct netmap **ret,
 		 struct cirt_err *err);
 void netmap_free(struct netmap *m);
 static inline void netmap_freep(struct netmap **m)

@@ -751,7 +751,7 @@ struct run {
 	int fd_out, fd_err;
 	struct buf out, errb;
 	int status;
-	bool started, too_big, timed_out;
+	bool started, reaped, too_big, timed_out;
 };
 
 extern char **environ;
@@ -858,16 +858,18 @@ static void run_collect(struct run *rs, size_t n)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!rs[i].started)
+		if (!rs[i].started || rs[i].reaped)
 			continue;
 		if (rs[i].fd_out >= 0)
 			close(rs[i].fd_out);
 		if (rs[i].fd_err >= 0)
 			close(rs[i].fd_err);
+		rs[i].fd_out = rs[i].fd_err = -1;
 		int st = 0;
 		while (waitpid(rs[i].pid, &st, 0) < 0 && errno == EINTR)
 			;
 		rs[i].status = st;
+		rs[i].reaped = true;
 	}
 }
 
@@ -928,25 +930,34 @@ static bool legacy_tables(const char *procfile)
 
 enum { R_NFT4, R_NFT6, R_LEG4, R_LEG6, R_NFTJ, R_N };
 
-int fw_load(struct fw_ruleset *ret, struct cirt_err *err)
+struct fw_job {
+	struct run runs[R_N];
+	bool want[R_N];
+	bool plain;
+};
+
+struct fw_job *fw_start(void)
 {
-	memset(ret, 0, sizeof(*ret));
-	struct run runs[R_N] = {
-		[R_NFT4] = {.tool = "iptables-nft-save"},
-		[R_NFT6] = {.tool = "ip6tables-nft-save"},
-		[R_LEG4] = {.tool = "iptables-legacy-save"},
-		[R_LEG6] = {.tool = "ip6tables-legacy-save"},
-		[R_NFTJ] = {.tool = "nft", .args = {"-j", "list", "ruleset"}},
-	};
-	bool want[R_N] = {true, true, legacy_tables("/proc/net/ip_tables_names"),
-			  legacy_tables("/proc/net/ip6_tables_names"), true};
+	struct fw_job *job = xcalloc(1, sizeof(*job));
+	struct run *runs = job->runs;
+	runs[R_NFT4].tool = "iptables-nft-save";
+	runs[R_NFT6].tool = "ip6tables-nft-save";
+	runs[R_LEG4].tool = "iptables-legacy-save";
+	runs[R_LEG6].tool = "ip6tables-legacy-save";
+	runs[R_NFTJ].tool = "nft";
+	runs[R_NFTJ].args[0] = "-j";
+	runs[R_NFTJ].args[1] = "list";
+	runs[R_NFTJ].args[2] = "ruleset";
+	bool *want = job->want;
+	want[R_NFT4] = want[R_NFT6] = want[R_NFTJ] = true;
+	want[R_LEG4] = legacy_tables("/proc/net/ip_tables_names");
+	want[R_LEG6] = legacy_tables("/proc/net/ip6_tables_names");
 	/* an iptables without the -nft/-legacy names: iptables-save says which one it is */
-	bool plain = false;
 	_cleanup_free_ char *probe = find_tool("iptables-nft-save");
 	if (!probe) {
 		_cleanup_free_ char *p2 = find_tool("iptables-legacy-save");
 		if (!p2) {
-			plain = true;
+			job->plain = true;
 			runs[R_NFT4].tool = "iptables-save";
 			runs[R_NFT6].tool = "ip6tables-save";
 			want[R_LEG4] = want[R_LEG6] = false;
@@ -957,6 +968,30 @@ int fw_load(struct fw_ruleset *ret, struct cirt_err *err)
 		if (want[i])
 			run_start(&runs[i]);
 	}
+	return job;
+}
+
+void fw_job_free(struct fw_job *job)
+{
+	if (!job)
+		return;
+	run_collect(job->runs, R_N); /* drains and reaps whatever still runs */
+	for (size_t i = 0; i < R_N; i++)
+		run_free(&job->runs[i]);
+	free(job);
+}
+
+int fw_load(struct fw_ruleset *ret, struct cirt_err *err)
+{
+	return fw_finish(fw_start(), ret, err);
+}
+
+int fw_finish(struct fw_job *job, struct fw_ruleset *ret, struct cirt_err *err)
+{
+	memset(ret, 0, sizeof(*ret));
+	struct run *runs = job->runs;
+	const bool *want = job->want;
+	bool plain = job->plain;
 	run_collect(runs, R_N);
 	/* R_NFT4/R_NFT6 come before R_NFTJ: the tables they printed are known when nft's are read */
 	const char *skip[16] = {0};
@@ -1009,6 +1044,7 @@ int fw_load(struct fw_ruleset *ret, struct cirt_err *err)
 		free(skip_own[i]);
 	for (size_t i = 0; i < R_N; i++)
 		run_free(&runs[i]);
+	free(job);
 	(void)err;
 	return 0;
 }

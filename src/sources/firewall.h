@@ -72,6 +72,13 @@ struct fw_ruleset {
  * does not own. Tools are looked up in /usr/sbin, /sbin, /usr/bin, /bin before $PATH. A missing
  * tool or a failing one becomes a note, not an error: the rest is still reported. */
 int fw_load(struct fw_ruleset *ret, struct cirt_err *err);
+/* The same in two steps, so the tools run while the caller waits for something else (the
+ * daemon): fw_start runs them, fw_finish reads and parses their output and frees the job;
+ * fw_job_free reaps an unfinished job (after an error). */
+struct fw_job;
+struct fw_job *fw_start(void);
+int fw_finish(struct fw_job *job, struct fw_ruleset *ret, struct cirt_err *err);
+void fw_job_free(struct fw_job *job);
 void fw_ruleset_free(struct fw_ruleset *rs);
 
 /* Parsers (exposed for unit tests). */
