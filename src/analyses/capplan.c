@@ -10,7 +10,8 @@
 
 char *shell_quote(const char *s)
 {
-	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-";
+	static const char safe[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-";
 	if (*s && strspn(s, safe) == strlen(s))
 		return xstrdup(s);
 	struct buf b = {0};
@@ -26,7 +27,8 @@ char *shell_quote(const char *s)
 	return b.data;
 }
 
-static void plan_note(struct capture_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void plan_note(struct capture_plan *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void plan_note(struct capture_plan *p, const char *fmt, ...)
 {
 	char *s;
@@ -74,8 +76,8 @@ static char *pcap_name(const char *container, const char *iface)
 {
 	char *s = xasprintf("%s-%s.pcap", container, iface);
 	for (char *q = s; *q; q++)
-		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '.' ||
-		      *q == '-' || *q == '_'))
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+		      (*q >= '0' && *q <= '9') || *q == '.' || *q == '-' || *q == '_'))
 			*q = '_';
 	if (s[0] == '-' || s[0] == '.')
 		s[0] = '_';
@@ -84,7 +86,8 @@ static char *pcap_name(const char *container, const char *iface)
 
 /* Add a capture point; prefix (may be NULL) goes before tcpdump (nsenter for a namespace). */
 static struct capture_point *add_point(struct capture_plan *p, const char *iface, const char *stage,
-				       const char *filter, const char *const *prefix, const char *sees)
+                                       const char *filter, const char *const *prefix,
+                                       const char *sees)
 {
 	p->points = xrealloc(p->points, (p->n_points + 1) * sizeof(*p->points));
 	struct capture_point *x = &p->points[p->n_points++];
@@ -94,7 +97,8 @@ static struct capture_point *add_point(struct capture_plan *p, const char *iface
 	x->filter = xstrdup(filter ? filter : "");
 	x->sees = xstrdup(sees);
 	_cleanup_free_ char *file = pcap_name(p->c->name, iface);
-	const char *tail[] = {"tcpdump", "-i", iface, "-nn", "-U", "-w", file, x->filter[0] ? x->filter : NULL};
+	const char *tail[] = {"tcpdump", "-i", iface, "-nn",
+	                      "-U",      "-w", file,  x->filter[0] ? x->filter : NULL};
 	size_t np = 0;
 	while (prefix && prefix[np])
 		np++;
@@ -156,7 +160,8 @@ static const struct container *find_owner(const struct netmap *m, const struct c
 static char *socket_filter(const struct container *c, struct capture_plan *p)
 {
 	if (c->pid_mode && streq(c->pid_mode, "host")) {
-		plan_note(p, "it also shares the host's PID namespace: its processes cannot be told from the host's");
+		plan_note(p, "it also shares the host's PID namespace: its processes cannot be "
+		             "told from the host's");
 		return xstrdup("");
 	}
 	unsigned long pidns = procfs_ns_inode(c->pid, "pid");
@@ -177,20 +182,26 @@ static char *socket_filter(const struct container *c, struct capture_plan *p)
 				int udp = streq(socks[s].proto, "udp");
 				bool dup = false;
 				for (size_t d = 0; d < nports && !dup; d++)
-					dup = seen[d][0] == socks[s].local_port && seen[d][1] == udp;
+					dup =
+					    seen[d][0] == socks[s].local_port && seen[d][1] == udp;
 				if (dup || nports >= ARRAY_SIZE(seen))
 					continue;
 				seen[nports][0] = socks[s].local_port;
 				seen[nports][1] = udp;
 				nports++;
-				buf_printf(&f, "%s%s port %d", f.len ? " or " : "", udp ? "udp" : "tcp", socks[s].local_port);
+				buf_printf(&f, "%s%s port %d", f.len ? " or " : "",
+				           udp ? "udp" : "tcp", socks[s].local_port);
 			}
 	}
 	if (!nports) {
-		plan_note(p, "its processes hold no TCP or UDP socket right now: nothing tells its packets from the host's");
+		plan_note(p, "its processes hold no TCP or UDP socket right now: nothing tells its "
+		             "packets from the host's");
 		return xstrdup("");
 	}
-	plan_note(p, "the filter holds the local ports its processes hold now (%zu); new connections get new ports", nports);
+	plan_note(p,
+	          "the filter holds the local ports its processes hold now (%zu); new connections "
+	          "get new ports",
+	          nports);
 	if (nports > 1) {
 		char *s = xasprintf("(%s)", buf_cstr(&f));
 		buf_free(&f);
@@ -201,16 +212,18 @@ static char *socket_filter(const struct container *c, struct capture_plan *p)
 
 /* Egress and outside-seen source of a bridged endpoint. */
 static void plan_egress(const struct netmap *m, struct capture_plan *p, const struct endpoint *e,
-			const struct nm_network *n)
+                        const struct nm_network *n)
 {
 	int fam = p->dst ? addr_family(p->dst) : 4;
 	const char *src = fam == 6 ? e->ipv6 : e->ipv4;
 	if (!src) {
-		plan_note(p, "no IPv%d address on network %s: no route out to plan", fam, e->network ? e->network : "?");
+		plan_note(p, "no IPv%d address on network %s: no route out to plan", fam,
+		          e->network ? e->network : "?");
 		return;
 	}
 	if (n && n->internal) {
-		p->outside_note = xasprintf("network %s is internal: Docker gives it no way out", n->name);
+		p->outside_note =
+		    xasprintf("network %s is internal: Docker gives it no way out", n->name);
 		return;
 	}
 	int oif = 0;
@@ -229,7 +242,9 @@ static void plan_egress(const struct netmap *m, struct capture_plan *p, const st
 	} else {
 		const struct nm_route *r = netmap_default_route(m, fam);
 		if (!r) {
-			p->outside_note = xasprintf("the host has no IPv%d default route: nothing leaves but to local networks", fam);
+			p->outside_note = xasprintf("the host has no IPv%d default route: nothing "
+			                            "leaves but to local networks",
+			                            fam);
 			return;
 		}
 		oif = r->oif;
@@ -239,8 +254,9 @@ static void plan_egress(const struct netmap *m, struct capture_plan *p, const st
 	p->egress = xstrdup(netmap_ifname(m, oif));
 	if (oif == e->bridge_ifindex) {
 		p->outside_source = xstrdup(src);
-		p->outside_note = xasprintf("%s is on the container's own bridge %s: no NAT, it sees %s", p->dst ? p->dst : "the destination",
-					    p->egress, src);
+		p->outside_note =
+		    xasprintf("%s is on the container's own bridge %s: no NAT, it sees %s",
+		              p->dst ? p->dst : "the destination", p->egress, src);
 		return;
 	}
 	const struct fw_rule *masq = NULL;
@@ -258,22 +274,28 @@ static void plan_egress(const struct netmap *m, struct capture_plan *p, const st
 		p->nat = true;
 		if (a) {
 			p->outside_source = xstrdup(a->text);
-			p->outside_note = xasprintf("MASQUERADE (%s %s) rewrites %s to %s, the address of %s toward next hop %s",
-						    masq->table, masq->chain, src, a->text, p->egress, nh[0] ? nh : "(on-link)");
+			p->outside_note = xasprintf("MASQUERADE (%s %s) rewrites %s to %s, the "
+			                            "address of %s toward next hop %s",
+			                            masq->table, masq->chain, src, a->text,
+			                            p->egress, nh[0] ? nh : "(on-link)");
 		} else {
-			p->outside_note = xasprintf("MASQUERADE applies, but %s has no IPv4 address to use", p->egress);
+			p->outside_note = xasprintf(
+			    "MASQUERADE applies, but %s has no IPv4 address to use", p->egress);
 		}
 	} else if (!m->fw_loaded) {
 		p->outside_source = xstrdup(src);
-		p->outside_note = xasprintf("firewall rules not read: assuming no NAT, the outside would see %s", src);
+		p->outside_note = xasprintf(
+		    "firewall rules not read: assuming no NAT, the outside would see %s", src);
 	} else {
 		p->outside_source = xstrdup(src);
-		p->outside_note = xasprintf("no MASQUERADE rule covers %s leaving by %s: it leaves with its own address", src,
-					    p->egress);
+		p->outside_note = xasprintf(
+		    "no MASQUERADE rule covers %s leaving by %s: it leaves with its own address",
+		    src, p->egress);
 	}
 }
 
-static void plan_bridged(const struct netmap *m, struct capture_plan *p, const struct container *owner)
+static void plan_bridged(const struct netmap *m, struct capture_plan *p,
+                         const struct container *owner)
 {
 	const struct container *c = p->c;
 	bool shared = owner != c;
@@ -285,23 +307,29 @@ static void plan_bridged(const struct netmap *m, struct capture_plan *p, const s
 		_cleanup_free_ char *vf = with_dst("", p->dst);
 		bool dflt = n && streq(n->name, "bridge");
 		if (e->veth) {
-			_cleanup_free_ char *sees = xasprintf(
-				"every packet of %s namespace on network %s, before NAT, including traffic to containers on "
-				"the same bridge%s",
-				shared ? "the shared" : "its", e->network ? e->network : "?",
-				shared ? " (the namespace's other containers send the same packets: they cannot be told apart)" : "");
+			_cleanup_free_ char *sees =
+			    xasprintf("every packet of %s namespace on network %s, before NAT, "
+			              "including traffic to containers on "
+			              "the same bridge%s",
+			              shared ? "the shared" : "its", e->network ? e->network : "?",
+			              shared ? " (the namespace's other containers send the same "
+			                       "packets: they cannot be told apart)"
+			                     : "");
 			add_point(p, e->veth, "veth", vf, NULL, sees);
 		} else {
-			plan_note(p, "host-side veth of %s not found (needs root to read the container's namespace)",
-				  e->ifname ? e->ifname : "its interface");
+			plan_note(p,
+			          "host-side veth of %s not found (needs root to read the "
+			          "container's namespace)",
+			          e->ifname ? e->ifname : "its interface");
 		}
 		const char *br = e->bridge ? e->bridge : n ? n->bridge : NULL;
 		if (br) {
-			_cleanup_free_ char *sees = xasprintf(
-				"its packets crossing %s (to other containers on it, to the host and out), before NAT; the "
-				"filter keeps them apart from %s other containers%s",
-				br, dflt ? "the default network's" : "this network's",
-				dflt ? "" : "; docker0 never carries them");
+			_cleanup_free_ char *sees =
+			    xasprintf("its packets crossing %s (to other containers on it, to the "
+			              "host and out), before NAT; the "
+			              "filter keeps them apart from %s other containers%s",
+			              br, dflt ? "the default network's" : "this network's",
+			              dflt ? "" : "; docker0 never carries them");
 			add_point(p, br, "bridge", bf, NULL, sees);
 			if (p->primary < 0)
 				p->primary = (ssize_t)p->n_points - 1;
@@ -313,28 +341,40 @@ static void plan_bridged(const struct netmap *m, struct capture_plan *p, const s
 			if (p->egress && p->outside_source && (!br || !streq(p->egress, br))) {
 				_cleanup_free_ char *ef0 = xasprintf("host %s", p->outside_source);
 				_cleanup_free_ char *ef = with_dst(ef0, p->dst);
-				_cleanup_free_ char *sees = p->nat ? xasprintf(
-					"after MASQUERADE: its packets carry %s like those of every other NATed container and of the "
-					"host itself; match them to %s by port with conntrack (the reply tuple holds %s and the "
-					"NAT port)", p->outside_source, c->name, p->outside_source)
-							   : xasprintf("its packets leaving the host, with its own address %s",
-								       p->outside_source);
+				_cleanup_free_ char *sees =
+				    p->nat ? xasprintf(
+				                 "after MASQUERADE: its packets carry %s like "
+				                 "those of every other NATed container and of the "
+				                 "host itself; match them to %s by port with "
+				                 "conntrack (the reply tuple holds %s and the "
+				                 "NAT port)",
+				                 p->outside_source, c->name, p->outside_source)
+				           : xasprintf("its packets leaving the host, with its own "
+				                       "address %s",
+				                       p->outside_source);
 				add_point(p, p->egress, "egress", ef, NULL, sees);
 			}
 		}
 		if (!p->situation && br) {
 			const char *via = shared ? owner->name : c->name;
-			_cleanup_free_ char *who = shared ? xasprintf("%s shares the namespace of %s, which", c->name, via)
-							  : xstrdup(via);
+			_cleanup_free_ char *who =
+			    shared ? xasprintf("%s shares the namespace of %s, which", c->name, via)
+			           : xstrdup(via);
 			if (dflt)
-				p->situation = xasprintf(
-					"%s is on the default bridge: its packets cross both its veth %s and %s (the seed's first "
-					"situation)", who, e->veth ? e->veth : "?", br);
+				p->situation =
+				    xasprintf("%s is on the default bridge: its packets cross both "
+				              "its veth %s and %s (the seed's first "
+				              "situation)",
+				              who, e->veth ? e->veth : "?", br);
 			else
-				p->situation = xasprintf(
-					"%s is on the custom network %s, whose own bridge is %s: its packets never cross docker0, "
-					"so `tcpdump -i docker0` shows nothing of it (the seed's second situation); capture on %s or "
-					"its veth %s", who, e->network ? e->network : "?", br, br, e->veth ? e->veth : "?");
+				p->situation =
+				    xasprintf("%s is on the custom network %s, whose own bridge is "
+				              "%s: its packets never cross docker0, "
+				              "so `tcpdump -i docker0` shows nothing of it (the "
+				              "seed's second situation); capture on %s or "
+				              "its veth %s",
+				              who, e->network ? e->network : "?", br, br,
+				              e->veth ? e->veth : "?");
 		}
 	}
 	if (!owner->n_eps)
@@ -370,27 +410,34 @@ static void plan_host(const struct netmap *m, struct capture_plan *p)
 	_cleanup_free_ char *f = with_dst(ports, p->dst);
 	if (oif) {
 		p->egress = xstrdup(netmap_ifname(m, oif));
-		const struct rtnl_addr *a = prefsrc[0] ? NULL : rtnl_masquerade_source(&m->addrs, oif, nh);
+		const struct rtnl_addr *a =
+		    prefsrc[0] ? NULL : rtnl_masquerade_source(&m->addrs, oif, nh);
 		p->outside_source = xstrdup(prefsrc[0] ? prefsrc : a ? a->text : "?");
-		p->outside_note = xasprintf("host network: no NAT; it leaves by %s with the host's address %s", p->egress,
-					    p->outside_source);
+		p->outside_note =
+		    xasprintf("host network: no NAT; it leaves by %s with the host's address %s",
+		              p->egress, p->outside_source);
 		add_point(p, p->egress, "host", f, NULL,
-			  *ports ? "the host's traffic on this interface; the filter keeps the ports the container's "
-				   "processes hold now"
-				 : "the host's traffic on this interface: no filter can single out the container's packets");
+		          *ports ? "the host's traffic on this interface; the filter keeps the "
+		                   "ports the container's "
+		                   "processes hold now"
+		                 : "the host's traffic on this interface: no filter can single out "
+		                   "the container's packets");
 		p->primary = 0;
 	}
-	p->situation = xasprintf("%s uses the host network: no veth and no bridge; its packets leave through the host's own "
-				 "interfaces with the host's address, mixed with the host's traffic",
-				 c->name);
+	p->situation =
+	    xasprintf("%s uses the host network: no veth and no bridge; its packets leave through "
+	              "the host's own "
+	              "interfaces with the host's address, mixed with the host's traffic",
+	              c->name);
 }
 
-int capture_plan_build(const struct netmap *m, const struct container *c, const char *dst, struct capture_plan **ret,
-		       struct cirt_err *err)
+int capture_plan_build(const struct netmap *m, const struct container *c, const char *dst,
+                       struct capture_plan **ret, struct cirt_err *err)
 {
 	char norm[INET6_ADDRSTRLEN];
 	if (dst && !ip_normalize(dst, norm, sizeof(norm)))
-		return err_set(err, CIRT_EXIT_USAGE, "--dst: '%s' is not an IPv4 or IPv6 address", dst);
+		return err_set(err, CIRT_EXIT_USAGE, "--dst: '%s' is not an IPv4 or IPv6 address",
+		               dst);
 	struct capture_plan *p = xcalloc(1, sizeof(*p));
 	p->c = c;
 	p->primary = -1;
@@ -399,7 +446,8 @@ int capture_plan_build(const struct netmap *m, const struct container *c, const 
 	const struct container *owner = find_owner(m, c);
 	p->owner = owner;
 	if (!c->running || !owner->running || owner->pid <= 0) {
-		plan_note(p, "%s is not running: it has no interfaces and sends nothing now", !c->running ? c->name : owner->name);
+		plan_note(p, "%s is not running: it has no interfaces and sends nothing now",
+		          !c->running ? c->name : owner->name);
 		*ret = p;
 		return 0;
 	}
@@ -409,11 +457,13 @@ int capture_plan_build(const struct netmap *m, const struct container *c, const 
 		snprintf(pid, sizeof(pid), "%d", owner->pid);
 		const char *pre[] = {"nsenter", "-t", pid, "-n", NULL};
 		_cleanup_free_ char *f = with_dst("", p->dst);
-		add_point(p, "lo", "namespace", f, pre,
-			  "its loopback, from inside its namespace: the only place its packets exist");
+		add_point(
+		    p, "lo", "namespace", f, pre,
+		    "its loopback, from inside its namespace: the only place its packets exist");
 		p->primary = 0;
-		p->situation = xasprintf("%s has no network: only its loopback carries packets, and no host interface sees them",
-					 c->name);
+		p->situation = xasprintf("%s has no network: only its loopback carries packets, "
+		                         "and no host interface sees them",
+		                         c->name);
 		p->outside_note = xstrdup("no network: nothing leaves the container");
 		break;
 	}
@@ -434,7 +484,8 @@ json_t *capture_plan_to_json(const struct capture_plan *p)
 	json_object_set_new(o, "container", json_str(p->c->name));
 	json_object_set_new(o, "id", json_str(p->c->id));
 	json_object_set_new(o, "mode", json_string(net_mode_name(p->c->mode)));
-	json_object_set_new(o, "shared_with", p->owner != p->c ? json_str(p->owner->name) : json_null());
+	json_object_set_new(o, "shared_with",
+	                    p->owner != p->c ? json_str(p->owner->name) : json_null());
 	json_object_set_new(o, "explanation", json_str(p->mode_line));
 	json_object_set_new(o, "situation", json_str(p->situation));
 	json_object_set_new(o, "dst", json_str(p->dst));
@@ -460,7 +511,8 @@ json_t *capture_plan_to_json(const struct capture_plan *p)
 		json_array_append_new(pts, po);
 	}
 	json_object_set_new(o, "captures", pts);
-	json_object_set_new(o, "command", p->primary >= 0 ? json_str(p->points[p->primary].command) : json_null());
+	json_object_set_new(
+	    o, "command", p->primary >= 0 ? json_str(p->points[p->primary].command) : json_null());
 	json_t *notes = json_array();
 	for (size_t i = 0; i < p->n_notes; i++)
 		json_array_append_new(notes, json_str(p->notes[i]));

@@ -13,13 +13,20 @@
 enum { OPT_CAPTURE = 256, OPT_DST, OPT_FORMAT, OPT_NO_FW, OPT_NAME };
 
 static const struct cmd_opt net_opts[] = {
-	{"capture-plan", OPT_CAPTURE, "CONTAINER",
-	 "where CONTAINER's packets can be seen (veth, bridge, egress after NAT), the source address an outside sensor sees, and exact tcpdump commands"},
-	{"dst", OPT_DST, "ADDR", "with --capture-plan: the remote address of interest: its route decides egress and NAT source, and it joins the filters"},
-	{"format", OPT_FORMAT, "FMT", "table (default), json, dot (Graphviz source) or svg (rendered with libgvc)"},
-	{"name", OPT_NAME, "PATTERN", "list and draw only containers whose name matches (shell glob); networks, bridges and rules stay whole"},
-	{"no-firewall", OPT_NO_FW, NULL, "do not read iptables/nftables rules (no NAT, published-port or stray-rule report)"},
-	{0},
+    {"capture-plan", OPT_CAPTURE, "CONTAINER",
+     "where CONTAINER's packets can be seen (veth, bridge, egress after NAT), the source address "
+     "an outside sensor sees, and exact tcpdump commands"},
+    {"dst", OPT_DST, "ADDR",
+     "with --capture-plan: the remote address of interest: its route decides egress and NAT "
+     "source, and it joins the filters"},
+    {"format", OPT_FORMAT, "FMT",
+     "table (default), json, dot (Graphviz source) or svg (rendered with libgvc)"},
+    {"name", OPT_NAME, "PATTERN",
+     "list and draw only containers whose name matches (shell glob); networks, bridges and rules "
+     "stay whole"},
+    {"no-firewall", OPT_NO_FW, NULL,
+     "do not read iptables/nftables rules (no NAT, published-port or stray-rule report)"},
+    {0},
 };
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_DOT, FMT_SVG };
@@ -55,7 +62,8 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 		else if (streq(arg, "svg"))
 			a->fmt = FMT_SVG;
 		else
-			return cmd_usage(x, "net: --format: '%s' is not one of table, json, dot, svg", arg);
+			return cmd_usage(
+			    x, "net: --format: '%s' is not one of table, json, dot, svg", arg);
 		break;
 	case OPT_NO_FW:
 		a->no_fw = true;
@@ -78,36 +86,43 @@ static void heading(const char *title, const char *extra)
 	printf("\n");
 }
 
-static json_t *str_array_join(json_t *arr)
-{
-	return json_incref(arr);
-}
-
 static const struct out_col net_cols[] = {
-	{"NETWORK", "name"}, {"ID", "id12"},          {"DRIVER", "driver"},         {"SUBNET", "subnets"},
-	{"GATEWAY", "gateways"}, {"BRIDGE", "bridge"}, {"CONTAINERS", "containers"},
+    {"NETWORK", "name"},          {"ID", "id12"},          {"DRIVER", "driver"},
+    {"SUBNET", "subnets"},        {"GATEWAY", "gateways"}, {"BRIDGE", "bridge"},
+    {"CONTAINERS", "containers"},
 };
 static const struct out_col br_cols[] = {
-	{"BRIDGE", "name"}, {"NETWORK", "network"}, {"ADDRESSES", "addresses"}, {"PORT", "interface"}, {"CONTAINERS", "containers"},
+    {"BRIDGE", "name"},    {"NETWORK", "network"},       {"ADDRESSES", "addresses"},
+    {"PORT", "interface"}, {"CONTAINERS", "containers"},
 };
 static const struct out_col if_cols[] = {
-	{"INTERFACE", "name"}, {"ROLE", "role"}, {"UP", "up"}, {"MAC", "mac"}, {"MASTER", "master"}, {"ADDRESSES", "addresses"},
+    {"INTERFACE", "name"}, {"ROLE", "role"},     {"UP", "up"},
+    {"MAC", "mac"},        {"MASTER", "master"}, {"ADDRESSES", "addresses"},
 };
 static const struct out_col mode_cols[] = {
-	{"CONTAINER", "name"}, {"MODE", "mode"}, {"EXPLANATION", "explanation"},
+    {"CONTAINER", "name"},
+    {"MODE", "mode"},
+    {"EXPLANATION", "explanation"},
 };
 static const struct out_col masq_cols[] = {
-	{"NETWORK", "network"}, {"SOURCE", "source"}, {"EXEMPT OUT", "exempt_interface"}, {"BACKEND", "backend"}, {"RULE", "rule"},
+    {"NETWORK", "network"}, {"SOURCE", "source"}, {"EXEMPT OUT", "exempt_interface"},
+    {"BACKEND", "backend"}, {"RULE", "rule"},
 };
 static const struct out_col pub_cols[] = {
-	{"CONTAINER", "container"}, {"HOST", "host"}, {"TO", "to"}, {"DAEMON", "in_daemon"}, {"RULE", "has_rule"},
-	{"PROXY", "proxy_pid"}, {"STATUS", "status"},
+    {"CONTAINER", "container"}, {"HOST", "host"},     {"TO", "to"},
+    {"DAEMON", "in_daemon"},    {"RULE", "has_rule"}, {"PROXY", "proxy_pid"},
+    {"STATUS", "status"},
 };
 static const struct out_col rule_cols[] = {
-	{"BACKEND", "backend"}, {"TABLE", "table"}, {"RULE", "rule"},
+    {"BACKEND", "backend"},
+    {"TABLE", "table"},
+    {"RULE", "rule"},
 };
 static const struct out_col stray_cols[] = {
-	{"BACKEND", "backend"}, {"TABLE", "table"}, {"RULE", "rule"}, {"WHY", "reason"},
+    {"BACKEND", "backend"},
+    {"TABLE", "table"},
+    {"RULE", "rule"},
+    {"WHY", "reason"},
 };
 
 static void print_rules(const char *title, json_t *rules, const struct out_col *cols, size_t ncols)
@@ -129,7 +144,10 @@ static void print_table(const struct netmap *m, json_t *doc)
 	{
 		json_t *r = json_deep_copy(o);
 		const char *id = jstr(o, "id");
-		json_object_set_new(r, "id12", json_stringn(id ? id : "", id && strlen(id) > 12 ? 12 : id ? strlen(id) : 0));
+		json_object_set_new(r, "id12",
+		                    json_stringn(id ? id : "", id && strlen(id) > 12 ? 12
+		                                               : id                  ? strlen(id)
+		                                                                     : 0));
 		json_array_append_new(rows, r);
 	}
 	heading("NETWORKS", NULL);
@@ -150,11 +168,19 @@ static void print_table(const struct netmap *m, json_t *doc)
 		json_array_foreach(members, k, p)
 		{
 			json_t *r = json_object();
-			json_object_set_new(r, "name", k ? json_string("") : json_incref(json_object_get(o, "name")));
-			json_object_set_new(r, "network", k ? json_string("") : json_incref(json_object_get(o, "network")));
-			json_object_set_new(r, "addresses", k ? json_string("") : str_array_join(json_object_get(o, "addresses")));
-			json_object_set_new(r, "interface", json_incref(json_object_get(p, "interface")));
-			json_object_set_new(r, "containers", json_incref(json_object_get(p, "containers")));
+			json_object_set_new(r, "name",
+			                    k ? json_string("")
+			                      : json_incref(json_object_get(o, "name")));
+			json_object_set_new(r, "network",
+			                    k ? json_string("")
+			                      : json_incref(json_object_get(o, "network")));
+			json_object_set_new(r, "addresses",
+			                    k ? json_string("")
+			                      : json_incref(json_object_get(o, "addresses")));
+			json_object_set_new(r, "interface",
+			                    json_incref(json_object_get(p, "interface")));
+			json_object_set_new(r, "containers",
+			                    json_incref(json_object_get(p, "containers")));
 			json_array_append_new(rows, r);
 		}
 	}
@@ -165,17 +191,18 @@ static void print_table(const struct netmap *m, json_t *doc)
 
 	rows = json_array();
 	json_array_foreach(json_object_get(jobj(doc, "host"), "interfaces"), i, o)
-	json_array_append_new(rows, json_incref(o));
+	    json_array_append_new(rows, json_incref(o));
 	printf("\n");
 	heading("HOST INTERFACES", NULL);
 	out_table(stdout, rows, if_cols, ARRAY_SIZE(if_cols));
 	json_decref(rows);
 	json_array_foreach(json_object_get(jobj(doc, "host"), "default_routes"), i, o)
 	{
-		_cleanup_free_ char *s = xasprintf("IPv%lld via %s dev %s%s%s", jint(o, "family", 0),
-						   jstr(o, "gateway") ? jstr(o, "gateway") : "(on-link)",
-						   jstr(o, "dev") ? jstr(o, "dev") : "?", jstr(o, "prefsrc") ? " src " : "",
-						   jstr(o, "prefsrc") ? jstr(o, "prefsrc") : "");
+		_cleanup_free_ char *s = xasprintf(
+		    "IPv%lld via %s dev %s%s%s", jint(o, "family", 0),
+		    jstr(o, "gateway") ? jstr(o, "gateway") : "(on-link)",
+		    jstr(o, "dev") ? jstr(o, "dev") : "?", jstr(o, "prefsrc") ? " src " : "",
+		    jstr(o, "prefsrc") ? jstr(o, "prefsrc") : "");
 		heading("DEFAULT ROUTE", s);
 	}
 	if (!m->n_routes)
@@ -187,12 +214,14 @@ static void print_table(const struct netmap *m, json_t *doc)
 		json_t *r = json_object();
 		json_object_set_new(r, "name", json_incref(json_object_get(o, "name")));
 		const char *mode = jstr(o, "mode");
-		json_t *mt = mode && streq(mode, "custom") ? json_sprintf("custom:%s", jstr(o, "network_mode"))
-			     : mode && streq(mode, "container") && jstr(o, "shared_with")
-				     ? json_sprintf("container:%s", jstr(o, "shared_with"))
-				     : json_str(mode);
+		json_t *mt = mode && streq(mode, "custom")
+		                 ? json_sprintf("custom:%s", jstr(o, "network_mode"))
+		             : mode && streq(mode, "container") && jstr(o, "shared_with")
+		                 ? json_sprintf("container:%s", jstr(o, "shared_with"))
+		                 : json_str(mode);
 		json_object_set_new(r, "mode", mt);
-		json_object_set_new(r, "explanation", json_incref(json_object_get(o, "explanation")));
+		json_object_set_new(r, "explanation",
+		                    json_incref(json_object_get(o, "explanation")));
 		json_array_append_new(rows, r);
 	}
 	printf("\n");
@@ -204,33 +233,46 @@ static void print_table(const struct netmap *m, json_t *doc)
 	if (fw) {
 		printf("\n");
 		heading("FIREWALL", jstr(fw, "backend"));
-		print_rules("MASQUERADE (per network)", json_object_get(fw, "masquerade"), masq_cols, ARRAY_SIZE(masq_cols));
+		print_rules("MASQUERADE (per network)", json_object_get(fw, "masquerade"),
+		            masq_cols, ARRAY_SIZE(masq_cols));
 		rows = json_array();
 		json_array_foreach(json_object_get(fw, "published"), i, o)
 		{
 			json_t *r = json_object();
-			json_object_set_new(r, "container", json_incref(json_object_get(o, "container")));
+			json_object_set_new(r, "container",
+			                    json_incref(json_object_get(o, "container")));
 			const char *hip = jstr(o, "host_ip");
-			json_object_set_new(r, "host",
-					    json_sprintf("%s%s%s:%lld/%s", hip && strchr(hip, ':') ? "[" : "", hip ? hip : "*",
-							 hip && strchr(hip, ':') ? "]" : "", jint(o, "host_port", 0),
-							 jstr(o, "proto") ? jstr(o, "proto") : "?"));
-			json_object_set_new(r, "to", json_sprintf("%s:%lld", jstr(o, "container_ip") ? jstr(o, "container_ip") : "?",
-								  jint(o, "container_port", 0)));
-			json_object_set_new(r, "in_daemon", json_incref(json_object_get(o, "in_daemon")));
+			json_object_set_new(
+			    r, "host",
+			    json_sprintf("%s%s%s:%lld/%s", hip && strchr(hip, ':') ? "[" : "",
+			                 hip ? hip : "*", hip && strchr(hip, ':') ? "]" : "",
+			                 jint(o, "host_port", 0),
+			                 jstr(o, "proto") ? jstr(o, "proto") : "?"));
+			json_object_set_new(
+			    r, "to",
+			    json_sprintf("%s:%lld",
+			                 jstr(o, "container_ip") ? jstr(o, "container_ip") : "?",
+			                 jint(o, "container_port", 0)));
+			json_object_set_new(r, "in_daemon",
+			                    json_incref(json_object_get(o, "in_daemon")));
 			json_object_set_new(r, "has_rule", json_boolean(jobj(o, "rule") != NULL));
-			json_object_set_new(r, "proxy_pid", json_incref(json_object_get(o, "proxy_pid")));
+			json_object_set_new(r, "proxy_pid",
+			                    json_incref(json_object_get(o, "proxy_pid")));
 			json_object_set_new(r, "status", json_incref(json_object_get(o, "status")));
 			json_array_append_new(rows, r);
 		}
-		print_rules("PUBLISHED PORTS (DNAT rules cross-checked with the daemon's port map and docker-proxy)", rows,
-			    pub_cols, ARRAY_SIZE(pub_cols));
+		print_rules("PUBLISHED PORTS (DNAT rules cross-checked with the daemon's port map "
+		            "and docker-proxy)",
+		            rows, pub_cols, ARRAY_SIZE(pub_cols));
 		json_decref(rows);
-		print_rules("DOCKER-USER", json_object_get(fw, "docker_user"), rule_cols, ARRAY_SIZE(rule_cols));
-		print_rules("ISOLATION", json_object_get(fw, "isolation"), rule_cols, ARRAY_SIZE(rule_cols));
-		print_rules("OTHER RULES (not Docker's)", json_object_get(fw, "other"), rule_cols, ARRAY_SIZE(rule_cols));
-		print_rules("STRAY RULES (match no network or container)", json_object_get(fw, "stray"), stray_cols,
-			    ARRAY_SIZE(stray_cols));
+		print_rules("DOCKER-USER", json_object_get(fw, "docker_user"), rule_cols,
+		            ARRAY_SIZE(rule_cols));
+		print_rules("ISOLATION", json_object_get(fw, "isolation"), rule_cols,
+		            ARRAY_SIZE(rule_cols));
+		print_rules("OTHER RULES (not Docker's)", json_object_get(fw, "other"), rule_cols,
+		            ARRAY_SIZE(rule_cols));
+		print_rules("STRAY RULES (match no network or container)",
+		            json_object_get(fw, "stray"), stray_cols, ARRAY_SIZE(stray_cols));
 	}
 	json_t *notes = jarr(doc, "notes");
 	if (json_array_size(notes)) {
@@ -263,14 +305,16 @@ static void print_plan(const struct capture_plan *p)
 		_cleanup_free_ char *ifn = term_escape(x->interface);
 		_cleanup_free_ char *sees = term_escape(x->sees);
 		_cleanup_free_ char *cmd = term_escape(x->command);
-		printf("%s%s (%s): %s\n    %s\n", (ssize_t)i == p->primary ? "* " : "- ", ifn, x->stage, sees, cmd);
+		printf("%s%s (%s): %s\n    %s\n", (ssize_t)i == p->primary ? "* " : "- ", ifn,
+		       x->stage, sees, cmd);
 	}
 	printf("\n");
 	heading("SEEN FROM OUTSIDE", NULL);
 	if (p->outside_source) {
 		_cleanup_free_ char *s = term_escape(p->outside_source);
 		_cleanup_free_ char *e = term_escape(p->egress ? p->egress : "?");
-		printf("source address %s, leaving by %s%s\n", s, e, p->nat ? " (after MASQUERADE)" : "");
+		printf("source address %s, leaving by %s%s\n", s, e,
+		       p->nat ? " (after MASQUERADE)" : "");
 	}
 	if (p->outside_note) {
 		_cleanup_free_ char *s = term_escape(p->outside_note);
@@ -299,11 +343,13 @@ static int net_run(struct ctx *x, int argc, char **argv)
 	if (a.capture && a.name)
 		return cmd_usage(x, "net: --name and --capture-plan exclude each other");
 	if (a.capture && (a.fmt == FMT_DOT || a.fmt == FMT_SVG))
-		return cmd_usage(x, "net: --capture-plan prints a table or JSON, not '%s'", a.fmt == FMT_DOT ? "dot" : "svg");
+		return cmd_usage(x, "net: --capture-plan prints a table or JSON, not '%s'",
+		                 a.fmt == FMT_DOT ? "dot" : "svg");
 	if (a.fmt == FMT_JSON)
 		x->json = true;
 	if (x->json && a.fmt != FMT_TABLE && a.fmt != FMT_JSON)
-		return cmd_usage(x, "net: --json and --format %s exclude each other", a.fmt == FMT_DOT ? "dot" : "svg");
+		return cmd_usage(x, "net: --json and --format %s exclude each other",
+		                 a.fmt == FMT_DOT ? "dot" : "svg");
 	/* the firewall tools run while the daemon answers */
 	struct fw_job *fw = a.no_fw ? NULL : fw_start();
 	_cleanup_host_ struct host *h = NULL;
@@ -317,10 +363,13 @@ static int net_run(struct ctx *x, int argc, char **argv)
 		struct container *any[1];
 		struct host *all = NULL;
 		fw_job_free(fw);
-		if (x->err.code == CIRT_EXIT_NOTFOUND && ctx_containers(x, (char *const *)&a.capture, 1, 0, &all, any) == 0) {
+		if (x->err.code == CIRT_EXIT_NOTFOUND &&
+		    ctx_containers(x, (char *const *)&a.capture, 1, 0, &all, any) == 0) {
 			_cleanup_free_ char *n = term_escape(any[0]->name);
-			err_set(&x->err, CIRT_EXIT_RUNTIME, "net: --capture-plan: container '%s' is not running: no packets to capture",
-				n);
+			err_set(&x->err, CIRT_EXIT_RUNTIME,
+			        "net: --capture-plan: container '%s' is not running: no packets to "
+			        "capture",
+			        n);
 			host_free(all);
 		}
 		return -1;
@@ -381,9 +430,10 @@ static int net_run(struct ctx *x, int argc, char **argv)
 }
 
 const struct cmd cmd_net = {
-	.name = "net",
-	.args = NULL,
-	.summary = "network map: networks, bridges, veths, host NICs, routes, NAT and filter rules, each container's mode; capture plans; topology as DOT/SVG",
-	.opts = net_opts,
-	.run = net_run,
+    .name = "net",
+    .args = NULL,
+    .summary = "network map: networks, bridges, veths, host NICs, routes, NAT and filter rules, "
+               "each container's mode; capture plans; topology as DOT/SVG",
+    .opts = net_opts,
+    .run = net_run,
 };

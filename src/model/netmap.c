@@ -234,7 +234,8 @@ void netmap_parse_networks(struct netmap *m, json_t *list)
 		x->ipv6 = jbool(j, "EnableIPv6");
 		json_t *opts = jobj(j, "Options");
 		x->icc = opt_bool(opts, "com.docker.network.bridge.enable_icc", true);
-		x->masquerade_opt = opt_bool(opts, "com.docker.network.bridge.enable_ip_masquerade", true);
+		x->masquerade_opt =
+		    opt_bool(opts, "com.docker.network.bridge.enable_ip_masquerade", true);
 		json_t *cfg = jarr(jobj(j, "IPAM"), "Config");
 		size_t nc = json_array_size(cfg);
 		x->subnets = xcalloc(nc + 1, sizeof(char *));
@@ -270,7 +271,8 @@ static void fill_gateways(struct netmap *m)
 				continue;
 			for (size_t a = 0; a < m->addrs.n; a++) {
 				const struct rtnl_addr *x = &m->addrs.v[a];
-				if (x->ifindex == n->bridge_ifindex && ip_in_prefix(x->text, net, len)) {
+				if (x->ifindex == n->bridge_ifindex &&
+				    ip_in_prefix(x->text, net, len)) {
 					n->gateways[k] = xstrdup(x->text);
 					break;
 				}
@@ -308,7 +310,8 @@ static void build_links(struct netmap *m)
 	}
 	for (size_t i = 0; i < m->n_nets; i++) {
 		struct nm_network *n = &m->nets[i];
-		const struct rtnl_link *k = n->bridge ? rtnl_link_by_name(&m->links, n->bridge) : NULL;
+		const struct rtnl_link *k =
+		    n->bridge ? rtnl_link_by_name(&m->links, n->bridge) : NULL;
 		n->bridge_ifindex = k ? k->ifindex : 0;
 		for (size_t c = 0; h && c < h->n; c++)
 			for (size_t e = 0; e < h->c[c].n_eps; e++)
@@ -340,7 +343,8 @@ static void build_links(struct netmap *m)
 				for (size_t e = 0; e < h->c[c].n_eps; e++)
 					if (h->c[c].eps[e].veth_ifindex == port->link->ifindex) {
 						push_idx(&port->containers, &port->n_containers, c);
-						if (m->ifs[p].container < 0 || h->c[m->ifs[p].container].eps_shared)
+						if (m->ifs[p].container < 0 ||
+						    h->c[m->ifs[p].container].eps_shared)
 							m->ifs[p].container = (ssize_t)c;
 					}
 		}
@@ -366,7 +370,8 @@ static void build_routes(struct netmap *m, const struct rtnl_routes *r)
 
 /* ------------------------------------------------------------------ firewall analysis */
 
-static void stray(struct netmap *m, size_t rule, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void stray(struct netmap *m, size_t rule, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void stray(struct netmap *m, size_t rule, const char *fmt, ...)
 {
 	for (size_t i = 0; i < m->n_strays; i++)
@@ -383,7 +388,8 @@ static void stray(struct netmap *m, size_t rule, const char *fmt, ...)
 	const struct fw_rule *r = &m->fw.rules[rule];
 	const struct fw_chain *c = fw_chain_find(&m->fw, r->source, r->family, r->table, r->chain);
 	if (c && !fw_chain_reachable(&m->fw, c)) {
-		char *t = xasprintf("%s (its chain %s is not reached from any hook: inert for now)", s, r->chain);
+		char *t = xasprintf("%s (its chain %s is not reached from any hook: inert for now)",
+		                    s, r->chain);
 		free(s);
 		s = t;
 	}
@@ -476,7 +482,8 @@ static int ip_family(const char *s)
 
 static bool wildcard_ip(const char *s)
 {
-	return !s || !*s || streq(s, "0.0.0.0") || streq(s, "::") || streq(s, "0.0.0.0/0") || streq(s, "::/0");
+	return !s || !*s || streq(s, "0.0.0.0") || streq(s, "::") || streq(s, "0.0.0.0/0") ||
+	       streq(s, "::/0");
 }
 
 static bool host_ip_matches(const char *daemon_ip, const struct fw_rule *r)
@@ -488,12 +495,14 @@ static bool host_ip_matches(const char *daemon_ip, const struct fw_rule *r)
 	return same_prefix(daemon_ip, r->dst);
 }
 
-static const struct nm_proxy *find_proxy(const struct netmap *m, const char *proto, const char *host_ip,
-					 int host_port, const char *cip, int cport)
+static const struct nm_proxy *find_proxy(const struct netmap *m, const char *proto,
+                                         const char *host_ip, int host_port, const char *cip,
+                                         int cport)
 {
 	for (size_t i = 0; i < m->n_proxies; i++) {
 		const struct nm_proxy *p = &m->proxies[i];
-		if (p->host_port != host_port || p->container_port != cport || !streq(p->proto, proto))
+		if (p->host_port != host_port || p->container_port != cport ||
+		    !streq(p->proto, proto))
 			continue;
 		if (cip && p->container_ip && !streq(cip, p->container_ip))
 			continue;
@@ -502,14 +511,16 @@ static const struct nm_proxy *find_proxy(const struct netmap *m, const char *pro
 			continue;
 		if (!w1 && !same_prefix(host_ip, p->host_ip))
 			continue;
-		if (w1 && ip_family(host_ip ? host_ip : "0.0.0.0") != ip_family(p->host_ip ? p->host_ip : "0.0.0.0"))
+		if (w1 && ip_family(host_ip ? host_ip : "0.0.0.0") !=
+		              ip_family(p->host_ip ? p->host_ip : "0.0.0.0"))
 			continue;
 		return p;
 	}
 	return NULL;
 }
 
-static bool rule_is_dnat_for(const struct fw_rule *r, const struct container *c, const struct port *p)
+static bool rule_is_dnat_for(const struct fw_rule *r, const struct container *c,
+                             const struct port *p)
 {
 	if (!r->verdict || !streq(r->verdict, "DNAT") || !r->to_addr)
 		return false;
@@ -536,8 +547,9 @@ static bool docker_nat_in(const struct netmap *m, int family)
 {
 	for (size_t i = 0; i < m->fw.n_chains; i++) {
 		const struct fw_chain *c = &m->fw.chains[i];
-		if (c->family == family && ((c->source != FW_NFT && streq(c->table, "nat") && streq(c->name, "DOCKER")) ||
-					    (c->source == FW_NFT && streq(c->table, "docker-bridges"))))
+		if (c->family == family &&
+		    ((c->source != FW_NFT && streq(c->table, "nat") && streq(c->name, "DOCKER")) ||
+		     (c->source == FW_NFT && streq(c->table, "docker-bridges"))))
 			return true;
 	}
 	return false;
@@ -554,14 +566,17 @@ static void analyse_published(struct netmap *m, bool *rule_used)
 			const struct port *p = &c->ports[pi];
 			if (!p->host_port)
 				continue;
-			struct nm_published x = {.container = (ssize_t)ci, .rule = -1, .daemon = true};
+			struct nm_published x = {
+			    .container = (ssize_t)ci, .rule = -1, .daemon = true};
 			x.family = p->host_ip && strchr(p->host_ip, ':') ? 6 : 4;
 			snprintf(x.proto, sizeof(x.proto), "%s", p->proto);
 			x.host_ip = xstrdup0(p->host_ip);
 			x.host_port = p->host_port;
 			x.container_port = p->container_port;
 			for (size_t e = 0; e < c->n_eps && !x.container_ip; e++)
-				x.container_ip = xstrdup0(x.family == 6 && c->eps[e].ipv6 ? c->eps[e].ipv6 : c->eps[e].ipv4);
+				x.container_ip =
+				    xstrdup0(x.family == 6 && c->eps[e].ipv6 ? c->eps[e].ipv6
+				                                             : c->eps[e].ipv4);
 			for (size_t r = 0; r < m->fw.n_rules; r++)
 				if (rule_is_dnat_for(&m->fw.rules[r], c, p)) {
 					if (x.rule < 0)
@@ -569,7 +584,8 @@ static void analyse_published(struct netmap *m, bool *rule_used)
 					rule_used[r] = true;
 				}
 			const struct nm_proxy *px =
-				find_proxy(m, p->proto, p->host_ip, p->host_port, x.container_ip, p->container_port);
+			    find_proxy(m, p->proto, p->host_ip, p->host_port, x.container_ip,
+			               p->container_port);
 			x.proxy_pid = px ? px->pid : 0;
 			if (x.rule >= 0)
 				x.status = NM_PUB_OK;
@@ -586,7 +602,8 @@ static void analyse_published(struct netmap *m, bool *rule_used)
 		ssize_t ci = netmap_container_by_ip(m, fr->to_addr);
 		if (ci < 0)
 			continue;
-		struct nm_published x = {.container = ci, .rule = (ssize_t)r, .status = NM_PUB_RULE_ONLY};
+		struct nm_published x = {
+		    .container = ci, .rule = (ssize_t)r, .status = NM_PUB_RULE_ONLY};
 		x.family = fr->family ? fr->family : ip_family(fr->to_addr);
 		snprintf(x.proto, sizeof(x.proto), "%s", fr->proto ? fr->proto : "all");
 		x.host_ip = fr->dst ? xstrdup(fr->dst) : NULL;
@@ -595,7 +612,8 @@ static void analyse_published(struct netmap *m, bool *rule_used)
 		x.container_port = fr->to_port;
 		add_pub(m, &x);
 		rule_used[r] = true;
-		stray(m, r, "DNAT to %s (%s), which the daemon does not publish", fr->to_addr, h->c[ci].name);
+		stray(m, r, "DNAT to %s (%s), which the daemon does not publish", fr->to_addr,
+		      h->c[ci].name);
 	}
 }
 
@@ -618,36 +636,45 @@ void netmap_analyse_firewall(struct netmap *m)
 		if (streq(r->chain, "DOCKER-USER"))
 			push_idx(&m->user_rules, &m->n_user, i);
 		else if (startswith(r->chain, "DOCKER-ISOLATION") ||
-			 (r->source == FW_NFT && docker && startswith(r->chain, "filter-forward-in__")))
+		         (r->source == FW_NFT && docker &&
+		          startswith(r->chain, "filter-forward-in__")))
 			push_idx(&m->isolation, &m->n_isolation, i);
 
 		if (streq(v, "MASQUERADE")) {
-			struct nm_network *n = r->src && !r->src_neg ? network_by_subnet(m, r->src) : NULL;
+			struct nm_network *n =
+			    r->src && !r->src_neg ? network_by_subnet(m, r->src) : NULL;
 			if (n) {
 				push_idx(&n->masq, &n->n_masq, i);
 				docker = true;
 			} else if (r->src && r->dst && same_prefix(r->src, r->dst) &&
-				   netmap_container_by_ip(m, r->src) >= 0) {
-				docker = true; /* hairpin NAT of a published port: the container calling itself */
+			           netmap_container_by_ip(m, r->src) >= 0) {
+				docker = true; /* hairpin NAT of a published port: the container
+				                  calling itself */
 			} else if (!r->src) {
-				stray(m, i, "MASQUERADE of every source%s%s: not a Docker network's rule",
+				stray(m, i,
+				      "MASQUERADE of every source%s%s: not a Docker network's rule",
 				      r->out_if ? (r->out_neg ? " not leaving " : " leaving ") : "",
 				      r->out_if ? r->out_if : "");
 			} else {
-				stray(m, i, "MASQUERADE of %s%s, which is no Docker network's subnet and no container's address",
+				stray(m, i,
+				      "MASQUERADE of %s%s, which is no Docker network's subnet and "
+				      "no container's address",
 				      r->src_neg ? "everything but " : "", r->src);
 			}
 		} else if (streq(v, "DNAT") && !used[i]) {
 			if (r->opaque)
-				note(m, "an nft rule in %s/%s does DNAT through an iptables extension nft cannot show",
+				note(m,
+				     "an nft rule in %s/%s does DNAT through an iptables extension "
+				     "nft cannot show",
 				     r->table, r->chain);
 			else if (!r->to_addr)
 				stray(m, i, "DNAT whose target cirt cannot read");
 			else if (host_has_addr(m, r->to_addr))
-				stray(m, i, "DNAT to the host's own address %s: not a Docker rule", r->to_addr);
+				stray(m, i, "DNAT to the host's own address %s: not a Docker rule",
+				      r->to_addr);
 			else
-				stray(m, i, "DNAT to %s%s%d, an address no running container has", r->to_addr,
-				      r->to_port ? ":" : "", r->to_port);
+				stray(m, i, "DNAT to %s%s%d, an address no running container has",
+				      r->to_addr, r->to_port ? ":" : "", r->to_port);
 		} else if (streq(v, "SNAT")) {
 			if (r->to_addr && host_has_addr(m, r->to_addr)) {
 				if (!docker)
@@ -658,17 +685,25 @@ void netmap_analyse_firewall(struct netmap *m)
 			}
 			continue;
 		} else if (streq(v, "REDIRECT")) {
-			stray(m, i, "REDIRECT to local port %d: Docker installs no REDIRECT rules", r->to_port);
-		} else if (docker && streq(v, "ACCEPT") && r->dst && !r->dst_neg && strchr(r->dst, '.') &&
-			   (strstr(r->dst, "/32") || !strchr(r->dst, '/')) && netmap_container_by_ip(m, r->dst) < 0) {
-			stray(m, i, "accepts forwarded traffic to %s, an address no running container has", r->dst);
+			stray(m, i, "REDIRECT to local port %d: Docker installs no REDIRECT rules",
+			      r->to_port);
+		} else if (docker && streq(v, "ACCEPT") && r->dst && !r->dst_neg &&
+		           strchr(r->dst, '.') && (strstr(r->dst, "/32") || !strchr(r->dst, '/')) &&
+		           netmap_container_by_ip(m, r->dst) < 0) {
+			stray(
+			    m, i,
+			    "accepts forwarded traffic to %s, an address no running container has",
+			    r->dst);
 		}
 		const char *ifs[2] = {r->in_if, r->out_if};
 		for (size_t k = 0; k < 2; k++)
 			if (ifs[k] && docker_bridge_name(ifs[k]) && !known_iface(m, ifs[k]))
-				stray(m, i, "names bridge %s, which no network uses and which does not exist (left over from a removed network?)",
+				stray(m, i,
+				      "names bridge %s, which no network uses and which does not "
+				      "exist (left over from a removed network?)",
 				      ifs[k]);
-		if (!docker && !streq(r->chain, "DOCKER-USER") && (r->jump && startswith(r->verdict, "DOCKER")))
+		if (!docker && !streq(r->chain, "DOCKER-USER") &&
+		    (r->jump && startswith(r->verdict, "DOCKER")))
 			docker = true; /* FORWARD -j DOCKER-USER and friends */
 		if (!docker && (docker_bridge_name(r->in_if) || docker_bridge_name(r->out_if)))
 			docker = true;
@@ -689,14 +724,17 @@ void netmap_analyse_firewall(struct netmap *m)
 	m->n_other = w;
 	unsigned both = (1u << FW_IPT_NFT) | (1u << FW_IPT_LEGACY);
 	if ((m->docker_backends & both) == both)
-		note(m, "Docker's chains exist in both iptables-nft and iptables-legacy: the kernel runs both; "
-			"one set is probably left over from a daemon that used the other backend");
+		note(m, "Docker's chains exist in both iptables-nft and iptables-legacy: the "
+		        "kernel runs both; "
+		        "one set is probably left over from a daemon that used the other backend");
 	for (size_t i = 0; i < m->n_nets; i++) {
 		struct nm_network *n = &m->nets[i];
-		if (n->bridge && n->n_subnets && n->masquerade_opt && !n->internal && !n->n_masq && m->docker_backends &&
-		    docker_nat_in(m, ip_family(n->subnets[0])))
-			note(m, "network '%s' (%s) has no MASQUERADE rule although masquerading is enabled", n->name,
-			     n->subnets[0]);
+		if (n->bridge && n->n_subnets && n->masquerade_opt && !n->internal && !n->n_masq &&
+		    m->docker_backends && docker_nat_in(m, ip_family(n->subnets[0])))
+			note(m,
+			     "network '%s' (%s) has no MASQUERADE rule although masquerading is "
+			     "enabled",
+			     n->name, n->subnets[0]);
 	}
 }
 
@@ -748,15 +786,19 @@ char *netmap_mode_line(const struct netmap *m, const struct container *c)
 	const char *state = c->running ? NULL : c->state;
 	switch (c->mode) {
 	case NETMODE_HOST:
-		buf_printf(&b, "host: shares the host's network stack: no veth, no address of its own; its sockets are "
-			       "the host's and its packets leave with the host's addresses, without NAT");
+		buf_printf(
+		    &b, "host: shares the host's network stack: no veth, no address of its own; "
+		        "its sockets are "
+		        "the host's and its packets leave with the host's addresses, without NAT");
 		break;
 	case NETMODE_NONE:
-		buf_printf(&b, "none: its own namespace with loopback only: no interface leads out");
+		buf_printf(&b,
+		           "none: its own namespace with loopback only: no interface leads out");
 		break;
 	case NETMODE_CONTAINER: {
 		const char *owner = c->mode_target_name ? c->mode_target_name : c->mode_target;
-		buf_printf(&b, "container:%s: shares %s's network namespace: ", owner ? owner : "?", owner ? owner : "?");
+		buf_printf(&b, "container:%s: shares %s's network namespace: ", owner ? owner : "?",
+		           owner ? owner : "?");
 		if (!c->n_eps) {
 			buf_printf(&b, "same interfaces and sockets as %s", owner ? owner : "it");
 			break;
@@ -764,13 +806,17 @@ char *netmap_mode_line(const struct netmap *m, const struct container *c)
 		buf_printf(&b, "same addresses");
 		for (size_t i = 0; i < c->n_eps; i++) {
 			const struct endpoint *e = &c->eps[i];
-			buf_printf(&b, "%s%s", i ? ", " : " (", e->ipv4 ? e->ipv4 : e->ipv6 ? e->ipv6 : "-");
+			buf_printf(&b, "%s%s", i ? ", " : " (",
+			           e->ipv4   ? e->ipv4
+			           : e->ipv6 ? e->ipv6
+			                     : "-");
 		}
 		buf_printf(&b, ") and the same veth");
 		for (size_t i = 0; i < c->n_eps; i++) {
 			const struct endpoint *e = &c->eps[i];
-			buf_printf(&b, "%s%s on %s", i ? ", " : " ", e->veth ? e->veth : "(unknown)",
-				   e->bridge ? e->bridge : "(unknown bridge)");
+			buf_printf(&b, "%s%s on %s", i ? ", " : " ",
+			           e->veth ? e->veth : "(unknown)",
+			           e->bridge ? e->bridge : "(unknown bridge)");
 		}
 		break;
 	}
@@ -778,8 +824,9 @@ char *netmap_mode_line(const struct netmap *m, const struct container *c)
 	case NETMODE_CUSTOM:
 	default: {
 		if (!c->n_eps) {
-			buf_printf(&b, "%s: %s", c->mode == NETMODE_CUSTOM ? "custom" : net_mode_name(c->mode),
-				   c->mode_raw ? c->mode_raw : "");
+			buf_printf(&b, "%s: %s",
+			           c->mode == NETMODE_CUSTOM ? "custom" : net_mode_name(c->mode),
+			           c->mode_raw ? c->mode_raw : "");
 			break;
 		}
 		for (size_t i = 0; i < c->n_eps; i++) {
@@ -791,24 +838,30 @@ char *netmap_mode_line(const struct netmap *m, const struct container *c)
 			if (dflt)
 				buf_printf(&b, "bridge: default network: ");
 			else
-				buf_printf(&b, "custom network %s: ", e->network ? e->network : "?");
+				buf_printf(&b,
+				           "custom network %s: ", e->network ? e->network : "?");
 			if (n && n->driver && !streq(n->driver, "bridge")) {
 				buf_printf(&b, "driver %s", n->driver);
 				continue;
 			}
 			if (c->running)
 				ep_path(&b, e);
-			const char *br = e->bridge ? e->bridge : n && n->bridge ? n->bridge : "(unknown bridge)";
+			const char *br = e->bridge        ? e->bridge
+			                 : n && n->bridge ? n->bridge
+			                                  : "(unknown bridge)";
 			if (dflt)
 				buf_printf(&b, "%s", br);
 			else
-				buf_printf(&b, "%s%s, its own bridge, never docker0", c->running ? "" : "bridge ", br);
+				buf_printf(&b, "%s%s, its own bridge, never docker0",
+				           c->running ? "" : "bridge ", br);
 			if (n && n->internal)
 				buf_printf(&b, "; internal: no way out");
 			else if (n && n->n_masq)
 				buf_printf(&b, "; leaves through MASQUERADE");
 			if (!dflt)
-				buf_printf(&b, "; other containers on it resolve it by name (embedded DNS)");
+				buf_printf(
+				    &b,
+				    "; other containers on it resolve it by name (embedded DNS)");
 		}
 		break;
 	}
@@ -824,7 +877,7 @@ char *netmap_backend_text(const struct netmap *m)
 		return xstrdup("not read");
 	struct buf b = {0};
 	static const char *const label[] = {"iptables-nft (nf_tables)", "iptables-legacy",
-					    "nftables (docker-bridges table)"};
+	                                    "nftables (docker-bridges table)"};
 	for (int s = 0; s < FW_NSOURCES; s++)
 		if (m->docker_backends & (1u << s))
 			buf_printf(&b, "%s%s", b.len ? " + " : "", label[s]);
@@ -835,8 +888,8 @@ char *netmap_backend_text(const struct netmap *m)
 
 /* ------------------------------------------------------------------ build */
 
-int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct fw_job *fw, struct netmap **ret,
-		 struct cirt_err *err)
+int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct fw_job *fw,
+                 struct netmap **ret, struct cirt_err *err)
 {
 	struct netmap *m = xcalloc(1, sizeof(*m));
 	m->h = h;
@@ -850,7 +903,8 @@ int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct 
 		json_decref(list);
 		fw_job_free(fw);
 		netmap_free(m);
-		return err_set(err, CIRT_EXIT_BADANSWER, "list networks: daemon answer is not a JSON array");
+		return err_set(err, CIRT_EXIT_BADANSWER,
+		               "list networks: daemon answer is not a JSON array");
 	}
 	netmap_parse_networks(m, list);
 	json_decref(list);
@@ -945,7 +999,9 @@ static json_t *firewall_json(const struct netmap *m)
 			json_t *o = fw_rule_to_json(r);
 			json_object_set_new(o, "network", json_str(m->nets[i].name));
 			json_object_set_new(o, "source", json_str(r->src));
-			json_object_set_new(o, "exempt_interface", r->out_if && r->out_neg ? json_str(r->out_if) : json_null());
+			json_object_set_new(o, "exempt_interface",
+			                    r->out_if && r->out_neg ? json_str(r->out_if)
+			                                            : json_null());
 			json_array_append_new(masq, o);
 		}
 	json_object_set_new(f, "masquerade", masq);
@@ -953,7 +1009,9 @@ static json_t *firewall_json(const struct netmap *m)
 	for (size_t i = 0; i < m->n_pubs; i++) {
 		const struct nm_published *p = &m->pubs[i];
 		json_t *o = json_object();
-		json_object_set_new(o, "container", p->container >= 0 ? json_str(m->h->c[p->container].name) : json_null());
+		json_object_set_new(o, "container",
+		                    p->container >= 0 ? json_str(m->h->c[p->container].name)
+		                                      : json_null());
 		json_object_set_new(o, "family", json_integer(p->family));
 		json_object_set_new(o, "proto", json_str(p->proto));
 		json_object_set_new(o, "host_ip", json_str(p->host_ip));
@@ -961,8 +1019,10 @@ static json_t *firewall_json(const struct netmap *m)
 		json_object_set_new(o, "container_ip", json_str(p->container_ip));
 		json_object_set_new(o, "container_port", json_integer(p->container_port));
 		json_object_set_new(o, "in_daemon", json_boolean(p->daemon));
-		json_object_set_new(o, "rule", p->rule >= 0 ? fw_rule_to_json(&m->fw.rules[p->rule]) : json_null());
-		json_object_set_new(o, "proxy_pid", p->proxy_pid ? json_integer(p->proxy_pid) : json_null());
+		json_object_set_new(
+		    o, "rule", p->rule >= 0 ? fw_rule_to_json(&m->fw.rules[p->rule]) : json_null());
+		json_object_set_new(o, "proxy_pid",
+		                    p->proxy_pid ? json_integer(p->proxy_pid) : json_null());
 		json_object_set_new(o, "status", json_string(nm_pub_status_name(p->status)));
 		json_array_append_new(pubs, o);
 	}
@@ -1020,7 +1080,9 @@ json_t *netmap_to_json(const struct netmap *m)
 		json_object_set_new(o, "name", json_str(b->link->name));
 		json_object_set_new(o, "ifindex", json_integer(b->link->ifindex));
 		json_object_set_new(o, "up", json_boolean(b->link->flags & IFF_UP));
-		json_object_set_new(o, "network", b->network >= 0 ? json_str(m->nets[b->network].name) : json_null());
+		json_object_set_new(o, "network",
+		                    b->network >= 0 ? json_str(m->nets[b->network].name)
+		                                    : json_null());
 		json_object_set_new(o, "addresses", addrs_json(m, b->link->ifindex));
 		json_t *ports = json_array();
 		for (size_t k = 0; k < b->n_ports; k++) {
@@ -1029,7 +1091,8 @@ json_t *netmap_to_json(const struct netmap *m)
 			json_object_set_new(po, "interface", json_str(p->link->name));
 			json_object_set_new(po, "ifindex", json_integer(p->link->ifindex));
 			json_object_set_new(po, "kind", json_str(p->link->kind));
-			json_object_set_new(po, "containers", names_json(m, p->containers, p->n_containers));
+			json_object_set_new(po, "containers",
+			                    names_json(m, p->containers, p->n_containers));
 			json_array_append_new(ports, po);
 		}
 		json_object_set_new(o, "members", ports);
@@ -1050,9 +1113,13 @@ json_t *netmap_to_json(const struct netmap *m)
 		json_object_set_new(o, "role", json_string(nm_role_name(f->role)));
 		json_object_set_new(o, "kind", json_str(f->link->kind[0] ? f->link->kind : NULL));
 		json_object_set_new(o, "up", json_boolean(f->up));
-		json_object_set_new(o, "mac", json_str(f->link->mac_len ? rtnl_mac_str(f->link, mac, sizeof(mac)) : NULL));
+		json_object_set_new(
+		    o, "mac",
+		    json_str(f->link->mac_len ? rtnl_mac_str(f->link, mac, sizeof(mac)) : NULL));
 		json_object_set_new(o, "mtu", json_integer(f->link->mtu));
-		json_object_set_new(o, "master", f->link->master ? json_str(netmap_ifname(m, f->link->master)) : json_null());
+		json_object_set_new(o, "master",
+		                    f->link->master ? json_str(netmap_ifname(m, f->link->master))
+		                                    : json_null());
 		json_object_set_new(o, "docker", json_boolean(f->docker));
 		json_object_set_new(o, "addresses", addrs_json(m, f->link->ifindex));
 		json_array_append_new(ifs, o);
@@ -1064,9 +1131,11 @@ json_t *netmap_to_json(const struct netmap *m)
 		const struct nm_route *r = &m->routes[i];
 		json_t *o = json_object();
 		json_object_set_new(o, "family", json_integer(r->family));
-		json_object_set_new(o, "gateway", r->gateway[0] ? json_str(r->gateway) : json_null());
+		json_object_set_new(o, "gateway",
+		                    r->gateway[0] ? json_str(r->gateway) : json_null());
 		json_object_set_new(o, "dev", json_str(netmap_ifname(m, r->oif)));
-		json_object_set_new(o, "prefsrc", r->prefsrc[0] ? json_str(r->prefsrc) : json_null());
+		json_object_set_new(o, "prefsrc",
+		                    r->prefsrc[0] ? json_str(r->prefsrc) : json_null());
 		json_object_set_new(o, "metric", json_integer(r->metric));
 		json_array_append_new(routes, o);
 	}
@@ -1083,7 +1152,8 @@ json_t *netmap_to_json(const struct netmap *m)
 		json_object_set_new(o, "mode", json_string(net_mode_name(c->mode)));
 		json_object_set_new(o, "network_mode", json_str(c->mode_raw));
 		json_object_set_new(o, "shared_with", json_str(c->mode_target_name));
-		json_object_set_new(o, "explanation", json_str(m->mode_lines ? m->mode_lines[i] : NULL));
+		json_object_set_new(o, "explanation",
+		                    json_str(m->mode_lines ? m->mode_lines[i] : NULL));
 		json_t *eps = json_array();
 		for (size_t k = 0; k < c->n_eps; k++)
 			json_array_append_new(eps, endpoint_to_json(&c->eps[k]));

@@ -24,8 +24,8 @@ struct nm_iface {
 	const struct rtnl_link *link; /* into netmap.links */
 	enum nm_role role;
 	bool up;
-	bool docker;          /* a Docker network's bridge, or a veth enslaved to one */
-	ssize_t container;    /* veth: index into host->c of the container behind it (-1: none) */
+	bool docker;       /* a Docker network's bridge, or a veth enslaved to one */
+	ssize_t container; /* veth: index into host->c of the container behind it (-1: none) */
 };
 
 struct nm_network {
@@ -35,28 +35,28 @@ struct nm_network {
 	char *scope;
 	bool internal;
 	bool ipv6;
-	bool icc;             /* com.docker.network.bridge.enable_icc (default true) */
-	bool masquerade_opt;  /* com.docker.network.bridge.enable_ip_masquerade (default true) */
-	char **subnets;       /* "172.17.0.0/16" */
-	char **gateways;      /* aligned with subnets; NULL when the daemon gave none */
+	bool icc;            /* com.docker.network.bridge.enable_icc (default true) */
+	bool masquerade_opt; /* com.docker.network.bridge.enable_ip_masquerade (default true) */
+	char **subnets;      /* "172.17.0.0/16" */
+	char **gateways;     /* aligned with subnets; NULL when the daemon gave none */
 	size_t n_subnets;
-	char *bridge;         /* bridge driver: the device (docker0, br-<id12>, or the name option) */
-	int bridge_ifindex;   /* 0 when the device does not exist */
-	size_t *members;      /* indexes into host->c: containers with an endpoint on it */
+	char *bridge;       /* bridge driver: the device (docker0, br-<id12>, or the name option) */
+	int bridge_ifindex; /* 0 when the device does not exist */
+	size_t *members;    /* indexes into host->c: containers with an endpoint on it */
 	size_t n_members;
-	size_t *masq;         /* indexes into fw.rules: its MASQUERADE rules */
+	size_t *masq; /* indexes into fw.rules: its MASQUERADE rules */
 	size_t n_masq;
 };
 
 struct nm_bridge_port {
 	const struct rtnl_link *link;
-	size_t *containers;   /* indexes into host->c (a container:X member shares X's veth) */
+	size_t *containers; /* indexes into host->c (a container:X member shares X's veth) */
 	size_t n_containers;
 };
 
 struct nm_bridge {
 	const struct rtnl_link *link;
-	ssize_t network;      /* index into nets, -1 when no Docker network owns it */
+	ssize_t network; /* index into nets, -1 when no Docker network owns it */
 	struct nm_bridge_port *ports;
 	size_t n_ports;
 };
@@ -70,24 +70,24 @@ struct nm_route {
 };
 
 enum nm_pub_status {
-	NM_PUB_OK,          /* daemon and rule agree */
-	NM_PUB_RULE_ONLY,   /* a DNAT to a container that the daemon does not publish */
-	NM_PUB_PROXY,       /* daemon publishes it, no NAT rule, docker-proxy serves it */
-	NM_PUB_MISSING,     /* daemon publishes it, no rule and no proxy */
+	NM_PUB_OK,        /* daemon and rule agree */
+	NM_PUB_RULE_ONLY, /* a DNAT to a container that the daemon does not publish */
+	NM_PUB_PROXY,     /* daemon publishes it, no NAT rule, docker-proxy serves it */
+	NM_PUB_MISSING,   /* daemon publishes it, no rule and no proxy */
 };
 const char *nm_pub_status_name(enum nm_pub_status s);
 
 struct nm_published {
 	int family;
 	char proto[8];
-	char *host_ip;        /* as the daemon or the rule gives it; NULL: every address */
+	char *host_ip; /* as the daemon or the rule gives it; NULL: every address */
 	int host_port;
 	char *container_ip;
 	int container_port;
-	ssize_t container;    /* index into host->c, -1 unknown */
-	ssize_t rule;         /* the DNAT rule, -1 none */
-	bool daemon;          /* present in the daemon's port map */
-	int proxy_pid;        /* the docker-proxy process serving it, 0 none */
+	ssize_t container; /* index into host->c, -1 unknown */
+	ssize_t rule;      /* the DNAT rule, -1 none */
+	bool daemon;       /* present in the daemon's port map */
+	int proxy_pid;     /* the docker-proxy process serving it, 0 none */
 	enum nm_pub_status status;
 };
 
@@ -101,7 +101,7 @@ struct nm_proxy {
 };
 
 struct nm_stray {
-	size_t rule;          /* index into fw.rules */
+	size_t rule; /* index into fw.rules */
 	char *reason;
 };
 
@@ -120,22 +120,23 @@ struct netmap {
 
 	bool fw_loaded;
 	struct fw_ruleset fw;
-	unsigned docker_backends; /* bit (1 << enum fw_source) for each source holding Docker's rules */
-	size_t *user_rules;       /* DOCKER-USER */
+	unsigned
+	    docker_backends; /* bit (1 << enum fw_source) for each source holding Docker's rules */
+	size_t *user_rules;  /* DOCKER-USER */
 	size_t n_user;
-	size_t *isolation;        /* DOCKER-ISOLATION-STAGE-*, nft per-bridge forward filters */
+	size_t *isolation; /* DOCKER-ISOLATION-STAGE-*, nft per-bridge forward filters */
 	size_t n_isolation;
-	size_t *other_rules;      /* rules in chains that are not Docker's (nat and filter tables) */
+	size_t *other_rules; /* rules in chains that are not Docker's (nat and filter tables) */
 	size_t n_other;
 	struct nm_published *pubs;
 	size_t n_pubs;
-	struct nm_proxy *proxies;  /* docker-proxy processes (userland proxy of published ports) */
+	struct nm_proxy *proxies; /* docker-proxy processes (userland proxy of published ports) */
 	size_t n_proxies;
 	struct nm_stray *strays;
 	size_t n_strays;
 
-	char **mode_lines;        /* one per host->c */
-	char **notes;             /* what could not be read, and why */
+	char **mode_lines; /* one per host->c */
+	char **notes;      /* what could not be read, and why */
 	size_t n_notes;
 };
 
@@ -147,8 +148,8 @@ enum netmap_needs {
  * firewall tools started with fw_start() before the host was loaded, so they ran meanwhile
  * (NULL: started here); it is always consumed. Fails only when the daemon cannot be asked or the
  * host's links cannot be read; a missing firewall tool or permission becomes a note. */
-int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct fw_job *fw, struct netmap **ret,
-		 struct cirt_err *err);
+int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct fw_job *fw,
+                 struct netmap **ret, struct cirt_err *err);
 void netmap_free(struct netmap *m);
 static inline void netmap_freep(struct netmap **m)
 {

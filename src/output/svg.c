@@ -17,7 +17,8 @@ int svg_from_dot(const char *dot, struct buf *out, struct cirt_err *err)
 		goto out;
 	}
 	if (gvLayout(gvc, g, "dot") != 0) {
-		err_set(err, CIRT_EXIT_RUNTIME, "graphviz: layout failed (is the 'dot' layout plugin installed?)");
+		err_set(err, CIRT_EXIT_RUNTIME,
+		        "graphviz: layout failed (is the 'dot' layout plugin installed?)");
 		agclose(g);
 		goto out;
 	}

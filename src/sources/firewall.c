@@ -82,8 +82,8 @@ void fw_ruleset_free(struct fw_ruleset *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
-static struct fw_chain *add_chain(struct fw_ruleset *rs, enum fw_source src, int family, const char *table,
-				  const char *name)
+static struct fw_chain *add_chain(struct fw_ruleset *rs, enum fw_source src, int family,
+                                  const char *table, const char *name)
 {
 	rs->chains = xrealloc(rs->chains, (rs->n_chains + 1) * sizeof(*rs->chains));
 	struct fw_chain *c = &rs->chains[rs->n_chains++];
@@ -96,8 +96,8 @@ static struct fw_chain *add_chain(struct fw_ruleset *rs, enum fw_source src, int
 	return c;
 }
 
-static struct fw_rule *add_rule(struct fw_ruleset *rs, enum fw_source src, int family, const char *table,
-				const char *chain)
+static struct fw_rule *add_rule(struct fw_ruleset *rs, enum fw_source src, int family,
+                                const char *table, const char *chain)
 {
 	rs->rules = xrealloc(rs->rules, (rs->n_rules + 1) * sizeof(*rs->rules));
 	struct fw_rule *r = &rs->rules[rs->n_rules++];
@@ -110,11 +110,12 @@ static struct fw_rule *add_rule(struct fw_ruleset *rs, enum fw_source src, int f
 }
 
 const struct fw_chain *fw_chain_find(const struct fw_ruleset *rs, enum fw_source src, int family,
-				     const char *table, const char *name)
+                                     const char *table, const char *name)
 {
 	for (size_t i = 0; i < rs->n_chains; i++) {
 		const struct fw_chain *c = &rs->chains[i];
-		if (c->source == src && c->family == family && streq(c->table, table) && streq(c->name, name))
+		if (c->source == src && c->family == family && streq(c->table, table) &&
+		    streq(c->name, name))
 			return c;
 	}
 	return NULL;
@@ -213,7 +214,8 @@ static void parse_nat_to(struct fw_rule *r, const char *s)
 	}
 }
 
-static const char *const ipt_builtin[] = {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING", NULL};
+static const char *const ipt_builtin[] = {"PREROUTING", "INPUT",       "FORWARD",
+                                          "OUTPUT",     "POSTROUTING", NULL};
 
 static bool is_builtin(const char *name)
 {
@@ -224,7 +226,7 @@ static bool is_builtin(const char *name)
 }
 
 static void parse_ipt_rule(struct fw_ruleset *rs, enum fw_source src, int family, const char *table,
-			   const char *line)
+                           const char *line)
 {
 	size_t n;
 	char **w = split_words(line, &n);
@@ -262,13 +264,16 @@ static void parse_ipt_rule(struct fw_ruleset *rs, enum fw_source src, int family
 		} else if ((streq(o, "-p") || streq(o, "--protocol")) && v) {
 			free(r->proto);
 			r->proto = xstrdup(v);
-		} else if ((streq(o, "--dport") || streq(o, "--destination-port") || streq(o, "--dports")) &&
-			   v) {
+		} else if ((streq(o, "--dport") || streq(o, "--destination-port") ||
+		            streq(o, "--dports")) &&
+		           v) {
 			if (!neg)
 				parse_ports(v, &r->dport_lo, &r->dport_hi);
 		} else if (streq(o, "--dst-type") && v) {
 			r->dst_local = !neg && streq(v, "LOCAL");
-		} else if ((streq(o, "-j") || streq(o, "--jump") || streq(o, "-g") || streq(o, "--goto")) && v) {
+		} else if ((streq(o, "-j") || streq(o, "--jump") || streq(o, "-g") ||
+		            streq(o, "--goto")) &&
+		           v) {
 			free(r->verdict);
 			r->verdict = xstrdup(v);
 		} else if ((streq(o, "--to-destination") || streq(o, "--to-source")) && v) {
@@ -353,7 +358,8 @@ static void nft_value(struct buf *b, json_t *v)
 		buf_printf(b, "%lld", (long long)json_integer_value(v));
 	} else if (json_is_object(v) && jobj(v, "prefix")) {
 		json_t *p = jobj(v, "prefix");
-		buf_printf(b, "%s/%lld", jstr(p, "addr") ? jstr(p, "addr") : "?", jint(p, "len", 0));
+		buf_printf(b, "%s/%lld", jstr(p, "addr") ? jstr(p, "addr") : "?",
+		           jint(p, "len", 0));
 	} else if (json_is_object(v) && jarr(v, "range")) {
 		json_t *r = jarr(v, "range");
 		nft_value(b, json_array_get(r, 0));
@@ -392,7 +398,8 @@ static char *nft_addr(json_t *v)
 		return xstrdup(json_string_value(v));
 	if (json_is_object(v) && jobj(v, "prefix")) {
 		json_t *p = jobj(v, "prefix");
-		return xasprintf("%s/%lld", jstr(p, "addr") ? jstr(p, "addr") : "", jint(p, "len", 0));
+		return xasprintf("%s/%lld", jstr(p, "addr") ? jstr(p, "addr") : "",
+		                 jint(p, "len", 0));
 	}
 	return nft_value_str(v);
 }
@@ -442,8 +449,10 @@ static void nft_match(struct fw_rule *r, json_t *m, struct buf *t)
 			if (!neg && json_is_integer(right)) {
 				r->dport_lo = r->dport_hi = (int)json_integer_value(right);
 			} else if (!neg && jarr(right, "range")) {
-				r->dport_lo = (int)json_integer_value(json_array_get(jarr(right, "range"), 0));
-				r->dport_hi = (int)json_integer_value(json_array_get(jarr(right, "range"), 1));
+				r->dport_lo = (int)json_integer_value(
+				    json_array_get(jarr(right, "range"), 0));
+				r->dport_hi = (int)json_integer_value(
+				    json_array_get(jarr(right, "range"), 1));
 			}
 		}
 	} else if (fib) {
@@ -504,7 +513,8 @@ static void nft_nat(struct fw_rule *r, const char *kind, json_t *arg, struct buf
 		if (json_is_integer(port))
 			r->to_port = (int)json_integer_value(port);
 		else if (jarr(port, "range"))
-			r->to_port = (int)json_integer_value(json_array_get(jarr(port, "range"), 0));
+			r->to_port =
+			    (int)json_integer_value(json_array_get(jarr(port, "range"), 0));
 		char *s = nft_value_str(port);
 		buf_printf(t, ":%s", s);
 		free(s);
@@ -517,7 +527,8 @@ struct nft_map {
 	char *targets;
 };
 
-static void nft_rule(struct fw_ruleset *rs, json_t *o, int family, const struct nft_map *maps, size_t n_maps)
+static void nft_rule(struct fw_ruleset *rs, json_t *o, int family, const struct nft_map *maps,
+                     size_t n_maps)
 {
 	const char *table = jstr(o, "table"), *chain = jstr(o, "chain");
 	if (!table || !chain)
@@ -538,10 +549,10 @@ static void nft_rule(struct fw_ruleset *rs, json_t *o, int family, const struct 
 			} else if (streq(k, "counter")) {
 				buf_printf(&t, "counter ");
 			} else if (streq(k, "dnat") || streq(k, "snat") || streq(k, "masquerade") ||
-				   streq(k, "redirect")) {
+			           streq(k, "redirect")) {
 				nft_nat(r, k, arg, &t);
 			} else if (streq(k, "accept") || streq(k, "drop") || streq(k, "return") ||
-				   streq(k, "reject") || streq(k, "continue")) {
+			           streq(k, "reject") || streq(k, "continue")) {
 				char up[16];
 				snprintf(up, sizeof(up), "%s", k);
 				for (char *q = up; *q; q++)
@@ -558,9 +569,9 @@ static void nft_rule(struct fw_ruleset *rs, json_t *o, int family, const struct 
 				buf_printf(&t, "%s vmap %s ", key, data ? data : "{...}");
 				free(key);
 				if (data && data[0] == '@') {
-					_cleanup_free_ char *mk =
-						xasprintf("%s %s %s", jstr(o, "family") ? jstr(o, "family") : "", table,
-							  data + 1);
+					_cleanup_free_ char *mk = xasprintf(
+					    "%s %s %s", jstr(o, "family") ? jstr(o, "family") : "",
+					    table, data + 1);
 					for (size_t m = 0; m < n_maps; m++)
 						if (streq(maps[m].key, mk) && maps[m].targets)
 							r->vmap_targets = xstrdup(maps[m].targets);
@@ -571,7 +582,8 @@ static void nft_rule(struct fw_ruleset *rs, json_t *o, int family, const struct 
 				const char *nm = jstr(arg, "name") ? jstr(arg, "name") : "?";
 				if (jstr(arg, "type") && streq(jstr(arg, "type"), "target"))
 					set_verdict(r, nm, false);
-				buf_printf(&t, "xt %s %s ", jstr(arg, "type") ? jstr(arg, "type") : "?", nm);
+				buf_printf(&t, "xt %s %s ",
+				           jstr(arg, "type") ? jstr(arg, "type") : "?", nm);
 			} else {
 				buf_printf(&t, "%s ", k);
 			}
@@ -591,8 +603,8 @@ static bool skipped(const char *const *skip, const char *family, const char *tab
 {
 	for (size_t i = 0; skip && skip[i]; i++) {
 		const char *sp = strchr(skip[i], ' ');
-		if (sp && strlen(family) == (size_t)(sp - skip[i]) && strncmp(skip[i], family, strlen(family)) == 0 &&
-		    streq(sp + 1, table))
+		if (sp && strlen(family) == (size_t)(sp - skip[i]) &&
+		    strncmp(skip[i], family, strlen(family)) == 0 && streq(sp + 1, table))
 			return true;
 	}
 	return false;
@@ -620,12 +632,14 @@ int fw_parse_nft_json(struct fw_ruleset *rs, json_t *root, const char *const *sk
 		json_array_foreach(elems, k, el)
 		{
 			json_t *verdict = json_array_get(el, 1);
-			json_t *j = jobj(verdict, "jump") ? jobj(verdict, "jump") : jobj(verdict, "goto");
+			json_t *j =
+			    jobj(verdict, "jump") ? jobj(verdict, "jump") : jobj(verdict, "goto");
 			if (jstr(j, "target"))
 				buf_printf(&tg, "%s%s", tg.len ? " " : "", jstr(j, "target"));
 		}
 		maps = xrealloc(maps, (n_maps + 1) * sizeof(*maps));
-		maps[n_maps].key = xasprintf("%s %s %s", jstr(m, "family"), jstr(m, "table"), jstr(m, "name"));
+		maps[n_maps].key =
+		    xasprintf("%s %s %s", jstr(m, "family"), jstr(m, "table"), jstr(m, "name"));
 		maps[n_maps].targets = tg.data;
 		n_maps++;
 	}
@@ -642,7 +656,8 @@ int fw_parse_nft_json(struct fw_ruleset *rs, json_t *root, const char *const *sk
 		if (c) {
 			if (!jstr(c, "name"))
 				continue;
-			struct fw_chain *ch = add_chain(rs, FW_NFT, nft_family(fam), table, jstr(c, "name"));
+			struct fw_chain *ch =
+			    add_chain(rs, FW_NFT, nft_family(fam), table, jstr(c, "name"));
 			ch->nft_family = xstrdup(fam);
 			if (jstr(c, "hook"))
 				ch->hook = xstrdup(jstr(c, "hook"));
@@ -693,8 +708,9 @@ bool fw_chain_reachable(const struct fw_ruleset *rs, const struct fw_chain *c)
 			bool from = false;
 			for (size_t i = 0; i < nc && !from; i++) {
 				const struct fw_chain *x = &rs->chains[i];
-				from = reach[i] && x->source == r->source && x->family == r->family &&
-				       streq(x->table, r->table) && streq(x->name, r->chain);
+				from = reach[i] && x->source == r->source &&
+				       x->family == r->family && streq(x->table, r->table) &&
+				       streq(x->name, r->chain);
 			}
 			if (!from)
 				continue;
@@ -911,7 +927,8 @@ static bool run_ok(struct fw_ruleset *rs, struct run *r)
 	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0) {
 		_cleanup_free_ char *l = first_line(&r->errb);
 		fw_note(rs, "%s failed (status %d): %s", r->tool,
-			WIFEXITED(r->status) ? WEXITSTATUS(r->status) : 128 + WTERMSIG(r->status), l);
+		        WIFEXITED(r->status) ? WEXITSTATUS(r->status) : 128 + WTERMSIG(r->status),
+		        l);
 		return false;
 	}
 	return true;
@@ -993,7 +1010,8 @@ int fw_finish(struct fw_job *job, struct fw_ruleset *ret, struct cirt_err *err)
 	const bool *want = job->want;
 	bool plain = job->plain;
 	run_collect(runs, R_N);
-	/* R_NFT4/R_NFT6 come before R_NFTJ: the tables they printed are known when nft's are read */
+	/* R_NFT4/R_NFT6 come before R_NFTJ: the tables they printed are known when nft's are read
+	 */
 	const char *skip[16] = {0};
 	size_t ns = 0;
 	char *skip_own[16] = {0};
@@ -1006,7 +1024,8 @@ int fw_finish(struct fw_job *job, struct fw_ruleset *ret, struct cirt_err *err)
 		const char *text = buf_cstr(&r->out);
 		if (i == R_NFTJ) {
 			json_error_t je;
-			json_t *root = json_loadb(r->out.data ? r->out.data : "", r->out.len, 0, &je);
+			json_t *root =
+			    json_loadb(r->out.data ? r->out.data : "", r->out.len, 0, &je);
 			if (!root) {
 				fw_note(ret, "nft -j list ruleset: not JSON: %s", je.text);
 				continue;
@@ -1024,13 +1043,15 @@ int fw_finish(struct fw_job *job, struct fw_ruleset *ret, struct cirt_err *err)
 			src = FW_IPT_LEGACY;
 		fw_parse_iptables_save(ret, src, family, text);
 		ret->read[src] = true;
-		/* tables iptables-nft wrote are read from its own output: nft shows them only as "xt" */
+		/* tables iptables-nft wrote are read from its own output: nft shows them only as
+		 * "xt" */
 		if (src == FW_IPT_NFT) {
 			for (const char *p = text; p && *p;) {
 				if (*p == '*' && ns + 1 < ARRAY_SIZE(skip)) {
 					const char *e = strchr(p, '\n');
 					size_t l = e ? (size_t)(e - p - 1) : strlen(p + 1);
-					skip_own[ns] = xasprintf("%s %.*s", family == 4 ? "ip" : "ip6", (int)l, p + 1);
+					skip_own[ns] = xasprintf(
+					    "%s %.*s", family == 4 ? "ip" : "ip6", (int)l, p + 1);
 					skip[ns] = skip_own[ns];
 					ns++;
 				}

@@ -19,7 +19,7 @@ const char *fw_source_name(enum fw_source s);
 
 struct fw_chain {
 	enum fw_source source;
-	int family;   /* 4 or 6; 0 for an nft family that is neither (inet, bridge, ...) */
+	int family;       /* 4 or 6; 0 for an nft family that is neither (inet, bridge, ...) */
 	char *nft_family; /* nft: "ip", "ip6", "inet", ...; NULL for iptables */
 	char *table;
 	char *name;
@@ -29,12 +29,12 @@ struct fw_chain {
 
 struct fw_rule {
 	enum fw_source source;
-	int family;      /* 4 or 6 (0: nft inet/bridge/arp tables) */
+	int family; /* 4 or 6 (0: nft inet/bridge/arp tables) */
 	char *table;
 	char *chain;
-	char *text;      /* one line: the rule as iptables-save printed it, or rebuilt from nft JSON */
+	char *text; /* one line: the rule as iptables-save printed it, or rebuilt from nft JSON */
 	/* what was understood of it (NULL / 0 when absent) */
-	char *src;       /* "172.17.0.0/16", "172.17.0.2/32", "192.0.2.2" */
+	char *src; /* "172.17.0.0/16", "172.17.0.2/32", "192.0.2.2" */
 	bool src_neg;
 	char *dst;
 	bool dst_neg;
@@ -42,18 +42,18 @@ struct fw_rule {
 	bool in_neg;
 	char *out_if;
 	bool out_neg;
-	char *proto;     /* "tcp", "udp", ... */
+	char *proto; /* "tcp", "udp", ... */
 	int dport_lo, dport_hi;
-	bool dst_local;  /* -m addrtype --dst-type LOCAL, or fib daddr type local */
-	char *verdict;   /* upper case for statements (ACCEPT DROP RETURN DNAT SNAT MASQUERADE REDIRECT
-			    REJECT LOG ...), the chain's name for a jump/goto, "VMAP" for an nft verdict
-			    map, NULL when none */
-	bool jump;       /* verdict names a chain */
-	char *to_addr;   /* DNAT/SNAT target address (no port) */
-	int to_port;     /* DNAT/REDIRECT target port (first of a range), 0 when unchanged */
+	bool dst_local; /* -m addrtype --dst-type LOCAL, or fib daddr type local */
+	char *verdict;  /* upper case for statements (ACCEPT DROP RETURN DNAT SNAT MASQUERADE
+	                   REDIRECT  REJECT LOG ...), the chain's name for a jump/goto, "VMAP" for an
+	                   nft verdict  map, NULL when none */
+	bool jump;      /* verdict names a chain */
+	char *to_addr;  /* DNAT/SNAT target address (no port) */
+	int to_port;    /* DNAT/REDIRECT target port (first of a range), 0 when unchanged */
 	char *comment;
 	char *vmap_targets; /* nft verdict map: the chains its elements jump to, space-separated */
-	bool opaque;     /* nft "xt" expression: an iptables-nft rule whose details nft cannot show */
+	bool opaque; /* nft "xt" expression: an iptables-nft rule whose details nft cannot show */
 };
 
 struct fw_ruleset {
@@ -61,9 +61,9 @@ struct fw_ruleset {
 	size_t n_rules;
 	struct fw_chain *chains;
 	size_t n_chains;
-	unsigned present;  /* bit (1 << source) for every source that holds a chain */
+	unsigned present;       /* bit (1 << source) for every source that holds a chain */
 	bool read[FW_NSOURCES]; /* the source could be read (tool present, ran, parsed) */
-	char **notes;      /* what could not be read and why */
+	char **notes;           /* what could not be read and why */
 	size_t n_notes;
 };
 
@@ -89,7 +89,7 @@ int fw_parse_nft_json(struct fw_ruleset *rs, json_t *root, const char *const *sk
 
 void fw_note(struct fw_ruleset *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const struct fw_chain *fw_chain_find(const struct fw_ruleset *rs, enum fw_source src, int family,
-				     const char *table, const char *name);
+                                     const char *table, const char *name);
 /* Is the chain reached from a hook (a built-in or base chain, or a chain jumped to from one)? */
 bool fw_chain_reachable(const struct fw_ruleset *rs, const struct fw_chain *c);
 

@@ -14,12 +14,12 @@
 
 /* One request, answers fed to cb until NLMSG_DONE (dump) or the single answer (get). */
 static int nl_talk(int nsfd, struct nlmsghdr *req, mnl_cb_t cb, void *data, const char *what,
-		   struct cirt_err *err)
+                   struct cirt_err *err)
 {
 	int fd = netns_socket(nsfd, NETLINK_ROUTE);
 	if (fd < 0)
-		return err_set(err, fd == -EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "netlink socket: %s",
-			       strerror(-fd));
+		return err_set(err, fd == -EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "netlink socket: %s", strerror(-fd));
 	struct mnl_socket *nl = mnl_socket_fdopen(fd);
 	if (!nl) {
 		close(fd);
@@ -52,10 +52,11 @@ static int nl_talk(int nsfd, struct nlmsghdr *req, mnl_cb_t cb, void *data, cons
 		if (r == MNL_CB_STOP || (!dump && r >= 0))
 			break;
 		if (r < 0) {
-			/* EINTR: the kernel flagged the dump inconsistent (changed meanwhile): the caller
-			 * reads it again */
+			/* EINTR: the kernel flagged the dump inconsistent (changed meanwhile): the
+			 * caller reads it again */
 			int e = errno;
-			err_set(err, e == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "%s: %s", what, strerror(e));
+			err_set(err, e == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "%s: %s",
+			        what, strerror(e));
 			rc = e == EINTR && dump ? -EINTR : -1;
 			goto out;
 		}
@@ -79,7 +80,8 @@ static int attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static bool attr_addr(const struct nlattr *a, int family, unsigned char out[16], char *text, size_t n)
+static bool attr_addr(const struct nlattr *a, int family, unsigned char out[16], char *text,
+                      size_t n)
 {
 	size_t want = family == AF_INET ? 4 : 16;
 	if (!a || mnl_attr_get_payload_len(a) < want)
@@ -97,7 +99,8 @@ struct addr_ctx {
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct addr_ctx *c = data;
-	if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifaddrmsg))
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifaddrmsg))
 		return MNL_CB_OK;
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
@@ -107,10 +110,10 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	/* IPv4: IFA_LOCAL is the address itself (IFA_ADDRESS is the peer on point-to-point) */
 	const struct nlattr *a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	struct rtnl_addr x = {.ifindex = (int)ifa->ifa_index,
-			      .family = ifa->ifa_family,
-			      .prefix = ifa->ifa_prefixlen,
-			      .scope = ifa->ifa_scope,
-			      .flags = ifa->ifa_flags};
+	                      .family = ifa->ifa_family,
+	                      .prefix = ifa->ifa_prefixlen,
+	                      .scope = ifa->ifa_scope,
+	                      .flags = ifa->ifa_flags};
 	if (!attr_addr(a, x.family, x.addr, x.text, sizeof(x.text)))
 		return MNL_CB_OK;
 	if (tb[IFA_FLAGS] && mnl_attr_validate(tb[IFA_FLAGS], MNL_TYPE_U32) >= 0)
@@ -184,7 +187,8 @@ static void parse_route(const struct nlmsghdr *nlh, struct rtnl_route *x)
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct route_ctx *c = data;
-	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(struct rtmsg))
+	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct rtmsg))
 		return MNL_CB_OK;
 	struct rtnl_route x;
 	parse_route(nlh, &x);
@@ -242,15 +246,16 @@ static int parse_ip(const char *s, unsigned char out[16])
 	return 0;
 }
 
-int rtnl_route_get(int nsfd, const char *dst, const char *src, int iif, struct rtnl_route_answer *ret,
-		   struct cirt_err *err)
+int rtnl_route_get(int nsfd, const char *dst, const char *src, int iif,
+                   struct rtnl_route_answer *ret, struct cirt_err *err)
 {
 	unsigned char d[16], s[16];
 	int fam = parse_ip(dst, d);
 	if (!fam)
 		return err_set(err, CIRT_EXIT_USAGE, "'%s' is not an IPv4 or IPv6 address", dst);
 	if (src && parse_ip(src, s) != fam)
-		return err_set(err, CIRT_EXIT_RUNTIME, "route lookup: '%s' and '%s' differ in family", dst, src);
+		return err_set(err, CIRT_EXIT_RUNTIME,
+		               "route lookup: '%s' and '%s' differ in family", dst, src);
 	char req[8192];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	nlh->nlmsg_type = RTM_GETROUTE;
@@ -271,7 +276,8 @@ int rtnl_route_get(int nsfd, const char *dst, const char *src, int iif, struct r
 	if (nl_talk(nsfd, nlh, route_cb, &c, "route lookup", err) < 0)
 		return err_prefix(err, "route to %s", dst);
 	if (!c.got)
-		return err_set(err, CIRT_EXIT_RUNTIME, "route to %s: no answer from the kernel", dst);
+		return err_set(err, CIRT_EXIT_RUNTIME, "route to %s: no answer from the kernel",
+		               dst);
 	*ret = a;
 	return 0;
 }
@@ -293,7 +299,8 @@ bool ip_in_prefix(const char *addr, const char *prefix, int len)
 	return true;
 }
 
-const struct rtnl_addr *rtnl_masquerade_source(const struct rtnl_addrs *a, int ifindex, const char *nh)
+const struct rtnl_addr *rtnl_masquerade_source(const struct rtnl_addrs *a, int ifindex,
+                                               const char *nh)
 {
 	const struct rtnl_addr *first = NULL;
 	for (size_t i = 0; i < a->n; i++) {

@@ -9,11 +9,11 @@
 
 struct rtnl_addr {
 	int ifindex;
-	int family;            /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	unsigned char addr[16];
 	int prefix;
-	int scope;             /* RT_SCOPE_* */
-	unsigned int flags;    /* IFA_F_* (IFA_FLAGS when present) */
+	int scope;          /* RT_SCOPE_* */
+	unsigned int flags; /* IFA_F_* (IFA_FLAGS when present) */
 	char text[INET6_ADDRSTRLEN];
 };
 
@@ -24,11 +24,11 @@ struct rtnl_addrs {
 
 struct rtnl_route {
 	int family;
-	int table;             /* RT_TABLE_MAIN = 254 */
-	int type;              /* RTN_UNICAST, ... */
-	int protocol;          /* RTPROT_* */
+	int table;    /* RT_TABLE_MAIN = 254 */
+	int type;     /* RTN_UNICAST, ... */
+	int protocol; /* RTPROT_* */
 	int scope;
-	int dst_len;           /* 0: a default route */
+	int dst_len; /* 0: a default route */
 	int oif;
 	int metric;
 	char dst[INET6_ADDRSTRLEN];     /* "" for a default route */
@@ -59,13 +59,14 @@ struct rtnl_route_answer {
 	char gateway[INET6_ADDRSTRLEN];
 	char prefsrc[INET6_ADDRSTRLEN];
 };
-int rtnl_route_get(int nsfd, const char *dst, const char *src, int iif, struct rtnl_route_answer *ret,
-		   struct cirt_err *err);
+int rtnl_route_get(int nsfd, const char *dst, const char *src, int iif,
+                   struct rtnl_route_answer *ret, struct cirt_err *err);
 
 /* The source address IPv4 MASQUERADE picks on interface ifindex for next hop nh: the first
  * primary global address whose subnet holds nh, else the first primary global one (the
  * kernel's inet_select_addr). NULL when the interface has no IPv4 address. */
-const struct rtnl_addr *rtnl_masquerade_source(const struct rtnl_addrs *a, int ifindex, const char *nh);
+const struct rtnl_addr *rtnl_masquerade_source(const struct rtnl_addrs *a, int ifindex,
+                                               const char *nh);
 
 /* Does addr (text) lie inside prefix/len (text)? false on a family mismatch or bad text. */
 bool ip_in_prefix(const char *addr, const char *prefix, int len);
