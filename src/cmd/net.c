@@ -148,6 +148,10 @@ static void print_table(const struct netmap *m, json_t *doc)
 		                    json_stringn(id ? id : "", id && strlen(id) > 12 ? 12
 		                                               : id                  ? strlen(id)
 		                                                                     : 0));
+		/* a long list would swamp the table: the JSON has every name */
+		size_t nc = json_array_size(json_object_get(o, "containers"));
+		if (nc > 8)
+			json_object_set_new(r, "containers", json_sprintf("%zu containers (names in --json)", nc));
 		json_array_append_new(rows, r);
 	}
 	heading("NETWORKS", NULL);
