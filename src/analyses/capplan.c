@@ -115,15 +115,24 @@ static struct capture_point *add_point(struct capture_plan *p, const char *iface
 	return x;
 }
 
+/* The daemon's strings go into a BPF filter only as canonical addresses: nothing else can slip
+ * into the expression. */
 static char *host_filter(const struct endpoint *e)
 {
-	if (e->ipv4 && e->ipv6)
-		return xasprintf("(host %s or host %s)", e->ipv4, e->ipv6);
-	if (e->ipv4)
-		return xasprintf("host %s", e->ipv4);
-	if (e->ipv6)
-		return xasprintf("host %s", e->ipv6);
-	return xasprintf("ether host %s", e->mac ? e->mac : "00:00:00:00:00:00");
+	char a4[INET6_ADDRSTRLEN] = "", a6[INET6_ADDRSTRLEN] = "";
+	bool v4 = e->ipv4 && ip_normalize(e->ipv4, a4, sizeof(a4));
+	bool v6 = e->ipv6 && ip_normalize(e->ipv6, a6, sizeof(a6));
+	if (v4 && v6)
+		return xasprintf("(host %s or host %s)", a4, a6);
+	if (v4 || v6)
+		return xasprintf("host %s", v4 ? a4 : a6);
+	unsigned m[6];
+	char tail;
+	if (e->mac && sscanf(e->mac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4],
+	                     &m[5], &tail) == 6)
+		return xasprintf("ether host %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+		                 m[4], m[5]);
+	return xstrdup("");
 }
 
 static char *with_dst(const char *filter, const char *dst)
@@ -215,7 +224,9 @@ static void plan_egress(const struct netmap *m, struct capture_plan *p, const st
                         const struct nm_network *n)
 {
 	int fam = p->dst ? addr_family(p->dst) : 4;
-	const char *src = fam == 6 ? e->ipv6 : e->ipv4;
+	char srcbuf[INET6_ADDRSTRLEN];
+	const char *raw = fam == 6 ? e->ipv6 : e->ipv4;
+	const char *src = raw && ip_normalize(raw, srcbuf, sizeof(srcbuf)) ? srcbuf : NULL;
 	if (!src) {
 		plan_note(p, "no IPv%d address on network %s: no route out to plan", fam,
 		          e->network ? e->network : "?");
