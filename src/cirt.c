@@ -7,7 +7,7 @@
 #include "output/output.h"
 
 const struct cmd *const cirt_commands[] = {
-	&cmd_ps, &cmd_inspect, &cmd_top, &cmd_stats, &cmd_diff, &cmd_logs, NULL,
+	&cmd_ps, &cmd_inspect, &cmd_top, &cmd_stats, &cmd_diff, &cmd_logs, &cmd_collect, &cmd_verify, NULL,
 };
 
 static const struct cmd_opt global_opts[] = {
@@ -116,10 +116,12 @@ int cmd_parse(struct ctx *x, const struct cmd *c, int argc, char **argv, cmd_opt
 	struct option lo[64];
 	char so[160];
 	build_long(c->opts, common_opts, lo, so);
-	optind = 1;
+	/* options may follow operands ("cirt logs NAME --tail 5", as the help shows): permute, without
+	 * the leading '+' the global parser needs; optind 0 makes glibc re-read that choice */
+	optind = 0;
 	opterr = 0;
 	int k;
-	while ((k = getopt_long(argc, argv, so + 0, lo, NULL)) != -1) {
+	while ((k = getopt_long(argc, argv, so + 1, lo, NULL)) != -1) {
 		if (k == 'h') {
 			cmd_help(stdout, c);
 			return -2;
