@@ -414,7 +414,11 @@ static void ev_clear(struct ev *e)
 static int fatal(struct ev *e, struct cirt_err *err)
 {
 	bundle_log(e->b, "FAILED in step %s: %s", e->step ? e->step : "?", err->msg);
-	return err_prefix(err, "collect '%s': step %s", e->c->name, e->step ? e->step : "?");
+	err_prefix(err, "collect '%s': step %s", e->c->name, e->step ? e->step : "?");
+	size_t l = strlen(err->msg);
+	snprintf(err->msg + l, sizeof(err->msg) - l, "; the bundle has no manifest: partial evidence left in '%s'",
+		 bundle_leftover(e->b));
+	return -1;
 }
 
 int evidence_collect(struct docker *d, struct container *c, const struct collect_opts *o,
