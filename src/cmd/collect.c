@@ -187,6 +187,8 @@ static void print_summary(const struct collect_result *r)
 static int collect_run(struct ctx *x, int argc, char **argv)
 {
 	struct collect_args a = {.o = {.commit_pause = true}};
+	/* before parsing: getopt permutes argv, the custody log wants it as typed */
+	_cleanup_free_ char *cmdline = join_argv(x->argc, x->argv);
 	int i = cmd_parse(x, &cmd_collect, argc, argv, on_opt, &a);
 	_cleanup_free_ int *pids = a.pids;
 	if (i < 0)
@@ -204,7 +206,6 @@ static int collect_run(struct ctx *x, int argc, char **argv)
 	_cleanup_free_ char *out = a.o.out ? NULL : default_out(c);
 	if (!a.o.out)
 		a.o.out = out;
-	_cleanup_free_ char *cmdline = join_argv(x->argc, x->argv);
 	struct progress pg = {.t0 = now_ms()};
 	struct ev_progress evp = {.fn = on_progress, .ud = &pg};
 	a.o.memory_pids = a.pids;
