@@ -10,14 +10,24 @@
 enum { OPT_CASE = 256, OPT_COMMIT, OPT_NO_PAUSE, OPT_EXPORT, OPT_MEMORY, OPT_MAX_FILE };
 
 static const struct cmd_opt collect_opts[] = {
-	{"output", 'o', "DIR|FILE.tar.gz", "where to write the bundle: a new (or empty) directory, or an archive (default ./cirt-NAME-UTCTIME)"},
-	{"case", OPT_CASE, "ID", "case identifier, written to the manifest, the custody log and the commit's labels"},
-	{"commit", OPT_COMMIT, NULL, "also `docker commit` the container to cirt-evidence/CASE:UTCTIME with labels (the daemon pauses it meanwhile)"},
-	{"no-pause", OPT_NO_PAUSE, NULL, "with --commit: do not pause the container during the commit"},
-	{"export", OPT_EXPORT, NULL, "also store the container's filesystem as a tar (docker export), hashed while it streams"},
-	{"memory", OPT_MEMORY, "PID|all", "also dump the readable memory of this host PID (repeatable, or comma-separated) or of all its processes"},
-	{"max-file-size", OPT_MAX_FILE, "SIZE", "skip (and record) changed files larger than SIZE, e.g. 512M, 2G (default 256M)"},
-	{0},
+    {"output", 'o', "DIR|FILE.tar.gz",
+     "where to write the bundle: a new (or empty) directory, or an archive (default "
+     "./cirt-NAME-UTCTIME)"},
+    {"case", OPT_CASE, "ID",
+     "case identifier, written to the manifest, the custody log and the commit's labels"},
+    {"commit", OPT_COMMIT, NULL,
+     "also `docker commit` the container to cirt-evidence/CASE:UTCTIME with labels (the daemon "
+     "pauses it meanwhile)"},
+    {"no-pause", OPT_NO_PAUSE, NULL, "with --commit: do not pause the container during the commit"},
+    {"export", OPT_EXPORT, NULL,
+     "also store the container's filesystem as a tar (docker export), hashed while it streams "
+     "(sparse files come out full size)"},
+    {"memory", OPT_MEMORY, "PID|all",
+     "also dump the readable memory of this host PID (repeatable, or comma-separated) or of all "
+     "its processes"},
+    {"max-file-size", OPT_MAX_FILE, "SIZE",
+     "skip (and record) changed files larger than SIZE, e.g. 512M, 2G (default 256M)"},
+    {0},
 };
 
 struct collect_args {
@@ -37,7 +47,10 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 		break;
 	case OPT_CASE:
 		if (!*arg || strlen(arg) > 200)
-			return cmd_usage(x, "collect: --case: '%s' is not a usable case id (1 to 200 characters)", arg);
+			return cmd_usage(
+			    x,
+			    "collect: --case: '%s' is not a usable case id (1 to 200 characters)",
+			    arg);
 		a->o.case_id = arg;
 		break;
 	case OPT_COMMIT:
@@ -55,11 +68,13 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 			break;
 		}
 		_cleanup_free_ char *s = xstrdup(arg);
-		for (char *save = NULL, *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		for (char *save = NULL, *t = strtok_r(s, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save)) {
 			char *end;
 			long v = strtol(t, &end, 10);
 			if (*end || v <= 0 || v > 4194304)
-				return cmd_usage(x, "collect: --memory: '%s' is not a PID or \"all\"", t);
+				return cmd_usage(
+				    x, "collect: --memory: '%s' is not a PID or \"all\"", t);
 			a->pids = xrealloc(a->pids, (a->n_pids + 1) * sizeof(*a->pids));
 			a->pids[a->n_pids++] = (int)v;
 		}
@@ -67,7 +82,8 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 	}
 	case OPT_MAX_FILE:
 		if (!parse_size(arg, &a->o.max_file_size))
-			return cmd_usage(x, "collect: --max-file-size: '%s' is not a size (e.g. 512M, 2G)", arg);
+			return cmd_usage(
+			    x, "collect: --max-file-size: '%s' is not a size (e.g. 512M, 2G)", arg);
 		break;
 	}
 	return 0;
@@ -93,8 +109,8 @@ static void on_progress(void *ud, const char *step, uint64_t done, uint64_t tota
 	fmt_bytes(bytes, b, sizeof(b));
 	fmt_bytes(secs > 0.05 ? (uint64_t)((double)bytes / secs) : 0, r, sizeof(r));
 	if (total)
-		fprintf(stderr, "\r\033[Kcollect: %-9s %llu/%llu  %s  %s/s", step, (unsigned long long)done,
-			(unsigned long long)total, b, r);
+		fprintf(stderr, "\r\033[Kcollect: %-9s %llu/%llu  %s  %s/s", step,
+		        (unsigned long long)done, (unsigned long long)total, b, r);
 	else
 		fprintf(stderr, "\r\033[Kcollect: %-9s %s  %s/s", step, b, r);
 	fflush(stderr);
@@ -126,8 +142,8 @@ static char *default_out(const struct container *c)
 	struct buf b = {0};
 	for (const char *p = c->name; *p && b.len < 64; p++) {
 		char ch = *p;
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-		      ch == '-' || ch == '_'))
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
 			ch = '_';
 		buf_append(&b, &ch, 1);
 	}
@@ -162,9 +178,10 @@ static void print_summary(const struct collect_result *r)
 {
 	_cleanup_free_ char *bp = term_escape(r->bundle);
 	printf("bundle:   %s\n", bp);
-	printf("sha256:   %s  (%s)\n", r->sha256, strstr(r->bundle, ".tar.gz") || strstr(r->bundle, ".tgz")
-							 ? "of the archive"
-							 : "of manifest.json, which holds every file's hash");
+	printf("sha256:   %s  (%s)\n", r->sha256,
+	       strstr(r->bundle, ".tar.gz") || strstr(r->bundle, ".tgz")
+	           ? "of the archive"
+	           : "of manifest.json, which holds every file's hash");
 	printf("complete: %s\n", r->complete ? "yes" : "NO");
 	const char *k;
 	json_t *v;
@@ -227,9 +244,11 @@ static int collect_run(struct ctx *x, int argc, char **argv)
 		json_t *doc = json_object();
 		json_object_set_new(doc, "bundle", json_str(r.bundle));
 		json_object_set_new(doc, "sha256", json_string(r.sha256));
-		json_object_set_new(doc, "sha256_of", json_string(strstr(r.bundle, ".tar.gz") || strstr(r.bundle, ".tgz")
-									  ? "archive"
-									  : "manifest.json"));
+		json_object_set_new(
+		    doc, "sha256_of",
+		    json_string(strstr(r.bundle, ".tar.gz") || strstr(r.bundle, ".tgz")
+		                    ? "archive"
+		                    : "manifest.json"));
 		json_object_set_new(doc, "complete", json_boolean(r.complete));
 		json_object_set_new(doc, "container", json_str(c->id));
 		json_object_set(doc, "summary", r.summary);
@@ -242,16 +261,18 @@ static int collect_run(struct ctx *x, int argc, char **argv)
 	collect_result_clear(&r);
 	if (!complete)
 		return err_set(&x->err, CIRT_EXIT_RUNTIME,
-			       "collect '%s': the bundle '%s' is incomplete (the container stopped, or a step failed): "
-			       "what was collected is kept; see its custody.log",
-			       c->name, bp);
+		               "collect '%s': the bundle '%s' is incomplete (the container "
+		               "stopped, or a step failed): "
+		               "what was collected is kept; see its custody.log",
+		               c->name, bp);
 	return 0;
 }
 
 const struct cmd cmd_collect = {
-	.name = "collect",
-	.args = "CONTAINER",
-	.summary = "preserve a container's evidence, most volatile first (processes, sockets, conntrack, binaries, memory, logs, changed files) into a hashed bundle",
-	.opts = collect_opts,
-	.run = collect_run,
+    .name = "collect",
+    .args = "CONTAINER",
+    .summary = "preserve a container's evidence, most volatile first (processes, sockets, "
+               "conntrack, binaries, memory, logs, changed files) into a hashed bundle",
+    .opts = collect_opts,
+    .run = collect_run,
 };

@@ -1,4 +1,5 @@
-/* verify.c: `cirt verify`: recompute every hash of a bundle; name what is missing, added or changed. */
+/* verify.c: `cirt verify`: recompute every hash of a bundle; name what is missing, added or
+ * changed. */
 #include <ctype.h>
 #include <strings.h>
 
@@ -10,8 +11,9 @@
 enum { OPT_EXPECT = 256 };
 
 static const struct cmd_opt verify_opts[] = {
-	{"expect", OPT_EXPECT, "SHA256", "also require the bundle's own hash (printed by collect) to be this one"},
-	{0},
+    {"expect", OPT_EXPECT, "SHA256",
+     "also require the bundle's own hash (printed by collect) to be this one"},
+    {0},
 };
 
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
@@ -40,7 +42,8 @@ static void on_progress(void *ud, const char *step, uint64_t done, uint64_t tota
 	p->last = now;
 	p->shown = true;
 	char b[32];
-	fprintf(stderr, "\r\033[Kverify: %llu files  %s", (unsigned long long)done, fmt_bytes(bytes, b, sizeof(b)));
+	fprintf(stderr, "\r\033[Kverify: %llu files  %s", (unsigned long long)done,
+	        fmt_bytes(bytes, b, sizeof(b)));
 	fflush(stderr);
 }
 
@@ -69,32 +72,40 @@ static int verify_run(struct ctx *x, int argc, char **argv)
 		json_t *doc = json_object();
 		json_object_set_new(doc, "bundle", json_str(path));
 		json_object_set_new(doc, "clean", json_boolean(clean));
-		json_object_set_new(doc, "bundle_sha256", r.bundle_sha256[0] ? json_string(r.bundle_sha256) : json_null());
-		json_object_set_new(doc, "bundle_sha256_of", json_string(r.archive ? "archive" : "manifest.json"));
+		json_object_set_new(doc, "bundle_sha256",
+		                    r.bundle_sha256[0] ? json_string(r.bundle_sha256)
+		                                       : json_null());
+		json_object_set_new(doc, "bundle_sha256_of",
+		                    json_string(r.archive ? "archive" : "manifest.json"));
 		if (expect)
-			json_object_set_new(doc, "expected_bundle_sha256_matches", json_boolean(expect_ok));
+			json_object_set_new(doc, "expected_bundle_sha256_matches",
+			                    json_boolean(expect_ok));
 		json_object_set_new(doc, "manifest_ok", json_boolean(r.manifest_ok));
 		json_object_set_new(doc, "manifest_problem", json_str(r.manifest_problem));
 		json_object_set_new(doc, "files_listed", json_integer((json_int_t)r.n_listed));
 		json_object_set_new(doc, "files_ok", json_integer((json_int_t)r.n_ok));
 		json_object_set_new(doc, "problems", json_incref(r.problems));
 		json_object_set_new(doc, "collection_complete", json_boolean(r.complete));
-		json_object_set_new(doc, "incomplete", r.incomplete ? json_incref(r.incomplete) : json_array());
+		json_object_set_new(doc, "incomplete",
+		                    r.incomplete ? json_incref(r.incomplete) : json_array());
 		out_json(stdout, doc);
 		json_decref(doc);
 	} else {
 		if (json_array_size(r.problems)) {
-			static const struct out_col cols[] = {{"STATUS", "status"}, {"PATH", "path"}, {"DETAIL", "detail"}};
+			static const struct out_col cols[] = {
+			    {"STATUS", "status"}, {"PATH", "path"}, {"DETAIL", "detail"}};
 			out_table(stdout, r.problems, cols, ARRAY_SIZE(cols));
 		}
 		_cleanup_free_ char *bp = term_escape(path);
 		if (r.manifest_problem)
 			printf("manifest: %s\n", r.manifest_problem);
 		if (expect && !expect_ok)
-			printf("bundle sha256 %s is not the expected %s\n", r.bundle_sha256, expect);
-		printf("%s: %s: %zu of %zu files intact, %zu problem(s); bundle sha256 %s (%s)\n", bp,
-		       clean ? "CLEAN" : "TAMPERED", r.n_ok, r.n_listed, json_array_size(r.problems),
-		       r.bundle_sha256[0] ? r.bundle_sha256 : "-", r.archive ? "of the archive" : "of manifest.json");
+			printf("bundle sha256 %s is not the expected %s\n", r.bundle_sha256,
+			       expect);
+		printf("%s: %s: %zu of %zu files intact, %zu problem(s); bundle sha256 %s (%s)\n",
+		       bp, clean ? "CLEAN" : "TAMPERED", r.n_ok, r.n_listed,
+		       json_array_size(r.problems), r.bundle_sha256[0] ? r.bundle_sha256 : "-",
+		       r.archive ? "of the archive" : "of manifest.json");
 		if (r.manifest_ok && !r.complete) {
 			size_t k;
 			json_t *v;
@@ -110,9 +121,10 @@ static int verify_run(struct ctx *x, int argc, char **argv)
 }
 
 const struct cmd cmd_verify = {
-	.name = "verify",
-	.args = "BUNDLE",
-	.summary = "recompute every hash of a collect bundle; name missing, added and changed files (exit 0 clean, 1 tampered)",
-	.opts = verify_opts,
-	.run = verify_run,
+    .name = "verify",
+    .args = "BUNDLE",
+    .summary = "recompute every hash of a collect bundle; name missing, added and changed files "
+               "(exit 0 clean, 1 tampered)",
+    .opts = verify_opts,
+    .run = verify_run,
 };

@@ -17,12 +17,12 @@
 #define COPY_BUF (1u << 20)
 
 struct bundle {
-	char *out;       /* as given */
-	char *workdir;   /* the directory written to (out, or the staging directory) */
+	char *out;     /* as given */
+	char *workdir; /* the directory written to (out, or the staging directory) */
 	bool archive;
-	int dfd;         /* workdir */
+	int dfd; /* workdir */
 	int custody_fd;
-	json_t *files;   /* manifest entries */
+	json_t *files; /* manifest entries */
 	json_t *skipped;
 	json_t *incomplete;
 	json_t *meta;
@@ -167,7 +167,8 @@ static bool utf8_seq(const unsigned char *p, size_t left, size_t *len)
 			return false;
 		cp = (cp << 6) | (p[i] & 0x3F);
 	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
 		return false;
 	/* C1 controls are as dangerous on a terminal as C0 ones */
 	if (cp >= 0x80 && cp < 0xA0)
@@ -259,7 +260,8 @@ int bundle_create(const char *out, struct bundle **ret, struct cirt_err *err)
 			int e = errno;
 			bundle_free(b);
 			return err_set(err, e == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-				       "bundle '%s': cannot create a staging directory in '%s': %s", out, dir, strerror(e));
+			               "bundle '%s': cannot create a staging directory in '%s': %s",
+			               out, dir, strerror(e));
 		}
 	} else {
 		b->workdir = xstrdup(out);
@@ -267,13 +269,16 @@ int bundle_create(const char *out, struct bundle **ret, struct cirt_err *err)
 			int e = errno;
 			if (e != EEXIST) {
 				bundle_free(b);
-				return err_set(err, e == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-					       "bundle '%s': %s", out, strerror(e));
+				return err_set(err,
+				               e == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+				               "bundle '%s': %s", out, strerror(e));
 			}
 			if (lstat(out, &st) < 0 || !S_ISDIR(st.st_mode) || dir_is_empty(out) != 1) {
 				bundle_free(b);
-				return err_set(err, CIRT_EXIT_USAGE,
-					       "bundle '%s' already exists and is not an empty directory", out);
+				return err_set(
+				    err, CIRT_EXIT_USAGE,
+				    "bundle '%s' already exists and is not an empty directory",
+				    out);
 			}
 		}
 	}
@@ -283,11 +288,14 @@ int bundle_create(const char *out, struct bundle **ret, struct cirt_err *err)
 		bundle_free(b);
 		return err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': %s", out, strerror(e));
 	}
-	b->custody_fd = openat(b->dfd, BUNDLE_CUSTODY, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	b->custody_fd =
+	    openat(b->dfd, BUNDLE_CUSTODY,
+	           O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (b->custody_fd < 0) {
 		int e = errno;
 		bundle_free(b);
-		return err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': create custody log: %s", out, strerror(e));
+		return err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': create custody log: %s", out,
+		               strerror(e));
 	}
 	b->files = json_array();
 	b->skipped = json_array();
@@ -419,20 +427,23 @@ static int werr(struct bundle *b, struct cirt_err *err, const char *what, const 
 }
 
 int bundle_file_open(struct bundle *b, const char *relpath, const char *source, struct bfile **ret,
-		     struct cirt_err *err)
+                     struct cirt_err *err)
 {
 	if (b->failed)
-		return err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': an earlier write failed", b->out);
+		return err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': an earlier write failed",
+		               b->out);
 	int r = mkparents(b->dfd, relpath);
 	if (r < 0)
 		return werr(b, err, "create directory for", relpath, r);
-	int fd = openat(b->dfd, relpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd =
+	    openat(b->dfd, relpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		int e = -errno;
 		if (e != -EEXIST)
 			b->failed = true;
 		_cleanup_free_ char *rr = term_escape(relpath);
-		return err_set(err, CIRT_EXIT_RUNTIME, "create '%s/%s': %s", b->workdir, rr, strerror(-e));
+		return err_set(err, CIRT_EXIT_RUNTIME, "create '%s/%s': %s", b->workdir, rr,
+		               strerror(-e));
 	}
 	struct bfile *f = xcalloc(1, sizeof(*f));
 	f->b = b;
@@ -514,8 +525,7 @@ int bfile_close(struct bfile *f, char *ret_sha, struct cirt_err *err)
 	if (f->notes) {
 		const char *k;
 		json_t *v;
-		json_object_foreach(f->notes, k, v)
-		json_object_set(o, k, v);
+		json_object_foreach(f->notes, k, v) json_object_set(o, k, v);
 	}
 	json_array_append_new(f->b->files, o);
 	if (ret_sha)
@@ -524,8 +534,8 @@ int bfile_close(struct bfile *f, char *ret_sha, struct cirt_err *err)
 	return 0;
 }
 
-int bundle_add_data(struct bundle *b, const char *relpath, const char *source, const void *p, size_t n,
-		    struct cirt_err *err)
+int bundle_add_data(struct bundle *b, const char *relpath, const char *source, const void *p,
+                    size_t n, struct cirt_err *err)
 {
 	struct bfile *f;
 	if (bundle_file_open(b, relpath, source, &f, err) < 0)
@@ -537,7 +547,8 @@ int bundle_add_data(struct bundle *b, const char *relpath, const char *source, c
 	return bfile_close(f, NULL, err);
 }
 
-int bundle_add_json(struct bundle *b, const char *relpath, const char *source, json_t *doc, struct cirt_err *err)
+int bundle_add_json(struct bundle *b, const char *relpath, const char *source, json_t *doc,
+                    struct cirt_err *err)
 {
 	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 	if (!s)
@@ -550,8 +561,8 @@ int bundle_add_json(struct bundle *b, const char *relpath, const char *source, j
 	return r;
 }
 
-int bundle_copy_fd(struct bundle *b, const char *relpath, const char *source, int fd, struct bundle_copy *c,
-		   struct cirt_err *err)
+int bundle_copy_fd(struct bundle *b, const char *relpath, const char *source, int fd,
+                   struct bundle_copy *c, struct cirt_err *err)
 {
 	struct bfile *f;
 	c->size = 0;
@@ -589,7 +600,8 @@ int bundle_copy_fd(struct bundle *b, const char *relpath, const char *source, in
 			*c->bytes_total += (uint64_t)r;
 		if (c->progress && f->size - last >= (8u << 20)) {
 			last = f->size;
-			ev_progress(c->progress, c->step, 0, 0, c->bytes_total ? *c->bytes_total : f->size);
+			ev_progress(c->progress, c->step, 0, 0,
+			            c->bytes_total ? *c->bytes_total : f->size);
 		}
 		if ((size_t)r < want)
 			break;
@@ -632,7 +644,8 @@ static int hash_custody(struct bundle *b, struct cirt_err *err)
 static int cmp_entry(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	return strcmp(jstr(x, "path") ? jstr(x, "path") : "", jstr(y, "path") ? jstr(y, "path") : "");
+	return strcmp(jstr(x, "path") ? jstr(x, "path") : "",
+	              jstr(y, "path") ? jstr(y, "path") : "");
 }
 
 static json_t *sorted_files(json_t *files)
@@ -655,8 +668,7 @@ static int write_manifest(struct bundle *b, char *ret_sha, struct cirt_err *err)
 	json_object_set_new(doc, "format", json_string(BUNDLE_FORMAT));
 	const char *k;
 	json_t *v;
-	json_object_foreach(b->meta, k, v)
-	json_object_set(doc, k, v);
+	json_object_foreach(b->meta, k, v) json_object_set(doc, k, v);
 	json_object_set_new(doc, "complete", json_boolean(bundle_is_complete(b)));
 	json_object_set(doc, "incomplete", b->incomplete);
 	json_object_set_new(doc, "files", sorted_files(b->files));
@@ -765,7 +777,8 @@ static int write_archive(struct bundle *b, char *ret_sha, struct cirt_err *err)
 		while (rc == ARCHIVE_OK && left > 0) {
 			ssize_t r = read_full(sfd, b->buf, left < COPY_BUF ? left : COPY_BUF);
 			if (r <= 0) {
-				snprintf(msg, sizeof(msg), "read '%s': %s", names[i], r < 0 ? strerror(errno) : "shrank");
+				snprintf(msg, sizeof(msg), "read '%s': %s", names[i],
+				         r < 0 ? strerror(errno) : "shrank");
 				rc = ARCHIVE_FATAL;
 				break;
 			}
@@ -778,7 +791,8 @@ static int write_archive(struct bundle *b, char *ret_sha, struct cirt_err *err)
 		md_final(m, sha);
 		close(sfd);
 		if (rc == ARCHIVE_OK && shas[i] && !streq(sha, shas[i])) {
-			snprintf(msg, sizeof(msg), "'%s' changed on disk between collection and archiving", names[i]);
+			snprintf(msg, sizeof(msg),
+			         "'%s' changed on disk between collection and archiving", names[i]);
 			rc = ARCHIVE_FATAL;
 		}
 	}
@@ -819,9 +833,10 @@ int bundle_finish(struct bundle *b, char *ret_sha, struct cirt_err *err)
 		return err_set(err, CIRT_EXIT_RUNTIME, "bundle already finished");
 	b->finished = true;
 	if (b->failed)
-		return err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': an earlier write failed", b->out);
+		return err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': an earlier write failed",
+		               b->out);
 	bundle_log(b, "closing the custody log; the manifest is written next, then %s",
-		   b->archive ? "the archive" : "nothing else");
+	           b->archive ? "the archive" : "nothing else");
 	if (b->failed)
 		return werr(b, err, "write", BUNDLE_CUSTODY, -EIO);
 	if (hash_custody(b, err) < 0)

@@ -1,5 +1,6 @@
 /* bundle.h: an evidence bundle: a directory or a .tar.gz, every file hashed (SHA-256) while it is
- * written, a custody log kept as it happens and a manifest written last (temporary file, rename). */
+ * written, a custody log kept as it happens and a manifest written last (temporary file, rename).
+ */
 #pragma once
 
 #include <jansson.h>
@@ -17,8 +18,8 @@ struct ev_progress {
 	void (*fn)(void *ud, const char *step, uint64_t done, uint64_t total, uint64_t bytes);
 	void *ud;
 };
-static inline void ev_progress(const struct ev_progress *p, const char *step, uint64_t done, uint64_t total,
-			       uint64_t bytes)
+static inline void ev_progress(const struct ev_progress *p, const char *step, uint64_t done,
+                               uint64_t total, uint64_t bytes)
 {
 	if (p && p->fn)
 		p->fn(p->ud, step, done, total, bytes);
@@ -45,7 +46,7 @@ const char *bundle_workdir(const struct bundle *b); /* where files are written n
 /* Streamed file at relpath (relative, '/'-separated, made by cirt: see bundle_encode_path for
  * names that come from a container). source says where the bytes came from. */
 int bundle_file_open(struct bundle *b, const char *relpath, const char *source, struct bfile **ret,
-		     struct cirt_err *err);
+                     struct cirt_err *err);
 int bfile_write(struct bfile *f, const void *p, size_t n, struct cirt_err *err);
 uint64_t bfile_size(const struct bfile *f);
 /* Finish: the file gets its manifest entry. ret_sha (65 bytes) may be NULL. Frees f. */
@@ -55,9 +56,10 @@ void bfile_abort(struct bfile *f);
 /* Add a note to the file's manifest entry (e.g. "truncated at the size cap"). */
 void bfile_note(struct bfile *f, const char *key, json_t *value);
 
-int bundle_add_data(struct bundle *b, const char *relpath, const char *source, const void *p, size_t n,
-		    struct cirt_err *err);
-int bundle_add_json(struct bundle *b, const char *relpath, const char *source, json_t *doc, struct cirt_err *err);
+int bundle_add_data(struct bundle *b, const char *relpath, const char *source, const void *p,
+                    size_t n, struct cirt_err *err);
+int bundle_add_json(struct bundle *b, const char *relpath, const char *source, json_t *doc,
+                    struct cirt_err *err);
 
 /* Copy fd (read to EOF, at most max bytes; max 0 = no limit) into relpath. ret_truncated tells
  * when more was there. Progress is reported in bytes under step. */
@@ -71,8 +73,8 @@ struct bundle_copy {
 	char sha256[65];       /* out */
 	int read_errno;        /* out: a read error after some bytes (the copy is kept, noted) */
 };
-int bundle_copy_fd(struct bundle *b, const char *relpath, const char *source, int fd, struct bundle_copy *c,
-		   struct cirt_err *err);
+int bundle_copy_fd(struct bundle *b, const char *relpath, const char *source, int fd,
+                   struct bundle_copy *c, struct cirt_err *err);
 
 /* Records in the manifest. */
 void bundle_skip(struct bundle *b, const char *source, const char *reason);

@@ -111,12 +111,17 @@ static int step_runtime(struct ev *e)
 			have |= e->procs[k].pid == pid;
 		if (!have) {
 			missing++;
-			ev_note(e, "docker top lists pid %d, which the /proc walk did not collect (started since?)", pid);
+			ev_note(e,
+			        "docker top lists pid %d, which the /proc walk did not collect "
+			        "(started since?)",
+			        pid);
 		}
 	}
 	json_decref(tj);
-	bundle_log(e->b, "step runtime: ok (stats snapshot; docker top: %zu processes, %zu not in the /proc walk)", n_top,
-		   missing);
+	bundle_log(e->b,
+	           "step runtime: ok (stats snapshot; docker top: %zu processes, %zu not in the "
+	           "/proc walk)",
+	           n_top, missing);
 	return 0;
 }
 
@@ -149,7 +154,8 @@ static bool on_log_data(const char *data, size_t len, void *ud)
 static int step_logs(struct ev *e)
 {
 	struct logsink k = {.e = e};
-	_cleanup_free_ char *api = xasprintf("/containers/%s/logs?stdout=1&stderr=1&timestamps=1", e->c->id);
+	_cleanup_free_ char *api =
+	    xasprintf("/containers/%s/logs?stdout=1&stderr=1&timestamps=1", e->c->id);
 	_cleanup_free_ char *src_o = xasprintf("daemon: GET %s (stdout)", api);
 	_cleanup_free_ char *src_e = xasprintf("daemon: GET %s (stderr)", api);
 	if (bundle_file_open(e->b, "container/logs/stdout.log", src_o, &k.f[1], e->err) < 0)
@@ -170,13 +176,17 @@ static int step_logs(struct ev *e)
 	if (r < 0 || status != 200 || k.dm.bad) {
 		bfile_abort(k.f[1]);
 		bfile_abort(k.f[2]);
-		ev_note(e, "logs: %s", r < 0 ? derr.msg
-				      : k.dm.bad ? "the stream is not multiplexed as expected"
-						 : "the daemon answered an error (log driver without read support?)");
+		ev_note(e, "logs: %s",
+		        r < 0 ? derr.msg
+		        : k.dm.bad
+		            ? "the stream is not multiplexed as expected"
+		            : "the daemon answered an error (log driver without read support?)");
 		return 0;
 	}
 	if (e->c->tty)
-		bfile_note(k.f[1], "note", json_string("a tty container: stdout and stderr are merged by the terminal"));
+		bfile_note(
+		    k.f[1], "note",
+		    json_string("a tty container: stdout and stderr are merged by the terminal"));
 	uint64_t so = bfile_size(k.f[1]), se = bfile_size(k.f[2]);
 	if (bfile_close(k.f[1], NULL, e->err) < 0) {
 		bfile_abort(k.f[2]);
@@ -185,15 +195,16 @@ static int step_logs(struct ev *e)
 	if (bfile_close(k.f[2], NULL, e->err) < 0)
 		return -1;
 	char a[32], b[32];
-	bundle_log(e->b, "step logs: ok (stdout %s, stderr %s, with the daemon's timestamps)", fmt_bytes(so, a, sizeof(a)),
-		   fmt_bytes(se, b, sizeof(b)));
+	bundle_log(e->b, "step logs: ok (stdout %s, stderr %s, with the daemon's timestamps)",
+	           fmt_bytes(so, a, sizeof(a)), fmt_bytes(se, b, sizeof(b)));
 	return 0;
 }
 
 static int step_config(struct ev *e)
 {
-	if (bundle_add_json(e->b, "container/inspect.json", "daemon: GET /containers/{id}/json (when collection began)",
-			    e->c->inspect, e->err) < 0)
+	if (bundle_add_json(e->b, "container/inspect.json",
+	                    "daemon: GET /containers/{id}/json (when collection began)",
+	                    e->c->inspect, e->err) < 0)
 		return -1;
 	bundle_log(e->b, "step inspect: ok");
 	return step_logs(e);
@@ -240,7 +251,8 @@ static bool on_export(const char *data, size_t len, void *ud)
 static int step_export(struct ev *e)
 {
 	_cleanup_free_ char *api = xasprintf("/containers/%s/export", e->c->id);
-	_cleanup_free_ char *src = xasprintf("daemon: GET %s (the container's filesystem as a tar, hashed as it streamed)", api);
+	_cleanup_free_ char *src = xasprintf(
+	    "daemon: GET %s (the container's filesystem as a tar, hashed as it streamed)", api);
 	struct exportsink k = {.e = e};
 	if (bundle_file_open(e->b, "container/export.tar", src, &k.f, e->err) < 0)
 		return -1;
@@ -253,7 +265,8 @@ static int step_export(struct ev *e)
 	}
 	if (r < 0 || status != 200) {
 		bfile_abort(k.f);
-		_cleanup_free_ char *m = xasprintf("export failed: %s", r < 0 ? derr.msg : "the daemon answered an error");
+		_cleanup_free_ char *m = xasprintf(
+		    "export failed: %s", r < 0 ? derr.msg : "the daemon answered an error");
 		bundle_incomplete(e->b, m);
 		return 0;
 	}
@@ -306,26 +319,31 @@ static int step_commit(struct ev *e, const char *host, const char *utc)
 	_cleanup_free_ char *body = json_dumps(cfg, JSON_COMPACT);
 	json_decref(cfg);
 	_cleanup_free_ char *qr = docker_urlencode(repo);
-	_cleanup_free_ char *comment = xasprintf("cirt %s evidence of %s, case %s", CIRT_VERSION, e->c->id,
-						 e->o->case_id ? e->o->case_id : "-");
+	_cleanup_free_ char *comment = xasprintf("cirt %s evidence of %s, case %s", CIRT_VERSION,
+	                                         e->c->id, e->o->case_id ? e->o->case_id : "-");
 	_cleanup_free_ char *qc = docker_urlencode(comment);
-	_cleanup_free_ char *api = xasprintf("/commit?container=%s&repo=%s&tag=%s&comment=%s&author=cirt&pause=%d", e->c->id,
-					     qr, tag, qc, e->o->commit_pause ? 1 : 0);
+	_cleanup_free_ char *api =
+	    xasprintf("/commit?container=%s&repo=%s&tag=%s&comment=%s&author=cirt&pause=%d",
+	              e->c->id, qr, tag, qc, e->o->commit_pause ? 1 : 0);
 	if (e->o->notice) {
 		_cleanup_free_ char *m =
 		    e->o->commit_pause
-			? xasprintf("committing '%s' as %s:%s: the daemon pauses the container during the commit "
-				    "(docker commit's default; --no-pause to keep it running)",
-				    e->c->name, repo, tag)
-			: xasprintf("committing '%s' as %s:%s without pausing it: the image may be inconsistent",
-				    e->c->name, repo, tag);
+		        ? xasprintf("committing '%s' as %s:%s: the daemon pauses the container "
+		                    "during the commit "
+		                    "(docker commit's default; --no-pause to keep it running)",
+		                    e->c->name, repo, tag)
+		        : xasprintf("committing '%s' as %s:%s without pausing it: the image may be "
+		                    "inconsistent",
+		                    e->c->name, repo, tag);
 		e->o->notice(e->o->notice_ud, m);
 	}
-	bundle_log(e->b, "step commit: POST /commit %s:%s (pause=%s)", repo, tag, e->o->commit_pause ? "true" : "false");
+	bundle_log(e->b, "step commit: POST /commit %s:%s (pause=%s)", repo, tag,
+	           e->o->commit_pause ? "true" : "false");
 	/* a commit of a large container takes longer than a query: its own client and timeout */
 	struct docker *d2 = NULL;
 	struct docker_opts dopts = {.host = e->o->docker_host,
-				    .timeout_ms = e->o->timeout_ms > 1800000 ? e->o->timeout_ms : 1800000};
+	                            .timeout_ms =
+	                                e->o->timeout_ms > 1800000 ? e->o->timeout_ms : 1800000};
 	json_t *res = NULL;
 	struct cirt_err derr = {0};
 	int r = docker_open(&dopts, &d2, &derr);
@@ -368,7 +386,8 @@ static json_t *operator_info(void)
 	const char *su = getenv("SUDO_USER");
 	json_object_set_new(o, "sudo_user", json_str(su));
 	char login[256];
-	json_object_set_new(o, "login", getlogin_r(login, sizeof(login)) == 0 ? json_str(login) : json_null());
+	json_object_set_new(o, "login",
+	                    getlogin_r(login, sizeof(login)) == 0 ? json_str(login) : json_null());
 	const char *tty = ttyname(0);
 	json_object_set_new(o, "tty", json_str(tty));
 	const char *ssh = getenv("SSH_CONNECTION");
@@ -416,19 +435,21 @@ static int fatal(struct ev *e, struct cirt_err *err)
 	bundle_log(e->b, "FAILED in step %s: %s", e->step ? e->step : "?", err->msg);
 	err_prefix(err, "collect '%s': step %s", e->c->name, e->step ? e->step : "?");
 	size_t l = strlen(err->msg);
-	snprintf(err->msg + l, sizeof(err->msg) - l, "; the bundle has no manifest: partial evidence left in '%s'",
-		 bundle_leftover(e->b));
+	snprintf(err->msg + l, sizeof(err->msg) - l,
+	         "; the bundle has no manifest: partial evidence left in '%s'",
+	         bundle_leftover(e->b));
 	return -1;
 }
 
 int evidence_collect(struct docker *d, struct container *c, const struct collect_opts *o,
-		     struct collect_result *ret, struct cirt_err *err)
+                     struct collect_result *ret, struct cirt_err *err)
 {
 	memset(ret, 0, sizeof(*ret));
 	_cleanup_bundle_ struct bundle *b = NULL;
 	if (bundle_create(o->out, &b, err) < 0)
 		return err_prefix(err, "collect '%s'", c->name);
-	_cleanup_(ev_clear) struct ev e = {.b = b, .d = d, .c = c, .o = o, .p = o->progress, .err = err, .summary = json_object()};
+	_cleanup_(ev_clear) struct ev e = {
+	    .b = b, .d = d, .c = c, .o = o, .p = o->progress, .err = err, .summary = json_object()};
 	e.was_running = (c->running || c->paused) && c->pid > 0;
 	if (e.was_running)
 		e.init_start = ev_start_ticks(c->pid);
@@ -442,20 +463,25 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 	bundle_log(b, "cirt %s collect: custody log", CIRT_VERSION);
 	bundle_log(b, "command: %s", o->command_line ? o->command_line : "?");
 	bundle_log(b, "case: %s", o->case_id ? o->case_id : "(none given)");
-	bundle_log(b, "operator: uid %d (%s)%s%s, tty %s, cwd %s", (int)getuid(), jstr(op, "user") ? jstr(op, "user") : "?",
-		   jstr(op, "sudo_user") ? ", sudo from " : "", jstr(op, "sudo_user") ? jstr(op, "sudo_user") : "",
-		   jstr(op, "tty") ? jstr(op, "tty") : "none", jstr(op, "cwd") ? jstr(op, "cwd") : "?");
+	bundle_log(
+	    b, "operator: uid %d (%s)%s%s, tty %s, cwd %s", (int)getuid(),
+	    jstr(op, "user") ? jstr(op, "user") : "?", jstr(op, "sudo_user") ? ", sudo from " : "",
+	    jstr(op, "sudo_user") ? jstr(op, "sudo_user") : "",
+	    jstr(op, "tty") ? jstr(op, "tty") : "none", jstr(op, "cwd") ? jstr(op, "cwd") : "?");
 	if (jstr(op, "ssh_connection"))
 		bundle_log(b, "ssh connection: %s", jstr(op, "ssh_connection"));
-	bundle_log(b, "host: %s (machine-id %s, kernel %s)", hostname, jstr(hi, "machine_id") ? jstr(hi, "machine_id") : "?",
-		   jstr(hi, "kernel") ? jstr(hi, "kernel") : "?");
+	bundle_log(b, "host: %s (machine-id %s, kernel %s)", hostname,
+	           jstr(hi, "machine_id") ? jstr(hi, "machine_id") : "?",
+	           jstr(hi, "kernel") ? jstr(hi, "kernel") : "?");
 	bundle_log(b, "docker: %s, API %s", docker_host(d), docker_api_version(d));
-	bundle_log(b, "container: %s (%s), image %s, state %s, init pid %d", c->name, c->id, c->image ? c->image : "?",
-		   c->state ? c->state : "?", c->pid);
-	bundle_log(b, "bundle: %s%s", o->out, bundle_is_archive(b) ? " (archive, staged in a directory beside it)" : "");
+	bundle_log(b, "container: %s (%s), image %s, state %s, init pid %d", c->name, c->id,
+	           c->image ? c->image : "?", c->state ? c->state : "?", c->pid);
+	bundle_log(b, "bundle: %s%s", o->out,
+	           bundle_is_archive(b) ? " (archive, staged in a directory beside it)" : "");
 	bundle_log(b, "started: %s", started);
-	bundle_log(b, "method: read-only from the host (/proc, the writable layer, the Engine API); no docker exec, "
-		      "nothing written in the container, O_NOATIME where permitted");
+	bundle_log(b, "method: read-only from the host (/proc, the writable layer, the Engine "
+	              "API); no docker exec, "
+	              "nothing written in the container, O_NOATIME where permitted");
 
 	json_t *meta_c = json_object();
 	json_object_set_new(meta_c, "id", json_str(c->id));
@@ -489,8 +515,10 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 	    {"export", step_export, false, o->export_fs},
 	};
 	if (!e.was_running) {
-		bundle_log(b, "the container is not running: no processes, sockets or memory to collect");
-		ev_note(&e, "container '%s' is not running: volatile evidence does not exist", c->name);
+		bundle_log(
+		    b, "the container is not running: no processes, sockets or memory to collect");
+		ev_note(&e, "container '%s' is not running: volatile evidence does not exist",
+		        c->name);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
 		if (!steps[i].want || (steps[i].volatile_ && (!e.was_running || e.gone)))
@@ -511,7 +539,8 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 			return fatal(&e, err);
 		}
 	}
-	/* the final state: a container that stopped (or restarted) meanwhile makes the bundle incomplete */
+	/* the final state: a container that stopped (or restarted) meanwhile makes the bundle
+	 * incomplete */
 	e.step = "final";
 	json_t *j = NULL;
 	_cleanup_free_ char *api = xasprintf("/containers/%s/json", c->id);
@@ -521,12 +550,15 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 		long long pid = jint(jobj(j, "State"), "Pid", 0);
 		if (e.was_running && !e.gone && (!running || pid != c->pid)) {
 			e.gone = true;
-			bundle_incomplete(b, "the container stopped or restarted during collection");
+			bundle_incomplete(b,
+			                  "the container stopped or restarted during collection");
 		}
-		bundle_log(b, "state at the end: %s, pid %lld", jstr(jobj(j, "State"), "Status") ? jstr(jobj(j, "State"), "Status") : "?",
-			   pid);
-		int r = bundle_add_json(b, "container/inspect-end.json", "daemon: GET /containers/{id}/json (when collection ended)",
-					j, err);
+		bundle_log(
+		    b, "state at the end: %s, pid %lld",
+		    jstr(jobj(j, "State"), "Status") ? jstr(jobj(j, "State"), "Status") : "?", pid);
+		int r = bundle_add_json(b, "container/inspect-end.json",
+		                        "daemon: GET /containers/{id}/json (when collection ended)",
+		                        j, err);
 		json_decref(j);
 		if (r < 0) {
 			return fatal(&e, err);
@@ -542,12 +574,14 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 	ev_utc_now(finished, sizeof(finished));
 	bundle_meta(b, "finished", json_string(finished));
 	bundle_meta(b, "summary", json_incref(e.summary));
-	bundle_log(b, "finished: %s, %s", finished, bundle_is_complete(b) ? "complete" : "INCOMPLETE");
+	bundle_log(b, "finished: %s, %s", finished,
+	           bundle_is_complete(b) ? "complete" : "INCOMPLETE");
 	e.step = "manifest";
 	char sha[65];
 	if (bundle_finish(b, sha, err) < 0) {
 		err_prefix(err, "collect '%s'", c->name);
-		_cleanup_free_ char *tail = xasprintf("; no manifest was written: partial evidence left in '%s'", bundle_leftover(b));
+		_cleanup_free_ char *tail = xasprintf(
+		    "; no manifest was written: partial evidence left in '%s'", bundle_leftover(b));
 		size_t l = strlen(err->msg);
 		snprintf(err->msg + l, sizeof(err->msg) - l, "%s", tail);
 		return -1;

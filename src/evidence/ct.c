@@ -38,11 +38,17 @@ static void tuple(json_t *o, const struct nf_conntrack *ct, int fam, bool reply)
 		src = nfct_get_attr(ct, reply ? ATTR_REPL_IPV6_SRC : ATTR_ORIG_IPV6_SRC);
 		dst = nfct_get_attr(ct, reply ? ATTR_REPL_IPV6_DST : ATTR_ORIG_IPV6_DST);
 	}
-	json_object_set_new(o, "src", src && inet_ntop(fam, src, s, sizeof(s)) ? json_string(s) : json_null());
-	json_object_set_new(o, "dst", dst && inet_ntop(fam, dst, t, sizeof(t)) ? json_string(t) : json_null());
+	json_object_set_new(
+	    o, "src", src && inet_ntop(fam, src, s, sizeof(s)) ? json_string(s) : json_null());
+	json_object_set_new(
+	    o, "dst", dst && inet_ntop(fam, dst, t, sizeof(t)) ? json_string(t) : json_null());
 	if (nfct_attr_is_set(ct, reply ? ATTR_REPL_PORT_SRC : ATTR_ORIG_PORT_SRC) > 0) {
-		json_object_set_new(o, "sport", json_integer(ntohs(nfct_get_attr_u16(ct, reply ? ATTR_REPL_PORT_SRC : ATTR_ORIG_PORT_SRC))));
-		json_object_set_new(o, "dport", json_integer(ntohs(nfct_get_attr_u16(ct, reply ? ATTR_REPL_PORT_DST : ATTR_ORIG_PORT_DST))));
+		json_object_set_new(o, "sport",
+		                    json_integer(ntohs(nfct_get_attr_u16(
+		                        ct, reply ? ATTR_REPL_PORT_SRC : ATTR_ORIG_PORT_SRC))));
+		json_object_set_new(o, "dport",
+		                    json_integer(ntohs(nfct_get_attr_u16(
+		                        ct, reply ? ATTR_REPL_PORT_DST : ATTR_ORIG_PORT_DST))));
 	}
 }
 
@@ -55,8 +61,10 @@ static int on_ct(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void 
 	int fam = nfct_get_attr_u8(ct, ATTR_L3PROTO);
 	if (fam != AF_INET && fam != AF_INET6)
 		return NFCT_CB_CONTINUE;
-	const enum nf_conntrack_attr keys4[] = {ATTR_ORIG_IPV4_SRC, ATTR_ORIG_IPV4_DST, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV4_DST};
-	const enum nf_conntrack_attr keys6[] = {ATTR_ORIG_IPV6_SRC, ATTR_ORIG_IPV6_DST, ATTR_REPL_IPV6_SRC, ATTR_REPL_IPV6_DST};
+	const enum nf_conntrack_attr keys4[] = {ATTR_ORIG_IPV4_SRC, ATTR_ORIG_IPV4_DST,
+	                                        ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV4_DST};
+	const enum nf_conntrack_attr keys6[] = {ATTR_ORIG_IPV6_SRC, ATTR_ORIG_IPV6_DST,
+	                                        ATTR_REPL_IPV6_SRC, ATTR_REPL_IPV6_DST};
 	bool hit = false;
 	for (int i = 0; i < 4 && !hit; i++) {
 		const void *a = nfct_get_attr(ct, fam == AF_INET ? keys4[i] : keys6[i]);
@@ -65,24 +73,29 @@ static int on_ct(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void 
 	if (!hit)
 		return NFCT_CB_CONTINUE;
 	char line[1024];
-	nfct_snprintf(line, sizeof(line), ct, NFCT_T_UNKNOWN, NFCT_O_DEFAULT, NFCT_OF_SHOW_LAYER3 | NFCT_OF_ID);
+	nfct_snprintf(line, sizeof(line), ct, NFCT_T_UNKNOWN, NFCT_O_DEFAULT,
+	              NFCT_OF_SHOW_LAYER3 | NFCT_OF_ID);
 	buf_printf(&d->text, "%s\n", line);
 	json_t *o = json_object();
 	json_object_set_new(o, "family", json_string(fam == AF_INET ? "ipv4" : "ipv6"));
 	uint8_t l4 = nfct_get_attr_u8(ct, ATTR_L4PROTO);
-	json_object_set_new(o, "proto", json_string(l4 == IPPROTO_TCP ? "tcp" : l4 == IPPROTO_UDP ? "udp"
-								    : l4 == IPPROTO_ICMP ? "icmp"
-								    : l4 == IPPROTO_ICMPV6 ? "icmpv6"
-											     : "other"));
+	json_object_set_new(o, "proto",
+	                    json_string(l4 == IPPROTO_TCP      ? "tcp"
+	                                : l4 == IPPROTO_UDP    ? "udp"
+	                                : l4 == IPPROTO_ICMP   ? "icmp"
+	                                : l4 == IPPROTO_ICMPV6 ? "icmpv6"
+	                                                       : "other"));
 	json_object_set_new(o, "proto_number", json_integer(l4));
 	if (l4 == IPPROTO_TCP && nfct_attr_is_set(ct, ATTR_TCP_STATE) > 0) {
-		static const char *const st[] = {"NONE",      "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
-						 "LAST_ACK",  "TIME_WAIT", "CLOSE",   "SYN_SENT2"};
+		static const char *const st[] = {
+		    "NONE",       "SYN_SENT", "SYN_RECV",  "ESTABLISHED", "FIN_WAIT",
+		    "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE",       "SYN_SENT2"};
 		uint8_t s = nfct_get_attr_u8(ct, ATTR_TCP_STATE);
 		json_object_set_new(o, "tcp_state", json_string(s < ARRAY_SIZE(st) ? st[s] : "?"));
 	}
 	if (nfct_attr_is_set(ct, ATTR_TIMEOUT) > 0)
-		json_object_set_new(o, "timeout", json_integer(nfct_get_attr_u32(ct, ATTR_TIMEOUT)));
+		json_object_set_new(o, "timeout",
+		                    json_integer(nfct_get_attr_u32(ct, ATTR_TIMEOUT)));
 	if (nfct_attr_is_set(ct, ATTR_MARK) > 0)
 		json_object_set_new(o, "mark", json_integer(nfct_get_attr_u32(ct, ATTR_MARK)));
 	if (nfct_attr_is_set(ct, ATTR_ID) > 0)
@@ -137,19 +150,24 @@ int ev_conntrack(struct ev *e, char *const *addrs, size_t n_addrs, size_t *ret_n
 		return 0;
 	}
 	if (d.n >= MAX_ENTRIES)
-		ev_note(e, "conntrack: more than %d entries matched: the rest were left out", MAX_ENTRIES);
-	r = bundle_add_data(e->b, "volatile/conntrack.txt", "host: conntrack table (libnetfilter_conntrack)",
-			    d.text.data ? d.text.data : "", d.text.len, e->err);
+		ev_note(e, "conntrack: more than %d entries matched: the rest were left out",
+		        MAX_ENTRIES);
+	r = bundle_add_data(e->b, "volatile/conntrack.txt",
+	                    "host: conntrack table (libnetfilter_conntrack)",
+	                    d.text.data ? d.text.data : "", d.text.len, e->err);
 	buf_free(&d.text);
 	if (r == 0) {
 		json_t *doc = json_object();
-		json_object_set_new(doc, "source", json_string("host conntrack table, entries whose original or reply "
-							       "tuple holds one of the addresses"));
+		json_object_set_new(
+		    doc, "source",
+		    json_string("host conntrack table, entries whose original or reply "
+		                "tuple holds one of the addresses"));
 		json_object_set_new(doc, "addresses", json_incref(want));
 		json_object_set_new(doc, "table_entries_seen", json_integer((json_int_t)d.seen));
 		json_object_set_new(doc, "entries", d.list);
 		d.list = NULL;
-		r = bundle_add_json(e->b, "volatile/conntrack.json", "host: conntrack table", doc, e->err);
+		r = bundle_add_json(e->b, "volatile/conntrack.json", "host: conntrack table", doc,
+		                    e->err);
 		json_decref(doc);
 	}
 	json_decref(d.list);

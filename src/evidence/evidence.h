@@ -13,8 +13,8 @@ struct ev_proc {
 	int ppid;
 	unsigned long long start_ticks; /* field 22 of stat: tells a reused pid apart */
 	char *comm;
-	json_t *j;       /* everything known about it, written to processes.json */
-	bool gone;       /* vanished while being read */
+	json_t *j; /* everything known about it, written to processes.json */
+	bool gone; /* vanished while being read */
 };
 
 struct ev {
@@ -23,15 +23,15 @@ struct ev {
 	struct container *c;
 	const struct collect_opts *o;
 	const struct ev_progress *p;
-	struct cirt_err *err;  /* a fatal error (the bundle cannot be written) */
+	struct cirt_err *err; /* a fatal error (the bundle cannot be written) */
 	struct ev_proc *procs;
 	size_t n_procs;
 	json_t *summary;
-	uint64_t bytes;        /* copied so far, for progress */
+	uint64_t bytes; /* copied so far, for progress */
 	bool was_running;
 	unsigned long long init_start; /* start ticks of the init process */
-	bool gone;             /* the container stopped during collection */
-	const char *step;      /* current step name */
+	bool gone;                     /* the container stopped during collection */
+	const char *step;              /* current step name */
 };
 
 /* Steps. Each returns -1 only when the bundle itself failed (e->err set); everything else is
@@ -51,7 +51,8 @@ unsigned long long ev_start_ticks(int pid);
 void ev_note(struct ev *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Read a /proc file into memory and into the bundle at rel. Returns the content (caller frees)
  * or NULL (errno set) when it could not be read; fatal bundle errors set *fatal. */
-char *ev_proc_copy(struct ev *e, const char *procpath, const char *rel, size_t max, size_t *ret_len, bool *fatal);
+char *ev_proc_copy(struct ev *e, const char *procpath, const char *rel, size_t max, size_t *ret_len,
+                   bool *fatal);
 
 /* Test hook: with CIRT_TEST_STOP_AFTER=<step> the process stops itself (SIGSTOP) after that step,
  * so a test can change the world (stop the container) at a known point, then let it go on. */

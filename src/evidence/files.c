@@ -51,7 +51,8 @@ static void set_stat(json_t *o, const struct stat *st)
 	json_object_set_new(o, "ctime", ts(&st->st_ctim));
 	json_object_set_new(o, "atime", ts(&st->st_atim));
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
-		json_object_set_new(o, "rdev", json_sprintf("%u:%u", major(st->st_rdev), minor(st->st_rdev)));
+		json_object_set_new(o, "rdev",
+		                    json_sprintf("%u:%u", major(st->st_rdev), minor(st->st_rdev)));
 	if (S_ISREG(st->st_mode) && (uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size)
 		json_object_set_new(o, "sparse", json_true());
 }
@@ -75,7 +76,8 @@ static int one_change(struct ev *e, int root, const char *path, json_t *o, struc
 	int r = rootfs_lstat(root, path, &st);
 	if (r < 0) {
 		_cleanup_free_ char *why = xasprintf("cannot be read: %s", strerror(-r));
-		skip(e, fs, o, path, r == -ENOENT ? "gone: removed after the change list was taken" : why);
+		skip(e, fs, o, path,
+		     r == -ENOENT ? "gone: removed after the change list was taken" : why);
 		return 0;
 	}
 	set_stat(o, &st);
@@ -94,17 +96,19 @@ static int one_change(struct ev *e, int root, const char *path, json_t *o, struc
 		return 0;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		_cleanup_free_ char *why = xasprintf("%s: not copied (reading it could block or reach a device)",
-						     type_name(st.st_mode));
+		_cleanup_free_ char *why =
+		    xasprintf("%s: not copied (reading it could block or reach a device)",
+		              type_name(st.st_mode));
 		skip(e, fs, o, path, why);
 		return 0;
 	}
 	uint64_t cap = e->o->max_file_size;
 	if ((uint64_t)st.st_size > cap) {
 		char a[32], b[32];
-		_cleanup_free_ char *why = xasprintf("size %s exceeds --max-file-size %s%s", fmt_bytes((uint64_t)st.st_size, a, sizeof(a)),
-						     fmt_bytes(cap, b, sizeof(b)),
-						     (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size ? " (sparse)" : "");
+		_cleanup_free_ char *why = xasprintf(
+		    "size %s exceeds --max-file-size %s%s",
+		    fmt_bytes((uint64_t)st.st_size, a, sizeof(a)), fmt_bytes(cap, b, sizeof(b)),
+		    (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size ? " (sparse)" : "");
 		skip(e, fs, o, path, why);
 		return 0;
 	}
@@ -113,7 +117,8 @@ static int one_change(struct ev *e, int root, const char *path, json_t *o, struc
 	if (fd < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
 		if (fd >= 0)
 			close(fd);
-		_cleanup_free_ char *why = xasprintf("changed while being read: %s", fd < 0 ? strerror(-fd) : "another inode");
+		_cleanup_free_ char *why = xasprintf("changed while being read: %s",
+		                                     fd < 0 ? strerror(-fd) : "another inode");
 		skip(e, fs, o, path, why);
 		return 0;
 	}
@@ -125,7 +130,8 @@ static int one_change(struct ev *e, int root, const char *path, json_t *o, struc
 	}
 	_cleanup_free_ char *rel = xasprintf("files/%s", enc);
 	_cleanup_free_ char *src = xasprintf("container:%s", path);
-	struct bundle_copy c = {.max = cap, .progress = e->p, .step = "files", .bytes_total = &e->bytes};
+	struct bundle_copy c = {
+	    .max = cap, .progress = e->p, .step = "files", .bytes_total = &e->bytes};
 	r = bundle_copy_fd(e->b, rel, src, fd, &c, e->err);
 	close(fd);
 	if (r < 0) {
@@ -139,7 +145,8 @@ static int one_change(struct ev *e, int root, const char *path, json_t *o, struc
 	json_object_set_new(o, "sha256", json_string(c.sha256));
 	json_object_set_new(o, "copied_size", json_integer((json_int_t)c.size));
 	if (c.truncated)
-		json_object_set_new(o, "truncated", json_string("grew past --max-file-size while being read"));
+		json_object_set_new(o, "truncated",
+		                    json_string("grew past --max-file-size while being read"));
 	if (c.read_errno)
 		json_object_set_new(o, "read_error", json_string(strerror(c.read_errno)));
 	fs->copied++;
@@ -185,7 +192,8 @@ int ev_files(struct ev *e)
 	struct cirt_err derr = {0};
 	if (docker_get_json(e->d, path, &j, &derr) < 0) {
 		ev_note(e, "change list: %s", derr.msg);
-		_cleanup_free_ char *m = xasprintf("the change list could not be read: %s", derr.msg);
+		_cleanup_free_ char *m =
+		    xasprintf("the change list could not be read: %s", derr.msg);
 		bundle_incomplete(e->b, m);
 		return 0;
 	}
@@ -197,7 +205,8 @@ int ev_files(struct ev *e)
 	_cleanup_free_ char *desc = NULL;
 	_cleanup_close_ int root = open_root(e, &desc);
 	if (root < 0)
-		ev_note(e, "no readable root for the container's files: only the change list is kept");
+		ev_note(e,
+		        "no readable root for the container's files: only the change list is kept");
 	struct fstats fs = {0};
 	fs.total = json_array_size(j);
 	json_t *list = json_array();
@@ -211,7 +220,11 @@ int ev_files(struct ev *e)
 		if (!p)
 			continue;
 		json_t *o = json_object();
-		json_object_set_new(o, "kind", json_string(kind == 0 ? "C" : kind == 1 ? "A" : kind == 2 ? "D" : "?"));
+		json_object_set_new(o, "kind",
+		                    json_string(kind == 0   ? "C"
+		                                : kind == 1 ? "A"
+		                                : kind == 2 ? "D"
+		                                            : "?"));
 		json_object_set_new(o, "path", json_str(p));
 		json_array_append_new(list, o);
 		if (kind == 2) {
@@ -233,11 +246,13 @@ int ev_files(struct ev *e)
 		json_t *doc = json_object();
 		json_object_set_new(doc, "container", json_str(e->c->id));
 		json_object_set_new(doc, "root", json_str(desc));
-		json_object_set_new(doc, "max_file_size", json_integer((json_int_t)e->o->max_file_size));
+		json_object_set_new(doc, "max_file_size",
+		                    json_integer((json_int_t)e->o->max_file_size));
 		json_object_set_new(doc, "changes", list);
 		list = NULL;
-		rc = bundle_add_json(e->b, "container/changes.json", "daemon: /containers/{id}/changes, with lstat of each path",
-				     doc, e->err);
+		rc = bundle_add_json(e->b, "container/changes.json",
+		                     "daemon: /containers/{id}/changes, with lstat of each path",
+		                     doc, e->err);
 		json_decref(doc);
 	}
 	json_decref(list);
@@ -249,7 +264,10 @@ int ev_files(struct ev *e)
 	json_object_set_new(e->summary, "files_bytes", json_integer((json_int_t)fs.bytes));
 	json_object_set_new(e->summary, "files_skipped", json_integer((json_int_t)fs.skipped));
 	_cleanup_free_ char *d = term_escape(desc ? desc : "none");
-	bundle_log(e->b, "step files: ok (%zu changes: %zu files copied, %s; %zu skipped; %zu deleted; %zu directories; from %s)",
-		   fs.total, fs.copied, fmt_bytes(fs.bytes, b, sizeof(b)), fs.skipped, fs.deleted, fs.dirs, d);
+	bundle_log(e->b,
+	           "step files: ok (%zu changes: %zu files copied, %s; %zu skipped; %zu deleted; "
+	           "%zu directories; from %s)",
+	           fs.total, fs.copied, fmt_bytes(fs.bytes, b, sizeof(b)), fs.skipped, fs.deleted,
+	           fs.dirs, d);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* memory.c: --memory: the readable regions of chosen processes, from /proc/<pid>/maps and
- * /proc/<pid>/mem, one file per process (regions back to back) with the maps and an index beside. */
+ * /proc/<pid>/mem, one file per process (regions back to back) with the maps and an index beside.
+ */
 #include <fcntl.h>
 #include <inttypes.h>
 
@@ -34,22 +35,26 @@ static int dump_one(struct ev *e, struct ev_proc *pr, uint64_t *ret_bytes)
 		return 0;
 	}
 	if (ev_start_ticks(pr->pid) != pr->start_ticks) {
-		ev_note(e, "memory of pid %d: the process ended before its memory was read", pr->pid);
+		ev_note(e, "memory of pid %d: the process ended before its memory was read",
+		        pr->pid);
 		return 0;
 	}
 	snprintf(rel, sizeof(rel), "memory/%d.mem", pr->pid);
 	struct bfile *f;
-	_cleanup_free_ char *source = xasprintf("host:%s (readable regions of %s, back to back)", src, "maps");
+	_cleanup_free_ char *source =
+	    xasprintf("host:%s (readable regions of %s, back to back)", src, "maps");
 	if (bundle_file_open(e->b, rel, source, &f, e->err) < 0)
 		return -1;
 	_cleanup_free_ unsigned char *buf = xmalloc(CHUNK);
 	json_t *regions = json_array();
 	size_t n_err = 0;
-	for (char *save = NULL, *l = strtok_r(maps, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *save = NULL, *l = strtok_r(maps, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
 		unsigned long long start, end, off, ino;
 		char perms[8], dev[16];
 		int pos = 0;
-		if (sscanf(l, "%llx-%llx %7s %llx %15s %llu%n", &start, &end, perms, &off, dev, &ino, &pos) != 6)
+		if (sscanf(l, "%llx-%llx %7s %llx %15s %llu%n", &start, &end, perms, &off, dev,
+		           &ino, &pos) != 6)
 			continue;
 		const char *path = l + pos;
 		while (*path == ' ')
@@ -61,7 +66,9 @@ static int dump_one(struct ev *e, struct ev_proc *pr, uint64_t *ret_bytes)
 		json_object_set_new(o, "path", *path ? json_str(path) : json_null());
 		json_array_append_new(regions, o);
 		if (perms[0] != 'r' || skip_region(path)) {
-			json_object_set_new(o, "skipped", json_string(perms[0] != 'r' ? "not readable" : "kernel page"));
+			json_object_set_new(
+			    o, "skipped",
+			    json_string(perms[0] != 'r' ? "not readable" : "kernel page"));
 			continue;
 		}
 		json_object_set_new(o, "file_offset", json_integer((json_int_t)bfile_size(f)));
@@ -100,13 +107,16 @@ static int dump_one(struct ev *e, struct ev_proc *pr, uint64_t *ret_bytes)
 	json_t *doc = json_object();
 	json_object_set_new(doc, "pid", json_integer(pr->pid));
 	json_object_set_new(doc, "memory_file", json_string(rel));
-	json_object_set_new(doc, "note", json_string("not an atomic snapshot: the process ran on while it was read"));
+	json_object_set_new(
+	    doc, "note",
+	    json_string("not an atomic snapshot: the process ran on while it was read"));
 	json_object_set_new(doc, "regions", regions);
 	snprintf(rel, sizeof(rel), "memory/%d.regions.json", pr->pid);
 	int r = bundle_add_json(e->b, rel, "cirt: index of the memory file", doc, e->err);
 	json_decref(doc);
 	if (n_err)
-		ev_note(e, "memory of pid %d: %zu region(s) could not be read completely (see %s)", pr->pid, n_err, rel);
+		ev_note(e, "memory of pid %d: %zu region(s) could not be read completely (see %s)",
+		        pr->pid, n_err, rel);
 	return r;
 }
 
@@ -132,11 +142,13 @@ int ev_memory(struct ev *e)
 		for (size_t i = 0; i < e->n_procs; i++)
 			found |= e->procs[i].pid == e->o->memory_pids[k];
 		if (!found)
-			ev_note(e, "--memory %d: not a process of the container (any more)", e->o->memory_pids[k]);
+			ev_note(e, "--memory %d: not a process of the container (any more)",
+			        e->o->memory_pids[k]);
 	}
 	char b[32];
 	json_object_set_new(e->summary, "memory_processes", json_integer((json_int_t)done));
 	json_object_set_new(e->summary, "memory_bytes", json_integer((json_int_t)total));
-	bundle_log(e->b, "step memory: ok (%zu process(es), %s)", done, fmt_bytes(total, b, sizeof(b)));
+	bundle_log(e->b, "step memory: ok (%zu process(es), %s)", done,
+	           fmt_bytes(total, b, sizeof(b)));
 	return 0;
 }

@@ -11,9 +11,9 @@
 
 static const char *tcp_state(unsigned st)
 {
-	static const char *const names[] = {"?",	"ESTABLISHED", "SYN_SENT", "SYN_RECV",	 "FIN_WAIT1",
-					    "FIN_WAIT2", "TIME_WAIT",	"CLOSE",    "CLOSE_WAIT", "LAST_ACK",
-					    "LISTEN",	 "CLOSING",	"NEW_SYN_RECV"};
+	static const char *const names[] = {
+	    "?",     "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",
+	    "CLOSE", "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "CLOSING",   "NEW_SYN_RECV"};
 	return st < ARRAY_SIZE(names) ? names[st] : "?";
 }
 
@@ -65,11 +65,13 @@ int ev_sockets_parse_inet(const char *text, const char *proto, bool v6, json_t *
 		char sl[16], la[64], ra[64], st[8], q[40], tr[40], rt[16];
 		unsigned uid = 0;
 		unsigned long long inode = 0;
-		if (sscanf(l, " %15s %63s %63s %7s %39s %39s %15s %u %*s %llu", sl, la, ra, st, q, tr, rt, &uid, &inode) != 9)
+		if (sscanf(l, " %15s %63s %63s %7s %39s %39s %15s %u %*s %llu", sl, la, ra, st, q,
+		           tr, rt, &uid, &inode) != 9)
 			continue;
 		char lip[INET6_ADDRSTRLEN], rip[INET6_ADDRSTRLEN];
 		unsigned lport, rport;
-		if (!parse_addr(la, v6, lip, sizeof(lip), &lport) || !parse_addr(ra, v6, rip, sizeof(rip), &rport))
+		if (!parse_addr(la, v6, lip, sizeof(lip), &lport) ||
+		    !parse_addr(ra, v6, rip, sizeof(rip), &rport))
 			continue;
 		unsigned state = (unsigned)strtoul(st, NULL, 16);
 		json_t *o = json_object();
@@ -78,7 +80,8 @@ int ev_sockets_parse_inet(const char *text, const char *proto, bool v6, json_t *
 		json_object_set_new(o, "local_port", json_integer(lport));
 		json_object_set_new(o, "remote_address", json_string(rip));
 		json_object_set_new(o, "remote_port", json_integer(rport));
-		const char *sn = tcp ? tcp_state(state) : (udp ? (state == 1 ? "ESTABLISHED" : "UNCONN") : "-");
+		const char *sn =
+		    tcp ? tcp_state(state) : (udp ? (state == 1 ? "ESTABLISHED" : "UNCONN") : "-");
 		json_object_set_new(o, "state", json_string(sn));
 		unsigned long txq = 0, rxq = 0;
 		sscanf(q, "%lx:%lx", &txq, &rxq);
@@ -113,11 +116,16 @@ int ev_sockets_parse_unix(const char *text, json_t *out)
 		json_t *o = json_object();
 		json_object_set_new(o, "proto", json_string("unix"));
 		json_object_set_new(o, "type",
-				    json_string(type == 1 ? "stream" : type == 2 ? "dgram" : type == 5 ? "seqpacket" : "?"));
-		json_object_set_new(o, "state", json_string(st == 1 ? "UNCONNECTED" : st == 2 ? "CONNECTING"
-										: st == 3 ? "CONNECTED"
-										: st == 4 ? "DISCONNECTING"
-											  : "?"));
+		                    json_string(type == 1   ? "stream"
+		                                : type == 2 ? "dgram"
+		                                : type == 5 ? "seqpacket"
+		                                            : "?"));
+		json_object_set_new(o, "state",
+		                    json_string(st == 1   ? "UNCONNECTED"
+		                                : st == 2 ? "CONNECTING"
+		                                : st == 3 ? "CONNECTED"
+		                                : st == 4 ? "DISCONNECTING"
+		                                          : "?"));
 		json_object_set_new(o, "inode", json_integer((json_int_t)inode));
 		json_object_set_new(o, "path", *path ? json_str(path) : json_null());
 		json_array_append_new(out, o);
@@ -169,7 +177,7 @@ static int pick_pid(struct ev *e)
 int ev_network(struct ev *e)
 {
 	int pid = pick_pid(e);
-	size_t n_sock = 0, n_est = 0, n_ct = 0;
+	size_t n_sock = 0, n_est = 0, n_ct = 0, n_owned = 0;
 	if (!pid) {
 		ev_note(e, "no process of the container is left: its sockets cannot be read");
 	} else {
@@ -177,9 +185,10 @@ int ev_network(struct ev *e)
 			const char *name;
 			int kind; /* 0 raw copy only, 1 inet, 2 inet6, 3 unix */
 		} files[] = {
-		    {"tcp", 1},	    {"tcp6", 2},       {"udp", 1},    {"udp6", 2}, {"raw", 1},	  {"raw6", 2},
-		    {"unix", 3},    {"packet", 0},     {"route", 0},  {"ipv6_route", 0}, {"arp", 0}, {"dev", 0},
-		    {"if_inet6", 0}, {"snmp", 0},      {"netstat", 0}, {"sockstat", 0},
+		    {"tcp", 1},      {"tcp6", 2},       {"udp", 1},     {"udp6", 2},
+		    {"raw", 1},      {"raw6", 2},       {"unix", 3},    {"packet", 0},
+		    {"route", 0},    {"ipv6_route", 0}, {"arp", 0},     {"dev", 0},
+		    {"if_inet6", 0}, {"snmp", 0},       {"netstat", 0}, {"sockstat", 0},
 		};
 		json_t *socks = json_array();
 		bool fatal = false;
@@ -205,6 +214,8 @@ int ev_network(struct ev *e)
 		json_array_foreach(socks, i, s)
 		{
 			n_sock++;
+			if (json_array_size(json_object_get(s, "owners")))
+				n_owned++;
 			const char *st = jstr(s, "state");
 			if (st && streq(st, "ESTABLISHED") && !streq(jstr(s, "proto"), "unix"))
 				n_est++;
@@ -215,19 +226,25 @@ int ev_network(struct ev *e)
 		char link[128];
 		ssize_t ll = readlink(ns, link, sizeof(link) - 1);
 		link[ll > 0 ? ll : 0] = '\0';
-		json_object_set_new(doc, "source", json_sprintf("/proc/%d/net/* (the network namespace of pid %d)", pid, pid));
+		json_object_set_new(
+		    doc, "source",
+		    json_sprintf("/proc/%d/net/* (the network namespace of pid %d)", pid, pid));
 		json_object_set_new(doc, "netns", json_string(link));
 		json_object_set_new(doc, "network_mode", json_string(net_mode_name(e->c->mode)));
 		if (e->c->mode == NETMODE_HOST)
-			json_object_set_new(doc, "note", json_string("host network: these are all of the host's sockets; "
-								     "\"owners\" shows the container's"));
+			json_object_set_new(
+			    doc, "note",
+			    json_string("host network: these are all of the host's sockets; "
+			                "\"owners\" shows the container's"));
 		json_object_set_new(doc, "sockets", socks);
-		int r = bundle_add_json(e->b, "volatile/sockets.json", "cirt: /proc/<pid>/net", doc, e->err);
+		int r = bundle_add_json(e->b, "volatile/sockets.json", "cirt: /proc/<pid>/net", doc,
+		                        e->err);
 		json_decref(doc);
 		if (r < 0)
 			return -1;
 	}
-	/* conntrack lives on the host: the flows of the container's addresses, before and after NAT */
+	/* conntrack lives on the host: the flows of the container's addresses, before and after NAT
+	 */
 	char **addrs = xcalloc(2 * e->c->n_eps + 1, sizeof(*addrs));
 	size_t na = 0;
 	for (size_t i = 0; i < e->c->n_eps; i++) {
@@ -240,14 +257,21 @@ int ev_network(struct ev *e)
 	if (na)
 		r = ev_conntrack(e, addrs, na, &n_ct);
 	else
-		ev_note(e, "the container has no address of its own (network mode %s): no conntrack entries taken",
-			net_mode_name(e->c->mode));
+		ev_note(e,
+		        "the container has no address of its own (network mode %s): no conntrack "
+		        "entries taken",
+		        net_mode_name(e->c->mode));
 	free(addrs);
 	if (r < 0)
 		return -1;
 	json_object_set_new(e->summary, "sockets", json_integer((json_int_t)n_sock));
 	json_object_set_new(e->summary, "established", json_integer((json_int_t)n_est));
+	json_object_set_new(e->summary, "sockets_owned_by_its_processes",
+	                    json_integer((json_int_t)n_owned));
 	json_object_set_new(e->summary, "conntrack_entries", json_integer((json_int_t)n_ct));
-	bundle_log(e->b, "step network: ok (%zu sockets, %zu established; %zu conntrack entries)", n_sock, n_est, n_ct);
+	bundle_log(e->b,
+	           "step network: ok (%zu sockets, %zu established, %zu held by the container's "
+	           "processes; %zu conntrack entries)",
+	           n_sock, n_est, n_owned, n_ct);
 	return 0;
 }

@@ -19,8 +19,8 @@
 
 struct vstate {
 	struct verify_report *r;
-	json_t *want;   /* path -> manifest entry */
-	json_t *seen;   /* path -> true */
+	json_t *want; /* path -> manifest entry */
+	json_t *seen; /* path -> true */
 	const struct ev_progress *p;
 	uint64_t bytes;
 	uint64_t files;
@@ -29,8 +29,8 @@ struct vstate {
 	bool have_manifest;
 };
 
-static void problem(struct vstate *s, const char *status, const char *path, const char *detail, json_t *exp,
-		    const char *act_sha, long long act_size)
+static void problem(struct vstate *s, const char *status, const char *path, const char *detail,
+                    json_t *exp, const char *act_sha, long long act_size)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "status", json_string(status));
@@ -93,8 +93,9 @@ static void found(struct vstate *s, const char *path, const char *sha, uint64_t 
 	const char *esha = jstr(exp, "sha256");
 	long long esize = jint(exp, "size", -1);
 	if (!esha || !streq(esha, sha) || esize != (long long)size)
-		problem(s, "changed", path, esize != (long long)size ? "size differs" : "content differs", exp, sha,
-			(long long)size);
+		problem(s, "changed", path,
+		        esize != (long long)size ? "size differs" : "content differs", exp, sha,
+		        (long long)size);
 	else
 		s->r->n_ok++;
 }
@@ -104,20 +105,23 @@ static void load_manifest(struct vstate *s)
 {
 	struct verify_report *r = s->r;
 	if (!s->have_manifest) {
-		r->manifest_problem = xstrdup("manifest.json is missing (incomplete collection, or tampered)");
+		r->manifest_problem =
+		    xstrdup("manifest.json is missing (incomplete collection, or tampered)");
 		return;
 	}
 	json_error_t je;
 	json_t *m = json_loadb(s->manifest.data, s->manifest.len, 0, &je);
 	if (!json_is_object(m)) {
-		r->manifest_problem = xasprintf("manifest.json is not a JSON object (%s)", m ? "wrong type" : je.text);
+		r->manifest_problem = xasprintf("manifest.json is not a JSON object (%s)",
+		                                m ? "wrong type" : je.text);
 		json_decref(m);
 		return;
 	}
 	const char *fmt = jstr(m, "format");
 	json_t *files = jarr(m, "files");
 	if (!fmt || !startswith(fmt, "cirt-bundle/") || !files) {
-		r->manifest_problem = xstrdup("manifest.json is not a cirt bundle manifest (format or files missing)");
+		r->manifest_problem = xstrdup(
+		    "manifest.json is not a cirt bundle manifest (format or files missing)");
 		json_decref(m);
 		return;
 	}
@@ -131,7 +135,8 @@ static void load_manifest(struct vstate *s)
 	{
 		const char *p = jstr(f, "path");
 		if (!p || !jstr(f, "sha256") || jint(f, "size", -1) < 0) {
-			problem(s, "changed", p ? p : "?", "manifest entry without path, size or sha256", NULL, NULL, -1);
+			problem(s, "changed", p ? p : "?",
+			        "manifest entry without path, size or sha256", NULL, NULL, -1);
 			continue;
 		}
 		json_object_set(s->want, p, f);
@@ -146,7 +151,8 @@ static void finish(struct vstate *s)
 	json_object_foreach(s->want, k, v)
 	{
 		if (!json_object_get(s->seen, k))
-			problem(s, "missing", k, "listed in the manifest, not in the bundle", v, NULL, -1);
+			problem(s, "missing", k, "listed in the manifest, not in the bundle", v,
+			        NULL, -1);
 	}
 }
 
@@ -179,7 +185,8 @@ static int hash_fd(struct vstate *s, int fd, char *sha, uint64_t *size)
 static int walk(struct vstate *s, int dfd, const char *prefix, int depth, struct cirt_err *err)
 {
 	if (depth > MAX_DEPTH)
-		return err_set(err, CIRT_EXIT_RUNTIME, "bundle nested deeper than %d directories", MAX_DEPTH);
+		return err_set(err, CIRT_EXIT_RUNTIME, "bundle nested deeper than %d directories",
+		               MAX_DEPTH);
 	int dup = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dup < 0)
 		return err_set(err, CIRT_EXIT_RUNTIME, "open '%s': %s", prefix, strerror(errno));
@@ -193,14 +200,16 @@ static int walk(struct vstate *s, int dfd, const char *prefix, int depth, struct
 	while (rc == 0 && (e = readdir(d))) {
 		if (streq(e->d_name, ".") || streq(e->d_name, ".."))
 			continue;
-		_cleanup_free_ char *path = *prefix ? xasprintf("%s/%s", prefix, e->d_name) : xstrdup(e->d_name);
+		_cleanup_free_ char *path =
+		    *prefix ? xasprintf("%s/%s", prefix, e->d_name) : xstrdup(e->d_name);
 		struct stat st;
 		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			problem(s, "added", path, strerror(errno), NULL, NULL, -1);
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub =
+			    openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0) {
 				problem(s, "added", path, strerror(errno), NULL, NULL, -1);
 				continue;
@@ -210,23 +219,28 @@ static int walk(struct vstate *s, int dfd, const char *prefix, int depth, struct
 			continue;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			/* evidence files are only regular files: a link or device here was put there later */
-			problem(s, "added", path, S_ISLNK(st.st_mode) ? "a symlink (not followed)" : "not a regular file",
-				json_object_get(s->want, path), NULL, -1);
+			/* evidence files are only regular files: a link or device here was put
+			 * there later */
+			problem(s, "added", path,
+			        S_ISLNK(st.st_mode) ? "a symlink (not followed)"
+			                            : "not a regular file",
+			        json_object_get(s->want, path), NULL, -1);
 			if (utf8_valid(path, strlen(path)) && json_object_get(s->want, path))
 				json_object_set_new(s->seen, path, json_true());
 			continue;
 		}
 		if (!*prefix && streq(e->d_name, BUNDLE_MANIFEST))
 			continue;
-		int fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		int fd = openat(dfd, e->d_name,
+		                O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 		char sha[65];
 		uint64_t size = 0;
 		int r = fd < 0 ? -errno : hash_fd(s, fd, sha, &size);
 		if (fd >= 0)
 			close(fd);
 		if (r < 0) {
-			problem(s, "changed", path, strerror(-r), json_object_get(s->want, path), NULL, -1);
+			problem(s, "changed", path, strerror(-r), json_object_get(s->want, path),
+			        NULL, -1);
 			if (utf8_valid(path, strlen(path)))
 				json_object_set_new(s->seen, path, json_true());
 			continue;
@@ -242,11 +256,13 @@ static int verify_dir(struct vstate *s, const char *path, struct cirt_err *err)
 {
 	_cleanup_close_ int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return err_set(err, errno == ENOENT ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME, "bundle '%s': %s", path,
-			       strerror(errno));
-	_cleanup_close_ int mfd = openat(dfd, BUNDLE_MANIFEST, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		return err_set(err, errno == ENOENT ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME,
+		               "bundle '%s': %s", path, strerror(errno));
+	_cleanup_close_ int mfd =
+	    openat(dfd, BUNDLE_MANIFEST, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
-	if (mfd >= 0 && fstat(mfd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= MAX_MANIFEST) {
+	if (mfd >= 0 && fstat(mfd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size <= MAX_MANIFEST) {
 		EVP_MD_CTX *m = md_new();
 		for (;;) {
 			ssize_t r = read(mfd, s->buf, BUF_SZ);
@@ -311,12 +327,13 @@ static const char *strip_top(const char *name, char **top)
 
 static int verify_archive(struct vstate *s, const char *path, struct cirt_err *err)
 {
-	struct arc_in in = {.fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), .buf = xmalloc(BUF_SZ)};
+	struct arc_in in = {.fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC),
+	                    .buf = xmalloc(BUF_SZ)};
 	if (in.fd < 0) {
 		int e = errno;
 		free(in.buf);
-		return err_set(err, e == ENOENT ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME, "bundle '%s': %s", path,
-			       strerror(e));
+		return err_set(err, e == ENOENT ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME,
+		               "bundle '%s': %s", path, strerror(e));
 	}
 	in.md = md_new();
 	struct archive *a = archive_read_new();
@@ -332,8 +349,8 @@ static int verify_archive(struct vstate *s, const char *path, struct cirt_err *e
 		const char *rel = name ? strip_top(name, &top) : NULL;
 		if (!rel) {
 			if (!(name && archive_entry_filetype(e) == AE_IFDIR && !strchr(name, '/')))
-				problem(s, "added", name ? name : "?", "entry outside the bundle's top directory", NULL,
-					NULL, -1);
+				problem(s, "added", name ? name : "?",
+				        "entry outside the bundle's top directory", NULL, NULL, -1);
 			continue;
 		}
 		if (!*rel || archive_entry_filetype(e) == AE_IFDIR)
@@ -379,7 +396,8 @@ static int verify_archive(struct vstate *s, const char *path, struct cirt_err *e
 	}
 	char msg[256] = "";
 	if (rc != ARCHIVE_EOF)
-		snprintf(msg, sizeof(msg), "%s", in.err ? strerror(in.err) : archive_error_string(a));
+		snprintf(msg, sizeof(msg), "%s",
+		         in.err ? strerror(in.err) : archive_error_string(a));
 	archive_read_free(a);
 	/* the archive's own hash covers every byte, also what follows the end-of-archive marker */
 	for (;;) {
@@ -395,7 +413,8 @@ static int verify_archive(struct vstate *s, const char *path, struct cirt_err *e
 	free(in.buf);
 	if (msg[0]) {
 		json_decref(entries);
-		return err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': unreadable archive: %s", path, msg);
+		return err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': unreadable archive: %s", path,
+		               msg);
 	}
 	load_manifest(s);
 	size_t i;
@@ -421,23 +440,26 @@ static int cmp_problem(const void *a, const void *b)
 	return strcmp(p ? p : "", q ? q : "");
 }
 
-int bundle_verify(const char *path, const struct ev_progress *p, struct verify_report *ret, struct cirt_err *err)
+int bundle_verify(const char *path, const struct ev_progress *p, struct verify_report *ret,
+                  struct cirt_err *err)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->problems = json_array();
-	struct vstate s = {.r = ret, .want = json_object(), .seen = json_object(), .p = p, .buf = xmalloc(BUF_SZ)};
+	struct vstate s = {
+	    .r = ret, .want = json_object(), .seen = json_object(), .p = p, .buf = xmalloc(BUF_SZ)};
 	struct stat st;
 	int r;
 	if (stat(path, &st) < 0)
-		r = err_set(err, errno == ENOENT ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME, "bundle '%s': %s", path,
-			    strerror(errno));
+		r = err_set(err, errno == ENOENT ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME,
+		            "bundle '%s': %s", path, strerror(errno));
 	else if (S_ISDIR(st.st_mode))
 		r = verify_dir(&s, path, err);
 	else if (S_ISREG(st.st_mode)) {
 		ret->archive = true;
 		r = verify_archive(&s, path, err);
 	} else
-		r = err_set(err, CIRT_EXIT_USAGE, "bundle '%s' is neither a directory nor an archive", path);
+		r = err_set(err, CIRT_EXIT_USAGE,
+		            "bundle '%s' is neither a directory nor an archive", path);
 	json_decref(s.want);
 	json_decref(s.seen);
 	buf_free(&s.manifest);

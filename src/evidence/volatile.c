@@ -47,7 +47,8 @@ static char *slurp(const char *path, size_t max, size_t *len)
 	return s;
 }
 
-char *ev_proc_copy(struct ev *e, const char *procpath, const char *rel, size_t max, size_t *ret_len, bool *fatal)
+char *ev_proc_copy(struct ev *e, const char *procpath, const char *rel, size_t max, size_t *ret_len,
+                   bool *fatal)
 {
 	size_t len = 0;
 	char *s = slurp(procpath, max, &len);
@@ -100,10 +101,10 @@ bool ev_alive(struct ev *e)
 	if (e->c->pid > 0 && ev_start_ticks(e->c->pid) == e->init_start && e->init_start)
 		return true;
 	e->gone = true;
-	_cleanup_free_ char *m =
-	    xasprintf("the container's init process (pid %d) ended during step '%s': the container stopped; "
-		      "what was collected before is kept",
-		      e->c->pid, e->step ? e->step : "?");
+	_cleanup_free_ char *m = xasprintf(
+	    "the container's init process (pid %d) ended during step '%s': the container stopped; "
+	    "what was collected before is kept",
+	    e->c->pid, e->step ? e->step : "?");
 	bundle_incomplete(e->b, m);
 	return false;
 }
@@ -232,8 +233,17 @@ static json_t *from_status(const char *status)
 {
 	json_t *o = json_object();
 	char v[1024];
-	static const char *const strs[] = {"Name", "State", "Umask", "Seccomp", "NoNewPrivs", "CapInh", "CapPrm",
-					   "CapEff", "CapBnd", "CapAmb", "Speculation_Store_Bypass"};
+	static const char *const strs[] = {"Name",
+	                                   "State",
+	                                   "Umask",
+	                                   "Seccomp",
+	                                   "NoNewPrivs",
+	                                   "CapInh",
+	                                   "CapPrm",
+	                                   "CapEff",
+	                                   "CapBnd",
+	                                   "CapAmb",
+	                                   "Speculation_Store_Bypass"};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		if (status_val(status, strs[i], v, sizeof(v)))
 			json_object_set_new(o, strs[i], json_str(v));
@@ -282,8 +292,9 @@ static json_t *read_fds(int pid, size_t *ret_n)
 
 static json_t *read_ns(int pid)
 {
-	static const char *const names[] = {"cgroup", "ipc",  "mnt",		 "net",	 "pid",
-					    "pid_for_children", "time", "time_for_children", "user", "uts"};
+	static const char *const names[] = {
+	    "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children",
+	    "user",   "uts"};
 	json_t *o = json_object();
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		char p[96];
@@ -305,14 +316,16 @@ static int one_process(struct ev *e, struct ev_proc *pr, size_t *files)
 	bool fatal = false;
 	char src[96], rel[96];
 	/* the raw files are the evidence; the JSON is derived from the same bytes */
-	static const char *const raw[] = {"status", "stat",  "cmdline",	  "environ", "cgroup",
-					  "maps",   "limits", "mountinfo", "loginuid", "oom_score_adj"};
+	static const char *const raw[] = {"status",   "stat",         "cmdline", "environ",
+	                                  "cgroup",   "maps",         "limits",  "mountinfo",
+	                                  "loginuid", "oom_score_adj"};
 	char *content[ARRAY_SIZE(raw)] = {0};
 	size_t len[ARRAY_SIZE(raw)] = {0};
 	for (size_t i = 0; i < ARRAY_SIZE(raw); i++) {
 		snprintf(src, sizeof(src), "/proc/%d/%s", pid, raw[i]);
 		snprintf(rel, sizeof(rel), "volatile/proc/%d/%s", pid, raw[i]);
-		content[i] = ev_proc_copy(e, src, rel, streq(raw[i], "maps") ? LARGE : SMALL, &len[i], &fatal);
+		content[i] = ev_proc_copy(e, src, rel, streq(raw[i], "maps") ? LARGE : SMALL,
+		                          &len[i], &fatal);
 		if (fatal)
 			break;
 		if (!content[i]) {
@@ -336,8 +349,12 @@ static int one_process(struct ev *e, struct ev_proc *pr, size_t *files)
 			long tck = sysconf(_SC_CLK_TCK);
 			if (pr->start_ticks && tck > 0 && btime() > 0) {
 				char t[32];
-				json_object_set_new(j, "start_time",
-						    json_string(fmt_utc(btime() + (long long)(pr->start_ticks / (unsigned long long)tck), t, sizeof(t))));
+				json_object_set_new(
+				    j, "start_time",
+				    json_string(fmt_utc(
+				        btime() +
+				            (long long)(pr->start_ticks / (unsigned long long)tck),
+				        t, sizeof(t))));
 			}
 		}
 		if (content[2])
@@ -346,7 +363,8 @@ static int one_process(struct ev *e, struct ev_proc *pr, size_t *files)
 			json_object_set_new(j, "environ", split_nul(content[3], len[3]));
 		if (content[4]) {
 			json_t *lines = json_array();
-			for (char *save = NULL, *l = strtok_r(content[4], "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			for (char *save = NULL, *l = strtok_r(content[4], "\n", &save); l;
+			     l = strtok_r(NULL, "\n", &save))
 				json_array_append_new(lines, json_str(l));
 			json_object_set_new(j, "cgroup", lines);
 		}
@@ -391,8 +409,7 @@ static void tree_print(struct ev *e, struct buf *b, size_t i, int depth, bool *d
 	struct buf c = {0};
 	size_t k;
 	json_t *a;
-	json_array_foreach(cmd, k, a)
-	buf_printf(&c, "%s%s", k ? " " : "", json_string_value(a));
+	json_array_foreach(cmd, k, a) buf_printf(&c, "%s%s", k ? " " : "", json_string_value(a));
 	_cleanup_free_ char *cmdline = term_escape(c.len ? c.data : (p->comm ? p->comm : "?"));
 	buf_free(&c);
 	json_t *nspid = json_object_get(p->j, "NSpid");
@@ -400,8 +417,10 @@ static void tree_print(struct ev *e, struct buf *b, size_t i, int depth, bool *d
 	json_t *ex = json_object_get(p->j, "exe");
 	_cleanup_free_ char *exe = term_escape(jstr(ex, "link") ? jstr(ex, "link") : "?");
 	buf_printf(b, "%-8d %-8d %-8lld %-6lld %*s%s  [%s]\n", p->pid, p->ppid,
-		   (long long)json_integer_value(json_array_get(nspid, json_array_size(nspid) ? json_array_size(nspid) - 1 : 0)),
-		   (long long)json_integer_value(json_array_get(uid, 1)), depth * 2, "", cmdline, exe);
+	           (long long)json_integer_value(json_array_get(
+	               nspid, json_array_size(nspid) ? json_array_size(nspid) - 1 : 0)),
+	           (long long)json_integer_value(json_array_get(uid, 1)), depth * 2, "", cmdline,
+	           exe);
 	for (size_t j = 0; j < e->n_procs; j++)
 		if (!done[j] && e->procs[j].ppid == p->pid)
 			tree_print(e, b, j, depth + 1, done);
@@ -410,7 +429,8 @@ static void tree_print(struct ev *e, struct buf *b, size_t i, int depth, bool *d
 static int write_tree(struct ev *e)
 {
 	struct buf b = {0};
-	buf_printf(&b, "%-8s %-8s %-8s %-6s %s\n", "PID", "PPID", "NSPID", "EUID", "COMMAND  [EXE]");
+	buf_printf(&b, "%-8s %-8s %-8s %-6s %s\n", "PID", "PPID", "NSPID", "EUID",
+	           "COMMAND  [EXE]");
 	bool *done = xcalloc(e->n_procs + 1, sizeof(bool));
 	for (size_t i = 0; i < e->n_procs; i++) {
 		bool has_parent = false;
@@ -423,8 +443,8 @@ static int write_tree(struct ev *e)
 	for (size_t i = 0; i < e->n_procs; i++)
 		tree_print(e, &b, i, 0, done);
 	free(done);
-	int r = bundle_add_data(e->b, "volatile/proctree.txt", "cirt: /proc (PPid links)", b.data ? b.data : "", b.len,
-				e->err);
+	int r = bundle_add_data(e->b, "volatile/proctree.txt", "cirt: /proc (PPid links)",
+	                        b.data ? b.data : "", b.len, e->err);
 	buf_free(&b);
 	return r;
 }
@@ -448,7 +468,7 @@ int ev_processes(struct ev *e)
 		return -1;
 	json_object_set_new(e->summary, "processes", json_integer((json_int_t)e->n_procs));
 	bundle_log(e->b, "step processes: ok (%zu processes, %zu /proc files%s)", e->n_procs, files,
-		   gone ? ", some ended while being read" : "");
+	           gone ? ", some ended while being read" : "");
 	if (gone)
 		ev_note(e, "%zu process(es) ended while being read", gone);
 	return 0;
@@ -477,13 +497,16 @@ int ev_binaries(struct ev *e)
 			continue;
 		char p[64];
 		snprintf(p, sizeof(p), "/proc/%d/exe", pr->pid);
-		/* the magic link opens the very inode the process runs, even after it was unlinked */
+		/* the magic link opens the very inode the process runs, even after it was unlinked
+		 */
 		int fd = open(p, O_RDONLY | O_NOATIME | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0 && errno == EPERM)
 			fd = open(p, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 		struct stat st;
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			json_object_set_new(ex, "copy_error", json_string(fd < 0 ? strerror(errno) : "not a regular file"));
+			json_object_set_new(
+			    ex, "copy_error",
+			    json_string(fd < 0 ? strerror(errno) : "not a regular file"));
 			if (fd >= 0)
 				close(fd);
 			failed++;
@@ -491,7 +514,9 @@ int ev_binaries(struct ev *e)
 		}
 		if (ev_start_ticks(pr->pid) != pr->start_ticks) {
 			/* the pid now belongs to another process: its binary is not this one's */
-			json_object_set_new(ex, "copy_error", json_string("process ended before its binary was read"));
+			json_object_set_new(
+			    ex, "copy_error",
+			    json_string("process ended before its binary was read"));
 			close(fd);
 			failed++;
 			continue;
@@ -506,8 +531,12 @@ int ev_binaries(struct ev *e)
 			s->dev = st.st_dev;
 			s->ino = st.st_ino;
 			s->rel = xasprintf("volatile/proc/%d/exe", pr->pid);
-			_cleanup_free_ char *src = xasprintf("host:%s%s", p, del ? " (binary deleted from disk: recovered)" : "");
-			struct bundle_copy c = {.max = cap, .progress = e->p, .step = "binaries", .bytes_total = &e->bytes};
+			_cleanup_free_ char *src = xasprintf(
+			    "host:%s%s", p, del ? " (binary deleted from disk: recovered)" : "");
+			struct bundle_copy c = {.max = cap,
+			                        .progress = e->p,
+			                        .step = "binaries",
+			                        .bytes_total = &e->bytes};
 			if (bundle_copy_fd(e->b, s->rel, src, fd, &c, e->err) < 0) {
 				close(fd);
 				rc = -1;
@@ -517,7 +546,8 @@ int ev_binaries(struct ev *e)
 			s->size = c.size;
 			copied++;
 			if (c.truncated)
-				json_object_set_new(ex, "truncated_at", json_integer((json_int_t)cap));
+				json_object_set_new(ex, "truncated_at",
+				                    json_integer((json_int_t)cap));
 		}
 		close(fd);
 		json_object_set_new(ex, "sha256", json_string(s->sha));
@@ -528,8 +558,10 @@ int ev_binaries(struct ev *e)
 			deleted++;
 			json_object_set_new(ex, "recovered_from", json_string(p));
 			_cleanup_free_ char *link = term_escape(jstr(ex, "link"));
-			ev_note(e, "pid %d runs a deleted binary (%s): recovered through %s into %s, sha256 %s", pr->pid,
-				link, p, s->rel, s->sha);
+			ev_note(e,
+			        "pid %d runs a deleted binary (%s): recovered through %s into %s, "
+			        "sha256 %s",
+			        pr->pid, link, p, s->rel, s->sha);
 		}
 	}
 	for (size_t k = 0; k < ns; k++)
@@ -537,21 +569,27 @@ int ev_binaries(struct ev *e)
 	free(seen);
 	if (rc < 0)
 		return -1;
-	/* the facts are written once they carry the executables' hashes (the raw files came first) */
+	/* the facts are written once they carry the executables' hashes (the raw files came first)
+	 */
 	json_t *list = json_array();
 	for (size_t i = 0; i < e->n_procs; i++)
 		json_array_append(list, e->procs[i].j);
 	json_t *doc = json_object();
 	json_object_set_new(doc, "container", json_str(e->c->id));
-	json_object_set_new(doc, "source", json_string("/proc on the host: every process whose cgroup names the container"));
+	json_object_set_new(
+	    doc, "source",
+	    json_string("/proc on the host: every process whose cgroup names the container"));
 	json_object_set_new(doc, "processes", list);
 	int r = bundle_add_json(e->b, "volatile/processes.json", "cirt: /proc", doc, e->err);
 	json_decref(doc);
 	if (r < 0)
 		return -1;
-	json_object_set_new(e->summary, "deleted_binaries_recovered", json_integer((json_int_t)deleted));
-	bundle_log(e->b, "step binaries: ok (%zu distinct executables copied, %zu deleted from disk and recovered, %zu unreadable)",
-		   copied, deleted, failed);
+	json_object_set_new(e->summary, "deleted_binaries_recovered",
+	                    json_integer((json_int_t)deleted));
+	bundle_log(e->b,
+	           "step binaries: ok (%zu distinct executables copied, %zu deleted from disk and "
+	           "recovered, %zu unreadable)",
+	           copied, deleted, failed);
 	return 0;
 }
 

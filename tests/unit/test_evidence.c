@@ -1,5 +1,5 @@
-/* test_evidence.c: bundle paths, sizes, the /proc/net parsers, and bundle write + verify round trips
- * (directory and .tar.gz), including tampering. */
+/* test_evidence.c: bundle paths, sizes, the /proc/net parsers, and bundle write + verify round
+ * trips (directory and .tar.gz), including tampering. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,14 +61,19 @@ static void test_parse_size(void **state)
 }
 
 /* Recorded from /proc/<pid>/net/tcp and tcp6 of a lab container (kernel 6.x, x86_64). */
-static const char tcp4[] =
-    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-    "   0: 0B00007F:B2C3 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 348210 1 0000000000000000 100 0 0 10 0\n"
-    "   1: 040015AC:A7FE 0200420A:0050 01 00000000:00000000 00:00000000 00000000     0        0 349031 1 0000000000000000 20 4 30 10 -1\n";
+static const char tcp4[] = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when "
+                           "retrnsmt   uid  timeout inode\n"
+                           "   0: 0B00007F:B2C3 00000000:0000 0A 00000000:00000000 00:00000000 "
+                           "00000000     0        0 348210 1 0000000000000000 100 0 0 10 0\n"
+                           "   1: 040015AC:A7FE 0200420A:0050 01 00000000:00000000 00:00000000 "
+                           "00000000     0        0 349031 1 0000000000000000 20 4 30 10 -1\n";
 static const char tcp6[] =
-    "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-    "   0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 11111 1 0000000000000000 100 0 0 10 0\n"
-    "   1: 0000000000000000FFFF00000400A8C0:0050 0000000000000000FFFF00000100A8C0:D431 06 00000000:00000000 03:00000B4D 00000000     0        0 0 3 0000000000000000\n";
+    "  sl  local_address                         remote_address                        st tx_queue "
+    "rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+    "   0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A "
+    "00000000:00000000 00:00000000 00000000     0        0 11111 1 0000000000000000 100 0 0 10 0\n"
+    "   1: 0000000000000000FFFF00000400A8C0:0050 0000000000000000FFFF00000100A8C0:D431 06 "
+    "00000000:00000000 03:00000B4D 00000000     0        0 0 3 0000000000000000\n";
 static const char unix_txt[] =
     "Num       RefCount Protocol Flags    Type St Inode Path\n"
     "0000000000000000: 00000002 00000000 00010000 0001 01 23456 /run/app.sock\n"
@@ -246,9 +251,9 @@ static void test_bundle_archive(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_encode_path),  cmocka_unit_test(test_parse_size),
-		cmocka_unit_test(test_sockets),      cmocka_unit_test(test_bundle_dir),
-		cmocka_unit_test(test_bundle_archive),
+	    cmocka_unit_test(test_encode_path),    cmocka_unit_test(test_parse_size),
+	    cmocka_unit_test(test_sockets),        cmocka_unit_test(test_bundle_dir),
+	    cmocka_unit_test(test_bundle_archive),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
