@@ -420,6 +420,52 @@ static json_t *host_info(char *name, size_t n)
 	return o;
 }
 
+static bool under(const char *path, const char *dir)
+{
+	_cleanup_free_ char *rd = dir ? realpath(dir, NULL) : NULL;
+	if (!rd)
+		return false;
+	size_t l = strlen(rd);
+	/* a container given the whole host (-v /:/host) sees everything: no place is better */
+	if (streq(rd, "/"))
+		return false;
+	return strncmp(path, rd, l) == 0 && (path[l] == '/' || path[l] == '\0');
+}
+
+/* Writing the bundle where the container sees it would change the evidence (and hand it to the
+ * intruder): refuse its layers, its root and every host directory mounted into it. */
+static int check_out(struct container *c, const char *out, struct cirt_err *err)
+{
+	_cleanup_free_ char *d = xstrdup(out);
+	char *sl = strrchr(d, '/');
+	if (sl == d)
+		d[1] = '\0';
+	else if (sl)
+		*sl = '\0';
+	else {
+		free(d);
+		d = xstrdup(".");
+	}
+	_cleanup_free_ char *parent = realpath(d, NULL);
+	if (!parent)
+		return 0; /* bundle_create says what is wrong with it */
+	const char *why = NULL;
+	if (under(parent, c->upper_dir) || under(parent, c->merged_dir))
+		why = "its filesystem";
+	char root[64];
+	snprintf(root, sizeof(root), "/proc/%d/root", c->pid);
+	if (!why && c->pid > 0 && under(parent, root))
+		why = "its filesystem";
+	for (size_t i = 0; !why && i < c->n_mounts; i++)
+		if (c->mounts[i].source && under(parent, c->mounts[i].source))
+			why = "a directory mounted into it";
+	if (why)
+		return err_set(err, CIRT_EXIT_USAGE,
+		               "collect '%s': bundle '%s' would be inside %s: write it elsewhere",
+		               c->name, out, why);
+	return 0;
+}
+
 static void ev_clear(struct ev *e)
 {
 	for (size_t i = 0; i < e->n_procs; i++) {
@@ -446,6 +492,8 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 {
 	memset(ret, 0, sizeof(*ret));
 	_cleanup_bundle_ struct bundle *b = NULL;
+	if (check_out(c, o->out, err) < 0)
+		return -1;
 	if (bundle_create(o->out, &b, err) < 0)
 		return err_prefix(err, "collect '%s'", c->name);
 	_cleanup_(ev_clear) struct ev e = {

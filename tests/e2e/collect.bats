@@ -427,6 +427,12 @@ changes() { # the daemon's change list (docker diff), sorted, as JSON
 	run_split "$CIRT" collect "$SMALL" -o "$(B)"
 	[ "$status" -eq 2 ]
 	[[ $stderr == *"already exists and is not an empty directory"* ]]
+	# never inside the container's own filesystem (nor a directory mounted into it)
+	upper=$(cat "$BATS_FILE_TMPDIR/upper")
+	run_split "$CIRT" collect "$IMPLANT" -o "$upper/tmp/evidence"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"would be inside its filesystem"* ]]
+	[ ! -e "$upper/tmp/evidence" ]
 	run_split "$CIRT" verify "$BATS_TEST_TMPDIR/none"
 	[ "$status" -eq 2 ]
 	[[ $stderr == *"No such file or directory"* ]]
