@@ -101,10 +101,10 @@ bool ev_alive(struct ev *e)
 	if (e->c->pid > 0 && ev_start_ticks(e->c->pid) == e->init_start && e->init_start)
 		return true;
 	e->gone = true;
-	_cleanup_free_ char *m = xasprintf(
-	    "the container's init process (pid %d) ended during step '%s': the container stopped; "
-	    "what was collected before is kept",
-	    e->c->pid, e->step ? e->step : "?");
+	_cleanup_free_ char *m = xasprintf("the container's init process (pid %d) had ended when "
+	                                   "step '%s' finished: the container stopped; "
+	                                   "what was collected before is kept",
+	                                   e->c->pid, e->step ? e->step : "?");
 	bundle_incomplete(e->b, m);
 	return false;
 }
