@@ -186,6 +186,16 @@ static void test_nft_json(void **state)
 	const struct fw_rule *rd = find_rule(&rs, "pre", "REDIRECT", 0);
 	assert_non_null(rd);
 	assert_int_equal(rd->to_port, 8081);
+	/* an inet table: the jump carries an IPv4 match, the chains are of family inet */
+	const struct fw_rule *j = find_rule(&rs, "pre", "sub", 0);
+	assert_non_null(j);
+	assert_true(j->jump);
+	assert_int_equal(j->family, 4);
+	assert_int_equal(j->tfamily, 0);
+	const struct fw_chain *sub = fw_chain_find(&rs, FW_NFT, 0, "evil", "sub");
+	assert_non_null(sub);
+	assert_true(fw_chain_reachable(&rs, sub));
+	assert_non_null(fw_rule_chain(&rs, j));
 	const struct fw_rule *sn = find_rule(&rs, "post", "SNAT", 0);
 	assert_non_null(sn);
 	assert_int_equal(sn->family, 6);
