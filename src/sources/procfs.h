@@ -21,6 +21,8 @@ char *procfs_comm(int pid);
 /* Value of a "Key:\tvalue" line of /proc/<pid>/status, or NULL. */
 char *procfs_status_field(int pid, const char *key);
 
+/* Every pid in /proc (one scan). Returns the count; *ret is freed by the caller. */
+size_t procfs_all_pids(int **ret);
 /* Pids whose comm is exactly comm (one scan of /proc). Returns the count; *ret is freed by the
  * caller (NULL when none). */
 size_t procfs_pids_by_comm(const char *comm, int **ret);
