@@ -298,6 +298,28 @@ static void print_table(const struct scan_target *t, const struct scan_result *r
 	printf("\n");
 }
 
+/* Inspect a container again after its files vanished: 0 with a fresh target, 1 when it was
+ * removed, -1 when that cannot be told. */
+static int retarget(struct ctx *x, struct scan_target **t)
+{
+	struct docker *d;
+	if (ctx_docker(x, &d) < 0)
+		return -1;
+	_cleanup_free_ char *path = xasprintf("/containers/%s/json", (*t)->id);
+	json_t *j = NULL;
+	struct cirt_err e = {0};
+	if (docker_get_json(d, path, &j, &e) < 0)
+		return e.code == CIRT_EXIT_NOTFOUND ? 1 : -1;
+	struct scan_target *nt = NULL;
+	int r = scan_target_container(d, j, &nt, &e);
+	json_decref(j);
+	if (r < 0)
+		return -1;
+	scan_target_free(*t);
+	*t = nt;
+	return 0;
+}
+
 static void add_target(struct scan_target ***v, size_t *n, struct scan_target *t)
 {
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
@@ -323,6 +345,9 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 		a.fmt = a.fmt == FMT_SARIF ? FMT_SARIF : FMT_JSON;
 	char **refs = argv + i;
 	size_t nrefs = (size_t)(argc - i);
+	for (size_t k = 0; k < nrefs; k++)
+		if (refs[k][0] == '-' && refs[k][1])
+			return cmd_usage(x, "scan: option '%s' after a CONTAINER name: options go first", refs[k]);
 	if (!nrefs && !a.all && !a.n_images && !a.n_rootfs)
 		return cmd_usage(x, "scan: name a CONTAINER, or use --all, --image IMAGE or --rootfs DIR");
 	if (nrefs && a.all)
@@ -387,7 +412,22 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 	int worst = -1;
 	for (size_t k = 0; k < nt; k++) {
 		struct cirt_err e = {0};
-		if (scan_target_run(eng, targets[k], &results[k], &e) < 0) {
+		int r = scan_target_run(eng, targets[k], &results[k], &e);
+		if (r < 0 && e.code == CIRT_EXIT_NOTFOUND && targets[k]->kind == SCAN_CONTAINER) {
+			/* it stopped or went away since it was listed: look again, once */
+			int again = retarget(x, &targets[k]);
+			if (again == 0) {
+				e = (struct cirt_err){0};
+				r = scan_target_run(eng, targets[k], &results[k], &e);
+			} else if (again == 1) {
+				if (a.so.progress)
+					fprintf(stderr, "\r\033[K");
+				_cleanup_free_ char *m = term_escape(targets[k]->name);
+				fprintf(stderr, "cirt: warning: container '%s' was removed during the scan: left out\n", m);
+				continue;
+			}
+		}
+		if (r < 0) {
 			if (a.so.progress)
 				fprintf(stderr, "\r\033[K");
 			err_prefix(&e, "scan %s '%s'", scan_kind_name(targets[k]->kind), targets[k]->name);

@@ -521,11 +521,14 @@ static void on_skip(void *ud, const char *path, enum walk_skip why, int err)
 		set_first(j, &j->first_deep, path);
 		break;
 	case WALK_SKIP_FS:
+		/* pseudo filesystems (devpts, mqueue, ...) are skipped silently; volumes are worth a note */
 		atomic_fetch_add(&j->fs, 1);
-		scan_note(j, "%s: not entered (%s)", path, j->e->o.xdev ? "another filesystem, --xdev" : "pseudo filesystem");
+		if (j->e->o.xdev)
+			scan_note(j, "%s: not entered (another filesystem, --xdev)", path);
 		break;
 	case WALK_SKIP_PATH:
-		scan_note(j, "%s: not entered (host path mounted into the container)", path);
+		if (!streq(path, "/proc") && !streq(path, "/sys"))
+			scan_note(j, "%s: not entered (a host directory mounted into the container)", path);
 		break;
 	case WALK_SKIP_ERROR:
 		atomic_fetch_add(&j->errors, 1);
@@ -546,7 +549,10 @@ static int walk_target(struct scan_job *j, struct cirt_err *err)
 		const char *dir = t->n_layers ? t->layers[i] : t->root;
 		roots[i] = rootfs_open_root(dir);
 		if (roots[i] < 0) {
-			int code = roots[i] == -EACCES || roots[i] == -EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME;
+			/* gone: the container stopped or was removed meanwhile (the caller may look again) */
+			int code = roots[i] == -EACCES || roots[i] == -EPERM ? CIRT_EXIT_PERM
+				   : roots[i] == -ENOENT || roots[i] == -ESRCH ? CIRT_EXIT_NOTFOUND
+									 : CIRT_EXIT_RUNTIME;
 			r = err_set(err, code, "open '%s': %s", dir, strerror(-roots[i]));
 			goto out;
 		}

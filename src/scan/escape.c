@@ -233,12 +233,16 @@ static void report_security(struct scan_job *j, json_t *ins, json_t *hc, int pid
 		scan_add(j, NULL, "escape", "escape.no_seccomp", SEV_HIGH, 0, seccomp_ev,
 			 "no seccomp filter: every system call reaches the host kernel");
 	const char *aa = jstr(ins, "AppArmorProfile");
+	bool unprofiled = false;
 	if (aa && streq(aa, "unconfined"))
 		no_apparmor = true;
-	else if (aa && !*aa && host_apparmor())
-		no_apparmor = true;
+	else if (!no_apparmor && aa && !*aa && host_apparmor())
+		unprofiled = true;
 	if (no_apparmor && !privileged)
-		scan_add(j, NULL, "escape", "escape.no_apparmor", SEV_MEDIUM, 0, aa && *aa ? aa : "AppArmorProfile: none",
+		scan_add(j, NULL, "escape", "escape.no_apparmor", SEV_MEDIUM, 0, "apparmor=unconfined",
+			 "AppArmor confinement switched off for this container");
+	else if (unprofiled && !privileged)
+		scan_add(j, NULL, "escape", "escape.no_apparmor", SEV_MEDIUM, 0, "AppArmorProfile: none",
 			 "no AppArmor profile on a host that enforces AppArmor");
 	json_array_foreach(jarr(hc, "Devices"), i, o)
 	{

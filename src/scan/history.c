@@ -69,6 +69,35 @@ static void on_file(struct scan_job *j, struct scan_file *f)
 	}
 }
 
+/* Build arguments lead a RUN step's text ("|2 USER=x PASS=y /bin/sh -c ..."): their values
+ * are often secrets, so they are masked in evidence. */
+static char *mask_build_args(const char *cb)
+{
+	if (cb[0] != '|')
+		return xstrdup(cb);
+	char *end;
+	long n = strtol(cb + 1, &end, 10);
+	if (end == cb + 1 || *end != ' ' || n <= 0 || n > 100)
+		return xstrdup(cb);
+	struct buf b = {0};
+	buf_printf(&b, "|%ld", n);
+	const char *p = end;
+	for (long k = 0; k < n && *p == ' '; k++) {
+		p++;
+		size_t tl = strcspn(p, " ");
+		const char *eq = memchr(p, '=', tl);
+		if (!eq) {
+			buf_printf(&b, " %.*s", (int)tl, p);
+		} else {
+			_cleanup_free_ char *m = scan_mask(eq + 1, tl - (size_t)(eq + 1 - p));
+			buf_printf(&b, " %.*s=%s", (int)(eq - p), p, m);
+		}
+		p += tl;
+	}
+	buf_printf(&b, "%s", p);
+	return (char *)buf_cstr(&b);
+}
+
 /* The image's build steps. */
 static void on_target(struct scan_job *j)
 {
@@ -94,7 +123,8 @@ static void on_target(struct scan_job *j)
 			continue;
 		size_t step = newest_first ? n - i : i + 1;
 		_cleanup_free_ char *rule = xasprintf("history.image.%s", hit.slug);
-		_cleanup_free_ char *ev = xasprintf("step %zu: %s", step, cb);
+		_cleanup_free_ char *shown = mask_build_args(cb);
+		_cleanup_free_ char *ev = xasprintf("step %zu: %s", step, shown);
 		scan_add(j, NULL, "history", rule, hit.sev, 0, ev, "image build step: %s", hit.reason);
 	}
 }

@@ -184,7 +184,8 @@ static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 		else if (streq(m->identifier, "check"))
 			h.check = m->string;
 	}
-	/* the earliest match among the rule's strings is the evidence */
+	/* the longest match among the rule's strings is the evidence (the most telling one,
+	 * not a short marker like "<%"); the earliest on a tie */
 	bool have = false;
 	YR_STRING *str;
 	yr_rule_strings_foreach(rule, str)
@@ -193,9 +194,10 @@ static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 		yr_string_matches_foreach(ctx, str, mt)
 		{
 			size_t off = (size_t)(mt->base + mt->offset);
-			if (!have || off < h.off) {
+			size_t ml = (size_t)mt->match_length;
+			if (!have || ml > h.len || (ml == h.len && off < h.off)) {
 				h.off = off;
-				h.len = (size_t)mt->match_length;
+				h.len = ml;
 				have = true;
 			}
 		}

@@ -21,6 +21,18 @@ static const char *const locations[] = {
 static char *masked_line(const unsigned char *d, size_t len, size_t off, size_t mlen, unsigned *ret_line)
 {
 	_cleanup_free_ char *dummy = scan_line_at(d, len, off, 8, ret_line);
+	/* "name = value" matches: only the value is secret */
+	for (size_t i = 0; i < mlen; i++)
+		if (d[off + i] == '=' || d[off + i] == ':') {
+			size_t k = i + 1;
+			while (k < mlen && (d[off + k] == ' ' || d[off + k] == '"' || d[off + k] == '\''))
+				k++;
+			if (k < mlen) {
+				off += k;
+				mlen -= k;
+			}
+			break;
+		}
 	size_t ls = off, le = off + mlen;
 	while (ls > 0 && d[ls - 1] != '\n' && off - ls < 60)
 		ls--;
