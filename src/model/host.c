@@ -237,7 +237,8 @@ static void parse_ports(struct container *c, json_t *ports)
 			p->host_port = hp ? atoi(hp) : 0;
 		}
 	}
-	qsort(c->ports, c->n_ports, sizeof(*c->ports), cmp_port);
+	if (c->n_ports) /* "Ports": {} leaves ports NULL, and qsort(NULL) is undefined */
+		qsort(c->ports, c->n_ports, sizeof(*c->ports), cmp_port);
 }
 
 static void parse_mounts(struct container *c, json_t *mounts)
@@ -370,6 +371,7 @@ void host_link_shared(struct host *h)
 		c->mode_target = xstrdup(t->id);
 		c->mode_target_name = xstrdup(t->name);
 		if (c->n_eps == 0 && t->n_eps > 0 && c->running) {
+			free(c->eps); /* parse_endpoints may have left an empty array */
 			c->eps = xcalloc(t->n_eps, sizeof(*c->eps));
 			for (size_t k = 0; k < t->n_eps; k++)
 				endpoint_copy(&c->eps[k], &t->eps[k]);

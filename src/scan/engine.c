@@ -661,7 +661,8 @@ int scan_target_run(struct scan_engine *e, struct scan_target *t, struct scan_re
 	free(j->first_big);
 	free(j->first_deep);
 	free(j->first_fs);
-	qsort(j->f, j->n, sizeof(*j->f), cmp_finding);
+	if (j->n)
+		qsort(j->f, j->n, sizeof(*j->f), cmp_finding);
 	*ret = (struct scan_result){
 		.f = j->f,
 		.n = j->n,

@@ -55,7 +55,8 @@ static int add_user_dir(YR_COMPILER *comp, const char *dir, struct compile_ctx *
 		}
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
 	int r = 0;
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *path = xasprintf("%s/%s", dir, names[i]);
@@ -190,11 +191,17 @@ static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 	YR_STRING *str;
 	yr_rule_strings_foreach(rule, str)
 	{
-		YR_MATCH *mt;
-		yr_string_matches_foreach(ctx, str, mt)
-		{
-			size_t off = (size_t)(mt->base + mt->offset);
-			size_t ml = (size_t)mt->match_length;
+		/* libyara 4.2 allocates YR_MATCH at 4-byte alignment (its notebook does not align):
+		 * copy each one out instead of reading fields through a misaligned pointer */
+		const YR_MATCH *mp = ctx->matches[str->idx].head;
+		while (mp) {
+			YR_MATCH mt;
+			memcpy(&mt, (const void *)mp, sizeof(mt));
+			mp = mt.next;
+			if (mt.is_private)
+				continue;
+			size_t off = (size_t)(mt.base + mt.offset);
+			size_t ml = (size_t)mt.match_length;
 			if (!have || ml > h.len || (ml == h.len && off < h.off)) {
 				h.off = off;
 				h.len = ml;

@@ -257,7 +257,7 @@ static void run_dir(struct walk *w, unsigned worker, struct job *j)
 			break; /* lower layers are hidden under an opaque directory */
 	}
 	atomic_fetch_add(&w->dirs, 1);
-	if (j->nl > 1)
+	if (j->nl > 1 && n)
 		qsort(v, n, sizeof(*v), cmp_fentry);
 	/* merge: the first (top) layer naming an entry wins; a whiteout hides it; a directory
 	 * merges with the same directory below until a non-directory blocks */

@@ -1,6 +1,8 @@
 /* weakpass.c: weak and empty passwords: /etc/shadow (and passwd) hashes tried with crypt_r
  * (libxcrypt: yescrypt, sha512crypt, sha256crypt, md5crypt, bcrypt, DES) against common
- * passwords, the target's own names and --wordlist; redis requirepass; tomcat users. */
+ * passwords, the target's own names and --wordlist; redis requirepass; tomcat users.
+ * crypt_rn, not crypt_r: the sanitizer runtime intercepts crypt_r and, with --as-needed, can
+ * leave libcrypt unlinked behind a NULL real function. */
 #include <crypt.h>
 #include <ctype.h>
 #include <fnmatch.h>
@@ -88,7 +90,7 @@ static bool try_pw(struct crack *c, const char *pw)
 		return false;
 	}
 	c->tried++;
-	const char *r = crypt_r(pw, c->hash, &c->cd);
+	const char *r = crypt_rn(pw, c->hash, &c->cd, (int)sizeof(c->cd));
 	return r && r[0] != '*' && streq(r, c->hash);
 }
 
@@ -101,7 +103,7 @@ static char *crack_hash(struct scan_job *j, const char *user, const char *hash, 
 		return pw;
 	struct crack *c = xcalloc(1, sizeof(*c));
 	c->hash = hash;
-	const char *probe = crypt_r("", hash, &c->cd);
+	const char *probe = crypt_rn("", hash, &c->cd, (int)sizeof(c->cd));
 	if (!probe || probe[0] == '*') {
 		/* a method libxcrypt does not know, or a malformed hash */
 		free(c);
