@@ -634,7 +634,8 @@ int scan_target_run(struct scan_engine *e, struct scan_target *t, struct scan_re
 		if (e->checks[i]->on_target)
 			e->checks[i]->on_target(j);
 	int r = 0;
-	if (t->kind != SCAN_HOST) {
+	/* a target may bring facts only (the host; a container known from inspect alone) */
+	if (t->kind != SCAN_HOST && (t->root || t->n_layers || t->tarball)) {
 		if (t->tarball)
 			r = tarball_scan(j, t->tarball, err);
 		else

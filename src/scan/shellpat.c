@@ -116,7 +116,7 @@ static bool reverse_shell(const char *s, const char *lc)
 		return true;
 	static const char *const interp[] = {"python", "python2", "python3", "perl", "php", "ruby", "lua", "node",
 					     NULL};
-	if (any_word(lc, interp) && strstr(lc, "socket") &&
+	if (any_word(lc, interp) && (strstr(lc, "socket") || strstr(lc, "fsockopen")) &&
 	    (strstr(lc, "connect") || strstr(lc, "fsockopen") || strstr(lc, "tcpsocket") || strstr(lc, "new socket")) &&
 	    (strstr(lc, "/bin/") || strstr(lc, "dup2") || strstr(lc, "exec") || strstr(lc, "spawn") ||
 	     strstr(lc, "popen") || strstr(lc, "system")))
