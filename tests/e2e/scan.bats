@@ -492,3 +492,17 @@ EOF
 	[ -z "$stderr" ]
 	jq -e . <<<"$output" >/dev/null
 }
+
+@test "scan: a progress line on a terminal (files, bytes, rate, findings), none with --no-progress" {
+	local r=$BATS_FILE_TMPDIR/progress
+	mkdir -p "$r/www"
+	echo '<?php eval($_POST["x"]); ?>' >"$r/www/x.php"
+	# script(1) gives cirt a terminal on stdout and stderr
+	run script -q -e -c "$CIRT scan --rootfs $r" /dev/null
+	[ "$status" -eq 1 ]
+	[[ $output == *"scanning $r: "*" files, "*"/s, 1 finding"* ]]
+	[[ $output == *"webshell.php_eval_request"* ]]
+	run script -q -e -c "$CIRT scan --no-progress --rootfs $r" /dev/null
+	[ "$status" -eq 1 ]
+	[[ $output != *"scanning "* ]]
+}
