@@ -506,3 +506,22 @@ EOF
 	[ "$status" -eq 1 ]
 	[[ $output != *"scanning "* ]]
 }
+
+@test "scan: a process being traced (TracerPid) is reported" {
+	local pid spid
+	pid=$(jq -r '.targets[].findings[] | select(.rule == "runtime.exe_added") | .pid' "$BATS_FILE_TMPDIR/run.json")
+	[ -n "$pid" ] && [ -d "/proc/$pid" ]
+	run_split "$CIRT" scan --json --checks runtime "$PLANTED_RUN"
+	! has_rule <(echo "$output") runtime.traced
+	strace -qq -p "$pid" -o /dev/null 3>&- &
+	spid=$!
+	for _ in $(seq 1 50); do
+		[ "$(awk '/^TracerPid:/ {print $2}' "/proc/$pid/status")" != 0 ] && break
+		sleep 0.1
+	done
+	run_split "$CIRT" scan --json --checks runtime "$PLANTED_RUN"
+	kill "$spid"
+	wait "$spid" || true
+	[ "$status" -eq 1 ]
+	[ "$(jq -r '.targets[].findings[] | select(.rule == "runtime.traced") | "\(.pid) \(.evidence)"' <<<"$output" | cut -d: -f1)" = "$pid TracerPid $spid" ]
+}
