@@ -16,6 +16,8 @@ const struct cmd *const cirt_commands[] = {
 	&cmd_net,
 	&cmd_collect,
 	&cmd_verify,
+	&cmd_conns,
+	&cmd_locate,
 	NULL,
 };
 

@@ -123,6 +123,14 @@ struct host_load_opts {
 };
 
 int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret, struct cirt_err *err);
+/* A lighter snapshot from one /containers/json answer and one pass over /proc instead of one
+ * inspect per container: names, ids, images, state, network mode, endpoints, ports, mounts;
+ * the pid of each running container comes from the cgroups of /proc (its pid-1 process).
+ * No inspect document, no State details. For commands that must stay fast with hundreds of
+ * containers (conns, locate). */
+int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret, struct cirt_err *err);
+/* Fill c from one /containers/json entry. -1 without a usable Id. */
+int container_from_list(json_t *j, struct container *c);
 void host_free(struct host *h);
 static inline void host_freep(struct host **h)
 {
