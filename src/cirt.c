@@ -18,6 +18,7 @@ const struct cmd *const cirt_commands[] = {
 	&cmd_verify,
 	&cmd_conns,
 	&cmd_locate,
+	&cmd_scan,
 	NULL,
 };
 

@@ -59,6 +59,7 @@ extern const struct cmd cmd_ps, cmd_inspect, cmd_top, cmd_stats, cmd_diff, cmd_l
 extern const struct cmd cmd_net;
 extern const struct cmd cmd_collect, cmd_verify;
 extern const struct cmd cmd_conns, cmd_locate;
+extern const struct cmd cmd_scan;
 
 /* Print the host's warnings and the given container notes to stderr (escaped). */
 void print_warnings(const struct host *h);

@@ -1,0 +1,233 @@
+/* rules.c: compile YARA rules once and scan buffers with per-thread scanners. */
+#include "scan/rules.h"
+
+#include <dirent.h>
+#include <yara.h>
+
+#define SCAN_TIMEOUT_S 60
+
+struct rules {
+	YR_RULES *yr;
+	size_t n;
+};
+
+struct rules_scanner {
+	YR_SCANNER *sc;
+	struct scan_hit *hits;
+	size_t n, cap;
+};
+
+struct compile_ctx {
+	struct cirt_err *err;
+	const char *file;
+	bool failed;
+};
+
+static void on_compile(int level, const char *file_name, int line, const YR_RULE *rule, const char *msg, void *ud)
+{
+	struct compile_ctx *c = ud;
+	(void)rule;
+	if (level != YARA_ERROR_LEVEL_ERROR || c->failed)
+		return;
+	c->failed = true;
+	err_set(c->err, CIRT_EXIT_USAGE, "rules '%s' line %d: %s", file_name ? file_name : c->file, line, msg);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_user_dir(YR_COMPILER *comp, const char *dir, struct compile_ctx *cc, struct cirt_err *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return err_set(err, errno == ENOENT || errno == ENOTDIR ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME,
+			       "--rules: '%s': %s", dir, strerror(errno));
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if ((l > 4 && streq(de->d_name + l - 4, ".yar")) || (l > 5 && streq(de->d_name + l - 5, ".yara"))) {
+			names = xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	int r = 0;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, names[i]);
+		if (r < 0)
+			continue;
+		FILE *f = fopen(path, "re");
+		if (!f) {
+			r = err_set(err, CIRT_EXIT_USAGE, "--rules: '%s': %s", path, strerror(errno));
+			continue;
+		}
+		cc->file = path;
+		int errors = yr_compiler_add_file(comp, f, "user", path);
+		fclose(f);
+		if (errors || cc->failed) {
+			if (!cc->failed)
+				err_set(err, CIRT_EXIT_USAGE, "rules '%s': does not compile", path);
+			r = -1;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (r == 0 && n == 0)
+		return err_set(err, CIRT_EXIT_USAGE, "--rules: '%s' holds no *.yar or *.yara file", dir);
+	return r;
+}
+
+int rules_compile(const char *const *builtin_ns, const char *user_dir, struct rules **ret, struct cirt_err *err)
+{
+	if (yr_initialize() != ERROR_SUCCESS)
+		return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot initialize");
+	YR_COMPILER *comp = NULL;
+	if (yr_compiler_create(&comp) != ERROR_SUCCESS) {
+		yr_finalize();
+		return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot create a compiler");
+	}
+	struct compile_ctx cc = {.err = err};
+	yr_compiler_set_callback(comp, on_compile, &cc);
+	int r = 0;
+	for (size_t i = 0; i < rules_builtin_count && r == 0; i++) {
+		bool want = false;
+		for (const char *const *ns = builtin_ns; ns && *ns; ns++)
+			want |= streq(*ns, rules_builtin[i].ns);
+		if (!want)
+			continue;
+		cc.file = rules_builtin[i].ns;
+		if (yr_compiler_add_string(comp, rules_builtin[i].text, rules_builtin[i].ns) != 0 || cc.failed) {
+			/* a built-in rule that does not compile is a bug, not bad input */
+			err->code = CIRT_EXIT_RUNTIME;
+			r = err_prefix(err, "built-in rules");
+		}
+	}
+	if (r == 0 && user_dir)
+		r = add_user_dir(comp, user_dir, &cc, err);
+	YR_RULES *yr = NULL;
+	if (r == 0 && yr_compiler_get_rules(comp, &yr) != ERROR_SUCCESS)
+		r = err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot build the rules");
+	yr_compiler_destroy(comp);
+	if (r < 0) {
+		yr_finalize();
+		return r;
+	}
+	struct rules *rs = xcalloc(1, sizeof(*rs));
+	rs->yr = yr;
+	YR_RULE *rule;
+	yr_rules_foreach(yr, rule)
+	{
+		rs->n++;
+	}
+	*ret = rs;
+	return 0;
+}
+
+void rules_free(struct rules *r)
+{
+	if (!r)
+		return;
+	yr_rules_destroy(r->yr);
+	free(r);
+	yr_finalize();
+}
+
+size_t rules_count(const struct rules *r)
+{
+	return r ? r->n : 0;
+}
+
+struct rules_scanner *rules_scanner_new(struct rules *r)
+{
+	struct rules_scanner *s = xcalloc(1, sizeof(*s));
+	if (yr_scanner_create(r->yr, &s->sc) != ERROR_SUCCESS) {
+		free(s);
+		return NULL;
+	}
+	yr_scanner_set_timeout(s->sc, SCAN_TIMEOUT_S);
+	/* the first match of each string is enough for a finding */
+	yr_scanner_set_flags(s->sc, SCAN_FLAGS_FAST_MODE);
+	return s;
+}
+
+void rules_scanner_free(struct rules_scanner *s)
+{
+	if (!s)
+		return;
+	yr_scanner_destroy(s->sc);
+	free(s->hits);
+	free(s);
+}
+
+static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
+{
+	struct rules_scanner *s = ud;
+	if (msg != CALLBACK_MSG_RULE_MATCHING)
+		return CALLBACK_CONTINUE;
+	YR_RULE *rule = data;
+	struct scan_hit h = {.ns = rule->ns->name, .rule = rule->identifier, .sev = -1};
+	YR_META *m;
+	yr_rule_metas_foreach(rule, m)
+	{
+		if (m->type != META_TYPE_STRING)
+			continue;
+		if (streq(m->identifier, "description"))
+			h.desc = m->string;
+		else if (streq(m->identifier, "severity"))
+			h.sev = scan_sev_parse(m->string);
+		else if (streq(m->identifier, "check"))
+			h.check = m->string;
+	}
+	/* the longest match among the rule's strings is the evidence (the most telling one,
+	 * not a short marker like "<%"); the earliest on a tie */
+	bool have = false;
+	YR_STRING *str;
+	yr_rule_strings_foreach(rule, str)
+	{
+		/* libyara 4.2 allocates YR_MATCH at 4-byte alignment (its notebook does not align):
+		 * copy each one out instead of reading fields through a misaligned pointer */
+		const YR_MATCH *mp = ctx->matches[str->idx].head;
+		while (mp) {
+			YR_MATCH mt;
+			memcpy(&mt, (const void *)mp, sizeof(mt));
+			mp = mt.next;
+			if (mt.is_private)
+				continue;
+			size_t off = (size_t)(mt.base + mt.offset);
+			size_t ml = (size_t)mt.match_length;
+			if (!have || ml > h.len || (ml == h.len && off < h.off)) {
+				h.off = off;
+				h.len = ml;
+				have = true;
+			}
+		}
+	}
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->hits = xrealloc(s->hits, s->cap * sizeof(*s->hits));
+	}
+	s->hits[s->n++] = h;
+	return CALLBACK_CONTINUE;
+}
+
+int rules_scan(struct rules_scanner *s, const unsigned char *data, size_t len, struct scan_hit **hits, size_t *n,
+	       const char **what)
+{
+	s->n = 0;
+	yr_scanner_set_callback(s->sc, on_scan, s);
+	int r = yr_scanner_scan_mem(s->sc, data, len);
+	*hits = s->hits;
+	*n = s->n;
+	if (r == ERROR_SUCCESS)
+		return 0;
+	*what = r == ERROR_SCAN_TIMEOUT ? "yara timed out" : r == ERROR_INSUFFICIENT_MEMORY ? "yara ran out of memory"
+											      : "yara scan failed";
+	return -1;
+}
