@@ -57,6 +57,7 @@ extern const struct cmd *const cirt_commands[];
 
 extern const struct cmd cmd_ps, cmd_inspect, cmd_top, cmd_stats, cmd_diff, cmd_logs;
 extern const struct cmd cmd_conns, cmd_locate;
+extern const struct cmd cmd_watch, cmd_timeline;
 
 /* Print the host's warnings and the given container notes to stderr (escaped). */
 void print_warnings(const struct host *h);
