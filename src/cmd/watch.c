@@ -14,6 +14,7 @@
 #include "journal/addrmap.h"
 #include "journal/evfeed.h"
 #include "journal/ioc.h"
+#include "journal/jline.h"
 #include "journal/journal.h"
 #include "sources/conntrack.h"
 
@@ -46,6 +47,8 @@ static const struct cmd_opt watch_opts[] = {
 	(3600ull * 1000000000ull) /* ended address intervals kept for late DESTROYs */
 #define RCVBUF_BYTES (32 << 20)
 #define CTTAB_MAX (1u << 21)
+#define BATCH_EVENTS 16 /* a read this big means load: rest before the next one */
+#define BATCH_REST_MS 5
 
 struct watch_args {
 	const char *journal;
@@ -220,6 +223,7 @@ struct watch {
 	    n_overruns;
 	uint64_t n_write_errors, n_gaps;
 	uint64_t last_overrun_report_ms, overruns_unreported;
+	struct buf line; /* the flow line being formatted */
 	char last_write_error[sizeof(((struct cirt_err *)0)->msg)];
 };
 
@@ -241,6 +245,18 @@ static void jwrite(struct watch *w, json_t *line)
 	if (journal_append_json(w->jw, line, &e) < 0) {
 		w->n_write_errors++;
 		/* say it once per distinct error, not once per line */
+		if (!streq(e.msg, w->last_write_error)) {
+			warn("warning: %s", e.msg);
+			snprintf(w->last_write_error, sizeof(w->last_write_error), "%s", e.msg);
+		}
+	}
+}
+
+static void jwrite_raw(struct watch *w, const char *line, size_t len)
+{
+	struct cirt_err e = {0};
+	if (journal_append(w->jw, line, len, &e) < 0) {
+		w->n_write_errors++;
 		if (!streq(e.msg, w->last_write_error)) {
 			warn("warning: %s", e.msg);
 			snprintf(w->last_write_error, sizeof(w->last_write_error), "%s", e.msg);
@@ -276,20 +292,6 @@ static bool in_docker(const struct watch *w, const struct flow *f)
 	                                addrmap_in_subnets(w->am, &f->reply.dst)));
 }
 
-/* flow_to_json without the keys that say nothing, to keep lines short */
-static json_t *flow_json(const struct flow *f)
-{
-	json_t *o = flow_to_json(f);
-	static const char *const drop_null[] = {"state", "reply", "counters", "first_seen",
-	                                        "last_seen"};
-	for (size_t i = 0; i < ARRAY_SIZE(drop_null); i++)
-		if (json_is_null(json_object_get(o, drop_null[i])))
-			json_object_del(o, drop_null[i]);
-	if (json_integer_value(json_object_get(o, "mark")) == 0)
-		json_object_del(o, "mark");
-	return o;
-}
-
 static void alert(struct watch *w, const struct flow *f, uint64_t t, int ci,
                   const struct ioc_entry *ioc, bool outbound)
 {
@@ -301,7 +303,7 @@ static void alert(struct watch *w, const struct flow *f, uint64_t t, int ci,
 		json_t *o = journal_line_new(t, "alert");
 		json_object_set(o, "container", c ? c->ref : json_null());
 		json_object_set_new(o, "direction", json_string(outbound ? "to" : "from"));
-		json_object_set_new(o, "flow", flow_json(f));
+		json_object_set_new(o, "flow", jline_flow_obj(f));
 		json_t *io = json_object();
 		json_object_set_new(io, "entry", json_str(ioc->text));
 		json_object_set_new(io, "comment", json_str(ioc->comment));
@@ -333,6 +335,7 @@ static void emit_flow(struct watch *w, const struct flow *f0, enum fev ev, uint6
 {
 	struct flow f = *f0;
 	uint32_t th = tuple_hash(&f);
+	int release[2] = {-1, -1};
 	if (ev == FEV_NEW || ev == FEV_EXISTING) {
 		if (!f.first_ns && ev == FEV_NEW)
 			f.first_ns = t;
@@ -358,21 +361,17 @@ static void emit_flow(struct watch *w, const struct flow *f0, enum fev ev, uint6
 		if (e) {
 			if (!f.first_ns)
 				f.first_ns = e->new_ns;
-			addrmap_unref(w->am, e->src);
-			addrmap_unref(w->am, e->dst);
+			/* released after the line: a destroyed container's name must still be there
+			 */
+			release[0] = e->src;
+			release[1] = e->dst;
 			ct_del(&w->tab, e);
 		}
 		w->n_end++;
 	}
 	if (src < 0 && dst < 0)
 		w->n_unattributed++;
-	json_t *l = journal_line_new(t, "flow");
-	json_object_set_new(l, "event", json_string(fev_names[ev]));
 	const struct am_container *sc = addrmap_get(w->am, src), *dc = addrmap_get(w->am, dst);
-	if (sc)
-		json_object_set(l, "src_container", sc->ref);
-	if (dc)
-		json_object_set(l, "dst_container", dc->ref);
 	const struct ioc_entry *hit = NULL;
 	bool outbound = true;
 	if (w->ioc && ev != FEV_END) {
@@ -384,12 +383,20 @@ static void emit_flow(struct watch *w, const struct flow *f0, enum fev ev, uint6
 		else if (dc && (hit = ioc_match(w->ioc, &f.orig.src)))
 			outbound = false;
 	}
-	json_object_set_new(l, "flow", flow_json(&f));
-	if (hit)
-		json_object_set_new(l, "ioc", json_str(hit->text));
-	jwrite(w, l);
+	_cleanup_free_ char *ioc = NULL;
+	if (hit) {
+		json_t *js = json_str(hit->text);
+		ioc = json_dumps(js, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+		json_decref(js);
+	}
+	w->line.len = 0;
+	jline_flow(&w->line, t, fev_names[ev], sc ? sc->ref_json : NULL, dc ? dc->ref_json : NULL,
+	           &f, ioc);
+	jwrite_raw(w, w->line.data, w->line.len);
 	if (hit)
 		alert(w, &f, t, outbound ? src : dst, hit, outbound);
+	addrmap_unref(w->am, release[0]);
+	addrmap_unref(w->am, release[1]);
 }
 
 static void hold(struct watch *w, const struct flow *f, enum fev ev, uint64_t t)
@@ -697,22 +704,23 @@ static void overrun(struct watch *w)
 	report_overrun(w, false);
 }
 
+/* Everything queued on the conntrack socket. Returns the number of events, -1 on error. */
 static int read_ct(struct watch *w, struct cirt_err *err)
 {
 	struct ct_cb cb = {.w = w};
+	int total = 0;
 	for (int rounds = 0; rounds < 64; rounds++) {
 		bool lost = false;
 		int n = conntrack_read_events(w->ct, 0, on_ct, &cb, &lost, err);
 		if (n < 0)
 			return -1;
+		total += n;
 		if (lost)
 			overrun(w);
-		else if (n == 0)
-			break;
-		if (!lost)
+		else
 			break; /* drained: nfct_catch stops at EAGAIN */
 	}
-	return 0;
+	return total;
 }
 
 static json_t *stats_json(struct watch *w)
@@ -753,15 +761,22 @@ static int watch_loop(struct watch *w, int sfd, const char **ret_signal)
 {
 	uint64_t last_sync = now_ms(), last_prune = now_ms();
 	int ctfd = conntrack_fd(w->ct);
+	uint64_t ct_rest_until = 0;
 	for (;;) {
 		int timeout = 1000;
+		uint64_t now0 = now_ms();
 		if (w->npend) {
-			uint64_t now = now_ms(), dl = w->pend[0].deadline_ms;
-			timeout = dl > now ? (int)(dl - now) + 1 : 0;
+			uint64_t dl = w->pend[0].deadline_ms;
+			timeout = dl > now0 ? (int)(dl - now0) + 1 : 0;
 			if (timeout > 1000)
 				timeout = 1000;
 		}
-		struct pollfd p[3] = {{.fd = ctfd, .events = POLLIN},
+		/* under load, read conntrack in batches a few ms apart instead of waking up for
+		 * every event; an isolated event (an alert) is still read at once */
+		bool ct_rest = now0 < ct_rest_until;
+		if (ct_rest && (int)(ct_rest_until - now0) < timeout)
+			timeout = (int)(ct_rest_until - now0);
+		struct pollfd p[3] = {{.fd = ct_rest ? -1 : ctfd, .events = POLLIN},
 		                      {.fd = evfeed_fd(w->ev), .events = POLLIN},
 		                      {.fd = sfd, .events = POLLIN}};
 		int pr = poll(p, 3, timeout);
@@ -771,8 +786,11 @@ static int watch_loop(struct watch *w, int sfd, const char **ret_signal)
 		if (pr > 0 && (p[1].revents & POLLIN))
 			take_records(w);
 		if (pr > 0 && (p[0].revents & (POLLIN | POLLERR))) {
-			if (read_ct(w, &w->x->err) < 0)
+			int n = read_ct(w, &w->x->err);
+			if (n < 0)
 				return -1;
+			if (n >= BATCH_EVENTS)
+				ct_rest_until = now_ms() + BATCH_REST_MS;
 		}
 		settle(w, false);
 		jflush(w);
@@ -811,6 +829,7 @@ static void watch_free(struct watch *w)
 	addrmap_free(w->am);
 	free(w->tab.v);
 	free(w->pend);
+	buf_free(&w->line);
 	if (w->jw) {
 		struct cirt_err e = {0};
 		journal_close(w->jw, &e);

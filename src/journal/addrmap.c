@@ -56,6 +56,7 @@ static void container_free(struct am_container *c)
 	free(c->name);
 	free(c->image);
 	json_decref(c->ref);
+	free(c->ref_json);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -89,6 +90,8 @@ static void set_ref(struct am_container *c)
 	json_object_set_new(c->ref, "id", json_str(c->id));
 	json_object_set_new(c->ref, "name", json_str(c->name));
 	json_object_set_new(c->ref, "image", json_str(c->image));
+	free(c->ref_json);
+	c->ref_json = json_dumps(c->ref, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 }
 
 int addrmap_find(const struct addrmap *m, const char *id)

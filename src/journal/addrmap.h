@@ -19,10 +19,11 @@
 
 struct am_container {
 	char *id, *name, *image;
-	json_t *ref;   /* {"id","name","image"}: copied into journal lines */
-	unsigned refs; /* intervals and tracked flows pointing here */
-	bool gone;     /* destroyed */
-	bool used;     /* slot in use */
+	json_t *ref;    /* {"id","name","image"}: copied into journal lines */
+	char *ref_json; /* the same, compact JSON text */
+	unsigned refs;  /* intervals and tracked flows pointing here */
+	bool gone;      /* destroyed */
+	bool used;      /* slot in use */
 };
 
 struct addrmap;
