@@ -19,6 +19,8 @@ const struct cmd *const cirt_commands[] = {
 	&cmd_conns,
 	&cmd_locate,
 	&cmd_scan,
+	&cmd_watch,
+	&cmd_timeline,
 	NULL,
 };
 
