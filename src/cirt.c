@@ -21,6 +21,8 @@ const struct cmd *const cirt_commands[] = {
 	&cmd_scan,
 	&cmd_watch,
 	&cmd_timeline,
+	&cmd_triage,
+	&cmd_report,
 	NULL,
 };
 
