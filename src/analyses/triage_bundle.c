@@ -204,7 +204,7 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 
 	/* the container's addresses, wiring and exposure, from its inspect */
 	struct container c = {0};
-	bool have_c = ins && container_from_inspect(json_incref(ins), &c) == 0;
+	bool have_c = ins && container_from_inspect(ins, &c) == 0;
 	if (have_c) {
 		for (size_t k = 0; k < c.n_eps; k++) {
 			tstate_index(&s, c.eps[k].ipv4, t);
