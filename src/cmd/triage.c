@@ -164,7 +164,7 @@ static int triage_run_cmd(struct ctx *x, int argc, char **argv)
 
 const struct cmd cmd_triage = {
 	.name = "triage",
-	.args = "",
+	.args = NULL,
 	.summary = "the first look at a host: inventory, network oddities, connections (IOC first), quick checks, "
 		   "changed files, ranked with the next command to run",
 	.opts = triage_opts,
