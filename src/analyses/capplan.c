@@ -183,9 +183,7 @@ static char *socket_filter(const struct container *c, struct capture_plan *p)
 	int seen[64][2];
 	for (size_t i = 0; i < np; i++) {
 		_cleanup_free_ unsigned long *inos = NULL;
-		_cleanup_free_ int *fds = NULL;
-		size_t ni = 0;
-		(void)procfs_socket_inodes(pids[i], &inos, &fds, &ni);
+		size_t ni = procfs_socket_inodes(pids[i], &inos);
 		for (size_t k = 0; k < ni; k++)
 			for (size_t s = 0; s < ns; s++) {
 				if (socks[s].inode != inos[k] || !socks[s].local_port)

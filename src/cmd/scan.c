@@ -345,9 +345,6 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 		a.fmt = a.fmt == FMT_SARIF ? FMT_SARIF : FMT_JSON;
 	char **refs = argv + i;
 	size_t nrefs = (size_t)(argc - i);
-	for (size_t k = 0; k < nrefs; k++)
-		if (refs[k][0] == '-' && refs[k][1])
-			return cmd_usage(x, "scan: option '%s' after a CONTAINER name: options go first", refs[k]);
 	if (!nrefs && !a.all && !a.n_images && !a.n_rootfs)
 		return cmd_usage(x, "scan: name a CONTAINER, or use --all, --image IMAGE or --rootfs DIR");
 	if (nrefs && a.all)

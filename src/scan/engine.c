@@ -366,6 +366,11 @@ const char *const *scan_job_only(struct scan_job *j)
 	return j->e->o.quick ? j->e->only : NULL;
 }
 
+bool scan_job_wants_data(struct scan_job *j, const char *path)
+{
+	return !j->e->o.quick || walk_file_wanted(j->e->only_data, path);
+}
+
 static void set_first(struct scan_job *j, char **slot, const char *path)
 {
 	pthread_mutex_lock(&j->mu);
@@ -481,7 +486,7 @@ static void on_entry(void *ud, unsigned worker, const struct walk_entry *e)
 	if (S_ISREG(e->st.st_mode)) {
 		if ((uint64_t)e->st.st_size > j->e->o.max_size) {
 			big = true;
-		} else if (j->e->o.quick && !walk_file_wanted(j->e->only_data, e->path)) {
+		} else if (!scan_job_wants_data(j, e->path)) {
 			/* quick mode: metadata only */
 		} else {
 			_cleanup_close_ int fd = walk_open(e);

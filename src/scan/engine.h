@@ -12,6 +12,8 @@ unsigned scan_job_threads(struct scan_job *j);
 uint64_t scan_job_max_size(struct scan_job *j);
 /* Quick mode: the location patterns; NULL for a full pass. */
 const char *const *scan_job_only(struct scan_job *j);
+/* Quick mode: should this file's content be read (not a metadata-only location)? */
+bool scan_job_wants_data(struct scan_job *j, const char *path);
 /* Account for one entry (stats and progress). */
 void scan_job_count(struct scan_job *j, const struct stat *st, uint64_t bytes_read, bool too_big,
 		    const char *path);

@@ -1,4 +1,8 @@
-/* rules.c: compile YARA rules once and scan buffers with per-thread scanners. */
+/* rules.c: compile YARA rules once and scan buffers with per-thread scanners. Two rule sets are
+ * built from the built-in files: one for ELF programs and one for every other file. A file
+ * named "<ns>-elf.yar" holds rules that only match ELF programs, "<ns>-text.yar" and the
+ * webshell rules only other files; the rest (and the user's rules) go in both. The results are
+ * those of one set over every file; each file is just matched against fewer strings. */
 #include "scan/rules.h"
 
 #include <dirent.h>
@@ -6,13 +10,34 @@
 
 #define SCAN_TIMEOUT_S 60
 
+enum rule_class { CLASS_ANY, CLASS_ELF, CLASS_TEXT };
+
+/* The class of a built-in file from its name, and its namespace (the name without suffix). */
+static enum rule_class rule_class(const char *file, char *ns, size_t n)
+{
+	size_t l = strlen(file);
+	enum rule_class c = CLASS_ANY;
+	if (l > 4 && streq(file + l - 4, "-elf")) {
+		c = CLASS_ELF;
+		l -= 4;
+	} else if (l > 5 && streq(file + l - 5, "-text")) {
+		c = CLASS_TEXT;
+		l -= 5;
+	}
+	snprintf(ns, n, "%.*s", (int)l, file);
+	if (streq(ns, "webshell"))
+		c = CLASS_TEXT; /* script idioms mean nothing in a program */
+	return c;
+}
+
 struct rules {
-	YR_RULES *yr;
+	YR_RULES *yr;     /* for every file but ELF programs */
+	YR_RULES *yr_elf; /* for ELF programs */
 	size_t n;
 };
 
 struct rules_scanner {
-	YR_SCANNER *sc;
+	YR_SCANNER *sc, *sc_elf;
 	struct scan_hit *hits;
 	size_t n, cap;
 };
@@ -84,26 +109,32 @@ static int add_user_dir(YR_COMPILER *comp, const char *dir, struct compile_ctx *
 	return r;
 }
 
-int rules_compile(const char *const *builtin_ns, const char *user_dir, struct rules **ret, struct cirt_err *err)
+static bool in_list(const char *const *v, const char *s)
 {
-	if (yr_initialize() != ERROR_SUCCESS)
-		return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot initialize");
+	for (; v && *v; v++)
+		if (streq(*v, s))
+			return true;
+	return false;
+}
+
+/* One compiler run: the built-in namespaces asked for, of the classes for ELF or other files,
+ * and the user directory. */
+static int compile_set(const char *const *builtin_ns, const char *user_dir, bool elf, YR_RULES **ret,
+		       struct cirt_err *err)
+{
 	YR_COMPILER *comp = NULL;
-	if (yr_compiler_create(&comp) != ERROR_SUCCESS) {
-		yr_finalize();
+	if (yr_compiler_create(&comp) != ERROR_SUCCESS)
 		return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot create a compiler");
-	}
 	struct compile_ctx cc = {.err = err};
 	yr_compiler_set_callback(comp, on_compile, &cc);
 	int r = 0;
 	for (size_t i = 0; i < rules_builtin_count && r == 0; i++) {
-		bool want = false;
-		for (const char *const *ns = builtin_ns; ns && *ns; ns++)
-			want |= streq(*ns, rules_builtin[i].ns);
-		if (!want)
+		char ns[64];
+		enum rule_class c = rule_class(rules_builtin[i].ns, ns, sizeof(ns));
+		if (!in_list(builtin_ns, ns) || c == (elf ? CLASS_TEXT : CLASS_ELF))
 			continue;
 		cc.file = rules_builtin[i].ns;
-		if (yr_compiler_add_string(comp, rules_builtin[i].text, rules_builtin[i].ns) != 0 || cc.failed) {
+		if (yr_compiler_add_string(comp, rules_builtin[i].text, ns) != 0 || cc.failed) {
 			/* a built-in rule that does not compile is a bug, not bad input */
 			err->code = CIRT_EXIT_RUNTIME;
 			r = err_prefix(err, "built-in rules");
@@ -111,20 +142,34 @@ int rules_compile(const char *const *builtin_ns, const char *user_dir, struct ru
 	}
 	if (r == 0 && user_dir)
 		r = add_user_dir(comp, user_dir, &cc, err);
-	YR_RULES *yr = NULL;
-	if (r == 0 && yr_compiler_get_rules(comp, &yr) != ERROR_SUCCESS)
+	if (r == 0 && yr_compiler_get_rules(comp, ret) != ERROR_SUCCESS)
 		r = err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot build the rules");
 	yr_compiler_destroy(comp);
-	if (r < 0) {
-		yr_finalize();
-		return r;
-	}
+	return r;
+}
+
+int rules_compile(const char *const *builtin_ns, const char *user_dir, struct rules **ret, struct cirt_err *err)
+{
+	if (yr_initialize() != ERROR_SUCCESS)
+		return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot initialize");
 	struct rules *rs = xcalloc(1, sizeof(*rs));
-	rs->yr = yr;
+	if (compile_set(builtin_ns, user_dir, false, &rs->yr, err) < 0 ||
+	    compile_set(builtin_ns, user_dir, true, &rs->yr_elf, err) < 0) {
+		rules_free(rs);
+		return -1;
+	}
+	/* distinct rules of both sets: those of the text set plus the ELF-only ones */
 	YR_RULE *rule;
-	yr_rules_foreach(yr, rule)
+	yr_rules_foreach(rs->yr, rule)
 	{
 		rs->n++;
+	}
+	for (size_t i = 0; i < rules_builtin_count; i++) {
+		char ns[64];
+		if (rule_class(rules_builtin[i].ns, ns, sizeof(ns)) != CLASS_ELF || !in_list(builtin_ns, ns))
+			continue;
+		for (const char *p = rules_builtin[i].text; (p = strstr(p, "\nrule ")); p++)
+			rs->n++;
 	}
 	*ret = rs;
 	return 0;
@@ -134,7 +179,10 @@ void rules_free(struct rules *r)
 {
 	if (!r)
 		return;
-	yr_rules_destroy(r->yr);
+	if (r->yr)
+		yr_rules_destroy(r->yr);
+	if (r->yr_elf)
+		yr_rules_destroy(r->yr_elf);
 	free(r);
 	yr_finalize();
 }
@@ -144,16 +192,26 @@ size_t rules_count(const struct rules *r)
 	return r ? r->n : 0;
 }
 
+static YR_SCANNER *new_scanner(YR_RULES *yr)
+{
+	YR_SCANNER *sc = NULL;
+	if (yr_scanner_create(yr, &sc) != ERROR_SUCCESS)
+		return NULL;
+	yr_scanner_set_timeout(sc, SCAN_TIMEOUT_S);
+	/* the first match of each string is enough for a finding */
+	yr_scanner_set_flags(sc, SCAN_FLAGS_FAST_MODE);
+	return sc;
+}
+
 struct rules_scanner *rules_scanner_new(struct rules *r)
 {
 	struct rules_scanner *s = xcalloc(1, sizeof(*s));
-	if (yr_scanner_create(r->yr, &s->sc) != ERROR_SUCCESS) {
-		free(s);
+	s->sc = new_scanner(r->yr);
+	s->sc_elf = new_scanner(r->yr_elf);
+	if (!s->sc || !s->sc_elf) {
+		rules_scanner_free(s);
 		return NULL;
 	}
-	yr_scanner_set_timeout(s->sc, SCAN_TIMEOUT_S);
-	/* the first match of each string is enough for a finding */
-	yr_scanner_set_flags(s->sc, SCAN_FLAGS_FAST_MODE);
 	return s;
 }
 
@@ -161,7 +219,10 @@ void rules_scanner_free(struct rules_scanner *s)
 {
 	if (!s)
 		return;
-	yr_scanner_destroy(s->sc);
+	if (s->sc)
+		yr_scanner_destroy(s->sc);
+	if (s->sc_elf)
+		yr_scanner_destroy(s->sc_elf);
 	free(s->hits);
 	free(s);
 }
@@ -221,8 +282,10 @@ int rules_scan(struct rules_scanner *s, const unsigned char *data, size_t len, s
 	       const char **what)
 {
 	s->n = 0;
-	yr_scanner_set_callback(s->sc, on_scan, s);
-	int r = yr_scanner_scan_mem(s->sc, data, len);
+	bool elf = len >= 4 && memcmp(data, "\177ELF", 4) == 0;
+	YR_SCANNER *sc = elf ? s->sc_elf : s->sc;
+	yr_scanner_set_callback(sc, on_scan, s);
+	int r = yr_scanner_scan_mem(sc, data, len);
 	*hits = s->hits;
 	*n = s->n;
 	if (r == ERROR_SUCCESS)

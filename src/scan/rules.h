@@ -20,7 +20,8 @@ size_t rules_count(const struct rules *r);
 
 struct rules_scanner *rules_scanner_new(struct rules *r);
 void rules_scanner_free(struct rules_scanner *s);
-/* Scan a buffer; matches replace *hits (owned by the scanner, valid until the next scan).
+/* Scan a buffer (an ELF program with the rule set for programs, anything else with the other);
+ * matches replace *hits (owned by the scanner, valid until the next scan).
  * Returns 0, or -1 on a timeout or scan error (what names it). */
 int rules_scan(struct rules_scanner *s, const unsigned char *data, size_t len, struct scan_hit **hits,
 	       size_t *n, const char **what);

@@ -341,7 +341,7 @@ static int scan_layer(struct tctx *c, const char *tar, const char *layer_name, i
 		if (S_ISREG(st.st_mode) && !hl) {
 			if ((uint64_t)st.st_size > max)
 				big = true;
-			else
+			else if (scan_job_wants_data(j, path))
 				t->data = read_entry(in, (size_t)max, &t->len);
 		} else if (S_ISLNK(st.st_mode) && archive_entry_symlink(e)) {
 			t->link = xstrdup(archive_entry_symlink(e));

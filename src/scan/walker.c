@@ -44,7 +44,9 @@ struct job {
 	enum job_type type;
 	char *path;      /* the directory */
 	unsigned depth;  /* of the directory ("/" is 0) */
-	dev_t dev;       /* the directory's filesystem (single roots) */
+	dev_t dev;       /* the filesystem of its parent (single roots) */
+	dev_t want_dev;  /* what the parent's listing saw (single roots; 0: not checked) */
+	ino_t want_ino;
 	struct fentry *files; /* JOB_BATCH */
 	size_t n_files;
 	size_t nl;
@@ -241,6 +243,12 @@ static void run_dir(struct walk *w, unsigned worker, struct job *j)
 		}
 		if (o->n_roots == 1) {
 			struct stat st;
+			if (fstat(fd, &st) == 0 && j->want_ino && (st.st_ino != j->want_ino || st.st_dev != j->want_dev)) {
+				/* swapped since it was listed (a symlink planted on the path, say): the
+				 * confined open went elsewhere; what is there is not this path */
+				skip(w, j->path, WALK_SKIP_ERROR, ESTALE);
+				break;
+			}
 			if (fstat(fd, &st) == 0 && st.st_dev != j->dev) {
 				/* a mount point: never a pseudo filesystem, and not at all with --xdev */
 				if (pseudo_fs(fd) || o->xdev) {
@@ -281,8 +289,12 @@ static void run_dir(struct walk *w, unsigned worker, struct job *j)
 				skip(w, path, WALK_SKIP_PATH, 0);
 			else if (j->depth + 1 > o->max_depth)
 				skip(w, path, WALK_SKIP_DEPTH, 0);
-			else if (!o->only || walk_dir_wanted(o->only, path))
-				pool_push(w->pool, job_new(JOB_DIR, path, j->depth + 1, dev, ls, nl), 0);
+			else if (!o->only || walk_dir_wanted(o->only, path)) {
+				struct job *dj = job_new(JOB_DIR, path, j->depth + 1, dev, ls, nl);
+				dj->want_dev = top->st.st_dev;
+				dj->want_ino = top->st.st_ino;
+				pool_push(w->pool, dj, 0);
+			}
 		} else {
 			if (nf % 64 == 0)
 				files = xrealloc(files, (nf + 64) * sizeof(*files));

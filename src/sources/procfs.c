@@ -203,6 +203,37 @@ void procfs_argv_free(char **v)
 	free(v);
 }
 
+size_t procfs_socket_inodes(int pid, unsigned long **ret)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	DIR *d = opendir(path);
+	unsigned long *v = NULL;
+	size_t n = 0;
+	if (d) {
+		struct dirent *de;
+		/* bounded: a process has at most its fd limit of entries */
+		while ((de = readdir(d)) && n < (1u << 20)) {
+			char lnk[352], tgt[64];
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(lnk, sizeof(lnk), "%s/%s", path, de->d_name);
+			ssize_t l = readlink(lnk, tgt, sizeof(tgt) - 1);
+			if (l <= 0)
+				continue;
+			tgt[l] = '\0';
+			unsigned long ino;
+			if (sscanf(tgt, "socket:[%lu]", &ino) == 1) {
+				v = xrealloc(v, (n + 1) * sizeof(*v));
+				v[n++] = ino;
+			}
+		}
+		closedir(d);
+	}
+	*ret = v;
+	return n;
+}
+
 size_t procfs_inet_sockets(int pid, struct procfs_sock **ret)
 {
 	static const struct {
@@ -283,7 +314,7 @@ int procfs_container_procs(struct procfs_cproc **ret, size_t *ret_n)
 	return 0;
 }
 
-int procfs_socket_inodes(int pid, unsigned long **inodes, int **fds, size_t *n)
+int procfs_socket_fds(int pid, unsigned long **inodes, int **fds, size_t *n)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);

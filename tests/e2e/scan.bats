@@ -473,9 +473,10 @@ EOF
 	run "$CIRT" scan --rootfs /nonexistent/dir
 	[ "$status" -eq 2 ]
 	[[ $output == *"'/nonexistent/dir'"* ]]
-	run "$CIRT" scan lab-clean --json
-	[ "$status" -eq 2 ]
-	[[ $output == *"options go first"* ]]
+	# options may follow the names
+	run "$CIRT" scan lab-clean --json --checks escape
+	[ "$status" -eq 0 ]
+	jq -e '.targets | length == 2' <<<"$output"
 	run "$CIRT" scan --image no-such-image:404
 	[ "$status" -eq 8 ]
 	[[ $output == *"image 'no-such-image:404'"* ]]
@@ -491,4 +492,37 @@ EOF
 	[ "$status" -eq 1 ]
 	[ -z "$stderr" ]
 	jq -e . <<<"$output" >/dev/null
+}
+
+@test "scan: a progress line on a terminal (files, bytes, rate, findings), none with --no-progress" {
+	local r=$BATS_FILE_TMPDIR/progress
+	mkdir -p "$r/www"
+	echo '<?php eval($_POST["x"]); ?>' >"$r/www/x.php"
+	# script(1) gives cirt a terminal on stdout and stderr
+	run script -q -e -c "$CIRT scan --rootfs $r" /dev/null
+	[ "$status" -eq 1 ]
+	[[ $output == *"scanning $r: "*" files, "*"/s, 1 finding"* ]]
+	[[ $output == *"webshell.php_eval_request"* ]]
+	run script -q -e -c "$CIRT scan --no-progress --rootfs $r" /dev/null
+	[ "$status" -eq 1 ]
+	[[ $output != *"scanning "* ]]
+}
+
+@test "scan: a process being traced (TracerPid) is reported" {
+	local pid spid
+	pid=$(jq -r '.targets[].findings[] | select(.rule == "runtime.exe_added") | .pid' "$BATS_FILE_TMPDIR/run.json")
+	[ -n "$pid" ] && [ -d "/proc/$pid" ]
+	run_split "$CIRT" scan --json --checks runtime "$PLANTED_RUN"
+	! has_rule <(echo "$output") runtime.traced
+	strace -qq -p "$pid" -o /dev/null 3>&- &
+	spid=$!
+	for _ in $(seq 1 50); do
+		[ "$(awk '/^TracerPid:/ {print $2}' "/proc/$pid/status")" != 0 ] && break
+		sleep 0.1
+	done
+	run_split "$CIRT" scan --json --checks runtime "$PLANTED_RUN"
+	kill "$spid"
+	wait "$spid" || true
+	[ "$status" -eq 1 ]
+	[ "$(jq -r '.targets[].findings[] | select(.rule == "runtime.traced") | "\(.pid) \(.evidence)"' <<<"$output" | cut -d: -f1)" = "$pid TracerPid $spid" ]
 }
