@@ -19,6 +19,10 @@ const struct cmd *const cirt_commands[] = {
 	&cmd_conns,
 	&cmd_locate,
 	&cmd_scan,
+	&cmd_watch,
+	&cmd_timeline,
+	&cmd_triage,
+	&cmd_report,
 	NULL,
 };
 

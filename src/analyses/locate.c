@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "journal/jflows.h"
 #include "sources/capture.h"
 #include "sources/conntrack.h"
 
@@ -818,6 +819,102 @@ static void run_capture(struct lctx *x)
 	free(cc.flows);
 }
 
+/* ---------------------------------------------------------------- journal (cirt watch) */
+
+static bool j_match(const struct flow *f, void *ud)
+{
+	return locate_flow_matches(ud, f);
+}
+
+/* A container the journal names: the running one with that id, else one made from the journal's
+ * copy (it was removed or stopped since). */
+static struct container *j_container(struct lctx *x, const struct jcontainer *jc)
+{
+	for (size_t i = 0; i < x->h->n; i++)
+		if (x->h->c[i].running && x->h->c[i].id && streq(x->h->c[i].id, jc->id))
+			return &x->h->c[i];
+	struct locate_result *r = x->r;
+	for (size_t i = 0; i < r->n_j_gone; i++)
+		if (streq(r->j_gone[i]->id, jc->id))
+			return r->j_gone[i];
+	struct container *c = xcalloc(1, sizeof(*c));
+	c->id = xstrdup(jc->id);
+	c->name = xstrdup(jc->name ? jc->name : jc->id);
+	c->image = xstrdup0(jc->image);
+	c->state = xstrdup("gone");
+	r->j_gone = xrealloc(r->j_gone, (r->n_j_gone + 1) * sizeof(*r->j_gone));
+	r->j_gone[r->n_j_gone++] = c;
+	return c;
+}
+
+static void read_journal(struct lctx *x)
+{
+	struct locate_result *r = x->r;
+	const struct locate_query *q = x->q;
+	r->j_ran = true;
+	char a[2][64];
+	const char *needles[2];
+	size_t nn = 0;
+	if (q->has_addr)
+		needles[nn++] = flow_addr_str(&q->addr, a[0], sizeof(a[0]));
+	if (q->has_seen)
+		needles[nn++] = flow_addr_str(&q->seen, a[1], sizeof(a[1]));
+	struct jflows jf = {0};
+	struct cirt_err e = {0};
+	if (jflows_read(q->journal_dir, q->since_ns, q->until_ns, needles, nn, j_match, (void *)q, 100000, &jf, &e) < 0) {
+		r->j_error = xstrdup(e.msg);
+		add_warning(r, "%s: flows recorded by cirt watch cannot be searched", e.msg);
+		return;
+	}
+	r->j_ok = true;
+	r->j_files = jf.st.files;
+	r->j_files_read = jf.st.files_read;
+	r->j_lines = jf.st.lines;
+	r->j_first_ns = jf.st.first_ns;
+	r->j_flows = jf.n;
+	if (jf.truncated)
+		add_warning(r, "journal: more than %zu matching flows: the oldest are shown, narrow --since/--until", jf.n);
+	if (!jf.st.files)
+		add_warning(r, "journal '%s' holds no files: is cirt watch running with --journal %s?", q->journal_dir,
+			    q->journal_dir);
+	else if (q->since_ns && jf.st.first_ns > q->since_ns)
+		add_warning(r, "journal: it begins only %llu s ago, after --since",
+			    (unsigned long long)((realtime_ns() - jf.st.first_ns) / 1000000000ull));
+	size_t before = r->n;
+	for (size_t i = 0; i < jf.n; i++) {
+		const struct jflow *j = &jf.v[i];
+		/* who talked to ADDR: the side without the asked-about address, else that side */
+		bool q_src = is_query_addr(q, &j->f.orig.src) || (j->f.reply.dst.family && is_query_addr(q, &j->f.reply.dst));
+		const struct jcontainer *first = q_src ? &j->dst : &j->src, *second = q_src ? &j->src : &j->dst;
+		const struct jcontainer *jc = first->id ? first : second->id ? second : NULL;
+		struct container *c = jc ? j_container(x, jc) : NULL;
+		/* the same flow still in conntrack: one finding, with its recorded start */
+		struct locate_finding *fd = NULL;
+		for (size_t k = 0; k < before && !fd; k++)
+			if ((r->v[k].sources & SRC(FLOW_SRC_CONNTRACK)) && r->v[k].f.id == j->f.id &&
+			    r->v[k].f.proto == j->f.proto && same_tuple(&r->v[k].f.orig, &j->f.orig))
+				fd = &r->v[k];
+		if (fd) {
+			fd->sources |= SRC(FLOW_SRC_JOURNAL);
+			if (!fd->f.first_ns)
+				fd->f.first_ns = j->f.first_ns;
+			if (!fd->c && c) {
+				fd->c = c;
+				free(fd->note);
+				fd->note = NULL;
+			}
+			continue;
+		}
+		fd = add_finding(x, FLOW_SRC_JOURNAL, c, &j->f);
+		fd->seen_ns = j->f.last_ns ? j->f.last_ns : j->f.first_ns;
+		if (c && c->state && streq(c->state, "gone"))
+			fd->note = xstrdup("container not running now (removed or stopped since): as recorded by cirt watch");
+		else if (!c)
+			fd->note = xstrdup("no container held these addresses when cirt watch recorded the flow");
+	}
+	jflows_clear(&jf);
+}
+
 /* ---------------------------------------------------------------- the run */
 
 
@@ -863,6 +960,8 @@ int locate_run(struct host *h, const struct locate_query *q, struct locate_pre *
 	conntrack_findings(&x);
 	if (q->capture_seconds > 0 && q->has_addr)
 		run_capture(&x);
+	if (q->journal_dir)
+		read_journal(&x);
 	if (r->n)
 		qsort(r->v, r->n, sizeof(*r->v), cmp_finding);
 	free(x.ix);
@@ -898,5 +997,11 @@ void locate_result_free(struct locate_result *r)
 		free(r->pcaps[i].file);
 	}
 	free(r->pcaps);
+	free(r->j_error);
+	for (size_t i = 0; i < r->n_j_gone; i++) {
+		container_clear(r->j_gone[i]);
+		free(r->j_gone[i]);
+	}
+	free(r->j_gone);
 	free(r);
 }

@@ -27,6 +27,8 @@ struct locate_query {
 	bool pids_fresh;        /* the host was loaded with host_load_list (see sockets_opts) */
 	void (*progress)(const char *msg, void *ud); /* "capturing ..." notes; may be NULL */
 	void *progress_ud;
+	const char *journal_dir; /* --since: also the flows `cirt watch` recorded there; NULL: not */
+	uint64_t since_ns, until_ns; /* the journal's time range (until 0: now) */
 };
 
 /* One flow of one container, with every source that saw it. */
@@ -81,6 +83,14 @@ struct locate_result {
 	uint64_t cap_packets, cap_dropped, cap_unattributed;
 	struct locate_pcap *pcaps;
 	size_t n_pcaps;
+
+	/* the journal source (--since) */
+	bool j_ran, j_ok;
+	char *j_error;
+	size_t j_files, j_files_read, j_lines, j_flows;
+	uint64_t j_first_ns;         /* the journal's oldest line */
+	struct container **j_gone;   /* containers named by the journal that are not running now */
+	size_t n_j_gone;
 };
 
 /* Does the flow match the query (exact addresses, ports, protocol)? A socket's flow has only

@@ -8,9 +8,11 @@
 #include "cmd/cmd.h"
 #include "cmd/mixed.h"
 #include "escape.h"
+#include "journal/journal.h"
 #include "output/output.h"
 
-enum { OPT_PORT = 256, OPT_PROTO, OPT_SEEN, OPT_CAPTURE, OPT_FIRST, OPT_PCAP_DIR, OPT_ALL = 'a' };
+enum { OPT_PORT = 256, OPT_PROTO, OPT_SEEN, OPT_CAPTURE, OPT_FIRST, OPT_PCAP_DIR, OPT_SINCE, OPT_UNTIL, OPT_JOURNAL,
+       OPT_ALL = 'a' };
 
 static const struct cmd_opt locate_opts[] = {
 	{"port", OPT_PORT, "PORT", "only flows where ADDR uses this port (same as ADDR:PORT)"},
@@ -20,6 +22,9 @@ static const struct cmd_opt locate_opts[] = {
 	{"first", OPT_FIRST, NULL, "with --capture: stop at the first packet of a container"},
 	{"pcap-dir", OPT_PCAP_DIR, "DIR", "with --capture: write one pcap file per container into DIR (an existing directory)"},
 	{"all", OPT_ALL, NULL, "table: one row per flow (default: flows to the same peer grouped, latest shown)"},
+	{"since", OPT_SINCE, "DURATION|TIME", "also search the flows cirt watch recorded since then (10m, 2h, 2026-01-02T03:04:05Z), containers removed since included"},
+	{"until", OPT_UNTIL, "DURATION|TIME", "with --since: only recorded flows up to then"},
+	{"journal", OPT_JOURNAL, "DIR", "with --since: the journal cirt watch writes (default " JOURNAL_DEFAULT_DIR ")"},
 	{0},
 };
 
@@ -31,6 +36,7 @@ struct locate_args {
 	bool first;
 	const char *pcap_dir;
 	bool all;
+	const char *since, *until, *journal;
 };
 
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
@@ -57,6 +63,15 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 		break;
 	case OPT_ALL:
 		a->all = true;
+		break;
+	case OPT_SINCE:
+		a->since = arg;
+		break;
+	case OPT_UNTIL:
+		a->until = arg;
+		break;
+	case OPT_JOURNAL:
+		a->journal = arg;
 		break;
 	}
 	return 0;
@@ -106,6 +121,20 @@ static int parse_query(struct ctx *x, const struct locate_args *a, const char *a
 		return cmd_usage(x, "locate: --first needs --capture");
 	if (a->pcap_dir && !a->capture)
 		return cmd_usage(x, "locate: --pcap-dir needs --capture");
+	if ((a->until || a->journal) && !a->since)
+		return cmd_usage(x, "locate: --%s needs --since", a->until ? "until" : "journal");
+	if (a->since) {
+		uint64_t now = journal_now_ns();
+		if (!journal_when_parse(a->since, now, &q->since_ns))
+			return cmd_usage(x, "locate: --since: '%s' is not a duration (10m, 2h) or a time (2026-01-02T03:04:05Z)",
+					 a->since);
+		if (a->until && !journal_when_parse(a->until, now, &q->until_ns))
+			return cmd_usage(x, "locate: --until: '%s' is not a duration (10m, 2h) or a time (2026-01-02T03:04:05Z)",
+					 a->until);
+		if (q->until_ns && q->until_ns < q->since_ns)
+			return cmd_usage(x, "locate: --until '%s' is before --since '%s'", a->until, a->since);
+		q->journal_dir = a->journal ? a->journal : JOURNAL_DEFAULT_DIR;
+	}
 	return 0;
 }
 
@@ -113,12 +142,13 @@ static const char *const source_names[] = {
 	[FLOW_SRC_SOCKET] = "socket",
 	[FLOW_SRC_CONNTRACK] = "conntrack",
 	[FLOW_SRC_CAPTURE] = "capture",
+	[FLOW_SRC_JOURNAL] = "journal",
 };
 
 static json_t *sources_json(unsigned m)
 {
 	json_t *a = json_array();
-	for (int k = FLOW_SRC_SOCKET; k <= FLOW_SRC_CAPTURE; k++)
+	for (int k = FLOW_SRC_SOCKET; k <= FLOW_SRC_JOURNAL; k++)
 		if (m & (1u << k))
 			json_array_append_new(a, json_string(source_names[k]));
 	return a;
@@ -127,7 +157,7 @@ static json_t *sources_json(unsigned m)
 static char *sources_text(unsigned m)
 {
 	struct buf b = {0};
-	for (int k = FLOW_SRC_SOCKET; k <= FLOW_SRC_CAPTURE; k++)
+	for (int k = FLOW_SRC_SOCKET; k <= FLOW_SRC_JOURNAL; k++)
 		if (m & (1u << k))
 			buf_printf(&b, "%s%s", b.len ? "+" : "", source_names[k]);
 	return b.data ? b.data : xstrdup("-");
@@ -211,7 +241,7 @@ static json_t *finding_json(const struct locate_finding *f, const char *pcap_dir
 struct summary {
 	const struct container *c;
 	unsigned flows;
-	unsigned counts[4]; /* flows seen by each source */
+	unsigned counts[5]; /* flows seen by each source */
 };
 
 static size_t summarize(const struct locate_result *r, struct summary **ret)
@@ -230,7 +260,7 @@ static size_t summarize(const struct locate_result *r, struct summary **ret)
 			s[n++].c = f->c;
 		}
 		s[k].flows++;
-		for (int j = FLOW_SRC_SOCKET; j <= FLOW_SRC_CAPTURE; j++)
+		for (int j = FLOW_SRC_SOCKET; j <= FLOW_SRC_JOURNAL; j++)
 			if (f->sources & (1u << j))
 				s[k].counts[j]++;
 	}
@@ -261,7 +291,7 @@ static json_t *doc_json(const struct locate_result *r, const struct locate_query
 			json_object_set_new(o, "name", json_null());
 		}
 		unsigned m = 0;
-		for (int j = FLOW_SRC_SOCKET; j <= FLOW_SRC_CAPTURE; j++)
+		for (int j = FLOW_SRC_SOCKET; j <= FLOW_SRC_JOURNAL; j++)
 			if (s[k].counts[j])
 				m |= 1u << j;
 		json_object_set_new(o, "sources", sources_json(m));
@@ -269,6 +299,8 @@ static json_t *doc_json(const struct locate_result *r, const struct locate_query
 		json_object_set_new(o, "socket_flows", json_integer(s[k].counts[FLOW_SRC_SOCKET]));
 		json_object_set_new(o, "conntrack_flows", json_integer(s[k].counts[FLOW_SRC_CONNTRACK]));
 		json_object_set_new(o, "captured_flows", json_integer(s[k].counts[FLOW_SRC_CAPTURE]));
+		if (r->j_ran)
+			json_object_set_new(o, "journal_flows", json_integer(s[k].counts[FLOW_SRC_JOURNAL]));
 		json_array_append_new(cs, o);
 	}
 	free(s);
@@ -327,6 +359,21 @@ static json_t *doc_json(const struct locate_result *r, const struct locate_query
 		json_object_set_new(src, "capture", cp);
 	} else
 		json_object_set_new(src, "capture", json_null());
+	if (r->j_ran) {
+		json_t *jo = json_object();
+		json_object_set_new(jo, "ok", json_boolean(r->j_ok));
+		json_object_set_new(jo, "error", json_str(r->j_error));
+		json_object_set_new(jo, "dir", json_str(q->journal_dir));
+		json_object_set_new(jo, "since", iso_ns(q->since_ns));
+		json_object_set_new(jo, "until", iso_ns(q->until_ns));
+		json_object_set_new(jo, "files", json_integer((json_int_t)r->j_files));
+		json_object_set_new(jo, "files_read", json_integer((json_int_t)r->j_files_read));
+		json_object_set_new(jo, "lines", json_integer((json_int_t)r->j_lines));
+		json_object_set_new(jo, "flows", json_integer((json_int_t)r->j_flows));
+		json_object_set_new(jo, "begins", iso_ns(r->j_first_ns));
+		json_object_set_new(src, "journal", jo);
+	} else
+		json_object_set_new(src, "journal", json_null());
 	json_object_set_new(doc, "sources", src);
 	json_t *w = json_array();
 	for (size_t i = 0; i < r->n_warnings; i++)
@@ -397,11 +444,15 @@ static void print_table(const struct locate_result *r, const struct locate_args 
 		_cleanup_free_ char *name = term_escape(s[k].c ? s[k].c->name : "(no container)");
 		printf("%s %s (%u flow%s:", k ? "," : "", name, s[k].flows, s[k].flows == 1 ? "" : "s");
 		const char *sep = " ";
-		for (int j = FLOW_SRC_SOCKET; j <= FLOW_SRC_CAPTURE; j++)
+		for (int j = FLOW_SRC_SOCKET; j <= FLOW_SRC_JOURNAL; j++)
 			if (s[k].counts[j]) {
 				printf("%s%s %u", sep, source_names[j], s[k].counts[j]);
 				sep = ", ";
 			}
+		if (s[k].c && s[k].c->state && streq(s[k].c->state, "gone")) {
+			_cleanup_free_ char *img = term_escape(s[k].c->image ? s[k].c->image : "?");
+			printf("; not running now, image %s, id %.12s", img, s[k].c->id);
+		}
 		printf(")");
 	}
 	free(s);
@@ -420,6 +471,13 @@ static void print_table(const struct locate_result *r, const struct locate_args 
 				printf(", %s", e);
 			}
 		printf(")");
+	}
+	if (r->j_ran) {
+		if (r->j_ok)
+			printf(", journal (%zu of %zu files, %zu lines, %zu flows)", r->j_files_read, r->j_files, r->j_lines,
+			       r->j_flows);
+		else
+			printf(", journal (unavailable)");
 	}
 	printf("\n");
 }

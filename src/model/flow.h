@@ -20,7 +20,7 @@ struct flow_tuple {
 };
 
 /* Where a flow came from. */
-enum flow_source { FLOW_SRC_SOCKET = 1, FLOW_SRC_CONNTRACK, FLOW_SRC_CAPTURE };
+enum flow_source { FLOW_SRC_SOCKET = 1, FLOW_SRC_CONNTRACK, FLOW_SRC_CAPTURE, FLOW_SRC_JOURNAL /* cirt watch's record */ };
 
 struct flow {
 	uint8_t proto;            /* IPPROTO_TCP, IPPROTO_UDP, ... */
