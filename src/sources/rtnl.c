@@ -103,7 +103,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int rtnl_dump_links(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
+static int dump_links_once(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
 {
 	memset(ret, 0, sizeof(*ret));
 	int fd = netns_socket(nsfd, NETLINK_ROUTE);
@@ -147,6 +147,7 @@ int rtnl_dump_links(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
 		if (r == MNL_CB_STOP)
 			break;
 		if (r < 0) {
+			rc = errno == EINTR ? -EINTR : -1;
 			err_set(err, CIRT_EXIT_RUNTIME, "netlink link dump: %s", strerror(errno));
 			goto out;
 		}
@@ -158,6 +159,19 @@ out:
 	if (rc < 0)
 		rtnl_links_free(ret);
 	return rc;
+}
+
+int rtnl_dump_links(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
+{
+	/* NLM_F_DUMP_INTR (libmnl: EINTR): links changed during the dump, e.g. a container
+	 * started meanwhile; the answer may be inconsistent: ask again */
+	int r = -1;
+	for (int i = 0; i < 5; i++) {
+		r = dump_links_once(nsfd, ret, err);
+		if (r != -EINTR)
+			break;
+	}
+	return r < 0 ? -1 : 0;
 }
 
 void rtnl_links_free(struct rtnl_links *l)
