@@ -82,7 +82,9 @@ static void markdown_reference(FILE *f)
 static void build_long(const struct cmd_opt *a, const struct cmd_opt *b, struct option *lo, char *so)
 {
 	size_t n = 0, s = 0;
-	so[s++] = '+';
+	/* global options stop at the command name; a command's options may follow its operands */
+	if (!b)
+		so[s++] = '+';
 	so[s++] = ':';
 	for (int pass = 0; pass < 2; pass++)
 		for (const struct cmd_opt *o = pass ? b : a; o && o->name; o++) {
@@ -116,7 +118,7 @@ int cmd_parse(struct ctx *x, const struct cmd *c, int argc, char **argv, cmd_opt
 	struct option lo[64];
 	char so[160];
 	build_long(c->opts, common_opts, lo, so);
-	optind = 1;
+	optind = 0; /* glibc: full re-initialisation (the front end parsed in "+" mode) */
 	opterr = 0;
 	int k;
 	while ((k = getopt_long(argc, argv, so + 0, lo, NULL)) != -1) {

@@ -190,7 +190,8 @@ static void parse_endpoints(struct container *c, json_t *nets)
 		e->gateway = nonempty_dup(jstr(n, "Gateway"));
 		e->gateway6 = nonempty_dup(jstr(n, "IPv6Gateway"));
 	}
-	qsort(c->eps, c->n_eps, sizeof(*c->eps), cmp_ep);
+	if (c->n_eps > 1)
+		qsort(c->eps, c->n_eps, sizeof(*c->eps), cmp_ep);
 }
 
 static int cmp_port(const void *a, const void *b)
@@ -237,7 +238,8 @@ static void parse_ports(struct container *c, json_t *ports)
 			p->host_port = hp ? atoi(hp) : 0;
 		}
 	}
-	qsort(c->ports, c->n_ports, sizeof(*c->ports), cmp_port);
+	if (c->n_ports > 1)
+		qsort(c->ports, c->n_ports, sizeof(*c->ports), cmp_port);
 }
 
 static void parse_mounts(struct container *c, json_t *mounts)
@@ -370,6 +372,7 @@ void host_link_shared(struct host *h)
 		c->mode_target = xstrdup(t->id);
 		c->mode_target_name = xstrdup(t->name);
 		if (c->n_eps == 0 && t->n_eps > 0 && c->running) {
+			free(c->eps);
 			c->eps = xcalloc(t->n_eps, sizeof(*c->eps));
 			for (size_t k = 0; k < t->n_eps; k++)
 				endpoint_copy(&c->eps[k], &t->eps[k]);
@@ -562,7 +565,8 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
 			}
 			h->n++;
 		}
-		qsort(h->c, h->n, sizeof(*h->c), cmp_container);
+		if (h->n > 1)
+			qsort(h->c, h->n, sizeof(*h->c), cmp_container);
 		if (vanished)
 			host_warn(h, "%zu container%s removed while being read: left out", vanished,
 				  vanished == 1 ? " was" : "s were");

@@ -419,6 +419,7 @@ int main(int argc, char **argv)
 			close(cfd);
 			continue;
 		}
+		fprintf(stderr, "fakedockerd[%s]: accepted a connection\n", mode);
 		pid_t pid = fork();
 		if (pid == 0) {
 			/* Die with the parent; default signal handling. */
