@@ -185,7 +185,17 @@ void contain_print_steps(struct ctx *x, json_t *steps, bool dry_run)
 		json_decref(doc);
 		return;
 	}
-	out_table(stdout, steps, step_cols, ARRAY_SIZE(step_cols));
+	/* a failed step is what main reports on stderr: the table shows what was done */
+	json_t *shown = json_array();
+	json_array_foreach(steps, i, s)
+	{
+		const char *r = jstr(s, "result");
+		if (!r || !streq(r, "failed"))
+			json_array_append(shown, s);
+	}
+	if (json_array_size(shown))
+		out_table(stdout, shown, step_cols, ARRAY_SIZE(step_cols));
+	json_decref(shown);
 	if (!dry_run)
 		return;
 	printf("\nwould change (nothing was changed):\n");
@@ -239,7 +249,8 @@ static int run_status(struct ctx *x, struct contain_env *e, const char *ref)
 		json_object_set(r, "state", json_object_get(o, "container_state"));
 		json_object_set(r, "since", json_object_get(o, "since"));
 		json_object_set_new(r, "holds", json_string(json_is_true(json_object_get(o, "holds")) ? "yes" : "NO"));
-		json_t *acts = json_array(), *probs = json_array();
+		json_t *acts = json_array();
+		struct buf pb = {0};
 		json_t *dropped = json_null();
 		size_t k;
 		json_t *a;
@@ -250,13 +261,19 @@ static int run_status(struct ctx *x, struct contain_env *e, const char *ref)
 				json_array_append_new(acts, json_sprintf("disconnect:%s", jstr(a, "network") ? jstr(a, "network") : "?"));
 			else
 				json_array_append_new(acts, json_str(t));
-			json_array_extend(probs, jarr(a, "problems"));
+			size_t q;
+			json_t *pr;
+			json_array_foreach(jarr(a, "problems"), q, pr)
+			{
+				buf_printf(&pb, "%s%s", pb.len ? "; " : "", json_string_value(pr) ? json_string_value(pr) : "");
+			}
 			if (json_object_get(a, "dropped_frames"))
 				dropped = json_object_get(a, "dropped_frames");
 		}
 		json_object_set_new(r, "actions", acts);
 		json_object_set(r, "dropped", dropped);
-		json_object_set_new(r, "problems", probs);
+		json_object_set_new(r, "problems", pb.len ? json_str(buf_cstr(&pb)) : json_null());
+		buf_free(&pb);
 		json_array_append_new(rows, r);
 	}
 	if (x->json) {
