@@ -27,6 +27,13 @@ char *exec_find(const char *name)
 	return NULL;
 }
 
+bool exec_have(const char *name)
+{
+	char *p = exec_find(name);
+	free(p);
+	return p != NULL;
+}
+
 void exec_result_clear(struct exec_result *r)
 {
 	if (!r)

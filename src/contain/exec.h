@@ -1,6 +1,7 @@
 /* exec.h: run a firewall tool (iptables, nft, ...) by fork/exec with an argv array, never a shell. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util.h"
@@ -22,6 +23,9 @@ void exec_result_clear(struct exec_result *r);
 
 /* Full path of a tool, or NULL when it is not installed (caller frees). */
 char *exec_find(const char *name);
+
+/* Is the tool installed (exec_find without the path)? */
+bool exec_have(const char *name);
 
 /* "iptables -w 10 -S DOCKER-USER": argv joined for messages and dry-run output (shell-quoted
  * where needed, so a human can paste it). Caller frees. */

@@ -408,7 +408,7 @@ static void keep_ours(const char *line, void *ud)
 int fw_ipt_scan(const char *id, struct strv *ret_lines, bool *ret_chain_exists, struct strv *ret_chain_rules,
 		struct cirt_err *err)
 {
-	if (!exec_find("iptables")) {
+	if (!exec_have("iptables")) {
 		*ret_chain_exists = false;
 		return 0;
 	}
@@ -438,7 +438,7 @@ int fw_ipt_scan(const char *id, struct strv *ret_lines, bool *ret_chain_exists, 
 
 char *fw_nft_list(const char *family, const char *id)
 {
-	if (!exec_find("nft"))
+	if (!exec_have("nft"))
 		return NULL;
 	_cleanup_free_ char *table = fw_table(id);
 	char *const argv[] = {"nft", "list", "table", (char *)family, table, NULL};
@@ -505,7 +505,7 @@ static char *nft_chain_list(const char *name)
 
 void fw_base_chains_missing(struct strv *ret)
 {
-	if (!exec_find("nft") || !ipt_is_nft())
+	if (!exec_have("nft") || !ipt_is_nft())
 		return;
 	static const char *const hooks[] = {"INPUT", "OUTPUT"};
 	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
