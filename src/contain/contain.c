@@ -676,7 +676,10 @@ static int do_isolate(struct contain_env *e, struct txn *t, struct container *c,
 	bool cut_ok = ctcut_run(&s, e->dry_run, &cut, &ce) == 0;
 	json_t *cc = json_object();
 	json_object_set_new(cc, "kind", json_string("conntrack"));
-	json_object_set_new(cc, "delete_flows_of", strv_json(&s.addr4));
+	json_t *mine = strv_json(&s.addr4), *mine6 = strv_json(&s.addr6);
+	json_array_extend(mine, mine6);
+	json_decref(mine6);
+	json_object_set_new(cc, "delete_flows_of", mine);
 	json_object_set_new(cc, "except_peers_in", strv_json(&allow));
 	json_object_set_new(cc, "flows", json_integer((json_int_t)cut));
 	if (!cut_ok)

@@ -227,6 +227,9 @@ reach() { # FROM ADDR PORT
 	iptables -S INPUT | grep -q "cirt:$id"
 	iptables -S OUTPUT | grep -q -- "-d $ip/32 .*cirt:$id"
 	iptables -S "CIRT-${id:0:20}" | grep -q -- "-j DROP"
+	# the bridge layer sees its frames first (priority -200, before br_netfilter hands them to
+	# iptables): its drop counter grew with the beacons
+	nft list chain bridge "cirt-$id" from_container | grep -E 'counter packets [1-9]'
 }
 
 @test "isolate twice says so and changes nothing; status holds; state and audit log record who, why and what" {
