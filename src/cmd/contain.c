@@ -165,6 +165,47 @@ int cmd_parse_mixed(struct ctx *x, const struct cmd *c, int argc, char **argv, c
 	return i < 0 ? i : n;
 }
 
+int contain_load(struct ctx *x, char *const *refs, size_t n, struct host **ret)
+{
+	struct docker *d;
+	if (ctx_docker(x, &d) < 0)
+		return -1;
+	struct host *h = xcalloc(1, sizeof(*h));
+	h->c = xcalloc(n + 1, sizeof(*h->c));
+	h->docker_host = xstrdup(docker_host(d));
+	for (size_t i = 0; i < n; i++) {
+		const char *ref = refs[i][0] == '/' ? refs[i] + 1 : refs[i];
+		_cleanup_free_ char *q = docker_urlencode(ref);
+		_cleanup_free_ char *path = xasprintf("/containers/%s/json", q);
+		json_t *j = NULL;
+		struct cirt_err e = {0};
+		if (docker_get_json(d, path, &j, &e) < 0) {
+			if (e.code == CIRT_EXIT_NOTFOUND)
+				continue;
+			if (strstr(e.msg, "Multiple IDs found")) {
+				_cleanup_free_ char *en = term_escape(ref);
+				err_set(&x->err, CIRT_EXIT_NOTFOUND,
+					"'%s' is ambiguous: several containers have ids starting with it", en);
+			} else
+				x->err = e;
+			host_free(h);
+			return -1;
+		}
+		bool dup = false;
+		for (size_t k = 0; k < h->n; k++)
+			if (jstr(j, "Id") && streq(h->c[k].id, jstr(j, "Id")))
+				dup = true;
+		if (!dup && container_from_inspect(j, &h->c[h->n]) == 0)
+			h->n++;
+		json_decref(j);
+	}
+	h->api_version = xstrdup(docker_api_version(d));
+	host_load_net(h);
+	host_link_shared(h);
+	*ret = h;
+	return 0;
+}
+
 void contain_print_steps(struct ctx *x, json_t *steps, bool dry_run)
 {
 	size_t i;
@@ -220,19 +261,47 @@ static const struct out_col status_cols[] = {
 	{"HOLDS", "holds"},    {"DROPPED", "dropped"}, {"PROBLEMS", "problems"},
 };
 
+/* The containers of the state file's records (or the one named), loaded by id. ret_id: the
+ * named one's id. */
+static int load_for_records(struct ctx *x, const char *ref, struct host **ret, const char **ret_id)
+{
+	*ret_id = NULL;
+	if (ref) {
+		if (contain_load(x, (char *const *)&ref, 1, ret) < 0)
+			return -1;
+		if ((*ret)->n == 0) {
+			_cleanup_free_ char *e = term_escape(ref);
+			host_free(*ret);
+			*ret = NULL;
+			return err_set(&x->err, CIRT_EXIT_NOTFOUND, "no such container: '%s'", e);
+		}
+		*ret_id = (*ret)->c[0].id;
+		return 0;
+	}
+	json_t *recs = NULL;
+	if (contain_records(&recs, &x->err) < 0)
+		return -1;
+	char **ids = xcalloc(json_object_size(recs) + 1, sizeof(*ids));
+	size_t n = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(recs, k, v)
+	{
+		ids[n++] = (char *)k;
+	}
+	int r = contain_load(x, ids, n, ret);
+	free(ids);
+	json_decref(recs);
+	return r;
+}
+
 static int run_status(struct ctx *x, struct contain_env *e, const char *ref)
 {
 	_cleanup_host_ struct host *h = NULL;
-	if (ctx_host(x, true, HOST_NEED_NET | HOST_NEED_PROC, &h) < 0)
+	const char *id = NULL;
+	if (load_for_records(x, ref, &h, &id) < 0)
 		return -1;
 	print_warnings(h);
-	const char *id = NULL;
-	if (ref) {
-		struct container *c;
-		if (host_find(h, ref, &c, &x->err) < 0)
-			return -1;
-		id = c->id;
-	}
 	json_t *list = NULL;
 	if (contain_status(e, h, id, &list, &x->err) < 0)
 		return -1;
@@ -348,21 +417,21 @@ static int contain_run(struct ctx *x, int argc, char **argv)
 	}
 	steps = json_array();
 	if (a.reapply) {
-		if (ctx_host(x, true, HOST_NEED_NET | HOST_NEED_PROC, &h) < 0)
+		const char *id = NULL;
+		if (load_for_records(x, ref, &h, &id) < 0)
 			goto out;
 		print_warnings(h);
-		const char *id = NULL;
-		if (ref) {
-			struct container *c;
-			if (host_find(h, ref, &c, &x->err) < 0)
-				goto out;
-			id = c->id;
-		}
 		rc = contain_reapply(&e, h, id, steps, &x->err);
 	} else {
 		struct container *c;
-		if (ctx_containers(x, ops, 1, HOST_NEED_NET | HOST_NEED_PROC, &h, &c) < 0)
+		if (contain_load(x, ops, 1, &h) < 0)
 			goto out;
+		if (h->n == 0) {
+			_cleanup_free_ char *en = term_escape(ops[0]);
+			err_set(&x->err, CIRT_EXIT_NOTFOUND, "no such container: '%s'", en);
+			goto out;
+		}
+		c = &h->c[0];
 		print_warnings(h);
 		rc = contain_apply(&e, c, &a.o, steps, &x->err);
 	}

@@ -12,5 +12,10 @@
 int cmd_parse_mixed(struct ctx *x, const struct cmd *c, int argc, char **argv, cmd_opt_cb cb, void *st,
 		    char **ret_ops);
 
+/* A host model holding only these containers (by id or name; the daemon resolves them), with
+ * their veths: what contain/release/status need, without inspecting every container of the
+ * host. A container the daemon does not know is left out. */
+int contain_load(struct ctx *x, char *const *refs, size_t n, struct host **ret);
+
 /* Steps as a table (or JSON with --json); with dry_run, every change that would be made. */
 void contain_print_steps(struct ctx *x, json_t *steps, bool dry_run);

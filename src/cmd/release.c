@@ -80,7 +80,7 @@ static int release_run(struct ctx *x, int argc, char **argv)
 	if (ctx_docker(x, &d) < 0)
 		return -1;
 	_cleanup_host_ struct host *h = NULL;
-	if (ctx_host(x, true, 0, &h) < 0)
+	if (contain_load(x, ops, (size_t)nops, &h) < 0)
 		return -1;
 	print_warnings(h);
 	json_t *recs = NULL;
@@ -104,10 +104,9 @@ static int release_run(struct ctx *x, int argc, char **argv)
 			json_array_append_new(todo, json_string(c->id));
 			continue;
 		}
+		/* the daemon does not know it (removed): the state file may */
 		const char *id = record_by_ref(recs, ops[k], &x->err);
 		if (!id) {
-			if (e1.code == CIRT_EXIT_NOTFOUND && strstr(e1.msg, "ambiguous"))
-				x->err = e1;
 			rc = -1;
 			break;
 		}

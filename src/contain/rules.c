@@ -374,12 +374,6 @@ bool fw_br_netfilter(void)
 	return v[0] == '1';
 }
 
-static int ipt_list(const char *chain, struct exec_result *r, struct cirt_err *err)
-{
-	char *const argv[] = {"iptables", "-w", "10", "-S", (char *)chain, NULL};
-	return run_tool(argv, NULL, r, err);
-}
-
 static void each_line(const char *text, void (*fn)(const char *line, void *ud), void *ud)
 {
 	const char *p = text;
@@ -393,46 +387,53 @@ static void each_line(const char *text, void (*fn)(const char *line, void *ud), 
 	}
 }
 
-struct scan_ud {
+struct scan_all {
 	const char *id;
-	struct strv *out;
+	const char *chain;
+	struct strv *hooks, *rules;
+	bool exists;
 };
 
-static void keep_ours(const char *line, void *ud)
+static void scan_line(const char *line, void *ud)
 {
-	struct scan_ud *u = ud;
-	if (startswith(line, "-A ") && fw_line_is_ours(line, u->id))
-		strv_add(u->out, line);
+	struct scan_all *u = ud;
+	static const char *const hooks[] = {"-A DOCKER-USER ", "-A INPUT ", "-A OUTPUT "};
+	if (startswith(line, "-N ") && streq(line + 3, u->chain)) {
+		u->exists = true;
+		return;
+	}
+	if (!startswith(line, "-A ") || !fw_line_is_ours(line, u->id))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++)
+		if (startswith(line, hooks[i])) {
+			strv_add(u->hooks, line);
+			return;
+		}
+	if (u->rules && startswith(line + 3, u->chain) && line[3 + strlen(u->chain)] == ' ')
+		strv_add(u->rules, line);
 }
 
 int fw_ipt_scan(const char *id, struct strv *ret_lines, bool *ret_chain_exists, struct strv *ret_chain_rules,
 		struct cirt_err *err)
 {
-	if (!exec_have("iptables")) {
-		*ret_chain_exists = false;
+	*ret_chain_exists = false;
+	if (!exec_have("iptables"))
 		return 0;
-	}
-	static const char *const hooks[] = {"DOCKER-USER", "INPUT", "OUTPUT"};
-	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
-		struct exec_result r;
-		if (ipt_list(hooks[i], &r, err) < 0)
-			return -1;
-		if (r.status == 0) {
-			struct scan_ud u = {id, ret_lines};
-			each_line(r.out.data, keep_ours, &u);
-		}
+	/* one listing of the whole filter table: our jumps in the hooks, and our chain */
+	char *const argv[] = {"iptables", "-w", "10", "-S", NULL};
+	struct exec_result r;
+	if (run_tool(argv, NULL, &r, err) < 0)
+		return -1;
+	if (r.status != 0) {
+		_cleanup_free_ char *m = first_line(&r.err);
 		exec_result_clear(&r);
+		return err_set(err, CIRT_EXIT_RUNTIME, "iptables -S failed: %s", m);
 	}
 	_cleanup_free_ char *chain = fw_chain(id);
-	struct exec_result r;
-	if (ipt_list(chain, &r, err) < 0)
-		return -1;
-	*ret_chain_exists = r.status == 0;
-	if (r.status == 0 && ret_chain_rules) {
-		struct scan_ud u = {id, ret_chain_rules};
-		each_line(r.out.data, keep_ours, &u);
-	}
+	struct scan_all u = {.id = id, .chain = chain, .hooks = ret_lines, .rules = ret_chain_rules};
+	each_line(r.out.data, scan_line, &u);
 	exec_result_clear(&r);
+	*ret_chain_exists = u.exists;
 	return 0;
 }
 
