@@ -199,6 +199,25 @@ int contain_load(struct ctx *x, char *const *refs, size_t n, struct host **ret)
 			h->n++;
 		json_decref(j);
 	}
+	/* a container:X member is explained by X: load X too */
+	for (size_t i = 0, n0 = h->n; i < n0; i++) {
+		const char *t = h->c[i].mode == NETMODE_CONTAINER ? h->c[i].mode_target : NULL;
+		bool have = false;
+		for (size_t k = 0; t && k < h->n; k++)
+			if (streq(h->c[k].id, t))
+				have = true;
+		if (!t || have || strchr(t, '/') || strchr(t, '?'))
+			continue;
+		_cleanup_free_ char *path = xasprintf("/containers/%s/json", t);
+		json_t *j = NULL;
+		struct cirt_err e = {0};
+		if (docker_get_json(d, path, &j, &e) < 0)
+			continue;
+		h->c = xrealloc(h->c, (h->n + 1) * sizeof(*h->c));
+		if (container_from_inspect(j, &h->c[h->n]) == 0)
+			h->n++;
+		json_decref(j);
+	}
 	h->api_version = xstrdup(docker_api_version(d));
 	host_load_net(h);
 	host_link_shared(h);
