@@ -80,8 +80,16 @@ static int release_run(struct ctx *x, int argc, char **argv)
 	if (ctx_docker(x, &d) < 0)
 		return -1;
 	_cleanup_host_ struct host *h = NULL;
-	if (contain_load(x, ops, (size_t)nops, &h) < 0)
-		return -1;
+	if (contain_load(x, ops, (size_t)nops, &h) < 0) {
+		/* the daemon is down: rules can still go (the state file names the containers);
+		 * what needs the daemon fails in its step */
+		if (x->err.code != CIRT_EXIT_UNREACHABLE && x->err.code != CIRT_EXIT_TIMEOUT)
+			return -1;
+		_cleanup_free_ char *m = term_escape(x->err.msg);
+		fprintf(stderr, "cirt: warning: %s: working from the state file\n", m);
+		memset(&x->err, 0, sizeof(x->err));
+		h = xcalloc(1, sizeof(*h));
+	}
 	print_warnings(h);
 	json_t *recs = NULL;
 	if (contain_records(&recs, &x->err) < 0)

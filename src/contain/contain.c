@@ -1015,14 +1015,18 @@ int contain_records(json_t **ret, struct cirt_err *err)
 
 /* ------------------------------------------------------------------ release */
 
-/* The container as the daemon sees it now (NULL when it is gone). */
-static json_t *fresh(struct contain_env *e, const char *id)
+/* The container as the daemon sees it now: *ret NULL when it is gone (404); -1 when the
+ * daemon cannot tell (unreachable, error): then nothing may be concluded. */
+static int fresh(struct contain_env *e, const char *id, json_t **ret, struct cirt_err *err)
 {
-	json_t *j = NULL;
+	*ret = NULL;
 	struct cirt_err e2 = {0};
-	if (inspect(e->d, id, &j, &e2) < 0)
-		return NULL;
-	return j;
+	if (inspect(e->d, id, ret, &e2) == 0)
+		return 0;
+	if (e2.code == CIRT_EXIT_NOTFOUND)
+		return 0;
+	*err = e2;
+	return err_prefix(err, "inspect");
 }
 
 static json_t *attached(json_t *j, const char *net, const char *nid)
@@ -1058,7 +1062,9 @@ static int undo_pause(struct contain_env *e, json_t *step, const char *id, json_
 		step_set(step, "kept", "it was paused before cirt: left paused");
 		return 0;
 	}
-	json_t *j = fresh(e, id);
+	json_t *j = NULL;
+	if (fresh(e, id, &j, err) < 0)
+		return -1;
 	if (!j) {
 		step_set(step, "gone", "the container no longer exists");
 		return 0;
@@ -1090,7 +1096,9 @@ static int undo_pause(struct contain_env *e, json_t *step, const char *id, json_
 static int undo_disconnect(struct contain_env *e, json_t *step, const char *id, json_t *a, struct cirt_err *err)
 {
 	const char *net = jstr(a, "network"), *nid = jstr(a, "network_id"), *ip = jstr(a, "ipv4");
-	json_t *j = fresh(e, id);
+	json_t *j = NULL;
+	if (fresh(e, id, &j, err) < 0)
+		return -1;
 	if (!j) {
 		step_set(step, "gone", "the container no longer exists");
 		return 0;
@@ -1144,7 +1152,9 @@ static int undo_disconnect(struct contain_env *e, json_t *step, const char *id, 
 		return -1;
 	if (st < 200 || st >= 300)
 		return api_error(err, st, "connect", msg);
-	json_t *j2 = fresh(e, id);
+	json_t *j2 = NULL;
+	struct cirt_err fe = {0};
+	fresh(e, id, &j2, &fe);
 	json_t *ep2 = attached(j2, net, NULL);
 	const char *now = ep2 ? jstr(ep2, "IPAddress") : NULL;
 	if (ip && now && streq(ip, now))
@@ -1160,7 +1170,9 @@ static int undo_disconnect(struct contain_env *e, json_t *step, const char *id, 
 
 static int undo_stop(struct contain_env *e, json_t *step, const char *id, struct cirt_err *err)
 {
-	json_t *j = fresh(e, id);
+	json_t *j = NULL;
+	if (fresh(e, id, &j, err) < 0)
+		return -1;
 	if (!j) {
 		step_set(step, "gone", "the container no longer exists");
 		return 0;

@@ -79,7 +79,11 @@ setup_file() {
 }
 
 teardown_file() {
-	local n id
+	local n id i
+	for i in $(seq 1 120); do
+		docker version >/dev/null 2>&1 && break
+		sleep 1
+	done
 	for n in $CT_ALL; do
 		id=$(docker inspect -f '{{.Id}}' "$n" 2>/dev/null) || continue
 		"$CIRT" release "$id" >/dev/null 2>&1 || true
