@@ -1115,7 +1115,8 @@ static int undo_disconnect(struct contain_env *e, json_t *step, const char *id, 
 	/* a copy: the retry below edits it, the record must keep what was asked */
 	json_t *body = json_pack("{s:s, s:o}", "Container", id, "EndpointConfig",
 				 cfg ? json_deep_copy(cfg) : json_object());
-	_cleanup_free_ char *path = xasprintf("/networks/%s/connect", nid ? nid : net);
+	_cleanup_free_ char *qn = docker_urlencode(nid ? nid : (net ? net : ""));
+	_cleanup_free_ char *path = xasprintf("/networks/%s/connect", qn);
 	if (e->dry_run) {
 		json_array_append_new(step_changes(step), api_change("POST", path, body));
 		json_decref(body);
@@ -1128,7 +1129,8 @@ static int undo_disconnect(struct contain_env *e, json_t *step, const char *id, 
 	if (st == 404 && net && nid && !streq(net, nid)) {
 		/* recreated under the same name: a new id */
 		free(path);
-		path = xasprintf("/networks/%s/connect", net);
+		_cleanup_free_ char *qname = docker_urlencode(net);
+		path = xasprintf("/networks/%s/connect", qname);
 		free(msg);
 		msg = NULL;
 		st = api_post(e->d, path, body, step_changes(step), &msg, err);
