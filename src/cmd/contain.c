@@ -370,6 +370,9 @@ static int run_status(struct ctx *x, struct contain_env *e, const char *ref)
 		json_object_set_new(doc, "contained", json_incref(list));
 		out_json(stdout, doc);
 		json_decref(doc);
+	} else if (json_array_size(rows) == 0 && ref) {
+		_cleanup_free_ char *en = term_escape(ref);
+		printf("cirt keeps '%s' in no containment\n", en);
 	} else if (json_array_size(rows) == 0)
 		printf("cirt keeps no container contained\n");
 	else
