@@ -7,7 +7,18 @@
 #include "output/output.h"
 
 const struct cmd *const cirt_commands[] = {
-	&cmd_ps, &cmd_inspect, &cmd_top, &cmd_stats, &cmd_diff, &cmd_logs, &cmd_contain, &cmd_release, NULL,
+	&cmd_ps,
+	&cmd_inspect,
+	&cmd_top,
+	&cmd_stats,
+	&cmd_diff,
+	&cmd_logs,
+	&cmd_net,
+	&cmd_collect,
+	&cmd_verify,
+	&cmd_contain,
+	&cmd_release,
+	NULL,
 };
 
 static const struct cmd_opt global_opts[] = {

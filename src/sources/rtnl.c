@@ -147,6 +147,7 @@ static int dump_links_once(int nsfd, struct rtnl_links *ret, struct cirt_err *er
 		if (r == MNL_CB_STOP)
 			break;
 		if (r < 0) {
+			/* EINTR: the kernel flagged the dump inconsistent (links changed meanwhile) */
 			rc = errno == EINTR ? -EINTR : -1;
 			err_set(err, CIRT_EXIT_RUNTIME, "netlink link dump: %s", strerror(errno));
 			goto out;
@@ -158,20 +159,17 @@ out:
 	mnl_socket_close(nl);
 	if (rc < 0)
 		rtnl_links_free(ret);
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 int rtnl_dump_links(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
 {
-	/* NLM_F_DUMP_INTR (libmnl: EINTR): links changed during the dump, e.g. a container
-	 * started meanwhile; the answer may be inconsistent: ask again */
-	int r = -1;
-	for (int i = 0; i < 5; i++) {
-		r = dump_links_once(nsfd, ret, err);
-		if (r != -EINTR)
-			break;
+	/* links created or deleted during the dump make it inconsistent: read it again */
+	for (int i = 0;; i++) {
+		int r = dump_links_once(nsfd, ret, err);
+		if (r != -EINTR || i == 9)
+			return r < 0 ? -1 : 0;
 	}
-	return r < 0 ? -1 : 0;
 }
 
 void rtnl_links_free(struct rtnl_links *l)
