@@ -854,6 +854,24 @@ static int disconnect_one(struct contain_env *e, struct txn *t, struct container
 	return step_done(e, steps, step, err);
 }
 
+/* Was the container collected? An evidence image of `cirt collect --commit` (label
+ * cirt.source-container=<id>), or the marker <state dir>/collected/<id>. */
+static bool was_collected(struct contain_env *e, const char *id)
+{
+	if (state_collected(id))
+		return true;
+	_cleanup_free_ char *f = xasprintf("{\"label\":[\"cirt.source-container=%s\"]}", id);
+	_cleanup_free_ char *q = docker_urlencode(f);
+	_cleanup_free_ char *path = xasprintf("/images/json?filters=%s", q);
+	json_t *j = NULL;
+	struct cirt_err e2 = {0};
+	if (docker_get_json(e->d, path, &j, &e2) < 0)
+		return false;
+	bool yes = json_is_array(j) && json_array_size(j) > 0;
+	json_decref(j);
+	return yes;
+}
+
 static int do_disconnect(struct contain_env *e, struct txn *t, struct container *c, const struct contain_opts *o,
 			 json_t *steps, struct cirt_err *err)
 {
@@ -907,7 +925,7 @@ static int do_disconnect(struct contain_env *e, struct txn *t, struct container 
 		strv_clear(&todo);
 		return step_fail(e, steps, step, err);
 	}
-	if (todo.n && !o->force && !state_collected(c->id)) {
+	if (todo.n && !o->force && !was_collected(e, c->id)) {
 		json_t *step = step_new(c->id, c->name, "disconnect");
 		err_set(err, CIRT_EXIT_USAGE,
 			"disconnect '%s': this destroys its veth and the evidence on it; it has not been collected: run 'cirt collect %s' first, or add --force (--isolate cuts the network and keeps the veth)",

@@ -88,6 +88,10 @@ teardown_file() {
 		id=$(docker inspect -f '{{.Id}}' "$n" 2>/dev/null) || continue
 		"$CIRT" release "$id" >/dev/null 2>&1 || true
 	done
+	for n in $CT_ALL; do
+		id=$(docker inspect -f '{{.Id}}' "$n" 2>/dev/null) || continue
+		docker images -q --filter "label=cirt.source-container=$id" | xargs -r docker rmi -f >/dev/null 2>&1 || true
+	done
 	for n in $CT_ALL; do docker rm -f "$n" >/dev/null 2>&1 || true; done
 	docker network rm "$CT_NET2" >/dev/null 2>&1 || true
 }
@@ -360,14 +364,17 @@ reach() { # FROM ADDR PORT
 	[ "$(new_flows "$ip" 4)" -ge 2 ]
 }
 
-@test "disconnect needs --force when not collected; then release reconnects with the same address and aliases" {
+@test "disconnect needs --force unless collected first; then release reconnects with the same address and aliases" {
 	local ip
 	ip=$(ct_ip ct-disc)
 	run --separate-stderr "$CIRT" contain ct-disc --disconnect "$LAB_NET"
 	[ "$status" -eq 2 ]
 	[[ $stderr == *"has not been collected"*"--force"* ]]
 	[ "$(ct_ip ct-disc)" = "$ip" ]
-	run --separate-stderr "$CIRT" contain ct-disc --disconnect "$LAB_NET" --force --reason "cut it off"
+	# collected (with the evidence image): no --force needed, still the warning
+	run "$CIRT" collect ct-disc --commit -o "$BATS_TEST_TMPDIR/bundle"
+	[ "$status" -eq 0 ]
+	run --separate-stderr "$CIRT" contain ct-disc --disconnect "$LAB_NET" --reason "cut it off"
 	[ "$status" -eq 0 ]
 	[[ $stderr == *"destroys its veth"* ]]
 	[ "$(docker inspect -f '{{len .NetworkSettings.Networks}}' ct-disc)" -eq 0 ]
