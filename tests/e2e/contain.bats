@@ -96,18 +96,18 @@ teardown_file() {
 	docker network rm "$CT_NET2" >/dev/null 2>&1 || true
 }
 
-# The whole ruleset, counters removed. Lines about bridges other than the lab's, Docker's
-# per-container DOCKER chains and the hairpin MASQUERADE of published ports are left out: other
-# suites may create containers and networks on this shared daemon meanwhile, and those are none
-# of cirt's doing.
+# The whole ruleset, counters removed. Left out: lines about bridges, Docker's per-container
+# DOCKER chains, the hairpin MASQUERADE of published ports and the content of the lab's guard
+# chain: other suites may create containers and networks on this shared daemon meanwhile, or
+# run `lab.sh up` (which rebuilds its guard chain), and those are none of cirt's doing.
 ruleset() {
 	echo "== iptables-save"
 	iptables-save | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//' |
-		grep -vE '^-A DOCKER ' | grep -vE "br-[0-9a-f]{12}" | grep -v '^:DOCKER ' |
+		grep -vE '^-A (DOCKER|CIRT-LAB-GUARD) ' | grep -vE "br-[0-9a-f]{12}" | grep -v '^:DOCKER ' |
 		grep -vE '^-A POSTROUTING -s ([0-9.]+)/32 -d \1/32 .*-j MASQUERADE$' || true
 	echo "== nft list ruleset"
 	nft list ruleset 2>/dev/null | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/' |
-		awk '/^\tchain DOCKER \{/ {skip=1} skip && /^\t\}/ {skip=0; next} !skip' |
+		awk '/^\tchain (DOCKER|CIRT-LAB-GUARD) \{/ {skip=1} skip && /^\t\}/ {skip=0; next} !skip' |
 		grep -vE '"br-[0-9a-f]{12}"' |
 		grep -vE 'ip saddr ([0-9.]+) ip daddr \1 .* masquerade$' || true
 }
