@@ -424,7 +424,8 @@ static int contain_run(struct ctx *x, int argc, char **argv)
 		cmd_usage(x, "contain: name the CONTAINER");
 		goto out;
 	}
-	if (!a.dry_run && !a.status && geteuid() != 0) {
+	/* --status too: without CAP_NET_ADMIN every rule would look missing */
+	if (!a.dry_run && geteuid() != 0) {
 		err_set(&x->err, CIRT_EXIT_PERM, "contain: must run as root (iptables, nft, conntrack, the state in /var/lib/cirt)");
 		goto out;
 	}
