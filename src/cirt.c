@@ -23,6 +23,8 @@ const struct cmd *const cirt_commands[] = {
 	&cmd_timeline,
 	&cmd_triage,
 	&cmd_report,
+	&cmd_contain,
+	&cmd_release,
 	NULL,
 };
 
