@@ -163,4 +163,5 @@ const struct cmd cmd_ps = {
 	.summary = "list containers with network mode, IPs, MACs, host-side veth, bridge, PID and ports",
 	.opts = ps_opts,
 	.run = ps_run,
+	.flags = CMD_NODAEMON,
 };

@@ -107,6 +107,7 @@ struct host {
 	char *api_version;
 	char **warnings;
 	size_t n_warnings;
+	bool daemonless;   /* built by host_load_nodaemon: from disk and /proc, not the daemon */
 };
 
 enum host_needs {
@@ -123,6 +124,9 @@ struct host_load_opts {
 };
 
 int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret, struct cirt_err *err);
+/* The same snapshot without the daemon (host_nodaemon.c): containers from the daemon's records
+ * on disk, the runtime's state and the processes' cgroups; what could not be had is in notes. */
+int host_load_nodaemon(const struct host_load_opts *o, struct host **ret, struct cirt_err *err);
 void host_free(struct host *h);
 static inline void host_freep(struct host **h)
 {

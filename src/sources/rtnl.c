@@ -103,6 +103,13 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+int rtnl_parse_links(const void *buf, size_t len, struct rtnl_links *ret)
+{
+	struct dump_ctx c = {.out = ret, .cap = ret->n};
+	/* seq 0 and portid 0: no sequence or sender check (these are the kernel's bytes already) */
+	return mnl_cb_run(buf, len, 0, 0, link_cb, &c);
+}
+
 int rtnl_dump_links(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
 {
 	memset(ret, 0, sizeof(*ret));
