@@ -437,7 +437,11 @@ void host_load_net(struct host *h)
 			continue;
 		c->netns_inode = procfs_ns_inode(c->pid, "net");
 		if (!c->netns_inode) {
-			container_note(c, "cannot read /proc/%d/ns/net: %s", c->pid, strerror(errno));
+			int e = errno;
+			container_note(c, "cannot read /proc/%d/ns/net: %s%s", c->pid, strerror(e),
+				       e == EACCES || e == EPERM ? " (veth and bridge need root: CAP_SYS_PTRACE to see another "
+								   "user's namespace, CAP_SYS_ADMIN to enter it)"
+								 : "");
 			continue;
 		}
 		if (c->netns_inode == host_netns || c->mode == NETMODE_HOST || c->n_eps == 0)

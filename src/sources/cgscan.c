@@ -85,10 +85,11 @@ int cg_scan(const char *proc_root, struct cg_scan *ret, struct cirt_err *err)
 			s.n_unreadable++;
 			continue;
 		}
-		_cleanup_free_ char *cg = procfs_cgroup_parse(text);
-		free(text);
+		_cleanup_free_ char *cg = NULL;
 		char id[65];
-		if (!procfs_cgroup_container_id(cg, id))
+		bool is_ct = procfs_cgroup_find_container(text, id, &cg);
+		free(text);
+		if (!is_ct)
 			continue;
 		struct procfs_stat st = {0};
 		snprintf(path, sizeof(path), "%d/stat", (int)pid);

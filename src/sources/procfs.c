@@ -64,6 +64,41 @@ char *procfs_cgroup_parse(const char *text)
 	return best;
 }
 
+bool procfs_cgroup_find_container(const char *text, char id[65], char **ret_path)
+{
+	/* every hierarchy is looked at, the unified one first: a process moved out of the
+	 * container's cgroup in one hierarchy still gives itself away in another */
+	if (!text)
+		return false;
+	bool found = false;
+	int best_rank = 0;
+	for (const char *line = text; *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t ll = eol ? (size_t)(eol - line) : strlen(line);
+		_cleanup_free_ char *l = xstrndup(line, ll);
+		char *c1 = strchr(l, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		char cand[65];
+		if (c2 && procfs_cgroup_container_id(c2 + 1, cand)) {
+			*c2 = '\0';
+			int rank = (c1 - l == 1 && l[0] == '0' && !c1[1]) ? 3 : strstr(c1 + 1, "memory") ? 2 : 1;
+			if (rank > best_rank) {
+				best_rank = rank;
+				memcpy(id, cand, 65);
+				if (ret_path) {
+					free(*ret_path);
+					*ret_path = xstrdup(c2 + 1);
+				}
+				found = true;
+			}
+		}
+		if (!eol)
+			break;
+		line = eol + 1;
+	}
+	return found;
+}
+
 char *procfs_cgroup(int pid)
 {
 	_cleanup_free_ char *s = proc_read(pid, "cgroup", 64 * 1024);

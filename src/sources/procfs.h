@@ -21,6 +21,9 @@ char *procfs_cgroup_parse(const char *text);
 /* Which engine a container cgroup path belongs to: "docker", "kubernetes", "containerd",
  * "cri-o", "podman" or "unknown". */
 const char *procfs_cgroup_engine(const char *cgroup_path);
+/* The container id named in any hierarchy of a cgroup file's text (the unified one preferred);
+ * *ret_path (when given, initially NULL) gets that line's path. */
+bool procfs_cgroup_find_container(const char *text, char id[65], char **ret_path);
 /* The "comm" of pid, or NULL. */
 char *procfs_comm(int pid);
 /* Value of a "Key:\tvalue" line of /proc/<pid>/status, or NULL. */
