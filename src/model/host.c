@@ -489,6 +489,26 @@ static bool wanted(json_t *item, bool all)
 	return st && (streq(st, "running") || streq(st, "paused") || streq(st, "restarting"));
 }
 
+void host_list_index(json_t *list, struct host *idx, struct host *h)
+{
+	size_t n = json_array_size(list);
+	idx->c = xcalloc(n + 1, sizeof(*idx->c));
+	for (size_t i = 0; i < n; i++) {
+		json_t *item = json_array_get(list, i);
+		const char *id = jstr(item, "Id");
+		if (!id || !*id || strchr(id, '/') || strchr(id, '?') || strlen(id) > 128) {
+			host_warn(h, "list containers: skipped an entry without a usable Id");
+			continue;
+		}
+		struct container *c = &idx->c[idx->n++];
+		c->id = xstrdup(id);
+		json_t *names = jarr(item, "Names");
+		const char *nm = json_string_value(json_array_get(names, 0));
+		c->name = xstrdup(nm ? (nm[0] == '/' ? nm + 1 : nm) : "");
+		c->running = wanted(item, false);
+	}
+}
+
 static int cmp_container(const void *a, const void *b)
 {
 	const struct container *x = a, *y = b;
@@ -512,21 +532,7 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
 	size_t np = 0;
 	/* the list alone names every container: resolve references before inspecting */
 	struct host idx = {0};
-	idx.c = xcalloc(n + 1, sizeof(*idx.c));
-	for (size_t i = 0; i < n; i++) {
-		json_t *item = json_array_get(list, i);
-		const char *id = jstr(item, "Id");
-		if (!id || !*id || strchr(id, '/') || strchr(id, '?') || strlen(id) > 128) {
-			host_warn(h, "list containers: skipped an entry without a usable Id");
-			continue;
-		}
-		struct container *c = &idx.c[idx.n++];
-		c->id = xstrdup(id);
-		json_t *names = jarr(item, "Names");
-		const char *nm = json_string_value(json_array_get(names, 0));
-		c->name = xstrdup(nm ? (nm[0] == '/' ? nm + 1 : nm) : "");
-		c->running = wanted(item, false);
-	}
+	host_list_index(list, &idx, h);
 	json_decref(list);
 	bool *take = xcalloc(idx.n + 1, sizeof(*take));
 	for (size_t r = 0; r < o->n_refs; r++) {

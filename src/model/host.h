@@ -124,6 +124,9 @@ struct host_load_opts {
 };
 
 int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret, struct cirt_err *err);
+/* The index host_load builds from the daemon's container list (GET /containers/json): id, name
+ * and whether it runs, for every usable entry; skipped entries are warned about in h. */
+void host_list_index(json_t *list, struct host *idx, struct host *h);
 /* The same snapshot without the daemon (host_nodaemon.c): containers from the daemon's records
  * on disk, the runtime's state and the processes' cgroups; what could not be had is in notes. */
 int host_load_nodaemon(const struct host_load_opts *o, struct host **ret, struct cirt_err *err);
