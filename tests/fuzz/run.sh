@@ -20,9 +20,9 @@ work=${FUZZ_WORK:-$bdir/fuzz-work}
 command -v clang >/dev/null || { echo "not ok fuzz build: clang missing (apt-get install clang)"; exit 1; }
 if [ ! -f "$bdir/build.ninja" ]; then
 	CC=clang meson setup "$bdir" -Dfuzz=true -Dtests=false -Dwerror=true --buildtype=debugoptimized \
-		>"$bdir-setup.log" 2>&1 || { cat "$bdir-setup.log"; echo "not ok fuzz build: meson setup failed"; exit 1; }
+		>/tmp/cirt-fuzz-setup.$$.log 2>&1 || { cat /tmp/cirt-fuzz-setup.$$.log; echo "not ok fuzz build: meson setup failed"; exit 1; }
 fi
-ninja -C "$bdir" -j2 >"$bdir-ninja.log" 2>&1 || { tail -30 "$bdir-ninja.log"; echo "not ok fuzz build: ninja failed"; exit 1; }
+ninja -C "$bdir" -j2 >"$bdir/fuzz-ninja.log" 2>&1 || { tail -30 "$bdir/fuzz-ninja.log"; echo "not ok fuzz build: ninja failed"; exit 1; }
 
 targets=()
 for t in tests/fuzz/fuzz_*.c; do
