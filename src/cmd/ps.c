@@ -163,6 +163,8 @@ static int ps_verify(struct ctx *x)
 	struct verify_result r = {0};
 	if (verify_once(x, &h, &r) < 0)
 		return -1;
+	if (!h)
+		return err_set(&x->err, CIRT_EXIT_RUNTIME, "ps: --verify: no host snapshot");
 	if (r.n > 0) {
 		/* a container started or removed between the two reads is a race, not a lie: keep only
 		 * what a second look confirms */

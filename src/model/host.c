@@ -557,8 +557,8 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
 	free(take);
 	struct docker_result *res = xcalloc(np + 1, sizeof(*res));
 	int r = docker_get_json_many(d, paths, np, o->parallel ? o->parallel : 4, res, err);
-	size_t vanished = 0;
 	if (r == 0) {
+		size_t vanished = 0;
 		h->c = xcalloc(np + 1, sizeof(*h->c));
 		for (size_t i = 0; i < np; i++) {
 			if (res[i].status == 404) {
