@@ -142,6 +142,8 @@ static int verify_once(struct ctx *x, struct host **ret_h, struct verify_result 
 	if (rtnl_dump_links(-1, &links, &e) < 0)
 		host_warn(h, "host links: %s: veths not checked", e.msg);
 	verify_host(h, &scan, &links, bridges, nb, ret);
+	for (size_t i = 0; i < ret->n_warnings; i++)
+		host_warn(h, "%s", ret->warnings[i]);
 	rtnl_links_free(&links);
 	cg_scan_free(&scan);
 	for (size_t i = 0; i < nb; i++)

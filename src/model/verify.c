@@ -2,9 +2,40 @@
 #include "model/verify.h"
 
 #include <fcntl.h>
+#include <strings.h>
 
 #include "escape.h"
 #include "sources/procfs.h"
+
+static void warn(struct verify_result *r, char *msg)
+{
+	r->warnings = xrealloc(r->warnings, (r->n_warnings + 1) * sizeof(*r->warnings));
+	r->warnings[r->n_warnings++] = msg;
+}
+
+/* Is there an interface with this MAC in pid's network namespace? 1 yes, 0 no, -1 the namespace
+ * cannot be read (not root: CAP_SYS_PTRACE and CAP_SYS_ADMIN), which proves nothing. */
+static int ns_has_mac(int pid, const char *mac, char **ret_why)
+{
+	_cleanup_close_ int nsfd = procfs_open_ns(pid, "net");
+	if (nsfd < 0) {
+		*ret_why = xasprintf("open the network namespace of pid %d: %s", pid, strerror(-nsfd));
+		return -1;
+	}
+	struct rtnl_links l = {0};
+	struct cirt_err e = {0};
+	if (rtnl_dump_links(nsfd, &l, &e) < 0) {
+		*ret_why = xstrdup(e.msg);
+		return -1;
+	}
+	int found = 0;
+	for (size_t i = 0; i < l.n && !found; i++) {
+		char m[64];
+		found = strcasecmp(rtnl_mac_str(&l.v[i], m, sizeof(m)), mac) == 0;
+	}
+	rtnl_links_free(&l);
+	return found;
+}
 
 static void add(struct verify_result *r, const char *kind, const char *id, const char *name, int pid,
 		const struct rtnl_link *veth, const char *bridge, char *detail)
@@ -109,6 +140,8 @@ void verify_host(const struct host *h, const struct cg_scan *scan, const struct 
 		 char *const *bridges, size_t n_bridges, struct verify_result *ret)
 {
 	struct verify_result r = {0};
+	size_t unreadable = 0;
+	char *first_why = NULL;
 	/* 1. processes in a container cgroup: the daemon must list that container, running */
 	for (size_t i = 0; i < scan->n; i++) {
 		const struct cg_container *cg = &scan->v[i];
@@ -152,12 +185,31 @@ void verify_host(const struct host *h, const struct cg_scan *scan, const struct 
 			continue;
 		for (size_t k = 0; k < c->n_eps; k++) {
 			const struct endpoint *e = &c->eps[k];
-			if (e->mac && !e->ifname)
+			if (!e->mac || e->ifname)
+				continue;
+			char *why = NULL;
+			int has = ns_has_mac(c->pid, e->mac, &why);
+			if (has < 0) {
+				if (!unreadable++)
+					first_why = why;
+				else
+					free(why);
+				break;
+			}
+			if (!has)
 				add(&r, "missing-interface", c->id, c->name, c->pid, NULL, NULL,
 				    xasprintf("the daemon says MAC %s on network '%s'; no interface has it in the "
 					      "container's namespace",
 					      e->mac, e->network ? e->network : "?"));
 		}
+	}
+	/* without the containers' side of each veth pair, an unclaimed veth proves nothing */
+	if (unreadable) {
+		warn(&r, xasprintf("interfaces and veths not checked: the network namespaces of %zu container%s could "
+				   "not be read (needs root: CAP_SYS_PTRACE and CAP_SYS_ADMIN), e.g. %s",
+				   unreadable, unreadable == 1 ? "" : "s", first_why));
+		free(first_why);
+		links = NULL;
 	}
 	/* 4. every veth on a daemon bridge must belong to a container the daemon lists */
 	for (size_t i = 0; links && i < links->n; i++) {
@@ -215,8 +267,10 @@ void verify_result_free(struct verify_result *r)
 	for (size_t i = 0; i < r->n; i++)
 		disagreement_clear(&r->v[i]);
 	free(r->v);
-	r->v = NULL;
-	r->n = 0;
+	for (size_t i = 0; i < r->n_warnings; i++)
+		free(r->warnings[i]);
+	free(r->warnings);
+	memset(r, 0, sizeof(*r));
 }
 
 json_t *disagreement_to_json(const struct disagreement *d)

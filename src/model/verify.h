@@ -23,6 +23,8 @@ struct disagreement {
 struct verify_result {
 	struct disagreement *v;
 	size_t n;
+	char **warnings; /* what could not be checked, and why (not disagreements) */
+	size_t n_warnings;
 };
 
 /* Bridge names of the daemon's bridge networks (answer of GET /networks): the

@@ -104,6 +104,18 @@ teardown() {
 	[[ "$output" == *"--no-daemon"* ]]
 }
 
+@test "ps --verify as a docker-group user: cgroups still checked, unreadable namespaces are warned about, not reported" {
+	command -v setpriv >/dev/null || skip "setpriv missing"
+	gid=$(getent group docker | cut -d: -f3)
+	[ -n "$gid" ] || skip "no docker group"
+	id=$(cat "$BATS_FILE_TMPDIR/id")
+	run_split setpriv --reuid=65534 --regid=65534 --groups="$gid" "$CIRT" ps --verify --json
+	[ "$status" -eq 1 ]
+	echo "$output" | jq -e --arg id "$id" '.disagreements[] | select(.kind=="unlisted-process" and .container_id==$id)'
+	[ "$(echo "$output" | jq '[.disagreements[] | select(.kind=="orphan-veth" or .kind=="missing-interface")] | length')" -eq 0 ]
+	echo "$output" | jq -e '.warnings | any(test("not checked: .*CAP_SYS_PTRACE and CAP_SYS_ADMIN"))'
+}
+
 @test "ps --verify: once the hidden container is gone, so are its disagreements" {
 	id=$(cat "$BATS_FILE_TMPDIR/id")
 	pid=$(cat "$BATS_FILE_TMPDIR/pid")
