@@ -253,6 +253,7 @@ static int ps_run(struct ctx *x, int argc, char **argv)
 		json_t *doc = json_object();
 		json_object_set_new(doc, "docker_host", json_str(h->docker_host));
 		json_object_set_new(doc, "api_version", json_str(h->api_version));
+		json_object_set_new(doc, "daemonless", json_boolean(h->daemonless));
 		json_object_set_new(doc, "containers", list);
 		json_t *w = json_array();
 		for (size_t k = 0; k < h->n_warnings; k++)

@@ -62,14 +62,20 @@ setup_file() {
 	# a container whose process dies while the daemon is away
 	kill -KILL "$dies_pid" 2>/dev/null || true
 	for _ in $(seq 1 50); do [ -d "/proc/$dies_pid" ] || break; sleep 0.1; done
-	capture down-ps "$CIRT" ps
-	capture nd-ps "$CIRT" --no-daemon ps --json
-	capture nd-psa "$CIRT" --no-daemon ps -a --json
-	capture nd-inspect "$CIRT" --no-daemon inspect lab-beacon lab-shared
+	# all at once: the window stays as short as the slowest of them
+	capture down-ps "$CIRT" ps &
+	capture nd-ps "$CIRT" --no-daemon ps --json &
+	capture nd-psa "$CIRT" --no-daemon ps -a --json &
+	capture nd-inspect "$CIRT" --no-daemon inspect lab-beacon lab-shared &
+	wait
 	"$LAB" daemon >"$D/restart.log" 2>&1 || true
 	echo "$(($(now_ms) - t0))" >"$D/window-ms"
 	# ---- end of the window ----
 	wait_lab_running || echo "lab not running again after the restart" >"$D/restart-failed"
+}
+
+teardown() {
+	fake_stop
 }
 
 teardown_file() {
@@ -112,6 +118,7 @@ setup() {
 	[ "$(jq -r '.containers[] | select(.name=="lab-custom") | .endpoints[0].veth_ifindex' "$D/nd-ps.json")" = \
 		"$(cat "/proc/$pid/root/sys/class/net/eth0/iflink")" ]
 	grep -q "running without the daemon" "$D/nd-ps.err"
+	jq -e '.daemonless == true and .docker_host == null' "$D/nd-ps.json"
 	jq -e '.warnings | any(test("without the daemon"))' "$D/nd-ps.json"
 }
 
@@ -186,6 +193,15 @@ setup() {
 	for _ in $(seq 1 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
 	rmdir "$cg"
 	rm -f "$BATS_FILE_TMPDIR/cg"
+}
+
+@test "a hung daemon: exit 5, the error names --no-daemon" {
+	fake_start hang
+	run_split "$CIRT" --host "unix://$FAKE_SOCK" inspect lab-bridge
+	fake_stop
+	[ "$status" -eq 5 ]
+	[[ "$stderr" == *"did not answer within"*"cirt --no-daemon inspect"* ]]
+	[ "$(echo "$stderr" | wc -l)" -eq 1 ]
 }
 
 @test "--no-daemon: commands that need the daemon refuse it (exit 2)" {
