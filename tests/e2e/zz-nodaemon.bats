@@ -36,6 +36,12 @@ capture() {
 	shift
 	"$@" >"$D/$name.json" 2>"$D/$name.err" || rc=$?
 	echo "$rc" >"$D/$name.rc"
+	wlog "$name done: exit $rc"
+}
+
+# wlog MSG: a timestamped line in $D/window.log (printed by a failing test)
+wlog() {
+	echo "$(date +%T.%N | cut -c1-12) $*" >>"$D/window.log"
 }
 
 setup_file() {
@@ -57,18 +63,29 @@ setup_file() {
 	local t0
 	t0=$(now_ms)
 	kill -KILL "$dpid"
+	wlog "killed dockerd $dpid"
 	# a dead dockerd must be gone (not a zombie) before lab.sh looks for one
 	for _ in $(seq 1 100); do [ -d "/proc/$dpid" ] || break; sleep 0.1; done
+	wlog "dockerd $dpid gone: $([ -d "/proc/$dpid" ] && echo no || echo yes)"
 	# a container whose process dies while the daemon is away
 	kill -KILL "$dies_pid" 2>/dev/null || true
 	for _ in $(seq 1 50); do [ -d "/proc/$dies_pid" ] || break; sleep 0.1; done
+	wlog "nd-dies pid $dies_pid gone: $([ -d "/proc/$dies_pid" ] && echo no || echo yes)"
+	wlog "dockerd processes now: $(pgrep -d, -x dockerd || echo none)"
 	# all at once: the window stays as short as the slowest of them
 	capture down-ps "$CIRT" ps &
 	capture nd-ps "$CIRT" --no-daemon ps --json &
 	capture nd-psa "$CIRT" --no-daemon ps -a --json &
 	capture nd-inspect "$CIRT" --no-daemon inspect lab-beacon lab-shared &
 	wait
+	# the daemon is shared: another suite's `lab.sh daemon` may start one while ours is down, and
+	# then the answers above were not taken without a daemon
+	local others
+	others=$(pgrep -d, -x dockerd || true)
+	wlog "dockerd processes before the restart: ${others:-none}"
+	[ -z "$others" ] || echo "a dockerd ($others) was started by someone else while ours was down: the daemon-down answers are not daemonless" >"$D/interfered"
 	"$LAB" daemon >"$D/restart.log" 2>&1 || true
+	wlog "restarted"
 	echo "$(($(now_ms) - t0))" >"$D/window-ms"
 	# ---- end of the window ----
 	wait_lab_running || echo "lab not running again after the restart" >"$D/restart-failed"
@@ -80,6 +97,7 @@ teardown() {
 
 teardown_file() {
 	[ -f "$BATS_FILE_TMPDIR/window-ms" ] && echo "# the daemon was down for $(cat "$BATS_FILE_TMPDIR/window-ms") ms" >&3
+	[ -f "$BATS_FILE_TMPDIR/window.log" ] && sed 's/^/#   /' "$BATS_FILE_TMPDIR/window.log" >&3
 	daemon_up || "$LAB" daemon >/dev/null 2>&1 || true
 	wait_lab_running || true
 	docker rm -f nd-dies nd-stopped >/dev/null 2>&1 || true
@@ -97,8 +115,20 @@ setup() {
 	D=$BATS_FILE_TMPDIR
 }
 
+# for the tests that assert on the answers captured while the daemon was down
+need_window() {
+	[ ! -f "$D/interfered" ] || skip "$(cat "$D/interfered")"
+}
+
+# on failure: what happened in the window, and what cirt said
+explain() {
+	cat "$D/window.log"
+	for f in "$@"; do echo "== $f"; head -c 3000 "$D/$f"; echo; done
+}
+
 @test "daemon killed: cirt ps fails with exit 3 and names --no-daemon" {
-	[ "$(cat "$D/down-ps.rc")" -eq 3 ]
+	need_window
+	[ "$(cat "$D/down-ps.rc")" -eq 3 ] || { explain down-ps.err down-ps.json; false; }
 	grep -q -- "--no-daemon ps" "$D/down-ps.err"
 	[ "$(wc -l <"$D/down-ps.err")" -eq 1 ]
 	[ ! -s "$D/down-ps.json" ]
@@ -123,14 +153,17 @@ setup() {
 }
 
 @test "daemon killed: a container whose process died meanwhile is not reported running" {
+	need_window
 	id=$(sed -n 9p "$D/ids")
 	[ "$(jq --arg id "$id" '[.containers[] | select(.id==$id)] | length' "$D/nd-ps.json")" -eq 0 ]
 	[ "$(cat "$D/nd-psa.rc")" -eq 0 ]
 	[ "$(jq -r --arg id "$id" '.containers[] | select(.id==$id) | .state' "$D/nd-psa.json")" = exited ]
-	jq -e --arg id "$id" '.containers[] | select(.id==$id) | .notes | any(test("says running .* no process is in its cgroup"))' "$D/nd-psa.json"
+	jq -e --arg id "$id" '.containers[] | select(.id==$id) | .notes | any(test("says running .* no process is in its cgroup"))' "$D/nd-psa.json" ||
+		{ explain nd-psa.err; jq --arg id "$id" '.containers[] | select(.id==$id)' "$D/nd-psa.json"; false; }
 }
 
 @test "daemon killed: -a lists stopped containers from their records" {
+	need_window
 	[ "$(jq -r '.containers[] | select(.name=="nd-stopped") | .state' "$D/nd-psa.json")" = exited ]
 	[ "$(jq -r '.containers[] | select(.name=="nd-stopped") | .pid' "$D/nd-psa.json")" = null ]
 }
