@@ -7,7 +7,7 @@
 #include "output/output.h"
 
 const struct cmd *const cirt_commands[] = {
-	&cmd_ps, &cmd_inspect, &cmd_top, &cmd_stats, &cmd_diff, &cmd_logs, NULL,
+	&cmd_ps, &cmd_inspect, &cmd_top, &cmd_stats, &cmd_diff, &cmd_logs, &cmd_net, NULL,
 };
 
 static const struct cmd_opt global_opts[] = {

@@ -62,6 +62,7 @@ int ctx_containers(struct ctx *x, char *const *refs, size_t n, unsigned needs, s
 extern const struct cmd *const cirt_commands[];
 
 extern const struct cmd cmd_ps, cmd_inspect, cmd_top, cmd_stats, cmd_diff, cmd_logs;
+extern const struct cmd cmd_net;
 
 /* Print the host's warnings and the given container notes to stderr (escaped). */
 void print_warnings(const struct host *h);

@@ -41,3 +41,24 @@ struct procfs_stat {
 };
 bool procfs_stat(int pid, struct procfs_stat *ret);
 bool procfs_stat_parse(const char *text, struct procfs_stat *ret);
+
+/* Pids whose comm is exactly comm (one scan of /proc). Returns the count; *ret is freed by the
+ * caller (NULL when none). */
+size_t procfs_pids_by_comm(const char *comm, int **ret);
+/* Pids whose /proc/<pid>/ns/<ns> has this inode (one scan of /proc). */
+size_t procfs_pids_in_ns(const char *ns, unsigned long inode, int **ret);
+/* argv of pid as a NULL-terminated vector (procfs_argv_free), NULL when unreadable or empty. */
+char **procfs_argv(int pid);
+void procfs_argv_free(char **v);
+/* Inodes of the sockets pid holds open (from /proc/<pid>/fd). */
+size_t procfs_socket_inodes(int pid, unsigned long **ret);
+/* The TCP and UDP sockets of pid's network namespace (/proc/<pid>/net/{tcp,udp}{,6}). */
+struct procfs_sock {
+	char proto[4];
+	int family;
+	int local_port;
+	int remote_port;
+	int state; /* TCP_* (10 is LISTEN); UDP: 7 unconnected */
+	unsigned long inode;
+};
+size_t procfs_inet_sockets(int pid, struct procfs_sock **ret);

@@ -138,7 +138,7 @@ int rtnl_parse_links(const void *buf, size_t len, struct rtnl_links *ret)
 	return mnl_cb_run(buf, nl_valid_prefix(buf, len), 0, 0, link_cb, &c);
 }
 
-int rtnl_dump_links(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
+static int dump_links_once(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
 {
 	memset(ret, 0, sizeof(*ret));
 	int fd = netns_socket(nsfd, NETLINK_ROUTE);
@@ -182,6 +182,8 @@ int rtnl_dump_links(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
 		if (r == MNL_CB_STOP)
 			break;
 		if (r < 0) {
+			/* EINTR: the kernel flagged the dump inconsistent (links changed meanwhile) */
+			rc = errno == EINTR ? -EINTR : -1;
 			err_set(err, CIRT_EXIT_RUNTIME, "netlink link dump: %s", strerror(errno));
 			goto out;
 		}
@@ -192,7 +194,17 @@ out:
 	mnl_socket_close(nl);
 	if (rc < 0)
 		rtnl_links_free(ret);
-	return rc;
+	return rc < 0 ? rc : 0;
+}
+
+int rtnl_dump_links(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
+{
+	/* links created or deleted during the dump make it inconsistent: read it again */
+	for (int i = 0;; i++) {
+		int r = dump_links_once(nsfd, ret, err);
+		if (r != -EINTR || i == 9)
+			return r < 0 ? -1 : 0;
+	}
 }
 
 void rtnl_links_free(struct rtnl_links *l)

@@ -1,0 +1,274 @@
+/* html.c: one self-contained HTML file: summary, inline SVG topology, sortable and filterable
+ * tables, printable. */
+#include "output/html.h"
+
+#include <strings.h>
+
+#include "escape.h"
+
+void html_escape(struct buf *b, const char *s)
+{
+	for (const char *p = s ? s : ""; *p; p++) {
+		switch (*p) {
+		case '&':
+			buf_append(b, "&amp;", 5);
+			break;
+		case '<':
+			buf_append(b, "&lt;", 4);
+			break;
+		case '>':
+			buf_append(b, "&gt;", 4);
+			break;
+		case '"':
+			buf_append(b, "&quot;", 6);
+			break;
+		case '\'':
+			buf_append(b, "&#39;", 5);
+			break;
+		default:
+			if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
+				buf_printf(b, "\\x%02x", (unsigned char)*p);
+			else
+				buf_append(b, p, 1);
+		}
+	}
+}
+
+static void esc_json(struct buf *b, json_t *v)
+{
+	if (!v || json_is_null(v)) {
+		buf_append(b, "", 0);
+		return;
+	}
+	if (json_is_string(v)) {
+		/* invalid UTF-8 was already made visible by json_str; controls are escaped here */
+		html_escape(b, json_string_value(v));
+		return;
+	}
+	if (json_is_integer(v)) {
+		buf_printf(b, "%lld", (long long)json_integer_value(v));
+		return;
+	}
+	if (json_is_real(v)) {
+		buf_printf(b, "%.2f", json_real_value(v));
+		return;
+	}
+	if (json_is_boolean(v)) {
+		buf_append(b, json_is_true(v) ? "yes" : "no", json_is_true(v) ? 3 : 2);
+		return;
+	}
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x)
+		{
+			if (i)
+				buf_append(b, ", ", 2);
+			esc_json(b, x);
+		}
+		return;
+	}
+	char *s = json_dumps(v, JSON_COMPACT);
+	html_escape(b, s);
+	free(s);
+}
+
+static const char css[] =
+    "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1b1f24;background:#fff}"
+    "header{background:#1b1f24;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}"
+    "header .meta{font-size:12px;color:#c9d1d9;margin-top:4px;word-break:break-all}"
+    "main{padding:8px 24px 40px}h2{font-size:17px;border-bottom:2px solid #d0d7de;padding-bottom:4px;margin-top:28px}"
+    ".cards{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #d0d7de;border-left:6px solid #cf222e;"
+    "border-radius:6px;padding:10px 14px;min-width:260px;flex:1 1 300px;break-inside:avoid}"
+    ".card.s2{border-left-color:#bf8700}.card.s1{border-left-color:#57606a}.card h3{margin:0 0 4px;font-size:15px}"
+    ".card .score{float:right;font-weight:bold}.card ul{margin:4px 0 6px 18px;padding:0}"
+    "code{background:#f6f8fa;padding:1px 4px;border-radius:4px;font-size:12px;word-break:break-all}"
+    "table{border-collapse:collapse;width:100%;font-size:12.5px;margin-top:6px}"
+    "th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top;word-break:break-word}"
+    "th{background:#f6f8fa;cursor:pointer;user-select:none}th.asc::after{content:' \\25B2'}th.desc::after{content:' \\25BC'}"
+    "tr:nth-child(even) td{background:#fbfcfd}input.filter{margin:4px 0;padding:4px 8px;width:320px;max-width:100%}"
+    ".topo{overflow:auto;border:1px solid #d0d7de;border-radius:6px;padding:6px}.topo svg{max-width:100%;height:auto}"
+    ".sev-critical,.sev-high{color:#cf222e;font-weight:bold}.sev-medium{color:#bf8700}"
+    "footer{font-size:11px;color:#57606a;padding:12px 24px;border-top:1px solid #d0d7de}"
+    "@media print{input.filter{display:none}th{cursor:auto}.topo{overflow:visible}header{background:#fff;color:#000;"
+    "border-bottom:2px solid #000}header .meta{color:#000}tr{break-inside:avoid}}";
+
+/* Sorting and filtering without any external code. */
+static const char js[] =
+    "document.querySelectorAll('table.data').forEach(function(t){"
+    "var ths=t.tHead.rows[0].cells;"
+    "Array.prototype.forEach.call(ths,function(th,i){th.addEventListener('click',function(){"
+    "var asc=!th.classList.contains('asc');Array.prototype.forEach.call(ths,function(h){h.classList.remove('asc','desc')});"
+    "th.classList.add(asc?'asc':'desc');var rows=Array.prototype.slice.call(t.tBodies[0].rows);"
+    "rows.sort(function(a,b){var x=a.cells[i].textContent,y=b.cells[i].textContent;"
+    "var nx=parseFloat(x),ny=parseFloat(y);var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);return asc?c:-c});"
+    "rows.forEach(function(r){t.tBodies[0].appendChild(r)})})});"
+    "var f=document.getElementById('f-'+t.id);if(f)f.addEventListener('input',function(){"
+    "var q=f.value.toLowerCase();Array.prototype.forEach.call(t.tBodies[0].rows,function(r){"
+    "r.style.display=r.textContent.toLowerCase().indexOf(q)>=0?'':'none'})})});";
+
+/* Our own SVG (from Graphviz) is trusted in shape, but names inside it are not: refuse it
+ * whole if anything active slipped in. */
+static bool svg_safe(const char *s)
+{
+	static const char *bad[] = {"<script", "javascript:", " on", "<foreignobject", "<iframe", "href=\"http",
+				    "href='http", "xlink:href=\"http", "@import", "url(http"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *p = s;
+		size_t l = strlen(bad[i]);
+		for (; *p; p++)
+			if (strncasecmp(p, bad[i], l) == 0) {
+				/* " on" only matters as an attribute: " onload=" etc. */
+				if (i == 2) {
+					const char *q = p + 3;
+					while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z'))
+						q++;
+					if (*q != '=')
+						continue;
+				}
+				return false;
+			}
+	}
+	return true;
+}
+
+static void table(struct buf *b, json_t *t)
+{
+	const char *id = json_string_value(json_object_get(t, "id"));
+	json_t *cols = json_object_get(t, "columns");
+	json_t *rows = json_object_get(t, "rows");
+	buf_append(b, "<section><h2>", 13);
+	html_escape(b, json_string_value(json_object_get(t, "title")));
+	buf_printf(b, " <small>(%zu)</small></h2>\n", json_array_size(rows));
+	if (json_array_size(rows) == 0) {
+		buf_printf(b, "<p>None.</p></section>\n");
+		return;
+	}
+	buf_append(b, "<input class=\"filter\" placeholder=\"filter\" id=\"f-", 49);
+	html_escape(b, id);
+	buf_append(b, "\"><table class=\"data\" id=\"", 26);
+	html_escape(b, id);
+	buf_append(b, "\"><thead><tr>", 13);
+	size_t i;
+	json_t *c;
+	json_array_foreach(cols, i, c)
+	{
+		buf_append(b, "<th>", 4);
+		html_escape(b, json_string_value(json_object_get(c, "title")));
+		buf_append(b, "</th>", 5);
+	}
+	buf_append(b, "</tr></thead><tbody>\n", 21);
+	size_t r;
+	json_t *row;
+	json_array_foreach(rows, r, row)
+	{
+		buf_append(b, "<tr>", 4);
+		json_array_foreach(cols, i, c)
+		{
+			const char *key = json_string_value(json_object_get(c, "key"));
+			json_t *v = key ? json_object_get(row, key) : NULL;
+			if (key && streq(key, "severity") && json_is_string(v)) {
+				buf_append(b, "<td class=\"sev-", 15);
+				html_escape(b, json_string_value(v));
+				buf_append(b, "\">", 2);
+			} else
+				buf_append(b, "<td>", 4);
+			esc_json(b, v);
+			buf_append(b, "</td>", 5);
+		}
+		buf_append(b, "</tr>\n", 6);
+	}
+	buf_append(b, "</tbody></table></section>\n", 27);
+}
+
+int html_report(FILE *f, json_t *doc, struct cirt_err *err)
+{
+	struct buf b = {0};
+	const char *title = json_string_value(json_object_get(doc, "title"));
+	buf_append(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">", 61);
+	/* nothing may be fetched: a strict policy in the page itself */
+	buf_printf(&b, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		       "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
+	buf_append(&b, "<meta name=\"viewport\" content=\"width=device-width\"><title>", 58);
+	html_escape(&b, title ? title : "cirt report");
+	buf_printf(&b, "</title><style>%s</style></head><body>\n<header><h1>", css);
+	html_escape(&b, title ? title : "cirt report");
+	buf_append(&b, "</h1><div class=\"meta\">host <b>", 31);
+	html_escape(&b, json_string_value(json_object_get(doc, "hostname")));
+	buf_append(&b, "</b> &middot; generated ", 24);
+	html_escape(&b, json_string_value(json_object_get(doc, "generated")));
+	buf_append(&b, " UTC &middot; cirt ", 19);
+	html_escape(&b, json_string_value(json_object_get(doc, "cirt_version")));
+	buf_append(&b, " &middot; <code>", 16);
+	html_escape(&b, json_string_value(json_object_get(doc, "command")));
+	buf_append(&b, "</code></div></header>\n<main>\n", 30);
+
+	json_t *summary = json_object_get(doc, "summary");
+	buf_append(&b, "<section id=\"summary\"><h2>Summary: look at these first</h2>\n", 60);
+	if (json_array_size(summary) == 0)
+		buf_printf(&b, "<p>Nothing stood out.</p>\n");
+	buf_append(&b, "<div class=\"cards\">\n", 20);
+	size_t i;
+	json_t *s;
+	json_array_foreach(summary, i, s)
+	{
+		long long score = json_integer_value(json_object_get(s, "score"));
+		buf_printf(&b, "<div class=\"card %s\"><span class=\"score\">%lld</span><h3>",
+			   score >= 50 ? "s3" : score >= 20 ? "s2" : "s1", score);
+		html_escape(&b, json_string_value(json_object_get(s, "container")));
+		buf_append(&b, "</h3><ul>", 9);
+		size_t k;
+		json_t *r;
+		json_array_foreach(json_object_get(s, "reasons"), k, r)
+		{
+			buf_append(&b, "<li>", 4);
+			esc_json(&b, r);
+			buf_append(&b, "</li>", 5);
+		}
+		buf_append(&b, "</ul>", 5);
+		json_array_foreach(json_object_get(s, "next"), k, r)
+		{
+			buf_append(&b, "<div>next: <code>", 17);
+			esc_json(&b, r);
+			buf_append(&b, "</code></div>", 13);
+		}
+		buf_append(&b, "</div>\n", 7);
+	}
+	buf_append(&b, "</div></section>\n", 17);
+
+	const char *svg = json_string_value(json_object_get(doc, "topology_svg"));
+	if (svg) {
+		buf_append(&b, "<section id=\"topology\"><h2>Topology</h2><div class=\"topo\">", 58);
+		const char *start = strstr(svg, "<svg");
+		if (start && svg_safe(start))
+			buf_append(&b, start, strlen(start));
+		else
+			buf_append(&b, "<p>(topology omitted: it held active content)</p>", 49);
+		buf_append(&b, "</div></section>\n", 17);
+	}
+	json_t *t;
+	json_array_foreach(json_object_get(doc, "tables"), i, t)
+	    table(&b, t);
+	json_t *notes = json_object_get(doc, "notes");
+	if (json_array_size(notes)) {
+		buf_append(&b, "<section><h2>Notes</h2><ul>", 27);
+		json_array_foreach(notes, i, t)
+		{
+			buf_append(&b, "<li>", 4);
+			esc_json(&b, t);
+			buf_append(&b, "</li>", 5);
+		}
+		buf_append(&b, "</ul></section>\n", 16);
+	}
+	buf_printf(&b, "</main><footer>Produced by cirt %s: ",
+		   json_string_value(json_object_get(doc, "cirt_version")) ?: "?");
+	html_escape(&b, json_string_value(json_object_get(doc, "command")));
+	buf_printf(&b, "</footer><script>%s</script></body></html>\n", js);
+	size_t len = b.len;
+	size_t w = fwrite(b.data, 1, len, f);
+	int ferr = fflush(f);
+	buf_free(&b);
+	if (w != len || ferr)
+		return err_set(err, CIRT_EXIT_RUNTIME, "write report: %s", strerror(errno));
+	return 0;
+}
