@@ -118,7 +118,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 /* The length of the run of whole messages at the start of buf. libmnl's mnl_nlmsg_ok compares
  * nlmsg_len as an int: a length of 2 GiB or more passes and the walk jumps out of the buffer
  * (found by tests/fuzz/fuzz_rtnl). Whatever follows a bad header is not looked at. */
-static size_t nl_valid_prefix(const void *buf, size_t len)
+size_t rtnl_valid_prefix(const void *buf, size_t len)
 {
 	size_t off = 0;
 	while (len - off >= sizeof(struct nlmsghdr)) {
@@ -135,7 +135,7 @@ int rtnl_parse_links(const void *buf, size_t len, struct rtnl_links *ret)
 {
 	struct dump_ctx c = {.out = ret, .cap = ret->n};
 	/* seq 0 and portid 0: no sequence or sender check (these are the kernel's bytes already) */
-	return mnl_cb_run(buf, nl_valid_prefix(buf, len), 0, 0, link_cb, &c);
+	return mnl_cb_run(buf, rtnl_valid_prefix(buf, len), 0, 0, link_cb, &c);
 }
 
 static int dump_links_once(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
@@ -178,7 +178,7 @@ static int dump_links_once(int nsfd, struct rtnl_links *ret, struct cirt_err *er
 			err_set(err, CIRT_EXIT_RUNTIME, "netlink receive: %s", strerror(errno));
 			goto out;
 		}
-		int r = mnl_cb_run(buf, nl_valid_prefix(buf, (size_t)n), seq, portid, link_cb, &c);
+		int r = mnl_cb_run(buf, rtnl_valid_prefix(buf, (size_t)n), seq, portid, link_cb, &c);
 		if (r == MNL_CB_STOP)
 			break;
 		if (r < 0) {
