@@ -117,16 +117,18 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 /* The length of the run of whole messages at the start of buf. libmnl's mnl_nlmsg_ok compares
  * nlmsg_len as an int: a length of 2 GiB or more passes and the walk jumps out of the buffer
- * (found by tests/fuzz/fuzz_rtnl). Whatever follows a bad header is not looked at. */
+ * (found by tests/fuzz/fuzz_rtnl). Its attribute walk ends at the *aligned* end of a message:
+ * an unaligned last message lets an attribute reach 3 bytes past the buffer (found by
+ * tests/fuzz/fuzz_rtnl_addr). The kernel pads every message, so both are refused here; whatever
+ * follows a bad header is not looked at. */
 size_t rtnl_valid_prefix(const void *buf, size_t len)
 {
 	size_t off = 0;
 	while (len - off >= sizeof(struct nlmsghdr)) {
 		const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)buf + off);
-		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - off)
+		if (h->nlmsg_len < sizeof(*h) || MNL_ALIGN((size_t)h->nlmsg_len) > len - off)
 			break;
-		size_t step = MNL_ALIGN(h->nlmsg_len);
-		off += step < len - off ? step : len - off;
+		off += MNL_ALIGN((size_t)h->nlmsg_len);
 	}
 	return off;
 }
