@@ -63,6 +63,7 @@ extern const struct cmd *const cirt_commands[];
 
 extern const struct cmd cmd_ps, cmd_inspect, cmd_top, cmd_stats, cmd_diff, cmd_logs;
 extern const struct cmd cmd_net;
+extern const struct cmd cmd_collect, cmd_verify;
 
 /* Print the host's warnings and the given container notes to stderr (escaped). */
 void print_warnings(const struct host *h);

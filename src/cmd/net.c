@@ -5,6 +5,7 @@
 #include "analyses/capplan.h"
 #include "cmd/cmd.h"
 #include "escape.h"
+#include "model/host_brief.h"
 #include "model/netmap.h"
 #include "output/netgraph.h"
 #include "output/output.h"
@@ -151,7 +152,8 @@ static void print_table(const struct netmap *m, json_t *doc)
 		/* a long list would swamp the table: the JSON has every name */
 		size_t nc = json_array_size(json_object_get(o, "containers"));
 		if (nc > 8)
-			json_object_set_new(r, "containers", json_sprintf("%zu containers (names in --json)", nc));
+			json_object_set_new(r, "containers",
+			                    json_sprintf("%zu containers (names in --json)", nc));
 		json_array_append_new(rows, r);
 	}
 	heading("NETWORKS", NULL);
@@ -357,7 +359,14 @@ static int net_run(struct ctx *x, int argc, char **argv)
 	/* the firewall tools run while the daemon answers */
 	struct fw_job *fw = a.no_fw ? NULL : fw_start();
 	_cleanup_host_ struct host *h = NULL;
-	if (ctx_host(x, false, HOST_NEED_NET, &h) < 0) {
+	/* the map needs every container's wiring, not its full inspect: one list request; a
+	 * capture plan inspects them all (exact pids and state for the one it plans) */
+	struct docker *d;
+	int r = ctx_docker(x, &d);
+	if (r == 0)
+		r = a.capture ? ctx_host(x, false, HOST_NEED_NET, &h)
+		              : host_load_brief(d, HOST_NEED_NET, &h, &x->err);
+	if (r < 0) {
 		fw_job_free(fw);
 		return -1;
 	}
@@ -379,11 +388,6 @@ static int net_run(struct ctx *x, int argc, char **argv)
 		return -1;
 	}
 	print_warnings(h);
-	struct docker *d;
-	if (ctx_docker(x, &d) < 0) {
-		fw_job_free(fw);
-		return -1;
-	}
 	_cleanup_netmap_ struct netmap *m = NULL;
 	if (netmap_build(d, h, a.no_fw ? 0 : NETMAP_FIREWALL, fw, &m, &x->err) < 0)
 		return -1;

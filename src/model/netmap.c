@@ -99,6 +99,7 @@ void netmap_free(struct netmap *m)
 	free(m->user_rules);
 	free(m->isolation);
 	free(m->other_rules);
+	free(m->reach);
 	for (size_t i = 0; i < m->n_pubs; i++) {
 		free(m->pubs[i].host_ip);
 		free(m->pubs[i].container_ip);
@@ -386,8 +387,10 @@ static void stray(struct netmap *m, size_t rule, const char *fmt, ...)
 	if (!s)
 		return;
 	const struct fw_rule *r = &m->fw.rules[rule];
-	const struct fw_chain *c = fw_chain_find(&m->fw, r->source, r->family, r->table, r->chain);
-	if (c && !fw_chain_reachable(&m->fw, c)) {
+	const struct fw_chain *c = fw_rule_chain(&m->fw, r);
+	if (!m->reach)
+		m->reach = fw_reachability(&m->fw);
+	if (c && !m->reach[c - m->fw.chains]) {
 		char *t = xasprintf("%s (its chain %s is not reached from any hook: inert for now)",
 		                    s, r->chain);
 		free(s);
@@ -620,6 +623,8 @@ static void analyse_published(struct netmap *m, bool *rule_used)
 void netmap_analyse_firewall(struct netmap *m)
 {
 	struct fw_ruleset *fw = &m->fw;
+	free(m->reach);
+	m->reach = NULL;
 	m->docker_backends = 0;
 	for (size_t i = 0; i < fw->n_chains; i++) {
 		const struct fw_chain *c = &fw->chains[i];

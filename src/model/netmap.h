@@ -134,6 +134,7 @@ struct netmap {
 	size_t n_proxies;
 	struct nm_stray *strays;
 	size_t n_strays;
+	bool *reach; /* fw_reachability of fw.chains, computed when first needed */
 
 	char **mode_lines; /* one per host->c */
 	char **notes;      /* what could not be read, and why */

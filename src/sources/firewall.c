@@ -104,6 +104,7 @@ static struct fw_rule *add_rule(struct fw_ruleset *rs, enum fw_source src, int f
 	memset(r, 0, sizeof(*r));
 	r->source = src;
 	r->family = family;
+	r->tfamily = family;
 	r->table = xstrdup(table);
 	r->chain = xstrdup(chain);
 	return r;
@@ -690,43 +691,71 @@ static bool word_in(const char *list, const char *w)
 	return false;
 }
 
-bool fw_chain_reachable(const struct fw_ruleset *rs, const struct fw_chain *c)
+static ssize_t chain_index(const struct fw_ruleset *rs, enum fw_source src, int tfamily,
+                           const char *table, const char *name)
 {
-	if (c->hook)
-		return true;
+	for (size_t i = 0; i < rs->n_chains; i++) {
+		const struct fw_chain *c = &rs->chains[i];
+		if (c->source == src && c->family == tfamily && streq(c->table, table) &&
+		    streq(c->name, name))
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+const struct fw_chain *fw_rule_chain(const struct fw_ruleset *rs, const struct fw_rule *r)
+{
+	ssize_t i = chain_index(rs, r->source, r->tfamily, r->table, r->chain);
+	return i < 0 ? NULL : &rs->chains[i];
+}
+
+bool *fw_reachability(const struct fw_ruleset *rs)
+{
 	size_t nc = rs->n_chains;
 	bool *reach = xcalloc(nc + 1, sizeof(*reach));
 	for (size_t i = 0; i < nc; i++)
 		reach[i] = rs->chains[i].hook != NULL;
-	/* fixpoint: a chain jumped to from a reachable chain of the same table is reachable */
-	for (bool changed = true; changed;) {
-		changed = false;
-		for (size_t k = 0; k < rs->n_rules; k++) {
-			const struct fw_rule *r = &rs->rules[k];
-			if (!r->verdict || (!r->jump && !r->vmap_targets))
+	/* the edges once (rule's chain -> the chains it jumps to), then a fixpoint over them */
+	struct edge {
+		size_t from, to;
+	} *e = NULL;
+	size_t ne = 0;
+	for (size_t k = 0; k < rs->n_rules; k++) {
+		const struct fw_rule *r = &rs->rules[k];
+		if (!r->verdict || (!r->jump && !r->vmap_targets))
+			continue;
+		ssize_t from = chain_index(rs, r->source, r->tfamily, r->table, r->chain);
+		if (from < 0)
+			continue;
+		for (size_t i = 0; i < nc; i++) {
+			const struct fw_chain *x = &rs->chains[i];
+			if (x->source != r->source || x->family != r->tfamily ||
+			    !streq(x->table, r->table))
 				continue;
-			bool from = false;
-			for (size_t i = 0; i < nc && !from; i++) {
-				const struct fw_chain *x = &rs->chains[i];
-				from = reach[i] && x->source == r->source &&
-				       x->family == r->family && streq(x->table, r->table) &&
-				       streq(x->name, r->chain);
-			}
-			if (!from)
-				continue;
-			for (size_t i = 0; i < nc; i++) {
-				const struct fw_chain *x = &rs->chains[i];
-				if (reach[i] || x->source != r->source || x->family != r->family ||
-				    !streq(x->table, r->table))
-					continue;
-				if ((r->jump && streq(x->name, r->verdict)) ||
-				    (r->vmap_targets && word_in(r->vmap_targets, x->name))) {
-					reach[i] = true;
-					changed = true;
-				}
+			if ((r->jump && streq(x->name, r->verdict)) ||
+			    (r->vmap_targets && word_in(r->vmap_targets, x->name))) {
+				e = xrealloc(e, (ne + 1) * sizeof(*e));
+				e[ne++] = (struct edge){(size_t)from, i};
 			}
 		}
 	}
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (size_t k = 0; k < ne; k++)
+			if (reach[e[k].from] && !reach[e[k].to]) {
+				reach[e[k].to] = true;
+				changed = true;
+			}
+	}
+	free(e);
+	return reach;
+}
+
+bool fw_chain_reachable(const struct fw_ruleset *rs, const struct fw_chain *c)
+{
+	if (c->hook)
+		return true;
+	bool *reach = fw_reachability(rs);
 	bool ok = reach[c - rs->chains];
 	free(reach);
 	return ok;

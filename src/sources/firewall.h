@@ -29,7 +29,8 @@ struct fw_chain {
 
 struct fw_rule {
 	enum fw_source source;
-	int family; /* 4 or 6 (0: nft inet/bridge/arp tables) */
+	int family;  /* 4 or 6 as its addresses say (0: nft inet/bridge/arp tables, no address) */
+	int tfamily; /* the family of its table and chain (fw_chain.family): 0 for nft inet */
 	char *table;
 	char *chain;
 	char *text; /* one line: the rule as iptables-save printed it, or rebuilt from nft JSON */
@@ -92,5 +93,9 @@ const struct fw_chain *fw_chain_find(const struct fw_ruleset *rs, enum fw_source
                                      const char *table, const char *name);
 /* Is the chain reached from a hook (a built-in or base chain, or a chain jumped to from one)? */
 bool fw_chain_reachable(const struct fw_ruleset *rs, const struct fw_chain *c);
+/* The same for every chain at once: an array parallel to rs->chains (caller frees). */
+bool *fw_reachability(const struct fw_ruleset *rs);
+/* The chain a rule sits in, NULL when its chain was not listed. */
+const struct fw_chain *fw_rule_chain(const struct fw_ruleset *rs, const struct fw_rule *r);
 
 json_t *fw_rule_to_json(const struct fw_rule *r);

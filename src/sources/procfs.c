@@ -236,7 +236,7 @@ const char *procfs_cgroup_engine(const char *path)
 }
 
 /* Every numeric entry of /proc, bounded: pid_max cannot exceed 4 Mi. */
-static size_t proc_pids(int **ret)
+size_t procfs_all_pids(int **ret)
 {
 	DIR *d = opendir("/proc");
 	int *v = NULL;
@@ -265,7 +265,7 @@ static size_t proc_pids(int **ret)
 size_t procfs_pids_by_comm(const char *comm, int **ret)
 {
 	int *all;
-	size_t n = proc_pids(&all), k = 0;
+	size_t n = procfs_all_pids(&all), k = 0;
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *c = procfs_comm(all[i]);
 		if (c && streq(c, comm))
@@ -282,7 +282,7 @@ size_t procfs_pids_by_comm(const char *comm, int **ret)
 size_t procfs_pids_in_ns(const char *ns, unsigned long inode, int **ret)
 {
 	int *all;
-	size_t n = proc_pids(&all), k = 0;
+	size_t n = procfs_all_pids(&all), k = 0;
 	for (size_t i = 0; inode && i < n; i++)
 		if (procfs_ns_inode(all[i], ns) == inode)
 			all[k++] = all[i];

@@ -42,6 +42,8 @@ struct procfs_stat {
 bool procfs_stat(int pid, struct procfs_stat *ret);
 bool procfs_stat_parse(const char *text, struct procfs_stat *ret);
 
+/* Every pid in /proc (one scan). Returns the count; *ret is freed by the caller. */
+size_t procfs_all_pids(int **ret);
 /* Pids whose comm is exactly comm (one scan of /proc). Returns the count; *ret is freed by the
  * caller (NULL when none). */
 size_t procfs_pids_by_comm(const char *comm, int **ret);

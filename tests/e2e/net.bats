@@ -103,6 +103,20 @@ teardown_file() {
 		"$BATS_TEST_TMPDIR/net.json" >/dev/null
 }
 
+@test "net --json: the list-only loader wires every lab container exactly as ps's full inspect does" {
+	run "$CIRT" ps --json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -S '[.containers[] | {name, mode: .network.mode, eps: .endpoints}]' >"$BATS_TEST_TMPDIR/ps.json"
+	run "$CIRT" net --json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -S '[.containers[] | {name, mode, eps: .endpoints}]' >"$BATS_TEST_TMPDIR/net.json"
+	for n in $LAB_NAMES net-chatter net-pub; do
+		a=$(jq -c --arg n "$n" '.[] | select(.name==$n)' "$BATS_TEST_TMPDIR/ps.json")
+		b=$(jq -c --arg n "$n" '.[] | select(.name==$n)' "$BATS_TEST_TMPDIR/net.json")
+		[ -n "$a" ] && [ "$a" = "$b" ] || { echo "$n: ps $a, net $b"; false; }
+	done
+}
+
 @test "net --json: host NICs, their addresses and the default route agree with ip -j" {
 	run "$CIRT" net --json
 	[ "$status" -eq 0 ]

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 
 #include "analyses/capplan.h"
+#include "model/host_brief.h"
 #include "model/netmap.h"
 #include "output/netgraph.h"
 #include "sources/firewall.h"
@@ -186,6 +187,16 @@ static void test_nft_json(void **state)
 	const struct fw_rule *rd = find_rule(&rs, "pre", "REDIRECT", 0);
 	assert_non_null(rd);
 	assert_int_equal(rd->to_port, 8081);
+	/* an inet table: the jump carries an IPv4 match, the chains are of family inet */
+	const struct fw_rule *j = find_rule(&rs, "pre", "sub", 0);
+	assert_non_null(j);
+	assert_true(j->jump);
+	assert_int_equal(j->family, 4);
+	assert_int_equal(j->tfamily, 0);
+	const struct fw_chain *sub = fw_chain_find(&rs, FW_NFT, 0, "evil", "sub");
+	assert_non_null(sub);
+	assert_true(fw_chain_reachable(&rs, sub));
+	assert_non_null(fw_rule_chain(&rs, j));
 	const struct fw_rule *sn = find_rule(&rs, "post", "SNAT", 0);
 	assert_non_null(sn);
 	assert_int_equal(sn->family, 6);
@@ -424,6 +435,68 @@ static void test_dot_escaping(void **state)
 	free_host_only(&h);
 }
 
+/* The container list, reshaped, gives what each container's inspect gives for the network map. */
+static void test_brief_matches_inspect(void **state)
+{
+	json_t *list = fixture_json("engine-20.10.24/containers-list.json");
+	static const char *const names[] = {"lab-bridge", "lab-custom", "lab-host", "lab-none", "lab-shared"};
+	size_t matched = 0;
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		json_t *shaped = brief_to_inspect(json_array_get(list, i));
+		assert_non_null(shaped);
+		struct container b;
+		assert_int_equal(container_from_inspect(shaped, &b), 0);
+		json_decref(shaped);
+		for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+			if (!streq(b.name, names[k]))
+				continue;
+			struct container f;
+			load_container(names[k], &f);
+			assert_string_equal(b.id, f.id);
+			assert_int_equal(b.mode, f.mode);
+			assert_string_equal(b.mode_raw, f.mode_raw);
+			assert_true(b.running);
+			assert_int_equal(b.pid, 0); /* the list has none: host_load_brief reads /proc */
+			assert_string_equal(b.image, f.image);
+			if (f.mode_target)
+				assert_string_equal(b.mode_target, f.mode_target);
+			assert_int_equal(b.n_eps, f.n_eps);
+			for (size_t e = 0; e < f.n_eps; e++) {
+				assert_string_equal(b.eps[e].network, f.eps[e].network);
+				assert_string_equal(b.eps[e].network_id ? b.eps[e].network_id : "-",
+						    f.eps[e].network_id ? f.eps[e].network_id : "-");
+				assert_string_equal(b.eps[e].ipv4 ? b.eps[e].ipv4 : "-", f.eps[e].ipv4 ? f.eps[e].ipv4 : "-");
+				assert_int_equal(b.eps[e].ipv4_prefix, f.eps[e].ipv4_prefix);
+				assert_string_equal(b.eps[e].mac ? b.eps[e].mac : "-", f.eps[e].mac ? f.eps[e].mac : "-");
+				assert_string_equal(b.eps[e].gateway ? b.eps[e].gateway : "-",
+						    f.eps[e].gateway ? f.eps[e].gateway : "-");
+			}
+			/* published ports: lab-bridge's 18080 on 0.0.0.0 and :: */
+			size_t pb = 0, pf = 0;
+			for (size_t q = 0; q < b.n_ports; q++)
+				pb += b.ports[q].host_port > 0;
+			for (size_t q = 0; q < f.n_ports; q++)
+				pf += f.ports[q].host_port > 0;
+			assert_int_equal(pb, pf);
+			for (size_t q = 0; q < b.n_ports && q < f.n_ports; q++) {
+				assert_int_equal(b.ports[q].host_port, f.ports[q].host_port);
+				assert_int_equal(b.ports[q].container_port, f.ports[q].container_port);
+				assert_string_equal(b.ports[q].host_ip ? b.ports[q].host_ip : "-",
+						    f.ports[q].host_ip ? f.ports[q].host_ip : "-");
+			}
+			container_clear(&f);
+			matched++;
+		}
+		container_clear(&b);
+	}
+	assert_int_equal(matched, ARRAY_SIZE(names));
+	json_decref(list);
+	/* no Id: nothing */
+	json_t *bad = json_pack("{s:[s]}", "Names", "/x");
+	assert_null(brief_to_inspect(bad));
+	json_decref(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +505,7 @@ int main(void)
 	    cmocka_unit_test(test_netmap_strays), cmocka_unit_test(test_mode_lines),
 	    cmocka_unit_test(test_addr_helpers),  cmocka_unit_test(test_shell_quote),
 	    cmocka_unit_test(test_dot_escaping),
+	    cmocka_unit_test(test_brief_matches_inspect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
