@@ -18,8 +18,10 @@ want=$1 secs=$2
 bdir=${FUZZ_BUILD:-build-fuzz}
 work=${FUZZ_WORK:-$bdir/fuzz-work}
 command -v clang >/dev/null || { echo "not ok fuzz build: clang missing (apt-get install clang)"; exit 1; }
+# no -Werror here: clang warns where gcc (the project's -Werror build) does not, e.g. an unused
+# _cleanup_ variable, and the fuzz build is for finding bugs, not for the warning policy
 if [ ! -f "$bdir/build.ninja" ]; then
-	CC=clang meson setup "$bdir" -Dfuzz=true -Dtests=false -Dwerror=true --buildtype=debugoptimized \
+	CC=clang meson setup "$bdir" -Dfuzz=true -Dtests=false -Dwerror=false --buildtype=debugoptimized \
 		>/tmp/cirt-fuzz-setup.$$.log 2>&1 || { cat /tmp/cirt-fuzz-setup.$$.log; echo "not ok fuzz build: meson setup failed"; exit 1; }
 fi
 ninja -C "$bdir" -j2 >"$bdir/fuzz-ninja.log" 2>&1 || { tail -30 "$bdir/fuzz-ninja.log"; echo "not ok fuzz build: ninja failed"; exit 1; }
