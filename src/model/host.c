@@ -438,7 +438,11 @@ void host_load_net(struct host *h)
 			continue;
 		c->netns_inode = procfs_ns_inode(c->pid, "net");
 		if (!c->netns_inode) {
-			container_note(c, "cannot read /proc/%d/ns/net: %s", c->pid, strerror(errno));
+			int e = errno;
+			container_note(c, "cannot read /proc/%d/ns/net: %s%s", c->pid, strerror(e),
+				       e == EACCES || e == EPERM ? " (veth and bridge need root: CAP_SYS_PTRACE to see another "
+								   "user's namespace, CAP_SYS_ADMIN to enter it)"
+								 : "");
 			continue;
 		}
 		if (c->netns_inode == host_netns || c->mode == NETMODE_HOST || c->n_eps == 0)
@@ -486,6 +490,26 @@ static bool wanted(json_t *item, bool all)
 	return st && (streq(st, "running") || streq(st, "paused") || streq(st, "restarting"));
 }
 
+void host_list_index(json_t *list, struct host *idx, struct host *h)
+{
+	size_t n = json_array_size(list);
+	idx->c = xcalloc(n + 1, sizeof(*idx->c));
+	for (size_t i = 0; i < n; i++) {
+		json_t *item = json_array_get(list, i);
+		const char *id = jstr(item, "Id");
+		if (!id || !*id || strchr(id, '/') || strchr(id, '?') || strlen(id) > 128) {
+			host_warn(h, "list containers: skipped an entry without a usable Id");
+			continue;
+		}
+		struct container *c = &idx->c[idx->n++];
+		c->id = xstrdup(id);
+		json_t *names = jarr(item, "Names");
+		const char *nm = json_string_value(json_array_get(names, 0));
+		c->name = xstrdup(nm ? (nm[0] == '/' ? nm + 1 : nm) : "");
+		c->running = wanted(item, false);
+	}
+}
+
 static int cmp_container(const void *a, const void *b)
 {
 	const struct container *x = a, *y = b;
@@ -509,21 +533,7 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
 	size_t np = 0;
 	/* the list alone names every container: resolve references before inspecting */
 	struct host idx = {0};
-	idx.c = xcalloc(n + 1, sizeof(*idx.c));
-	for (size_t i = 0; i < n; i++) {
-		json_t *item = json_array_get(list, i);
-		const char *id = jstr(item, "Id");
-		if (!id || !*id || strchr(id, '/') || strchr(id, '?') || strlen(id) > 128) {
-			host_warn(h, "list containers: skipped an entry without a usable Id");
-			continue;
-		}
-		struct container *c = &idx.c[idx.n++];
-		c->id = xstrdup(id);
-		json_t *names = jarr(item, "Names");
-		const char *nm = json_string_value(json_array_get(names, 0));
-		c->name = xstrdup(nm ? (nm[0] == '/' ? nm + 1 : nm) : "");
-		c->running = wanted(item, false);
-	}
+	host_list_index(list, &idx, h);
 	json_decref(list);
 	bool *take = xcalloc(idx.n + 1, sizeof(*take));
 	for (size_t r = 0; r < o->n_refs; r++) {
@@ -548,8 +558,8 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
 	free(take);
 	struct docker_result *res = xcalloc(np + 1, sizeof(*res));
 	int r = docker_get_json_many(d, paths, np, o->parallel ? o->parallel : 4, res, err);
-	size_t vanished = 0;
 	if (r == 0) {
+		size_t vanished = 0;
 		h->c = xcalloc(np + 1, sizeof(*h->c));
 		for (size_t i = 0; i < np; i++) {
 			if (res[i].status == 404) {

@@ -34,11 +34,11 @@ static char *proc_read(int pid, const char *what, size_t max)
 	return s;
 }
 
-char *procfs_cgroup(int pid)
+char *procfs_cgroup_parse(const char *text)
 {
-	_cleanup_free_ char *s = proc_read(pid, "cgroup", 64 * 1024);
-	if (!s)
+	if (!text)
 		return NULL;
+	_cleanup_free_ char *s = xstrdup(text);
 	char *best = NULL;
 	int best_rank = 0;
 	for (char *save = NULL, *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -50,7 +50,7 @@ char *procfs_cgroup(int pid)
 		*c2 = '\0';
 		const char *ctrls = c1 + 1;
 		int rank = 1;
-		if (streq(line, "0") && !*ctrls)
+		if (c1 - line == 1 && line[0] == '0' && !*ctrls)
 			rank = 4;
 		else if (strstr(ctrls, "memory"))
 			rank = 3;
@@ -63,6 +63,47 @@ char *procfs_cgroup(int pid)
 		}
 	}
 	return best;
+}
+
+bool procfs_cgroup_find_container(const char *text, char id[65], char **ret_path)
+{
+	/* every hierarchy is looked at, the unified one first: a process moved out of the
+	 * container's cgroup in one hierarchy still gives itself away in another */
+	if (!text)
+		return false;
+	bool found = false;
+	int best_rank = 0;
+	for (const char *line = text; *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t ll = eol ? (size_t)(eol - line) : strlen(line);
+		_cleanup_free_ char *l = xstrndup(line, ll);
+		char *c1 = strchr(l, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		char cand[65];
+		if (c2 && procfs_cgroup_container_id(c2 + 1, cand)) {
+			*c2 = '\0';
+			int rank = (c1 - l == 1 && l[0] == '0' && !c1[1]) ? 3 : strstr(c1 + 1, "memory") ? 2 : 1;
+			if (rank > best_rank) {
+				best_rank = rank;
+				memcpy(id, cand, 65);
+				if (ret_path) {
+					free(*ret_path);
+					*ret_path = xstrdup(c2 + 1);
+				}
+				found = true;
+			}
+		}
+		if (!eol)
+			break;
+		line = eol + 1;
+	}
+	return found;
+}
+
+char *procfs_cgroup(int pid)
+{
+	_cleanup_free_ char *s = proc_read(pid, "cgroup", 64 * 1024);
+	return procfs_cgroup_parse(s);
 }
 
 bool procfs_cgroup_container_id(const char *path, char out[65])
@@ -96,21 +137,102 @@ char *procfs_comm(int pid)
 	return s;
 }
 
+char *procfs_status_parse(const char *text, const char *key)
+{
+	if (!text || !key)
+		return NULL;
+	size_t kl = strlen(key);
+	for (const char *line = text; *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t ll = eol ? (size_t)(eol - line) : strlen(line);
+		if (ll > kl && strncmp(line, key, kl) == 0 && line[kl] == ':') {
+			const char *v = line + kl + 1;
+			const char *end = line + ll;
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			return xstrndup(v, (size_t)(end - v));
+		}
+		if (!eol)
+			break;
+		line = eol + 1;
+	}
+	return NULL;
+}
+
 char *procfs_status_field(int pid, const char *key)
 {
 	_cleanup_free_ char *s = proc_read(pid, "status", 64 * 1024);
-	if (!s)
-		return NULL;
-	size_t kl = strlen(key);
-	for (char *save = NULL, *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, key, kl) == 0 && line[kl] == ':') {
-			const char *v = line + kl + 1;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			return xstrdup(v);
-		}
+	return procfs_status_parse(s, key);
+}
+
+bool procfs_stat_parse(const char *text, struct procfs_stat *ret)
+{
+	/* "pid (comm) state ppid ...": comm may hold spaces and ')', so the last ')' ends it */
+	if (!text)
+		return false;
+	const char *open = strchr(text, '(');
+	const char *close = strrchr(text, ')');
+	if (!open || !close || close < open)
+		return false;
+	struct procfs_stat st = {0};
+	char *end;
+	errno = 0;
+	long pid = strtol(text, &end, 10);
+	if (errno || end == text || pid <= 0 || pid > INT32_MAX)
+		return false;
+	st.pid = (int)pid;
+	size_t cl = (size_t)(close - open - 1);
+	if (cl >= sizeof(st.comm))
+		cl = sizeof(st.comm) - 1;
+	memcpy(st.comm, open + 1, cl);
+	st.comm[cl] = '\0';
+	/* fields after comm: 3 state, 4 ppid, ... 22 starttime */
+	const char *p = close + 1;
+	int field = 2;
+	while (*p && field < 22) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		field++;
+		const char *tok = p;
+		while (*p && *p != ' ')
+			p++;
+		if (field == 3)
+			st.state = *tok;
+		else if (field == 4) {
+			long v = strtol(tok, NULL, 10);
+			st.ppid = v > 0 && v <= INT32_MAX ? (int)v : 0;
+		} else if (field == 22)
+			st.starttime = strtoull(tok, NULL, 10);
 	}
-	return NULL;
+	if (field < 22)
+		return false;
+	*ret = st;
+	return true;
+}
+
+bool procfs_stat(int pid, struct procfs_stat *ret)
+{
+	_cleanup_free_ char *s = proc_read(pid, "stat", 4096);
+	return procfs_stat_parse(s, ret);
+}
+
+const char *procfs_cgroup_engine(const char *path)
+{
+	if (!path)
+		return "unknown";
+	if (strstr(path, "kubepods"))
+		return "kubernetes";
+	if (strstr(path, "docker"))
+		return "docker";
+	if (strstr(path, "crio"))
+		return "cri-o";
+	if (strstr(path, "containerd"))
+		return "containerd";
+	if (strstr(path, "libpod"))
+		return "podman";
+	return "unknown";
 }
 
 /* Every numeric entry of /proc, bounded: pid_max cannot exceed 4 Mi. */

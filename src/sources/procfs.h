@@ -16,10 +16,31 @@ char *procfs_cgroup(int pid);
 /* Find a docker container id (64 hex) in a cgroup path: "/docker/<id>", "docker-<id>.scope",
  * ".../<id>". Writes 65 bytes into out. */
 bool procfs_cgroup_container_id(const char *cgroup_path, char out[65]);
+/* The same, from the text of a cgroup file (the parser behind procfs_cgroup; also fuzzed). */
+char *procfs_cgroup_parse(const char *text);
+/* Which engine a container cgroup path belongs to: "docker", "kubernetes", "containerd",
+ * "cri-o", "podman" or "unknown". */
+const char *procfs_cgroup_engine(const char *cgroup_path);
+/* The container id named in any hierarchy of a cgroup file's text (the unified one preferred);
+ * *ret_path (when given, initially NULL) gets that line's path. */
+bool procfs_cgroup_find_container(const char *text, char id[65], char **ret_path);
 /* The "comm" of pid, or NULL. */
 char *procfs_comm(int pid);
 /* Value of a "Key:\tvalue" line of /proc/<pid>/status, or NULL. */
 char *procfs_status_field(int pid, const char *key);
+/* The same, from the text of a status file. */
+char *procfs_status_parse(const char *text, const char *key);
+
+/* A few fields of /proc/<pid>/stat. */
+struct procfs_stat {
+	int pid;
+	char comm[64];
+	char state;
+	int ppid;
+	unsigned long long starttime; /* clock ticks after boot */
+};
+bool procfs_stat(int pid, struct procfs_stat *ret);
+bool procfs_stat_parse(const char *text, struct procfs_stat *ret);
 
 /* Every pid in /proc (one scan). Returns the count; *ret is freed by the caller. */
 size_t procfs_all_pids(int **ret);

@@ -20,6 +20,9 @@
  *   huge        a 2 GiB chunked JSON array
  *   drip        headers, then one body byte per second, forever
  *   escapes     a container whose name/image hold terminal escape sequences
+ *   lying       lists only an invented running container (pid: the fake daemon's own) and,
+ *               when $FAKE_REAL_ID is set, that real container with pid 1; one bridge network
+ *               on docker0 (for cirt ps --verify)
  *
  * In every mode except ok/oldapi/hang/noaccept, /_ping answers normally.
  * A "/v1.NN" prefix on the path is ignored.  Each request line is logged to
@@ -236,6 +239,31 @@ static int answer(int fd, const char *method, const char *path)
 			            "\"HostConfig\":{\"NetworkMode\":\"none\"},"
 			            "\"NetworkSettings\":{\"Networks\":{}}}");
 	}
+	if (strcmp(mode, "lying") == 0) {
+		static const char lie_id[] = "11e0000000000000000000000000000000000000000000000000000000000001";
+		const char *real = getenv("FAKE_REAL_ID");
+		int real_ok = real && strlen(real) == 64 && strspn(real, "0123456789abcdef") == 64;
+		char big[2048];
+		if (strcmp(path, "/networks") == 0)
+			return json(fd, head, 200, "OK",
+			            "[{\"Name\":\"bridge\",\"Id\":\"b000000000000000000000000000000000000000000000000000000000000001\","
+			            "\"Driver\":\"bridge\",\"Options\":{\"com.docker.network.bridge.name\":\"docker0\"}}]");
+		if (strcmp(path, "/containers/json?all=1") == 0 || strcmp(path, "/containers/json") == 0) {
+			snprintf(big, sizeof big, "[{\"Id\":\"%s\",\"Names\":[\"/invented\"],\"State\":\"running\"}%s%s%s]",
+			         lie_id, real_ok ? ",{\"Id\":\"" : "", real_ok ? real : "",
+			         real_ok ? "\",\"Names\":[\"/real-wrong-pid\"],\"State\":\"running\"}" : "");
+			return json(fd, head, 200, "OK", big);
+		}
+		if (is_inspect && (strcmp(id, lie_id) == 0 || (real_ok && strcmp(id, real) == 0))) {
+			int pid = strcmp(id, lie_id) == 0 ? (int)getppid() : 1;
+			snprintf(big, sizeof big,
+			         "{\"Id\":\"%s\",\"Name\":\"/%s\",\"State\":{\"Status\":\"running\",\"Running\":true,"
+			         "\"Pid\":%d},\"Config\":{\"Image\":\"x\"},\"HostConfig\":{\"NetworkMode\":\"none\"},"
+			         "\"NetworkSettings\":{\"Networks\":{}}}",
+			         id, strcmp(id, lie_id) == 0 ? "invented" : "real-wrong-pid", pid);
+			return json(fd, head, 200, "OK", big);
+		}
+	}
 	/* ok, oldapi, and the well-behaved rest of escapes */
 	if (strcmp(path, "/version") == 0)
 		return json(fd, head, 200, "OK",
@@ -347,7 +375,8 @@ int main(int argc, char **argv)
 {
 	static const char *const modes[] = {"ok",       "oldapi",    "hang",       "noaccept",
 	                                    "garbage",  "truncated", "wrongtypes", "error500",
-	                                    "notfound", "huge",      "drip",       "escapes"};
+	                                    "notfound", "huge",      "drip",       "escapes",
+	                                    "lying"};
 	const char *sock_path = NULL, *pidfile = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc)
