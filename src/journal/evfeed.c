@@ -373,6 +373,7 @@ static void enrich(struct evfeed *f, struct evrec *r)
 					                    json_str(c.mode_raw));
 			}
 			container_clear(&c);
+			json_decref(j);
 		} else if (r->op == EVM_OPEN)
 			json_object_set_new(r->line, "note", json_str(e.msg));
 	}

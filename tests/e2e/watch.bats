@@ -29,6 +29,12 @@ wait_for() {
 	return 1
 }
 
+# source ports of the TCP flows from the fixture address to the C2 host that conntrack holds
+kernel_sports() {
+	conntrack -L -p tcp -s "$IP" -d "$LAB_C2_IP" --dport 80 2>/dev/null |
+		sed -n 's/.*sport=\([0-9]*\) dport=80 .*/\1/p' | sort -u
+}
+
 journal_lines() {
 	cat "$J"/journal-*.ndjson
 }
@@ -52,6 +58,9 @@ setup_file() {
 	t_start=$(date -u +%s)
 	echo "$t_start" >"$BATS_FILE_TMPDIR/t_start"
 
+	# flows of this address still in conntrack from an earlier run (TIME_WAIT lasts 120 s) are
+	# not this run's
+	kernel_sports >"$BATS_FILE_TMPDIR/pre.sports"
 	# the beacon: BEACONS requests to the C2 host, one a second, then idle
 	docker run -d --name wt-beacon --label cirt.lab=1 --network "$NET" --ip "$IP" "$LAB_IMAGE" sh -c \
 		"i=0; while [ \$i -lt $BEACONS ]; do printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 $LAB_C2_IP 80 >/dev/null 2>&1; i=\$((i+1)); echo beacon \$i; sleep 1; done; echo done; sleep 600" >/dev/null
@@ -63,8 +72,7 @@ setup_file() {
 	docker logs wt-beacon | grep -qx done
 	docker exec wt-beacon sh -c 'echo wt-exec-marker >/dev/null; id -u' >/dev/null
 	# what the kernel saw: the source ports of the beacon's flows (TIME_WAIT keeps them 120 s)
-	conntrack -L -p tcp -s "$IP" -d "$LAB_C2_IP" --dport 80 2>/dev/null |
-		sed -n 's/.*sport=\([0-9]*\) dport=80 .*/\1/p' | sort -un >"$BATS_FILE_TMPDIR/kernel.sports"
+	kernel_sports | comm -23 - "$BATS_FILE_TMPDIR/pre.sports" >"$BATS_FILE_TMPDIR/kernel.sports"
 	docker inspect -f '{{.Id}}' wt-beacon >"$BATS_FILE_TMPDIR/beacon.id"
 	docker rm -f wt-beacon >/dev/null
 	sleep 1
@@ -75,8 +83,7 @@ setup_file() {
 		docker logs wt-reuse 2>/dev/null | grep -qx done && break
 		sleep 0.5
 	done
-	conntrack -L -p tcp -s "$IP" -d "$LAB_C2_IP" --dport 80 2>/dev/null |
-		sed -n 's/.*sport=\([0-9]*\) dport=80 .*/\1/p' | sort -un >"$BATS_FILE_TMPDIR/kernel.sports.after"
+	kernel_sports | comm -23 - "$BATS_FILE_TMPDIR/pre.sports" >"$BATS_FILE_TMPDIR/kernel.sports.after"
 	# the flows of the last second are still on their way: SIGTERM must not lose them
 	kill -TERM "$(cat "$BATS_FILE_TMPDIR/watch.pid")"
 	local st=0
@@ -113,14 +120,14 @@ teardown() {
 	id=$(cat "$BATS_FILE_TMPDIR/beacon.id")
 	journal_lines | jq -r --arg ip "$IP" --arg c2 "$LAB_C2_IP" --arg id "$id" \
 		'select(.type == "flow" and .event == "new" and .flow.original.src == $ip and .flow.original.dst == $c2 and .src_container.id == $id) | .flow.original.sport' |
-		sort -un >"$BATS_TEST_TMPDIR/journal.sports"
+		sort -u >"$BATS_TEST_TMPDIR/journal.sports"
 	diff "$BATS_FILE_TMPDIR/kernel.sports" "$BATS_TEST_TMPDIR/journal.sports"
 	journal_lines | jq -e -s --arg ip "$IP" --arg img "$LAB_IMAGE" \
 		'[.[] | select(.type == "flow" and .event == "new" and .flow.original.src == $ip and .src_container.name == "wt-beacon")] | length > 0 and all(.[]; .src_container.image == $img and .flow.nat == true and .flow.reply.dst == "'"$LAB_C2_HOST_IP"'")' >/dev/null
 	# the flows after the reuse count too: every source port conntrack had, in the journal
 	journal_lines | jq -r --arg ip "$IP" --arg c2 "$LAB_C2_IP" \
 		'select(.type == "flow" and .event == "new" and .flow.original.src == $ip and .flow.original.dst == $c2) | .flow.original.sport' |
-		sort -un >"$BATS_TEST_TMPDIR/all.sports"
+		sort -u >"$BATS_TEST_TMPDIR/all.sports"
 	comm -23 "$BATS_FILE_TMPDIR/kernel.sports.after" "$BATS_TEST_TMPDIR/all.sports" | grep -c . | grep -qx 0
 }
 
