@@ -2,6 +2,7 @@
 #include "analyses/locate.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -229,25 +230,79 @@ static uint64_t ct_seen(const struct lctx *x, const struct flow *f, bool *ret_es
 	return 0;
 }
 
+struct locate_pre {
+	const struct locate_query *q;
+	struct sockets_prefetch *socks;
+	pthread_t th;
+	bool threaded;
+	bool ok;
+	struct cirt_err err;
+	struct flow *ct; /* the matching entries */
+	size_t nct;
+	size_t entries;
+};
+
 static bool ct_collect(const struct flow *f, enum conntrack_event ev, void *ud)
 {
-	struct lctx *x = ud;
-	x->r->ct_entries++;
-	if (!locate_flow_matches(x->q, f))
+	struct locate_pre *p = ud;
+	p->entries++;
+	if (!locate_flow_matches(p->q, f))
 		return true;
-	x->ct = xrealloc(x->ct, (x->nct + 1) * sizeof(*x->ct));
-	x->ct[x->nct++] = *f;
+	p->ct = xrealloc(p->ct, (p->nct + 1) * sizeof(*p->ct));
+	p->ct[p->nct++] = *f;
 	return true;
 }
 
-static void read_conntrack(struct lctx *x)
+static void *ct_read(void *arg)
 {
-	struct cirt_err e = {0};
+	struct locate_pre *p = arg;
 	_cleanup_conntrack_ struct conntrack *ct = NULL;
-	if (conntrack_open(0, &ct, &e) < 0 || conntrack_dump(ct, AF_UNSPEC, ct_collect, x, &e) < 0) {
-		x->r->ct_error = xstrdup(e.msg);
+	p->ok = conntrack_open(0, &ct, &p->err) == 0 && conntrack_dump(ct, AF_UNSPEC, ct_collect, p, &p->err) == 0;
+	return NULL;
+}
+
+static unsigned proto_mask(const struct locate_query *q)
+{
+	return q->proto == IPPROTO_TCP ? SOCKDIAG_TCP : q->proto == IPPROTO_UDP ? SOCKDIAG_UDP : SOCKDIAG_ALL;
+}
+
+struct locate_pre *locate_prepare(const struct locate_query *q)
+{
+	struct locate_pre *p = xcalloc(1, sizeof(*p));
+	p->q = q;
+	p->threaded = pthread_create(&p->th, NULL, ct_read, p) == 0;
+	p->socks = sockets_prefetch_start(proto_mask(q), true);
+	return p;
+}
+
+void locate_pre_free(struct locate_pre *p)
+{
+	if (!p)
+		return;
+	if (p->threaded)
+		pthread_join(p->th, NULL);
+	sockets_prefetch_free(p->socks);
+	free(p->ct);
+	free(p);
+}
+
+static void read_conntrack(struct lctx *x, struct locate_pre *pre)
+{
+	struct locate_pre own = {.q = x->q};
+	struct locate_pre *p = pre ? pre : &own;
+	if (p->threaded) {
+		pthread_join(p->th, NULL);
+		p->threaded = false;
+	} else
+		ct_read(p);
+	x->r->ct_entries = p->entries;
+	x->ct = steal_pointer(&p->ct);
+	x->nct = p->nct;
+	p->nct = 0;
+	if (!p->ok) {
+		x->r->ct_error = xstrdup(p->err.msg);
 		add_warning(x->r, "%s: flows that already ended cannot be found, the other sources still answer",
-			    e.msg);
+			    p->err.msg);
 		return;
 	}
 	x->r->ct_ok = true;
@@ -308,6 +363,20 @@ static void socket_findings(struct lctx *x)
 	}
 }
 
+/* When the container was created (RFC 3339 from the daemon), ns since the epoch; 0 unknown. */
+static uint64_t created_ns(const struct container *c)
+{
+	if (!c->created)
+		return 0;
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	const char *rest = strptime(c->created, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest)
+		return 0;
+	time_t t = timegm(&tm);
+	return t > 0 ? (uint64_t)t * 1000000000ull : 0;
+}
+
 static void conntrack_findings(struct lctx *x)
 {
 	struct sockets *s = x->r->socks;
@@ -347,6 +416,17 @@ static void conntrack_findings(struct lctx *x)
 									    streq(sock->c->mode_target, c->id)))) {
 				c = sock->c;
 				p = sock->proc;
+			}
+			/* the address was handed to a newer container: the flow is older than it */
+			uint64_t created = created_ns(c);
+			if (!sock && seen && created && seen + 2000000000ull < created) {
+				struct locate_finding *fd = add_finding(x, FLOW_SRC_CONNTRACK, NULL, f);
+				fd->seen_ns = seen;
+				fd->seen_estimated = est;
+				fd->note = xasprintf("the address now belongs to container '%s', created after this flow: "
+						     "an earlier container that has exited",
+						     c->name);
+				continue;
 			}
 			struct locate_finding *fd = add_finding(x, FLOW_SRC_CONNTRACK, c, f);
 			fd->proc = p;
@@ -862,7 +942,8 @@ static int cmp_finding(const void *a, const void *b)
 	return (x->seen_ns < y->seen_ns) - (x->seen_ns > y->seen_ns);
 }
 
-int locate_run(struct host *h, const struct locate_query *q, struct locate_result **ret, struct cirt_err *err)
+int locate_run(struct host *h, const struct locate_query *q, struct locate_pre *pre, struct locate_result **ret,
+	       struct cirt_err *err)
 {
 	if (!q->has_addr && !q->has_seen)
 		return err_set(err, CIRT_EXIT_USAGE, "locate: no address to look for");
@@ -871,12 +952,10 @@ int locate_run(struct host *h, const struct locate_query *q, struct locate_resul
 	build_index(&x);
 	x.scan_ns = realtime_ns();
 	/* conntrack first: its matches tell which sockets to keep for the process join */
-	read_conntrack(&x);
-	struct sockets_opts so = {.keep = keep_socket, .keep_ud = &x, .host_sockets = true, .pids_fresh = q->pids_fresh};
-	if (q->proto == IPPROTO_TCP)
-		so.protos = SOCKDIAG_TCP;
-	else if (q->proto == IPPROTO_UDP)
-		so.protos = SOCKDIAG_UDP;
+	read_conntrack(&x, pre);
+	struct sockets_opts so = {.keep = keep_socket, .keep_ud = &x, .host_sockets = true,
+				  .pids_fresh = q->pids_fresh, .protos = proto_mask(q),
+				  .prefetch = pre ? pre->socks : NULL};
 	if (sockets_load(h, &so, &r->socks, err) < 0) {
 		free(x.ix);
 		free(x.ct);

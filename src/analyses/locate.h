@@ -97,7 +97,14 @@ struct locate_result {
  * its original tuple (local -> remote). */
 bool locate_flow_matches(const struct locate_query *q, const struct flow *f);
 
-/* Run every source. Source failures become warnings and the others still answer; fails only
- * when nothing could be asked at all. */
-int locate_run(struct host *h, const struct locate_query *q, struct locate_result **ret, struct cirt_err *err);
+/* Start reading conntrack (which needs no container) in the background, while the caller
+ * loads the host; q must stay valid until locate_run. */
+struct locate_pre;
+struct locate_pre *locate_prepare(const struct locate_query *q);
+void locate_pre_free(struct locate_pre *p);
+
+/* Run every source (pre: from locate_prepare, or NULL). Source failures become warnings and the
+ * others still answer; fails only when nothing could be asked at all. */
+int locate_run(struct host *h, const struct locate_query *q, struct locate_pre *pre, struct locate_result **ret,
+	       struct cirt_err *err);
 void locate_result_free(struct locate_result *r);

@@ -509,12 +509,18 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 	}
 	_cleanup_host_ struct host *h = NULL;
 	struct docker *d;
-	/* one list request, not one inspect per container: hundreds of containers stay fast */
-	if (ctx_docker(x, &d) < 0 || host_load_list(d, false, q.capture_seconds ? HOST_NEED_NET : 0, &h, &x->err) < 0)
+	/* conntrack is read while the daemon lists the containers: one list request, not one
+	 * inspect per container, so hundreds of containers stay fast */
+	struct locate_pre *pre = locate_prepare(&q);
+	if (ctx_docker(x, &d) < 0 || host_load_list(d, false, q.capture_seconds ? HOST_NEED_NET : 0, &h, &x->err) < 0) {
+		locate_pre_free(pre);
 		return -1;
+	}
 	print_warnings(h);
 	struct locate_result *r = NULL;
-	if (locate_run(h, &q, &r, &x->err) < 0)
+	int lr = locate_run(h, &q, pre, &r, &x->err);
+	locate_pre_free(pre);
+	if (lr < 0)
 		return -1;
 	for (size_t k = 0; k < r->n_warnings; k++) {
 		_cleanup_free_ char *e = term_escape(r->warnings[k]);

@@ -261,8 +261,9 @@ static void attribute_rest(struct ctx *x, struct host *h, const struct ino_ix *i
 }
 
 struct dump_job {
-	int nsfd;      /* -1: the caller's (host) namespace */
+	const struct group *g;
 	unsigned protos;
+	bool done;     /* already read (prefetched) */
 	bool skip;     /* no member could be entered: they exited */
 	int rc;
 	struct cirt_err err;
@@ -275,6 +276,45 @@ struct dump_pool {
 	size_t next; /* taken with __atomic_fetch_add */
 };
 
+/* One namespace: entered through any of its members, and only for the protocols it has
+ * sockets of. Runs in a worker thread: touches nothing but its job. */
+static void dump_one_ns(struct dump_job *j)
+{
+	const struct group *g = j->g;
+	if (g->host) {
+		j->rc = sockdiag_dump(-1, j->protos, &j->l, &j->err);
+		return;
+	}
+	int nsfd = -1, pid = 0;
+	for (size_t k = 0; k < g->nm && nsfd < 0; k++) {
+		pid = g->m[k]->pid;
+		nsfd = procfs_open_ns(pid, "net");
+		struct stat ns;
+		/* a pid reused meanwhile must not lead us into another namespace */
+		if (nsfd >= 0 && (fstat(nsfd, &ns) < 0 || (unsigned long)ns.st_ino != g->ino)) {
+			close(nsfd);
+			nsfd = -1;
+		}
+	}
+	if (nsfd < 0) {
+		j->skip = true;
+		return;
+	}
+	/* a namespace without sockets of a protocol needs no walk of the kernel's hash for it
+	 * (most of the cost); the counts are read for the namespace just entered, and a socket
+	 * appearing a moment later is a race any snapshot has */
+	struct procfs_sockstat ss;
+	if (procfs_sockstat(pid, &ss) == 0 && procfs_ns_inode(pid, "net") == g->ino) {
+		if (ss.tcp <= 0 && ss.tw <= 0)
+			j->protos &= ~(unsigned)SOCKDIAG_TCP;
+		if (ss.udp <= 0)
+			j->protos &= ~(unsigned)SOCKDIAG_UDP;
+	}
+	if (j->protos)
+		j->rc = sockdiag_dump(nsfd, j->protos, &j->l, &j->err);
+	close(nsfd);
+}
+
 static void *dump_worker(void *arg)
 {
 	struct dump_pool *p = arg;
@@ -282,9 +322,8 @@ static void *dump_worker(void *arg)
 		size_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
 		if (i >= p->n)
 			return NULL;
-		struct dump_job *j = &p->jobs[i];
-		if (!j->skip && j->protos)
-			j->rc = sockdiag_dump(j->nsfd, j->protos, &j->l, &j->err);
+		if (!p->jobs[i].done)
+			dump_one_ns(&p->jobs[i]);
 	}
 }
 
@@ -316,6 +355,120 @@ static bool pid_is_container(int pid, const char *id)
 		return false;
 	char found[65];
 	return !procfs_cgroup_container_id(cg, found) || streq(found, id);
+}
+
+/* ---------------------------------------------------------------- prefetch */
+
+struct sockets_prefetch {
+	pthread_t th;
+	bool threaded;
+	unsigned protos;
+	bool host;
+	unsigned long host_ns;
+	struct group *gs;      /* one per namespace, with one stand-in member holding a pid */
+	struct container *pids;
+	struct container **members;
+	struct dump_job *jobs;
+	size_t n;
+};
+
+static void *prefetch_thread(void *arg)
+{
+	struct sockets_prefetch *p = arg;
+	struct procfs_cproc *cp = NULL;
+	size_t ncp = 0;
+	if (procfs_container_procs(&cp, &ncp) < 0)
+		ncp = 0;
+	p->gs = xcalloc(ncp + 2, sizeof(*p->gs));
+	p->pids = xcalloc(ncp + 2, sizeof(*p->pids));
+	p->members = xcalloc(ncp + 2, sizeof(*p->members));
+	/* one process per container is enough to find its namespace */
+	for (size_t i = 0; i < ncp; i++) {
+		if (i > 0 && streq(cp[i].id, cp[i - 1].id))
+			continue;
+		unsigned long ino = procfs_ns_inode(cp[i].pid, "net");
+		if (!ino || ino == p->host_ns)
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < p->n && !seen; k++)
+			seen = p->gs[k].ino == ino;
+		if (seen)
+			continue;
+		p->pids[p->n].pid = cp[i].pid;
+		p->members[p->n] = &p->pids[p->n];
+		p->gs[p->n].ino = ino;
+		p->gs[p->n].m = &p->members[p->n];
+		p->gs[p->n].nm = 1;
+		p->n++;
+	}
+	if (p->host) {
+		p->gs[p->n].ino = p->host_ns;
+		p->gs[p->n].host = true;
+		p->n++;
+	}
+	free(cp);
+	p->jobs = xcalloc(p->n + 1, sizeof(*p->jobs));
+	for (size_t k = 0; k < p->n; k++) {
+		p->jobs[k].g = &p->gs[k];
+		p->jobs[k].protos = p->protos;
+	}
+	run_dumps(p->jobs, p->n);
+	return NULL;
+}
+
+struct sockets_prefetch *sockets_prefetch_start(unsigned protos, bool host_sockets)
+{
+	struct stat st;
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return NULL;
+	struct sockets_prefetch *p = xcalloc(1, sizeof(*p));
+	p->protos = protos ? protos : SOCKDIAG_ALL;
+	p->host = host_sockets;
+	p->host_ns = (unsigned long)st.st_ino;
+	p->threaded = pthread_create(&p->th, NULL, prefetch_thread, p) == 0;
+	if (!p->threaded)
+		prefetch_thread(p);
+	return p;
+}
+
+static void prefetch_join(struct sockets_prefetch *p)
+{
+	if (p && p->threaded) {
+		pthread_join(p->th, NULL);
+		p->threaded = false;
+	}
+}
+
+void sockets_prefetch_free(struct sockets_prefetch *p)
+{
+	if (!p)
+		return;
+	prefetch_join(p);
+	for (size_t k = 0; k < p->n; k++)
+		sockdiag_list_free(&p->jobs[k].l);
+	free(p->jobs);
+	free(p->gs);
+	free(p->pids);
+	free(p->members);
+	free(p);
+}
+
+/* Take the prefetched dump of a namespace, when it was read for the protocols asked. */
+static bool prefetch_take(struct sockets_prefetch *p, const struct group *g, unsigned protos, struct dump_job *j)
+{
+	for (size_t k = 0; p && k < p->n; k++) {
+		struct dump_job *pj = &p->jobs[k];
+		if (p->gs[k].ino != g->ino || p->gs[k].host != g->host || pj->skip || pj->rc < 0 || pj->done)
+			continue;
+		if ((protos & ~p->protos) != 0)
+			return false;
+		j->l = pj->l;
+		memset(&pj->l, 0, sizeof(pj->l));
+		pj->done = true; /* taken */
+		j->done = true;
+		return true;
+	}
+	return false;
 }
 
 int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **ret, struct cirt_err *err)
@@ -354,44 +507,17 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 
 	/* one dump per namespace, several namespaces at once (each thread enters its own) */
 	struct dump_job *jobs = xcalloc(ng + 1, sizeof(*jobs));
+	prefetch_join(o->prefetch);
 	for (size_t g = 0; g < ng; g++) {
-		jobs[g].nsfd = -1;
+		jobs[g].g = &gs[g];
 		jobs[g].protos = protos;
-		if (gs[g].host)
-			continue;
-		/* any member will do: they all live in this namespace */
-		for (size_t k = 0; k < gs[g].nm && jobs[g].nsfd < 0; k++) {
-			int fd = procfs_open_ns(gs[g].m[k]->pid, "net");
-			struct stat ns;
-			/* a pid reused meanwhile must not lead us into another namespace */
-			if (fd >= 0 && (fstat(fd, &ns) < 0 || (unsigned long)ns.st_ino != gs[g].ino)) {
-				close(fd);
-				fd = -1;
-			}
-			jobs[g].nsfd = fd;
-		}
-		if (jobs[g].nsfd < 0) {
-			jobs[g].skip = true;
-			continue;
-		}
-		/* a namespace without sockets of a protocol needs no walk of the kernel's hash for it
-		 * (most of the cost); the counts are read for the namespace just entered, and a
-		 * socket appearing a moment later is a race any snapshot has */
-		struct procfs_sockstat ss;
-		if (procfs_sockstat(gs[g].m[0]->pid, &ss) == 0 && procfs_ns_inode(gs[g].m[0]->pid, "net") == gs[g].ino) {
-			if (ss.tcp <= 0 && ss.tw <= 0)
-				jobs[g].protos &= ~(unsigned)SOCKDIAG_TCP;
-			if (ss.udp <= 0)
-				jobs[g].protos &= ~(unsigned)SOCKDIAG_UDP;
-		}
+		prefetch_take(o->prefetch, &gs[g], protos, &jobs[g]);
 	}
 	run_dumps(jobs, ng);
 
 	bool any_inode = false;
 	for (size_t g = 0; g < ng; g++) {
 		struct dump_job *j = &jobs[g];
-		if (j->nsfd >= 0)
-			close(j->nsfd);
 		if (j->skip) {
 			for (size_t k = 0; k < gs[g].nm; k++)
 				warn(s, "container '%s' exited during the scan: skipped", gs[g].m[k]->name);

@@ -45,6 +45,13 @@ struct sockets {
 
 typedef bool (*sockets_keep_fn)(const struct sockdiag_entry *e, void *ud);
 
+/* Dump, in the background, every container namespace found from the cgroups of /proc (and the
+ * host's when host_sockets), before the containers are known from the daemon: sockets_load
+ * then takes these dumps instead of reading the namespaces again. protos: SOCKDIAG_*, 0 all. */
+struct sockets_prefetch;
+struct sockets_prefetch *sockets_prefetch_start(unsigned protos, bool host_sockets);
+void sockets_prefetch_free(struct sockets_prefetch *p);
+
 struct sockets_opts {
 	struct container *const *only; /* when set: only these containers */
 	size_t n_only;
@@ -53,6 +60,7 @@ struct sockets_opts {
 	void *keep_ud;
 	bool host_sockets;             /* keep host-namespace sockets of host processes too
 					* (their owners are found by scanning every process) */
+	struct sockets_prefetch *prefetch; /* when set: namespaces already dumped */
 	bool pids_fresh;               /* the pids were just read from the cgroups (host_load_list):
 					* no need to check again that they are the containers' */
 };

@@ -17,6 +17,7 @@ struct conntrack {
 struct cb_ctx {
 	conntrack_cb cb;
 	void *ud;
+	bool dump;  /* the answers of a dump come as updates: say what they are */
 	bool stopped;
 	size_t delivered;
 };
@@ -97,7 +98,9 @@ static int nfct_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, voi
 	struct flow f;
 	conntrack_to_flow(ct, &f);
 	enum conntrack_event ev = CONNTRACK_EV_DUMP;
-	if (type == NFCT_T_NEW)
+	if (c->dump)
+		ev = CONNTRACK_EV_DUMP;
+	else if (type == NFCT_T_NEW)
 		ev = CONNTRACK_EV_NEW;
 	else if (type == NFCT_T_UPDATE)
 		ev = CONNTRACK_EV_UPDATE;
@@ -161,7 +164,7 @@ int conntrack_fd(struct conntrack *ct)
 
 int conntrack_dump(struct conntrack *ct, int family, conntrack_cb cb, void *ud, struct cirt_err *err)
 {
-	struct cb_ctx c = {.cb = cb, .ud = ud};
+	struct cb_ctx c = {.cb = cb, .ud = ud, .dump = true};
 	nfct_callback_register(ct->h, NFCT_T_ALL, nfct_cb, &c);
 	uint32_t fam = (uint32_t)family;
 	int r = nfct_query(ct->h, NFCT_Q_DUMP, &fam);

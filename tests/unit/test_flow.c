@@ -274,6 +274,66 @@ static void test_sockdiag_self(void **state)
 	assert_string_equal(sockdiag_tcp_state_name(99), "UNKNOWN");
 }
 
+struct ev_ctx {
+	uint16_t port;
+	bool new_seen, destroy_seen, in_dump;
+};
+
+static bool on_event(const struct flow *f, enum conntrack_event ev, void *ud)
+{
+	struct ev_ctx *c = ud;
+	if (f->proto != IPPROTO_TCP || f->orig.dport != c->port)
+		return true;
+	if (ev == CONNTRACK_EV_NEW)
+		c->new_seen = true;
+	else if (ev == CONNTRACK_EV_DESTROY)
+		c->destroy_seen = true;
+	else if (ev == CONNTRACK_EV_DUMP)
+		c->in_dump = true;
+	return true;
+}
+
+/* a real loopback connection: conntrack reports it as a NEW event and holds it in a dump */
+static void test_conntrack_events(void **state)
+{
+	struct conntrack *ev = NULL, *dump = NULL;
+	struct cirt_err err = {0};
+	if (geteuid() != 0 || conntrack_open(CONNTRACK_EV_NEW | CONNTRACK_EV_DESTROY, &ev, &err) < 0)
+		skip();
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	socklen_t sl = sizeof(sa);
+	getsockname(l, (struct sockaddr *)&sa, &sl);
+	struct ev_ctx c = {.port = ntohs(sa.sin_port)};
+	int cl = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(cl, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	int a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(a >= 0);
+	/* bounded: at most 20 waits of 100 ms */
+	for (int i = 0; i < 20 && !c.new_seen; i++) {
+		bool lost;
+		assert_true(conntrack_read_events(ev, 100, on_event, &c, &lost, &err) >= 0);
+	}
+	assert_true(c.new_seen);
+	assert_int_equal(conntrack_open(0, &dump, &err), 0);
+	assert_int_equal(conntrack_dump(dump, AF_INET, on_event, &c, &err), 0);
+	conntrack_close(dump);
+	assert_true(c.in_dump);
+	/* a dump-only handle has no events */
+	struct conntrack *plain = NULL;
+	assert_int_equal(conntrack_open(0, &plain, &err), 0);
+	bool lost;
+	int r = conntrack_read_events(plain, 0, on_event, &c, &lost, &err);
+	conntrack_close(plain);
+	close(a);
+	close(cl);
+	close(l);
+	conntrack_close(ev);
+	assert_int_equal(r, -1);
+}
+
 /* the list-only snapshot reads the same facts as inspect where the list has them */
 static void test_container_from_list(void **state)
 {
@@ -330,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_endpoint_parse), cmocka_unit_test(test_matching),
 		cmocka_unit_test(test_conntrack_flow), cmocka_unit_test(test_capture_parse),
 		cmocka_unit_test(test_sockdiag_self), cmocka_unit_test(test_container_from_list),
+		cmocka_unit_test(test_conntrack_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
