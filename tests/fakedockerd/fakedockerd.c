@@ -21,7 +21,8 @@
  *   drip        headers, then one body byte per second, forever
  *   escapes     a container whose name/image hold terminal escape sequences
  *   events      one running container (fake-ev, 10.213.98.2 on fakenet); /events sends one
- *               exec_start event at once, timed now, then holds the stream open (chunked)
+ *               exec_start event at once, timed now, then holds the stream open (chunked);
+ *               with until= in the query it sends nothing and ends the stream
  *
  * In every mode except ok/oldapi/hang/noaccept, /_ping answers normally.
  * A "/v1.NN" prefix on the path is ignored.  Each request line is logged to
@@ -50,6 +51,7 @@
 
 static const char *mode = "ok";
 static volatile sig_atomic_t stop;
+static int req_has_until; /* the request's query holds until= (events mode) */
 static pid_t kids[1024]; /* live connection handlers, killed on exit */
 static size_t nkids;
 
@@ -190,6 +192,8 @@ static int events_stream(int fd)
 	if (send_str(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 	                 "Api-Version: " API_VERSION "\r\nTransfer-Encoding: chunked\r\n\r\n") < 0)
 		return -1;
+	if (req_has_until) /* a bounded replay: our one event is always "now", after it */
+		return send_str(fd, "0\r\n\r\n");
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	char ev[1024], chunk[1100];
@@ -389,6 +393,7 @@ static void serve(int fd)
 			if (p > path + 2 && *p == '/')
 				path = p;
 		}
+		req_has_until = strstr(path, "until=") != NULL;
 		path[strcspn(path, "?")] = '\0';
 
 		if (answer(fd, method, path) < 0 || close_after)
