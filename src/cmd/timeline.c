@@ -268,8 +268,8 @@ static int timeline_run(struct ctx *x, int argc, char **argv)
 	uint64_t t;
 	int k, rc = 0;
 	if (ref) {
-		/* first pass: which containers CONTAINER names (a line about a container holds its name
-		 * or id as text: a cheap test before parsing) */
+		/* first pass: which containers CONTAINER names (a line about a container holds its
+		 * name or id as text: a cheap test before parsing) */
 		_cleanup_journal_reader_ struct journal_reader *r = NULL;
 		if (journal_reader_open(a.journal, since, until, &r, &x->err) < 0)
 			return -1;
@@ -282,7 +282,8 @@ static int timeline_run(struct ctx *x, int argc, char **argv)
 			for (size_t i = 0; i < nc; i++) {
 				const char *id = jstr(cs[i], "id"), *name = jstr(cs[i], "name");
 				const char *old = jstr(j, "old_name");
-				if (streq(id, ref) || (name && streq(name, ref)) || (old && streq(old, ref)))
+				if (streq(id, ref) || (name && streq(name, ref)) ||
+				    (old && streq(old, ref)))
 					idset_add(&named, id);
 				else if (startswith(id, ref))
 					idset_add(&prefixed, id);
@@ -297,19 +298,21 @@ static int timeline_run(struct ctx *x, int argc, char **argv)
 		use = named.n ? &named : &prefixed;
 		if (!named.n && prefixed.n > 1) {
 			rc = err_set(&x->err, CIRT_EXIT_NOTFOUND,
-			             "timeline: '%s' is an ambiguous id prefix in the journal (%zu containers)", ref,
-			             prefixed.n);
+			             "timeline: '%s' is an ambiguous id prefix in the journal (%zu "
+			             "containers)",
+			             ref, prefixed.n);
 			goto out;
 		}
 		if (!use->n) {
-			rc = err_set(&x->err, CIRT_EXIT_NOTFOUND, "timeline: no container '%s' in the journal '%s'%s",
-			             ref, a.journal, a.since || a.until ? " in that time range" : "");
+			rc = err_set(&x->err, CIRT_EXIT_NOTFOUND,
+			             "timeline: no container '%s' in the journal '%s'%s", ref,
+			             a.journal, a.since || a.until ? " in that time range" : "");
 			goto out;
 		}
 	}
 	{
-		/* the lines about those containers (by id: a line written before a rename has the old
-		 * name), and the watcher's and the daemon's own lines */
+		/* the lines about those containers (by id: a line written before a rename has the
+		 * old name), and the watcher's and the daemon's own lines */
 		_cleanup_journal_reader_ struct journal_reader *r = NULL;
 		if (journal_reader_open(a.journal, since, until, &r, &x->err) < 0) {
 			rc = -1;

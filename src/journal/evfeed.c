@@ -23,8 +23,8 @@ struct cache_ent {
 };
 
 struct evfeed {
-	struct docker *ds; /* the events stream */
-	struct docker *dr; /* inspects, snapshots: the stream's handle is busy */
+	struct docker *ds;    /* the events stream */
+	struct docker *dr;    /* inspects, snapshots: the stream's handle is busy */
 	atomic_bool stopping; /* ends the stream (its handle's abort flag) and the loop */
 	atomic_bool abort;    /* ends everything, the final catch-up included */
 	pthread_t th;
@@ -409,7 +409,8 @@ static void enrich(struct evfeed *f, struct evrec *r)
 			    json_array_append_new(argv, json_str(json_string_value(a)));
 			json_object_set_new(r->line, "argv", argv);
 		} else
-			json_object_set_new(r->line, "note", json_str(e.msg)); /* the exec is gone already */
+			json_object_set_new(r->line, "note",
+			                    json_str(e.msg)); /* the exec is gone already */
 		json_decref(j);
 	}
 	if (r->op == EVM_GONE)
@@ -535,11 +536,13 @@ static void catch_up(struct evfeed *f, const char *filters)
 {
 	uint64_t now = journal_now_ns();
 	char since[48], until[48];
-	snprintf(since, sizeof(since), "%llu.%09llu", (unsigned long long)(f->last_ns / 1000000000ull),
+	snprintf(since, sizeof(since), "%llu.%09llu",
+	         (unsigned long long)(f->last_ns / 1000000000ull),
 	         (unsigned long long)(f->last_ns % 1000000000ull));
 	snprintf(until, sizeof(until), "%llu.%09llu", (unsigned long long)(now / 1000000000ull),
 	         (unsigned long long)(now % 1000000000ull));
-	_cleanup_free_ char *path = xasprintf("/events?since=%s&until=%s&filters=%s", since, until, filters);
+	_cleanup_free_ char *path =
+	    xasprintf("/events?since=%s&until=%s&filters=%s", since, until, filters);
 	struct cirt_err e = {0};
 	long status = 0;
 	f->part.len = 0;
