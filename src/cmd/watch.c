@@ -39,7 +39,9 @@ static const struct cmd_opt watch_opts[] = {
     {0},
 };
 
-#define HOLD_MS 3000        /* how long a flow waits to learn whose address it was */
+#define HOLD_MS                                                                                    \
+	10000 /* how long a flow waits to learn whose address it was (a busy daemon is slow to     \
+	         say) */
 #define PENDING_MAX 200000  /* flows waiting at once; beyond that they are written unattributed */
 #define SYNC_EVERY_MS 10000 /* fdatasync of the journal while running */
 #define PRUNE_EVERY_MS 60000
