@@ -7,7 +7,20 @@
 #include "output/output.h"
 
 const struct cmd *const cirt_commands[] = {
-	&cmd_ps, &cmd_inspect, &cmd_top, &cmd_stats, &cmd_diff, &cmd_logs, &cmd_conns, &cmd_locate, &cmd_watch, &cmd_timeline, NULL,
+	&cmd_ps,
+	&cmd_inspect,
+	&cmd_top,
+	&cmd_stats,
+	&cmd_diff,
+	&cmd_logs,
+	&cmd_net,
+	&cmd_collect,
+	&cmd_verify,
+	&cmd_conns,
+	&cmd_locate,
+	&cmd_watch,
+	&cmd_timeline,
+	NULL,
 };
 
 static const struct cmd_opt global_opts[] = {

@@ -56,6 +56,8 @@ int ctx_containers(struct ctx *x, char *const *refs, size_t n, unsigned needs, s
 extern const struct cmd *const cirt_commands[];
 
 extern const struct cmd cmd_ps, cmd_inspect, cmd_top, cmd_stats, cmd_diff, cmd_logs;
+extern const struct cmd cmd_net;
+extern const struct cmd cmd_collect, cmd_verify;
 extern const struct cmd cmd_conns, cmd_locate;
 extern const struct cmd cmd_watch, cmd_timeline;
 

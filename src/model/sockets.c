@@ -161,7 +161,7 @@ static void attribute_pid(struct ctx *x, const struct ino_ix *ix, size_t nix, in
 	unsigned long *inodes = NULL;
 	int *fds = NULL;
 	size_t n = 0;
-	if (procfs_socket_inodes(pid, &inodes, &fds, &n) < 0)
+	if (procfs_socket_fds(pid, &inodes, &fds, &n) < 0)
 		goto out;
 	for (size_t k = 0; k < n; k++) {
 		struct ino_ix key = {.ino = inodes[k]};

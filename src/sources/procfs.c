@@ -113,6 +113,167 @@ char *procfs_status_field(int pid, const char *key)
 	return NULL;
 }
 
+/* Every numeric entry of /proc, bounded: pid_max cannot exceed 4 Mi. */
+size_t procfs_all_pids(int **ret)
+{
+	DIR *d = opendir("/proc");
+	int *v = NULL;
+	size_t n = 0, cap = 0;
+	if (!d) {
+		*ret = NULL;
+		return 0;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) && n < (4u << 20)) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid > INT32_MAX)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n++] = (int)pid;
+	}
+	closedir(d);
+	*ret = v;
+	return n;
+}
+
+size_t procfs_pids_by_comm(const char *comm, int **ret)
+{
+	int *all;
+	size_t n = procfs_all_pids(&all), k = 0;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *c = procfs_comm(all[i]);
+		if (c && streq(c, comm))
+			all[k++] = all[i];
+	}
+	if (!k) {
+		free(all);
+		all = NULL;
+	}
+	*ret = all;
+	return k;
+}
+
+size_t procfs_pids_in_ns(const char *ns, unsigned long inode, int **ret)
+{
+	int *all;
+	size_t n = procfs_all_pids(&all), k = 0;
+	for (size_t i = 0; inode && i < n; i++)
+		if (procfs_ns_inode(all[i], ns) == inode)
+			all[k++] = all[i];
+	if (!k) {
+		free(all);
+		all = NULL;
+	}
+	*ret = all;
+	return k;
+}
+
+char **procfs_argv(int pid)
+{
+	char path[64];
+	char *s = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	if (read_file_max(AT_FDCWD, path, 64 * 1024, &s, &len) < 0 || len == 0) {
+		free(s);
+		return NULL;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0')
+			n++;
+	if (s[len - 1] != '\0')
+		n++;
+	char **v = xcalloc(n + 1, sizeof(*v));
+	size_t k = 0;
+	for (size_t i = 0; i < len && k < n; i += strlen(s + i) + 1)
+		v[k++] = xstrdup(s + i);
+	free(s);
+	return v;
+}
+
+void procfs_argv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+size_t procfs_socket_inodes(int pid, unsigned long **ret)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	DIR *d = opendir(path);
+	unsigned long *v = NULL;
+	size_t n = 0;
+	if (d) {
+		struct dirent *de;
+		/* bounded: a process has at most its fd limit of entries */
+		while ((de = readdir(d)) && n < (1u << 20)) {
+			char lnk[352], tgt[64];
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(lnk, sizeof(lnk), "%s/%s", path, de->d_name);
+			ssize_t l = readlink(lnk, tgt, sizeof(tgt) - 1);
+			if (l <= 0)
+				continue;
+			tgt[l] = '\0';
+			unsigned long ino;
+			if (sscanf(tgt, "socket:[%lu]", &ino) == 1) {
+				v = xrealloc(v, (n + 1) * sizeof(*v));
+				v[n++] = ino;
+			}
+		}
+		closedir(d);
+	}
+	*ret = v;
+	return n;
+}
+
+size_t procfs_inet_sockets(int pid, struct procfs_sock **ret)
+{
+	static const struct {
+		const char *file;
+		const char *proto;
+		int family;
+	} files[] = {{"net/tcp", "tcp", 4}, {"net/tcp6", "tcp", 6}, {"net/udp", "udp", 4}, {"net/udp6", "udp", 6}};
+	struct procfs_sock *v = NULL;
+	size_t n = 0;
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		_cleanup_free_ char *s = proc_read(pid, files[f].file, 64u << 20);
+		if (!s)
+			continue;
+		char *save = NULL;
+		strtok_r(s, "\n", &save); /* header */
+		for (char *line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char local[64], remote[64];
+			unsigned st;
+			unsigned long inode;
+			/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+			if (sscanf(line, " %*s %63s %63s %x %*s %*s %*s %*s %*s %lu", local, remote, &st, &inode) != 4)
+				continue;
+			const char *lp = strchr(local, ':'), *rp = strchr(remote, ':');
+			if (!lp || !rp)
+				continue;
+			v = xrealloc(v, (n + 1) * sizeof(*v));
+			struct procfs_sock *k = &v[n++];
+			memset(k, 0, sizeof(*k));
+			snprintf(k->proto, sizeof(k->proto), "%s", files[f].proto);
+			k->family = files[f].family;
+			k->local_port = (int)strtol(lp + 1, NULL, 16);
+			k->remote_port = (int)strtol(rp + 1, NULL, 16);
+			k->state = (int)st;
+			k->inode = inode;
+		}
+	}
+	*ret = v;
+	return n;
+}
+
 static int cmp_cproc(const void *a, const void *b)
 {
 	const struct procfs_cproc *x = a, *y = b;
@@ -153,7 +314,7 @@ int procfs_container_procs(struct procfs_cproc **ret, size_t *ret_n)
 	return 0;
 }
 
-int procfs_socket_inodes(int pid, unsigned long **inodes, int **fds, size_t *n)
+int procfs_socket_fds(int pid, unsigned long **inodes, int **fds, size_t *n)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);

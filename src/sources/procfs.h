@@ -21,6 +21,29 @@ char *procfs_comm(int pid);
 /* Value of a "Key:\tvalue" line of /proc/<pid>/status, or NULL. */
 char *procfs_status_field(int pid, const char *key);
 
+/* Every pid in /proc (one scan). Returns the count; *ret is freed by the caller. */
+size_t procfs_all_pids(int **ret);
+/* Pids whose comm is exactly comm (one scan of /proc). Returns the count; *ret is freed by the
+ * caller (NULL when none). */
+size_t procfs_pids_by_comm(const char *comm, int **ret);
+/* Pids whose /proc/<pid>/ns/<ns> has this inode (one scan of /proc). */
+size_t procfs_pids_in_ns(const char *ns, unsigned long inode, int **ret);
+/* argv of pid as a NULL-terminated vector (procfs_argv_free), NULL when unreadable or empty. */
+char **procfs_argv(int pid);
+void procfs_argv_free(char **v);
+/* Inodes of the sockets pid holds open (from /proc/<pid>/fd). */
+size_t procfs_socket_inodes(int pid, unsigned long **ret);
+/* The TCP and UDP sockets of pid's network namespace (/proc/<pid>/net/{tcp,udp}{,6}). */
+struct procfs_sock {
+	char proto[4];
+	int family;
+	int local_port;
+	int remote_port;
+	int state; /* TCP_* (10 is LISTEN); UDP: 7 unconnected */
+	unsigned long inode;
+};
+size_t procfs_inet_sockets(int pid, struct procfs_sock **ret);
+
 /* Every process of the host that runs in a docker container, found by its cgroup (one pass over
  * /proc): pid and the container id its cgroup path names. */
 struct procfs_cproc {
@@ -30,9 +53,9 @@ struct procfs_cproc {
 /* Sorted by container id, then pid. -errno when /proc cannot be read. */
 int procfs_container_procs(struct procfs_cproc **ret, size_t *ret_n);
 
-/* The socket inodes pid holds open (readlink of each /proc/PID/fd entry: "socket:[INODE]"), appended
- * to the inodes and fds arrays (grown together). -errno (-ENOENT: the process is gone). */
-int procfs_socket_inodes(int pid, unsigned long **inodes, int **fds, size_t *n);
+/* The socket inodes pid holds open with their descriptor numbers (readlink of each /proc/PID/fd
+ * entry: "socket:[INODE]"), appended to the inodes and fds arrays (grown together). -errno (-ENOENT: the process is gone). */
+int procfs_socket_fds(int pid, unsigned long **inodes, int **fds, size_t *n);
 /* readlink /proc/<pid>/exe: the path inside the process's own mount namespace. NULL if unknown. */
 char *procfs_exe(int pid);
 /* The command line with NULs as spaces (at most max bytes), or NULL. */

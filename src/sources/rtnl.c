@@ -103,7 +103,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int rtnl_dump_links(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
+static int dump_links_once(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
 {
 	memset(ret, 0, sizeof(*ret));
 	int fd = netns_socket(nsfd, NETLINK_ROUTE);
@@ -147,6 +147,8 @@ int rtnl_dump_links(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
 		if (r == MNL_CB_STOP)
 			break;
 		if (r < 0) {
+			/* EINTR: the kernel flagged the dump inconsistent (links changed meanwhile) */
+			rc = errno == EINTR ? -EINTR : -1;
 			err_set(err, CIRT_EXIT_RUNTIME, "netlink link dump: %s", strerror(errno));
 			goto out;
 		}
@@ -157,7 +159,17 @@ out:
 	mnl_socket_close(nl);
 	if (rc < 0)
 		rtnl_links_free(ret);
-	return rc;
+	return rc < 0 ? rc : 0;
+}
+
+int rtnl_dump_links(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
+{
+	/* links created or deleted during the dump make it inconsistent: read it again */
+	for (int i = 0;; i++) {
+		int r = dump_links_once(nsfd, ret, err);
+		if (r != -EINTR || i == 9)
+			return r < 0 ? -1 : 0;
+	}
 }
 
 void rtnl_links_free(struct rtnl_links *l)

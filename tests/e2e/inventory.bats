@@ -3,6 +3,7 @@
 # every field checked against docker inspect and the kernel (ip -j link, /proc).
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 LAB_NAMES="lab-bridge lab-custom lab-host lab-none lab-shared lab-beacon lab-beacon-default lab-clean"
 
@@ -23,7 +24,7 @@ teardown_file() {
 }
 
 @test "ps --json lists every lab container with the daemon's IPs, MACs and gateways" {
-	run "$CIRT" ps --json
+	run --separate-stderr "$CIRT" ps --json
 	[ "$status" -eq 0 ]
 	echo "$output" >"$BATS_TEST_TMPDIR/ps.json"
 	for n in $LAB_NAMES; do
@@ -42,7 +43,7 @@ teardown_file() {
 }
 
 @test "ps --json: host-side veth and bridge agree with ip -j link and the container's iflink" {
-	run "$CIRT" ps --json
+	run --separate-stderr "$CIRT" ps --json
 	[ "$status" -eq 0 ]
 	echo "$output" >"$BATS_TEST_TMPDIR/ps.json"
 	ip -j link show >"$BATS_TEST_TMPDIR/links.json"
@@ -66,7 +67,7 @@ teardown_file() {
 }
 
 @test "ps: network modes for bridge, custom, host, none and container:X" {
-	run "$CIRT" ps --json
+	run --separate-stderr "$CIRT" ps --json
 	[ "$status" -eq 0 ]
 	mode() { echo "$output" | jq -r --arg n "$1" '.containers[] | select(.name==$n) | .network.mode'; }
 	[ "$(mode lab-bridge)" = bridge ]
@@ -91,7 +92,7 @@ teardown_file() {
 }
 
 @test "ps: published ports, mounts and cgroup" {
-	run "$CIRT" ps --json
+	run --separate-stderr "$CIRT" ps --json
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e --argjson p "$LAB_PUBLISHED_PORT" '.containers[] | select(.name=="lab-bridge") | .ports[] | select(.host_port==$p and .container_port==80 and .proto=="tcp")'
 	cg=$(echo "$output" | jq -r '.containers[] | select(.name=="lab-clean") | .cgroup')
@@ -101,18 +102,18 @@ teardown_file() {
 
 @test "ps --ip is an exact match: .2 never matches .20-.29" {
 	ip=$(docker inspect -f '{{.NetworkSettings.Networks.bridge.IPAddress}}' lab-bridge)
-	run "$CIRT" ps --ip "$ip" --json
+	run --separate-stderr "$CIRT" ps --ip "$ip" --json
 	[ "$status" -eq 0 ]
 	names=$(echo "$output" | jq -r '[.containers[].name] | sort | join(",")')
 	[ "$names" = "lab-bridge,lab-shared" ]
 	# an address that is a prefix of another container's address finds nothing
-	run "$CIRT" ps --ip "${ip%.*}.$(( ${ip##*.} ))0" --json
+	run --separate-stderr "$CIRT" ps --ip "${ip%.*}.$(( ${ip##*.} ))0" --json
 	[ "$status" -eq 0 ]
 	for n in $(echo "$output" | jq -r '.containers[].name'); do
 		docker inspect "$n" | jq -e --arg ip "${ip%.*}.$(( ${ip##*.} ))0" '[.[0].NetworkSettings.Networks[].IPAddress] | index($ip)'
 	done
 	# IPv4-mapped IPv6 is the same address
-	run "$CIRT" ps --ip "::ffff:$ip" --json
+	run --separate-stderr "$CIRT" ps --ip "::ffff:$ip" --json
 	[ "$(echo "$output" | jq -r '[.containers[].name] | sort | join(",")')" = "lab-bridge,lab-shared" ]
 }
 
@@ -125,17 +126,17 @@ teardown_file() {
 }
 
 @test "ps --network and -a" {
-	run "$CIRT" ps --network "$LAB_NET" --json
+	run --separate-stderr "$CIRT" ps --network "$LAB_NET" --json
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -r '[.containers[].name] | sort | join(",")' | tr ',' '\n' | grep -c '^lab-')" -ge 2 ]
 	echo "$output" | jq -e '.containers[] | select(.name=="lab-custom")'
 	echo "$output" | jq -e '[.containers[] | select(.name=="lab-bridge")] | length == 0'
 	docker create --name inv-stopped --label cirt.lab=1 "$LAB_IMAGE" true >/dev/null
-	run "$CIRT" ps --json
+	run --separate-stderr "$CIRT" ps --json
 	docker rm -f inv-stopped >/dev/null
 	echo "$output" | jq -e '[.containers[] | select(.name=="inv-stopped")] | length == 0'
 	docker create --name inv-stopped --label cirt.lab=1 "$LAB_IMAGE" true >/dev/null
-	run "$CIRT" ps -a --json
+	run --separate-stderr "$CIRT" ps -a --json
 	docker rm -f inv-stopped >/dev/null
 	echo "$output" | jq -e '.containers[] | select(.name=="inv-stopped" and .state=="created")'
 }
@@ -143,7 +144,7 @@ teardown_file() {
 @test "inspect: the daemon's inspect plus derived facts; name, id and prefix" {
 	id=$(docker inspect -f '{{.Id}}' lab-custom)
 	for ref in lab-custom "$id" "${id:0:12}"; do
-		run "$CIRT" inspect "$ref"
+		run --separate-stderr "$CIRT" inspect "$ref"
 		[ "$status" -eq 0 ]
 		[ "$(echo "$output" | jq -r '.[0].Id')" = "$id" ]
 	done
@@ -170,19 +171,19 @@ teardown_file() {
 	run "$CIRT" top lab-beacon
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"nc -w 2 $LAB_C2_IP"* ]]
-	run "$CIRT" top --json lab-custom
+	run --separate-stderr "$CIRT" top --json lab-custom
 	[ "$status" -eq 0 ]
 	pid=$(container_pid lab-custom)
 	echo "$output" | jq -e --arg p "$pid" '.processes[] | select(.PID == $p) | .CMD | contains("httpd")'
 }
 
 @test "stats: one snapshot of every running container, or the named ones" {
-	run "$CIRT" stats --json
+	run --separate-stderr "$CIRT" stats --json
 	[ "$status" -eq 0 ]
 	for n in lab-bridge lab-beacon lab-clean; do
 		echo "$output" | jq -e --arg n "$n" '.stats[] | select(.name==$n) | .pids >= 1 and .mem_bytes > 0'
 	done
-	run "$CIRT" stats --json lab-beacon
+	run --separate-stderr "$CIRT" stats --json lab-beacon
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq '.stats | length')" = 1 ]
 	# the beacon has sent packets
@@ -190,7 +191,7 @@ teardown_file() {
 }
 
 @test "diff lists A/C/D like docker diff, with a filter" {
-	run "$CIRT" diff inv-diff --json
+	run --separate-stderr "$CIRT" diff inv-diff --json
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.changes[] | select(.kind=="A" and .path=="/tmp/added.txt")'
 	echo "$output" | jq -e '.changes[] | select(.kind=="C" and .path=="/etc/passwd")'
@@ -215,14 +216,17 @@ teardown_file() {
 	[[ "$stderr" != *out1* ]]
 	# RFC 3339 timestamps from the daemon
 	echo "$output" | head -1 | grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z out1$'
-	run "$CIRT" logs --json inv-logs
+	run --separate-stderr "$CIRT" logs --json inv-logs
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -s -e 'map(select(.stream=="stderr") | .line) == ["err1","err2"]'
 	echo "$output" | jq -s -e 'map(select(.stream=="stdout") | .line) == ["out1","out2"]'
 	echo "$output" | jq -s -e 'all(.time | test("^[0-9]{4}-"))'
-	run_split "$CIRT" logs --tail 1 --no-timestamps --stream stderr inv-logs
-	[ "$stderr" = err2 ]
+	run_split "$CIRT" logs --no-timestamps --stream stderr inv-logs
+	[ "$stderr" = "$(printf 'err1\nerr2')" ]
 	[ -z "$output" ]
+	# --tail counts lines of both streams together, as the daemon does
+	run --separate-stderr "$CIRT" logs --json --tail 1 inv-logs
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
 	# a TTY container has no multiplexing headers
 	run_split "$CIRT" logs --no-timestamps inv-tty
 	[ "$status" -eq 0 ]

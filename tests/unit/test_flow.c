@@ -257,7 +257,7 @@ static void test_sockdiag_self(void **state)
 	unsigned long *inodes = NULL;
 	int *fds = NULL;
 	size_t n = 0;
-	assert_int_equal(procfs_socket_inodes(getpid(), &inodes, &fds, &n), 0);
+	assert_int_equal(procfs_socket_fds(getpid(), &inodes, &fds, &n), 0);
 	found = false;
 	for (size_t i = 0; i < n; i++)
 		found |= inodes[i] == st.st_ino && fds[i] == fd;
