@@ -20,6 +20,7 @@ const struct cmd *const cirt_commands[] = {
 	&cmd_locate,
 	&cmd_watch,
 	&cmd_timeline,
+	&cmd_scan,
 	NULL,
 };
 

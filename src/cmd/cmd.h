@@ -60,6 +60,7 @@ extern const struct cmd cmd_net;
 extern const struct cmd cmd_collect, cmd_verify;
 extern const struct cmd cmd_conns, cmd_locate;
 extern const struct cmd cmd_watch, cmd_timeline;
+extern const struct cmd cmd_scan;
 
 /* Print the host's warnings and the given container notes to stderr (escaped). */
 void print_warnings(const struct host *h);
