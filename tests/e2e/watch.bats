@@ -258,13 +258,21 @@ teardown() {
 	[ ! -e "$BATS_TEST_TMPDIR/j" ]
 }
 
-@test "watch: survives the daemon going away and coming back (fake daemon), records the gap, and one writer per journal" {
+@test "watch: survives the daemon going away and coming back (fake daemon), records the gap, one writer per journal, SIGHUP reloads the ioc list" {
 	fake_start events
 	local jd=$BATS_TEST_TMPDIR/fj
-	"$CIRT" --host "unix://$FAKE_SOCK" watch --journal "$jd" --max-size 64K --no-dump \
+	echo "10.66.0.2" >"$BATS_TEST_TMPDIR/hup.ioc"
+	"$CIRT" --host "unix://$FAKE_SOCK" watch --journal "$jd" --max-size 64K --no-dump --ioc "$BATS_TEST_TMPDIR/hup.ioc" \
 		>"$BATS_TEST_TMPDIR/w.out" 2>"$BATS_TEST_TMPDIR/w.err" &
 	local wp=$!
 	wait_for "$BATS_TEST_TMPDIR/w.err" "watching:"
+	# SIGHUP reloads the ioc list; a broken one is refused and the loaded one kept
+	printf '10.66.0.2\n10.66.0.0/24 # lab\n' >"$BATS_TEST_TMPDIR/hup.ioc"
+	kill -HUP "$wp"
+	wait_for "$BATS_TEST_TMPDIR/w.err" "SIGHUP: reloaded 2 ioc entries"
+	echo "nonsense" >"$BATS_TEST_TMPDIR/hup.ioc"
+	kill -HUP "$wp"
+	wait_for "$BATS_TEST_TMPDIR/w.err" "line 1: 'nonsense' is not an address or CIDR.*keeping the 2 entries"
 	for i in $(seq 1 40); do
 		cat "$jd"/journal-*.ndjson 2>/dev/null | grep -q '"exec_start"' && break
 		sleep 0.25
