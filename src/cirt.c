@@ -18,6 +18,8 @@ const struct cmd *const cirt_commands[] = {
 	&cmd_verify,
 	&cmd_conns,
 	&cmd_locate,
+	&cmd_watch,
+	&cmd_timeline,
 	&cmd_scan,
 	&cmd_watch,
 	&cmd_timeline,

@@ -898,10 +898,20 @@ static void read_journal(struct lctx *x)
 			fd->sources |= SRC(FLOW_SRC_JOURNAL);
 			if (!fd->f.first_ns)
 				fd->f.first_ns = j->f.first_ns;
-			if (!fd->c && c) {
-				fd->c = c;
+			/* the journal knew who held the address when the flow began; today's holder may
+			 * be a later container that got the same address */
+			if (c && fd->c != c) {
+				const struct container *now = fd->c;
 				free(fd->note);
-				fd->note = NULL;
+				fd->note = now ? xasprintf("attributed by cirt watch's record: the address belongs to '%s' now",
+							   now->name)
+					       : NULL;
+				if (c->state && streq(c->state, "gone"))
+					fd->note = fd->note ? fd->note
+							    : xstrdup("container not running now (removed or stopped since): as "
+								      "recorded by cirt watch");
+				fd->c = c;
+				fd->proc = NULL;
 			}
 			continue;
 		}

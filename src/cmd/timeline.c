@@ -257,72 +257,45 @@ static int timeline_run(struct ctx *x, int argc, char **argv)
 			                 a.limit, HARD_MAX);
 		limit = (size_t)v;
 	}
-	_cleanup_journal_reader_ struct journal_reader *r = NULL;
-	if (journal_reader_open(a.journal, since, until, &r, &x->err) < 0)
-		return -1;
 	struct entry *v = NULL;
 	size_t n = 0, cap = 0, seq = 0;
 	bool truncated = false;
 	struct idset named = {0}, prefixed = {0};
+	struct idset *use = NULL;
+	struct journal_read_stats st = {0};
 	const char *line;
 	size_t len;
 	uint64_t t;
-	int k;
-	while ((k = journal_reader_next(r, &line, &len, &t, &x->err)) > 0) {
-		bool is_flow = strstr(line, "\"type\":\"flow\"") != NULL;
-		if (is_flow && a.no_flows)
-			continue;
-		bool context = !is_flow && !strstr(line, "\"type\":\"docker\"");
-		/* a line about CONTAINER holds its name or id as text (cheap test before parsing)
-		 */
-		if (ref && !context && !strstr(line, ref))
-			continue;
-		json_t *j = json_loadb(line, len, 0, NULL);
-		if (!json_is_object(j)) {
-			json_decref(j);
-			continue;
-		}
-		if (ref && !context) {
+	int k, rc = 0;
+	if (ref) {
+		/* first pass: which containers CONTAINER names (a line about a container holds its
+		 * name or id as text: a cheap test before parsing) */
+		_cleanup_journal_reader_ struct journal_reader *r = NULL;
+		if (journal_reader_open(a.journal, since, until, &r, &x->err) < 0)
+			return -1;
+		while ((k = journal_reader_next(r, &line, &len, &t, &x->err)) > 0) {
+			if (!strstr(line, ref) || (a.no_flows && strstr(line, "\"type\":\"flow\"")))
+				continue;
+			json_t *j = json_loadb(line, len, 0, NULL);
 			json_t *cs[2];
 			size_t nc = line_containers(j, cs);
-			bool hit = false;
 			for (size_t i = 0; i < nc; i++) {
 				const char *id = jstr(cs[i], "id"), *name = jstr(cs[i], "name");
 				const char *old = jstr(j, "old_name");
 				if (streq(id, ref) || (name && streq(name, ref)) ||
-				    (old && streq(old, ref))) {
+				    (old && streq(old, ref)))
 					idset_add(&named, id);
-					hit = true;
-				} else if (startswith(id, ref)) {
+				else if (startswith(id, ref))
 					idset_add(&prefixed, id);
-					hit = true;
-				}
 			}
-			if (!hit) {
-				json_decref(j);
-				continue;
-			}
-		}
-		if (n >= HARD_MAX) {
-			truncated = true;
 			json_decref(j);
-			continue;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			v = xrealloc(v, cap * sizeof(*v));
+		if (k < 0) {
+			rc = -1;
+			goto out;
 		}
-		v[n++] = (struct entry){.t = t, .seq = seq++, .j = j};
-	}
-	struct journal_read_stats st = *journal_reader_stats(r);
-	int rc = 0;
-	if (k < 0) {
-		rc = -1;
-		goto out;
-	}
-	if (ref) {
 		/* a name (or full id) wins; otherwise the prefix must name one container */
-		struct idset *use = named.n ? &named : &prefixed;
+		use = named.n ? &named : &prefixed;
 		if (!named.n && prefixed.n > 1) {
 			rc = err_set(&x->err, CIRT_EXIT_NOTFOUND,
 			             "timeline: '%s' is an ambiguous id prefix in the journal (%zu "
@@ -336,20 +309,59 @@ static int timeline_run(struct ctx *x, int argc, char **argv)
 			             a.journal, a.since || a.until ? " in that time range" : "");
 			goto out;
 		}
-		size_t kk = 0;
-		for (size_t i = 0; i < n; i++) {
-			json_t *cs[2];
-			size_t nc = line_containers(v[i].j, cs);
-			bool keep = nc == 0; /* context lines: watcher and daemon gaps */
-			for (size_t c = 0; c < nc && !keep; c++)
-				keep = idset_has(use, jstr(cs[c], "id"));
-			if (keep)
-				v[kk++] = v[i];
-			else
-				json_decref(v[i].j);
+	}
+	{
+		/* the lines about those containers (by id: a line written before a rename has the
+		 * old name), and the watcher's and the daemon's own lines */
+		_cleanup_journal_reader_ struct journal_reader *r = NULL;
+		if (journal_reader_open(a.journal, since, until, &r, &x->err) < 0) {
+			rc = -1;
+			goto out;
 		}
-		n = kk;
-		/* context lines alone say nothing about the container */
+		while ((k = journal_reader_next(r, &line, &len, &t, &x->err)) > 0) {
+			bool is_flow = strstr(line, "\"type\":\"flow\"") != NULL;
+			if (is_flow && a.no_flows)
+				continue;
+			bool context = !is_flow && !strstr(line, "\"type\":\"docker\"");
+			if (use && !context) {
+				bool any = false;
+				for (size_t i = 0; i < use->n && !any; i++)
+					any = strstr(line, use->v[i]) != NULL;
+				if (!any)
+					continue;
+			}
+			json_t *j = json_loadb(line, len, 0, NULL);
+			if (!json_is_object(j)) {
+				json_decref(j);
+				continue;
+			}
+			if (use && !context) {
+				json_t *cs[2];
+				size_t nc = line_containers(j, cs);
+				bool keep = false;
+				for (size_t c = 0; c < nc && !keep; c++)
+					keep = idset_has(use, jstr(cs[c], "id"));
+				if (!keep) {
+					json_decref(j);
+					continue;
+				}
+			}
+			if (n >= HARD_MAX) {
+				truncated = true;
+				json_decref(j);
+				continue;
+			}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 1024;
+				v = xrealloc(v, cap * sizeof(*v));
+			}
+			v[n++] = (struct entry){.t = t, .seq = seq++, .j = j};
+		}
+		st = *journal_reader_stats(r);
+		if (k < 0) {
+			rc = -1;
+			goto out;
+		}
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_entry);

@@ -39,7 +39,9 @@ static const struct cmd_opt watch_opts[] = {
     {0},
 };
 
-#define HOLD_MS 3000        /* how long a flow waits to learn whose address it was */
+#define HOLD_MS                                                                                    \
+	10000 /* how long a flow waits to learn whose address it was (a busy daemon is slow to     \
+	         say) */
 #define PENDING_MAX 200000  /* flows waiting at once; beyond that they are written unattributed */
 #define SYNC_EVERY_MS 10000 /* fdatasync of the journal while running */
 #define PRUNE_EVERY_MS 60000
@@ -47,6 +49,7 @@ static const struct cmd_opt watch_opts[] = {
 	(3600ull * 1000000000ull) /* ended address intervals kept for late DESTROYs */
 #define RCVBUF_BYTES (32 << 20)
 #define CTTAB_MAX (1u << 21)
+#define CT_MAX_AGE_NS (6ull * 86400 * 1000000000ull)
 #define BATCH_EVENTS 16 /* a read this big means load: rest before the next one */
 #define BATCH_REST_MS 5
 
@@ -397,6 +400,23 @@ static void emit_flow(struct watch *w, const struct flow *f0, enum fev ev, uint6
 		alert(w, &f, t, outbound ? src : dst, hit, outbound);
 	addrmap_unref(w->am, release[0]);
 	addrmap_unref(w->am, release[1]);
+}
+
+/* Forget tracked flows that began before t: their DESTROY was lost (an overrun) or will never
+ * come, and conntrack keeps no entry longer than an established TCP timeout (5 days). */
+static void ct_sweep(struct watch *w, uint64_t before_ns)
+{
+	struct cttab *t = &w->tab;
+	for (size_t i = 0; i < t->cap;) {
+		struct ctent *e = &t->v[i];
+		if (e->used && !e->pending && e->new_ns && e->new_ns < before_ns) {
+			addrmap_unref(w->am, e->src);
+			addrmap_unref(w->am, e->dst);
+			ct_del(t, e); /* may shift a later entry into slot i: look at it again */
+			continue;
+		}
+		i++;
+	}
 }
 
 static void hold(struct watch *w, const struct flow *f, enum fev ev, uint64_t t)
@@ -815,6 +835,7 @@ static int watch_loop(struct watch *w, int sfd, const char **ret_signal)
 		}
 		if (now - last_prune >= PRUNE_EVERY_MS) {
 			uint64_t t = journal_now_ns();
+			ct_sweep(w, t > CT_MAX_AGE_NS ? t - CT_MAX_AGE_NS : 0);
 			addrmap_prune(w->am, t > KEEP_CLOSED_NS ? t - KEEP_CLOSED_NS : 0);
 			last_prune = now;
 		}

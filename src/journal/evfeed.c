@@ -23,9 +23,10 @@ struct cache_ent {
 };
 
 struct evfeed {
-	struct docker *ds; /* the events stream */
-	struct docker *dr; /* inspects, snapshots: the stream's handle is busy */
-	atomic_bool abort;
+	struct docker *ds;    /* the events stream */
+	struct docker *dr;    /* inspects, snapshots: the stream's handle is busy */
+	atomic_bool stopping; /* ends the stream (its handle's abort flag) and the loop */
+	atomic_bool abort;    /* ends everything, the final catch-up included */
 	pthread_t th;
 	bool started;
 	int efd;
@@ -208,7 +209,7 @@ static void push(struct evfeed *f, struct evrec *r)
 {
 	pthread_mutex_lock(&f->mu);
 	/* bounded: a stuck consumer makes this thread wait, not grow */
-	while (f->qlen >= QUEUE_MAX && !atomic_load(&f->abort)) {
+	while (f->qlen >= QUEUE_MAX && !atomic_load(&f->stopping)) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 100000000;
@@ -373,6 +374,7 @@ static void enrich(struct evfeed *f, struct evrec *r)
 					                    json_str(c.mode_raw));
 			}
 			container_clear(&c);
+			json_decref(j);
 		} else if (r->op == EVM_OPEN)
 			json_object_set_new(r->line, "note", json_str(e.msg));
 	}
@@ -406,7 +408,9 @@ static void enrich(struct evfeed *f, struct evrec *r)
 			json_array_foreach(args, i, a) if (json_is_string(a))
 			    json_array_append_new(argv, json_str(json_string_value(a)));
 			json_object_set_new(r->line, "argv", argv);
-		}
+		} else
+			json_object_set_new(r->line, "note",
+			                    json_str(e.msg)); /* the exec is gone already */
 		json_decref(j);
 	}
 	if (r->op == EVM_GONE)
@@ -526,6 +530,29 @@ static bool on_data(const char *data, size_t len, void *ud)
 	return !atomic_load(&f->abort);
 }
 
+/* Stopping: the events of the last moments may still be on their way through the stream that
+ * was just cut. Ask for them again, up to now; the daemon ends that answer by itself. */
+static void catch_up(struct evfeed *f, const char *filters)
+{
+	uint64_t now = journal_now_ns();
+	char since[48], until[48];
+	snprintf(since, sizeof(since), "%llu.%09llu",
+	         (unsigned long long)(f->last_ns / 1000000000ull),
+	         (unsigned long long)(f->last_ns % 1000000000ull));
+	snprintf(until, sizeof(until), "%llu.%09llu", (unsigned long long)(now / 1000000000ull),
+	         (unsigned long long)(now % 1000000000ull));
+	_cleanup_free_ char *path =
+	    xasprintf("/events?since=%s&until=%s&filters=%s", since, until, filters);
+	struct cirt_err e = {0};
+	long status = 0;
+	f->part.len = 0;
+	f->part_skip = false;
+	/* the stream's own handle (the other one serves the inspects of what arrives), no longer
+	 * cut by the stop flag; a silent daemon ends it after 2 s */
+	docker_set_abort(f->ds, &f->abort);
+	docker_stream(f->ds, path, 2000, on_data, f, &status, &e);
+}
+
 static struct evrec *snapshot(struct host *h, uint64_t gap_from)
 {
 	struct evrec *r = xcalloc(1, sizeof(*r));
@@ -562,7 +589,7 @@ static struct evrec *daemon_rec(enum evrec_kind k, uint64_t t, const char *actio
 /* Sleep in small steps so that a stop request is honoured quickly. */
 static void nap(struct evfeed *f, int ms)
 {
-	for (int slept = 0; slept < ms && !atomic_load(&f->abort); slept += 100)
+	for (int slept = 0; slept < ms && !atomic_load(&f->stopping); slept += 100)
 		poll(NULL, 0, 100);
 }
 
@@ -573,14 +600,15 @@ static void *run(void *arg)
 	bool need_snapshot = true;
 	int backoff = 250;
 	_cleanup_free_ char *filters = docker_urlencode("{\"type\":[\"container\",\"network\"]}");
-	while (!atomic_load(&f->abort)) {
+	bool connected = false;
+	while (!atomic_load(&f->stopping)) {
 		if (need_snapshot) {
 			uint64_t t0 = journal_now_ns();
 			struct host *h = NULL;
 			struct host_load_opts o = {.all = false};
 			struct cirt_err e = {0};
 			if (host_load(f->dr, &o, &h, &e) < 0) {
-				if (atomic_load(&f->abort))
+				if (atomic_load(&f->stopping))
 					break;
 				if (!lost_since) {
 					lost_since = t0;
@@ -618,6 +646,7 @@ static void *run(void *arg)
 			if (!f->last_ns)
 				f->last_ns = t0;
 			lost_since = 0;
+			connected = true;
 			need_snapshot = false;
 			backoff = 250;
 			set_first_done(f);
@@ -633,7 +662,7 @@ static void *run(void *arg)
 		f->part.len = 0;
 		f->part_skip = false;
 		int r = docker_stream(f->ds, path, f->idle_ms, on_data, f, &status, &e);
-		if (atomic_load(&f->abort))
+		if (atomic_load(&f->stopping))
 			break;
 		if (r < 0 && e.code == CIRT_EXIT_TIMEOUT) {
 			/* a quiet stream: make sure the daemon still answers, then follow it again
@@ -661,6 +690,8 @@ static void *run(void *arg)
 		else
 			nap(f, backoff);
 	}
+	if (connected && !need_snapshot)
+		catch_up(f, filters);
 	set_first_done(f);
 	return NULL;
 }
@@ -670,6 +701,7 @@ int evfeed_start(const struct evfeed_opts *o, struct evfeed **ret, struct cirt_e
 	struct evfeed *f = xcalloc(1, sizeof(*f));
 	f->efd = -1;
 	atomic_init(&f->abort, false);
+	atomic_init(&f->stopping, false);
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
 	f->idle_ms = o->idle_ms > 0 ? o->idle_ms : 60000;
@@ -678,7 +710,7 @@ int evfeed_start(const struct evfeed_opts *o, struct evfeed **ret, struct cirt_e
 		evfeed_stop(f);
 		return -1;
 	}
-	docker_set_abort(f->ds, &f->abort);
+	docker_set_abort(f->ds, &f->stopping);
 	docker_set_abort(f->dr, &f->abort);
 	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (f->efd < 0) {
@@ -701,7 +733,7 @@ void evfeed_join(struct evfeed *f)
 {
 	if (!f)
 		return;
-	atomic_store(&f->abort, true);
+	atomic_store(&f->stopping, true);
 	pthread_mutex_lock(&f->mu);
 	pthread_cond_broadcast(&f->cv);
 	pthread_mutex_unlock(&f->mu);

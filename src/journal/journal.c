@@ -554,7 +554,8 @@ int journal_append(struct journal_writer *w, const char *line, size_t len, struc
 
 int journal_append_json(struct journal_writer *w, json_t *obj, struct cirt_err *err)
 {
-	char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
+	                              JSON_REAL_PRECISION(12));
 	json_decref(obj);
 	if (!s)
 		return err_set(err, CIRT_EXIT_RUNTIME, "journal: cannot encode a line");
