@@ -16,6 +16,15 @@ const struct cmd *const cirt_commands[] = {
 	&cmd_net,
 	&cmd_collect,
 	&cmd_verify,
+	&cmd_conns,
+	&cmd_locate,
+	&cmd_scan,
+	&cmd_watch,
+	&cmd_timeline,
+	&cmd_triage,
+	&cmd_report,
+	&cmd_contain,
+	&cmd_release,
 	NULL,
 };
 

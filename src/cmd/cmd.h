@@ -64,6 +64,11 @@ extern const struct cmd *const cirt_commands[];
 extern const struct cmd cmd_ps, cmd_inspect, cmd_top, cmd_stats, cmd_diff, cmd_logs;
 extern const struct cmd cmd_net;
 extern const struct cmd cmd_collect, cmd_verify;
+extern const struct cmd cmd_conns, cmd_locate;
+extern const struct cmd cmd_scan;
+extern const struct cmd cmd_watch, cmd_timeline;
+extern const struct cmd cmd_triage, cmd_report;
+extern const struct cmd cmd_contain, cmd_release;
 
 /* Print the host's warnings and the given container notes to stderr (escaped). */
 void print_warnings(const struct host *h);

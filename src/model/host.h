@@ -124,6 +124,14 @@ struct host_load_opts {
 };
 
 int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret, struct cirt_err *err);
+/* A lighter snapshot from one /containers/json answer and one pass over /proc instead of one
+ * inspect per container: names, ids, images, state, network mode, endpoints, ports, mounts;
+ * the pid of each running container comes from the cgroups of /proc (its pid-1 process).
+ * No inspect document, no State details. For commands that must stay fast with hundreds of
+ * containers (conns, locate). */
+int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret, struct cirt_err *err);
+/* Fill c from one /containers/json entry. -1 without a usable Id. */
+int container_from_list(json_t *j, struct container *c);
 /* The index host_load builds from the daemon's container list (GET /containers/json): id, name
  * and whether it runs, for every usable entry; skipped entries are warned about in h. */
 void host_list_index(json_t *list, struct host *idx, struct host *h);

@@ -64,3 +64,40 @@ struct procfs_sock {
 	unsigned long inode;
 };
 size_t procfs_inet_sockets(int pid, struct procfs_sock **ret);
+
+/* Every process of the host that runs in a docker container, found by its cgroup (one pass over
+ * /proc): pid and the container id its cgroup path names. */
+struct procfs_cproc {
+	int pid;
+	char id[65];
+};
+/* Sorted by container id, then pid. -errno when /proc cannot be read. */
+int procfs_container_procs(struct procfs_cproc **ret, size_t *ret_n);
+
+/* The socket inodes pid holds open with their descriptor numbers (readlink of each /proc/PID/fd
+ * entry: "socket:[INODE]"), appended to the inodes and fds arrays (grown together). -errno (-ENOENT: the process is gone). */
+int procfs_socket_fds(int pid, unsigned long **inodes, int **fds, size_t *n);
+/* readlink /proc/<pid>/exe: the path inside the process's own mount namespace. NULL if unknown. */
+char *procfs_exe(int pid);
+/* The command line with NULs as spaces (at most max bytes), or NULL. */
+char *procfs_cmdline(int pid, size_t max);
+/* The pid in the process's innermost pid namespace (last NSpid field); 0 when unknown. */
+int procfs_nspid(int pid);
+/* The effective uid (second Uid field of status); -1 when unknown. */
+long procfs_euid(int pid);
+
+/* Socket counts of the network namespace pid lives in (/proc/<pid>/net/sockstat and
+ * sockstat6): O(1) for the kernel, unlike a socket dump that walks the global TCP hash. */
+struct procfs_sockstat {
+	long tcp;  /* TCP + TCP6 "inuse" (listening and connected) */
+	long tw;   /* TIME_WAIT */
+	long udp;  /* UDP + UDP6 "inuse" */
+};
+/* -errno when either file cannot be read. */
+int procfs_sockstat(int pid, struct procfs_sockstat *ret);
+
+/* The processes of pid's cgroup and of every cgroup below it, read from the cgroup filesystem
+ * (cgroup.procs; v2, or a v1 hierarchy found in /proc/self/mountinfo): all the processes of
+ * the container pid belongs to, without looking at every process of the host. -errno when
+ * no hierarchy could be read (callers fall back to procfs_container_procs). */
+int procfs_cgroup_pids(int pid, int **ret, size_t *ret_n);

@@ -1,0 +1,296 @@
+/* rules.c: compile YARA rules once and scan buffers with per-thread scanners. Two rule sets are
+ * built from the built-in files: one for ELF programs and one for every other file. A file
+ * named "<ns>-elf.yar" holds rules that only match ELF programs, "<ns>-text.yar" and the
+ * webshell rules only other files; the rest (and the user's rules) go in both. The results are
+ * those of one set over every file; each file is just matched against fewer strings. */
+#include "scan/rules.h"
+
+#include <dirent.h>
+#include <yara.h>
+
+#define SCAN_TIMEOUT_S 60
+
+enum rule_class { CLASS_ANY, CLASS_ELF, CLASS_TEXT };
+
+/* The class of a built-in file from its name, and its namespace (the name without suffix). */
+static enum rule_class rule_class(const char *file, char *ns, size_t n)
+{
+	size_t l = strlen(file);
+	enum rule_class c = CLASS_ANY;
+	if (l > 4 && streq(file + l - 4, "-elf")) {
+		c = CLASS_ELF;
+		l -= 4;
+	} else if (l > 5 && streq(file + l - 5, "-text")) {
+		c = CLASS_TEXT;
+		l -= 5;
+	}
+	snprintf(ns, n, "%.*s", (int)l, file);
+	if (streq(ns, "webshell"))
+		c = CLASS_TEXT; /* script idioms mean nothing in a program */
+	return c;
+}
+
+struct rules {
+	YR_RULES *yr;     /* for every file but ELF programs */
+	YR_RULES *yr_elf; /* for ELF programs */
+	size_t n;
+};
+
+struct rules_scanner {
+	YR_SCANNER *sc, *sc_elf;
+	struct scan_hit *hits;
+	size_t n, cap;
+};
+
+struct compile_ctx {
+	struct cirt_err *err;
+	const char *file;
+	bool failed;
+};
+
+static void on_compile(int level, const char *file_name, int line, const YR_RULE *rule, const char *msg, void *ud)
+{
+	struct compile_ctx *c = ud;
+	(void)rule;
+	if (level != YARA_ERROR_LEVEL_ERROR || c->failed)
+		return;
+	c->failed = true;
+	err_set(c->err, CIRT_EXIT_USAGE, "rules '%s' line %d: %s", file_name ? file_name : c->file, line, msg);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_user_dir(YR_COMPILER *comp, const char *dir, struct compile_ctx *cc, struct cirt_err *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return err_set(err, errno == ENOENT || errno == ENOTDIR ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME,
+			       "--rules: '%s': %s", dir, strerror(errno));
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if ((l > 4 && streq(de->d_name + l - 4, ".yar")) || (l > 5 && streq(de->d_name + l - 5, ".yara"))) {
+			names = xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	int r = 0;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, names[i]);
+		if (r < 0)
+			continue;
+		FILE *f = fopen(path, "re");
+		if (!f) {
+			r = err_set(err, CIRT_EXIT_USAGE, "--rules: '%s': %s", path, strerror(errno));
+			continue;
+		}
+		cc->file = path;
+		int errors = yr_compiler_add_file(comp, f, "user", path);
+		fclose(f);
+		if (errors || cc->failed) {
+			if (!cc->failed)
+				err_set(err, CIRT_EXIT_USAGE, "rules '%s': does not compile", path);
+			r = -1;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (r == 0 && n == 0)
+		return err_set(err, CIRT_EXIT_USAGE, "--rules: '%s' holds no *.yar or *.yara file", dir);
+	return r;
+}
+
+static bool in_list(const char *const *v, const char *s)
+{
+	for (; v && *v; v++)
+		if (streq(*v, s))
+			return true;
+	return false;
+}
+
+/* One compiler run: the built-in namespaces asked for, of the classes for ELF or other files,
+ * and the user directory. */
+static int compile_set(const char *const *builtin_ns, const char *user_dir, bool elf, YR_RULES **ret,
+		       struct cirt_err *err)
+{
+	YR_COMPILER *comp = NULL;
+	if (yr_compiler_create(&comp) != ERROR_SUCCESS)
+		return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot create a compiler");
+	struct compile_ctx cc = {.err = err};
+	yr_compiler_set_callback(comp, on_compile, &cc);
+	int r = 0;
+	for (size_t i = 0; i < rules_builtin_count && r == 0; i++) {
+		char ns[64];
+		enum rule_class c = rule_class(rules_builtin[i].ns, ns, sizeof(ns));
+		if (!in_list(builtin_ns, ns) || c == (elf ? CLASS_TEXT : CLASS_ELF))
+			continue;
+		cc.file = rules_builtin[i].ns;
+		if (yr_compiler_add_string(comp, rules_builtin[i].text, ns) != 0 || cc.failed) {
+			/* a built-in rule that does not compile is a bug, not bad input */
+			err->code = CIRT_EXIT_RUNTIME;
+			r = err_prefix(err, "built-in rules");
+		}
+	}
+	if (r == 0 && user_dir)
+		r = add_user_dir(comp, user_dir, &cc, err);
+	if (r == 0 && yr_compiler_get_rules(comp, ret) != ERROR_SUCCESS)
+		r = err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot build the rules");
+	yr_compiler_destroy(comp);
+	return r;
+}
+
+int rules_compile(const char *const *builtin_ns, const char *user_dir, struct rules **ret, struct cirt_err *err)
+{
+	if (yr_initialize() != ERROR_SUCCESS)
+		return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot initialize");
+	struct rules *rs = xcalloc(1, sizeof(*rs));
+	if (compile_set(builtin_ns, user_dir, false, &rs->yr, err) < 0 ||
+	    compile_set(builtin_ns, user_dir, true, &rs->yr_elf, err) < 0) {
+		rules_free(rs);
+		return -1;
+	}
+	/* distinct rules of both sets: those of the text set plus the ELF-only ones */
+	YR_RULE *rule;
+	yr_rules_foreach(rs->yr, rule)
+	{
+		rs->n++;
+	}
+	for (size_t i = 0; i < rules_builtin_count; i++) {
+		char ns[64];
+		if (rule_class(rules_builtin[i].ns, ns, sizeof(ns)) != CLASS_ELF || !in_list(builtin_ns, ns))
+			continue;
+		for (const char *p = rules_builtin[i].text; (p = strstr(p, "\nrule ")); p++)
+			rs->n++;
+	}
+	*ret = rs;
+	return 0;
+}
+
+void rules_free(struct rules *r)
+{
+	if (!r)
+		return;
+	if (r->yr)
+		yr_rules_destroy(r->yr);
+	if (r->yr_elf)
+		yr_rules_destroy(r->yr_elf);
+	free(r);
+	yr_finalize();
+}
+
+size_t rules_count(const struct rules *r)
+{
+	return r ? r->n : 0;
+}
+
+static YR_SCANNER *new_scanner(YR_RULES *yr)
+{
+	YR_SCANNER *sc = NULL;
+	if (yr_scanner_create(yr, &sc) != ERROR_SUCCESS)
+		return NULL;
+	yr_scanner_set_timeout(sc, SCAN_TIMEOUT_S);
+	/* the first match of each string is enough for a finding */
+	yr_scanner_set_flags(sc, SCAN_FLAGS_FAST_MODE);
+	return sc;
+}
+
+struct rules_scanner *rules_scanner_new(struct rules *r)
+{
+	struct rules_scanner *s = xcalloc(1, sizeof(*s));
+	s->sc = new_scanner(r->yr);
+	s->sc_elf = new_scanner(r->yr_elf);
+	if (!s->sc || !s->sc_elf) {
+		rules_scanner_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void rules_scanner_free(struct rules_scanner *s)
+{
+	if (!s)
+		return;
+	if (s->sc)
+		yr_scanner_destroy(s->sc);
+	if (s->sc_elf)
+		yr_scanner_destroy(s->sc_elf);
+	free(s->hits);
+	free(s);
+}
+
+static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
+{
+	struct rules_scanner *s = ud;
+	if (msg != CALLBACK_MSG_RULE_MATCHING)
+		return CALLBACK_CONTINUE;
+	YR_RULE *rule = data;
+	struct scan_hit h = {.ns = rule->ns->name, .rule = rule->identifier, .sev = -1};
+	YR_META *m;
+	yr_rule_metas_foreach(rule, m)
+	{
+		if (m->type != META_TYPE_STRING)
+			continue;
+		if (streq(m->identifier, "description"))
+			h.desc = m->string;
+		else if (streq(m->identifier, "severity"))
+			h.sev = scan_sev_parse(m->string);
+		else if (streq(m->identifier, "check"))
+			h.check = m->string;
+	}
+	/* the longest match among the rule's strings is the evidence (the most telling one,
+	 * not a short marker like "<%"); the earliest on a tie */
+	bool have = false;
+	YR_STRING *str;
+	yr_rule_strings_foreach(rule, str)
+	{
+		/* libyara 4.2 allocates YR_MATCH at 4-byte alignment (its notebook does not align):
+		 * copy each one out instead of reading fields through a misaligned pointer */
+		const YR_MATCH *mp = ctx->matches[str->idx].head;
+		while (mp) {
+			YR_MATCH mt;
+			memcpy(&mt, (const void *)mp, sizeof(mt));
+			mp = mt.next;
+			if (mt.is_private)
+				continue;
+			size_t off = (size_t)(mt.base + mt.offset);
+			size_t ml = (size_t)mt.match_length;
+			if (!have || ml > h.len || (ml == h.len && off < h.off)) {
+				h.off = off;
+				h.len = ml;
+				have = true;
+			}
+		}
+	}
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->hits = xrealloc(s->hits, s->cap * sizeof(*s->hits));
+	}
+	s->hits[s->n++] = h;
+	return CALLBACK_CONTINUE;
+}
+
+int rules_scan(struct rules_scanner *s, const unsigned char *data, size_t len, struct scan_hit **hits, size_t *n,
+	       const char **what)
+{
+	s->n = 0;
+	bool elf = len >= 4 && memcmp(data, "\177ELF", 4) == 0;
+	YR_SCANNER *sc = elf ? s->sc_elf : s->sc;
+	yr_scanner_set_callback(sc, on_scan, s);
+	int r = yr_scanner_scan_mem(sc, data, len);
+	*hits = s->hits;
+	*n = s->n;
+	if (r == ERROR_SUCCESS)
+		return 0;
+	*what = r == ERROR_SCAN_TIMEOUT ? "yara timed out" : r == ERROR_INSUFFICIENT_MEMORY ? "yara ran out of memory"
+											      : "yara scan failed";
+	return -1;
+}
