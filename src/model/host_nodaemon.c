@@ -16,11 +16,13 @@ static int live_pid(struct container *c, const struct cg_container *cg)
 	struct ondisk_runc rs;
 	if (ondisk_runc_state(NULL, c->id, &rs)) {
 		struct procfs_stat st;
-		if (cg_container_has_pid(cg, rs.pid) && procfs_stat(rs.pid, &st) && st.starttime == rs.start)
+		if (cg_container_has_pid(cg, rs.pid) && procfs_stat(rs.pid, &st) &&
+		    st.starttime == rs.start)
 			return rs.pid;
 		if (cg)
-			container_note(c, "runc's init pid %d is gone or reused: using pid %d of its cgroup", rs.pid,
-				       cg->init_pid);
+			container_note(
+			    c, "runc's init pid %d is gone or reused: using pid %d of its cgroup",
+			    rs.pid, cg->init_pid);
 	}
 	return cg ? cg->init_pid : 0;
 }
@@ -48,18 +50,23 @@ static void reconcile(struct container *c, const struct cg_container *cg, bool h
 	int pid = live_pid(c, cg);
 	if (pid > 0) {
 		if (!rec_running) {
-			container_note(c, "its record says '%s' but pid %d runs in its cgroup", c->state, pid);
+			container_note(c, "its record says '%s' but pid %d runs in its cgroup",
+			               c->state, pid);
 			set_state(c, "running", true);
 		} else if (rec_pid != pid) {
-			container_note(c, "its record says pid %d; the init process in its cgroup is %d", rec_pid, pid);
+			container_note(
+			    c, "its record says pid %d; the init process in its cgroup is %d",
+			    rec_pid, pid);
 		}
 		c->pid = pid;
 		return;
 	}
 	if (rec_running) {
-		container_note(c, "its record says running (pid %d) but no process is in its cgroup: it stopped "
-				  "while the daemon was away",
-			       rec_pid);
+		container_note(
+		    c,
+		    "its record says running (pid %d) but no process is in its cgroup: it stopped "
+		    "while the daemon was away",
+		    rec_pid);
 		set_state(c, "exited", false);
 	}
 }
@@ -119,7 +126,8 @@ static json_t *synth_inspect(const struct cg_container *cg, unsigned long host_n
 	const char *img = jstr(ann, "io.kubernetes.cri.image-name");
 	if (img)
 		json_object_set_new(cfg, "Image", json_string(img));
-	json_object_set_new(cfg, "Hostname", json_string(jstr(bundle, "hostname") ? jstr(bundle, "hostname") : ""));
+	json_object_set_new(cfg, "Hostname",
+	                    json_string(jstr(bundle, "hostname") ? jstr(bundle, "hostname") : ""));
 	json_object_set_new(j, "Config", cfg);
 	json_t *args = jarr(jobj(bundle, "process"), "args");
 	args = args ? json_incref(args) : proc_args(cg->init_pid);
@@ -138,7 +146,8 @@ static json_t *synth_inspect(const struct cg_container *cg, unsigned long host_n
 	json_object_set_new(j, "State", st);
 	unsigned long ns = procfs_ns_inode(cg->init_pid, "net");
 	json_t *hc = json_object();
-	json_object_set_new(hc, "NetworkMode", json_string(ns && ns == host_netns ? "host" : "unknown"));
+	json_object_set_new(hc, "NetworkMode",
+	                    json_string(ns && ns == host_netns ? "host" : "unknown"));
 	json_object_set_new(j, "HostConfig", hc);
 	const char *rootp = jstr(jobj(bundle, "root"), "path");
 	if (rootp) {
@@ -148,12 +157,15 @@ static json_t *synth_inspect(const struct cg_container *cg, unsigned long host_n
 		json_object_set_new(j, "GraphDriver", gd);
 	}
 	char note[256];
-	snprintf(note, sizeof(note), "no daemon record: found through the cgroup of pid %d (%s, %zu process%s)%s",
-		 cg->init_pid, cg->engine, cg->n_pids, cg->n_pids == 1 ? "" : "es",
-		 bundle ? "; command and root from containerd's bundle" : "");
+	snprintf(note, sizeof(note),
+	         "no daemon record: found through the cgroup of pid %d (%s, %zu process%s)%s",
+	         cg->init_pid, cg->engine, cg->n_pids, cg->n_pids == 1 ? "" : "es",
+	         bundle ? "; command and root from containerd's bundle" : "");
 	json_array_append_new(notes, json_string(note));
 	if (!ns || ns != host_netns)
-		json_array_append_new(notes, json_string("network mode and addresses unknown without a daemon record"));
+		json_array_append_new(
+		    notes,
+		    json_string("network mode and addresses unknown without a daemon record"));
 	free(bpath);
 	json_decref(bundle);
 	return j;
@@ -181,15 +193,18 @@ int host_load_nodaemon(const struct host_load_opts *o, struct host **ret, struct
 	struct cg_scan scan = {0};
 	struct cirt_err e = {0};
 	bool have_scan = cg_scan(NULL, &scan, &e) == 0;
-	host_warn(h, "running without the daemon: containers read from '%s/containers', the runtime's state "
-		     "and the processes' cgroups",
-		  root);
+	host_warn(
+	    h,
+	    "running without the daemon: containers read from '%s/containers', the runtime's state "
+	    "and the processes' cgroups",
+	    root);
 	if (!have_scan)
 		host_warn(h, "processes: %s", e.msg);
 	char **ids = NULL;
 	size_t nids = 0;
 	if (ondisk_list(root, &ids, &nids, &e) < 0)
-		host_warn(h, "daemon records: %s: containers found only through their processes", e.msg);
+		host_warn(h, "daemon records: %s: containers found only through their processes",
+		          e.msg);
 	bool all = o->all || o->n_refs;
 	bool *seen = xcalloc(scan.n + 1, sizeof(*seen));
 	for (size_t i = 0; i < nids; i++) {

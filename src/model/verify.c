@@ -19,7 +19,8 @@ static int ns_has_mac(int pid, const char *mac, char **ret_why)
 {
 	_cleanup_close_ int nsfd = procfs_open_ns(pid, "net");
 	if (nsfd < 0) {
-		*ret_why = xasprintf("open the network namespace of pid %d: %s", pid, strerror(-nsfd));
+		*ret_why =
+		    xasprintf("open the network namespace of pid %d: %s", pid, strerror(-nsfd));
 		return -1;
 	}
 	struct rtnl_links l = {0};
@@ -37,8 +38,8 @@ static int ns_has_mac(int pid, const char *mac, char **ret_why)
 	return found;
 }
 
-static void add(struct verify_result *r, const char *kind, const char *id, const char *name, int pid,
-		const struct rtnl_link *veth, const char *bridge, char *detail)
+static void add(struct verify_result *r, const char *kind, const char *id, const char *name,
+                int pid, const struct rtnl_link *veth, const char *bridge, char *detail)
 {
 	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
 	struct disagreement *d = &r->v[r->n++];
@@ -76,7 +77,7 @@ char **verify_bridges_from_networks(json_t *networks, size_t *ret_n)
 }
 
 static bool is_bridge(const struct rtnl_links *links, int ifindex, char *const *bridges, size_t nb,
-		      const char **ret_name)
+                      const char **ret_name)
 {
 	const struct rtnl_link *br = rtnl_link_by_index(links, ifindex);
 	if (!br)
@@ -108,8 +109,8 @@ static const struct container *by_id(const struct host *h, const char *id)
 
 /* The container-side end of a host veth, searched in the namespaces of containers the daemon
  * does not list: names who owns an orphan veth. */
-static char *find_peer(const struct cg_scan *scan, const struct host *h, int veth_ifindex, int *ret_pid,
-		       const char **ret_id)
+static char *find_peer(const struct cg_scan *scan, const struct host *h, int veth_ifindex,
+                       int *ret_pid, const char **ret_id)
 {
 	for (size_t i = 0; i < scan->n; i++) {
 		const struct cg_container *cg = &scan->v[i];
@@ -137,7 +138,7 @@ static char *find_peer(const struct cg_scan *scan, const struct host *h, int vet
 }
 
 void verify_host(const struct host *h, const struct cg_scan *scan, const struct rtnl_links *links,
-		 char *const *bridges, size_t n_bridges, struct verify_result *ret)
+                 char *const *bridges, size_t n_bridges, struct verify_result *ret)
 {
 	struct verify_result r = {0};
 	size_t unreadable = 0;
@@ -149,14 +150,17 @@ void verify_host(const struct host *h, const struct cg_scan *scan, const struct 
 		_cleanup_free_ char *comm = procfs_comm(cg->init_pid);
 		if (!c)
 			add(&r, "unlisted-process", cg->id, NULL, cg->init_pid, NULL, NULL,
-			    xasprintf("%zu process%s (pid %d '%s' first) run in the %s cgroup '%s' of a container the "
-				      "daemon does not list",
-				      cg->n_pids, cg->n_pids == 1 ? "" : "es", cg->init_pid, comm ? comm : "?", cg->engine,
-				      cg->cgroup));
+			    xasprintf("%zu process%s (pid %d '%s' first) run in the %s cgroup '%s' "
+			              "of a container the "
+			              "daemon does not list",
+			              cg->n_pids, cg->n_pids == 1 ? "" : "es", cg->init_pid,
+			              comm ? comm : "?", cg->engine, cg->cgroup));
 		else if (!c->running)
 			add(&r, "not-running", c->id, c->name, cg->init_pid, NULL, NULL,
-			    xasprintf("the daemon says '%s' but %zu process%s (pid %d '%s' first) run in its cgroup",
-				      c->state, cg->n_pids, cg->n_pids == 1 ? "" : "es", cg->init_pid, comm ? comm : "?"));
+			    xasprintf("the daemon says '%s' but %zu process%s (pid %d '%s' first) "
+			              "run in its cgroup",
+			              c->state, cg->n_pids, cg->n_pids == 1 ? "" : "es",
+			              cg->init_pid, comm ? comm : "?"));
 	}
 	/* 2. a container the daemon says runs must have its init process in its own cgroup */
 	for (size_t i = 0; i < h->n; i++) {
@@ -170,16 +174,19 @@ void verify_host(const struct host *h, const struct cg_scan *scan, const struct 
 		else if (!cg) {
 			_cleanup_free_ char *where = procfs_cgroup(c->pid);
 			add(&r, "no-process", c->id, c->name, c->pid, NULL, NULL,
-			    where ? xasprintf("the daemon says running as pid %d, but no process is in its cgroup "
-					      "(pid %d is in '%s')",
-					      c->pid, c->pid, where)
-				  : xasprintf("the daemon says running as pid %d, but no process is in its cgroup "
-					      "and pid %d does not exist",
-					      c->pid, c->pid));
+			    where ? xasprintf("the daemon says running as pid %d, but no process "
+			                      "is in its cgroup "
+			                      "(pid %d is in '%s')",
+			                      c->pid, c->pid, where)
+			          : xasprintf("the daemon says running as pid %d, but no process "
+			                      "is in its cgroup "
+			                      "and pid %d does not exist",
+			                      c->pid, c->pid));
 		} else if (!cg_container_has_pid(cg, c->pid))
 			add(&r, "pid-outside-cgroup", c->id, c->name, c->pid, NULL, NULL,
-			    xasprintf("the daemon says pid %d, which is not in its cgroup; pid %d is", c->pid,
-				      cg->init_pid));
+			    xasprintf(
+			        "the daemon says pid %d, which is not in its cgroup; pid %d is",
+			        c->pid, cg->init_pid));
 		/* 3. every endpoint the daemon claims must exist in the container's namespace */
 		if (c->eps_shared || c->mode == NETMODE_HOST || c->mode == NETMODE_NONE || !cg)
 			continue;
@@ -198,16 +205,19 @@ void verify_host(const struct host *h, const struct cg_scan *scan, const struct 
 			}
 			if (!has)
 				add(&r, "missing-interface", c->id, c->name, c->pid, NULL, NULL,
-				    xasprintf("the daemon says MAC %s on network '%s'; no interface has it in the "
-					      "container's namespace",
-					      e->mac, e->network ? e->network : "?"));
+				    xasprintf("the daemon says MAC %s on network '%s'; no "
+				              "interface has it in the "
+				              "container's namespace",
+				              e->mac, e->network ? e->network : "?"));
 		}
 	}
 	/* without the containers' side of each veth pair, an unclaimed veth proves nothing */
 	if (unreadable) {
-		warn(&r, xasprintf("interfaces and veths not checked: the network namespaces of %zu container%s could "
-				   "not be read (needs root: CAP_SYS_PTRACE and CAP_SYS_ADMIN), e.g. %s",
-				   unreadable, unreadable == 1 ? "" : "s", first_why));
+		warn(&r, xasprintf(
+		             "interfaces and veths not checked: the network namespaces of %zu "
+		             "container%s could "
+		             "not be read (needs root: CAP_SYS_PTRACE and CAP_SYS_ADMIN), e.g. %s",
+		             unreadable, unreadable == 1 ? "" : "s", first_why));
 		free(first_why);
 		links = NULL;
 	}
@@ -215,7 +225,8 @@ void verify_host(const struct host *h, const struct cg_scan *scan, const struct 
 	for (size_t i = 0; links && i < links->n; i++) {
 		const struct rtnl_link *k = &links->v[i];
 		const char *bname = NULL;
-		if (!streq(k->kind, "veth") || k->master <= 0 || !is_bridge(links, k->master, bridges, n_bridges, &bname))
+		if (!streq(k->kind, "veth") || k->master <= 0 ||
+		    !is_bridge(links, k->master, bridges, n_bridges, &bname))
 			continue;
 		if (veth_claimed(h, k->ifindex))
 			continue;
@@ -223,18 +234,21 @@ void verify_host(const struct host *h, const struct cg_scan *scan, const struct 
 		const char *owner = NULL;
 		_cleanup_free_ char *peer = find_peer(scan, h, k->ifindex, &pid, &owner);
 		add(&r, "orphan-veth", owner, NULL, pid, k, bname,
-		    peer ? xasprintf("veth %s on %s belongs to no container the daemon lists; its peer is %s in the "
-				     "namespace of pid %d (unlisted container %.12s)",
-				     k->name, bname, peer, pid, owner)
-			 : xasprintf("veth %s on %s belongs to no container the daemon lists", k->name, bname));
+		    peer ? xasprintf("veth %s on %s belongs to no container the daemon lists; its "
+		                     "peer is %s in the "
+		                     "namespace of pid %d (unlisted container %.12s)",
+		                     k->name, bname, peer, pid, owner)
+		         : xasprintf("veth %s on %s belongs to no container the daemon lists",
+		                     k->name, bname));
 	}
 	*ret = r;
 }
 
 static bool same(const struct disagreement *a, const struct disagreement *b)
 {
-	return streq(a->kind, b->kind) && streq(a->container_id ? a->container_id : "",
-						 b->container_id ? b->container_id : "") &&
+	return streq(a->kind, b->kind) &&
+	       streq(a->container_id ? a->container_id : "",
+	             b->container_id ? b->container_id : "") &&
 	       a->veth_ifindex == b->veth_ifindex;
 }
 
@@ -281,7 +295,8 @@ json_t *disagreement_to_json(const struct disagreement *d)
 	json_object_set_new(o, "name", json_str(d->name));
 	json_object_set_new(o, "pid", d->pid ? json_integer(d->pid) : json_null());
 	json_object_set_new(o, "veth", json_str(d->veth));
-	json_object_set_new(o, "veth_ifindex", d->veth_ifindex ? json_integer(d->veth_ifindex) : json_null());
+	json_object_set_new(o, "veth_ifindex",
+	                    d->veth_ifindex ? json_integer(d->veth_ifindex) : json_null());
 	json_object_set_new(o, "bridge", json_str(d->bridge));
 	json_object_set_new(o, "detail", json_str(d->detail));
 	return o;

@@ -17,7 +17,7 @@ struct disagreement {
 	char *veth;
 	int veth_ifindex;
 	char *bridge;
-	char *detail;       /* one sentence for the responder */
+	char *detail; /* one sentence for the responder */
 };
 
 struct verify_result {
@@ -34,7 +34,7 @@ char **verify_bridges_from_networks(json_t *networks, size_t *ret_n);
 /* h: the daemon's view, loaded with all=true and HOST_NEED_NET; scan and links: the host's.
  * bridges: names of the daemon's bridges (their veths must each belong to a container). */
 void verify_host(const struct host *h, const struct cg_scan *scan, const struct rtnl_links *links,
-		 char *const *bridges, size_t n_bridges, struct verify_result *ret);
+                 char *const *bridges, size_t n_bridges, struct verify_result *ret);
 /* Keep only what is in both results (a container created or removed between two reads is a
  * race, not a disagreement). */
 void verify_intersect(struct verify_result *a, const struct verify_result *b);

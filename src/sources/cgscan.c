@@ -59,8 +59,8 @@ int cg_scan(const char *proc_root, struct cg_scan *ret, struct cirt_err *err)
 	memset(ret, 0, sizeof(*ret));
 	DIR *dir = opendir(root);
 	if (!dir)
-		return err_set(err, errno == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "read '%s': %s", root,
-			       strerror(errno));
+		return err_set(err, errno == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "read '%s': %s", root, strerror(errno));
 	struct cg_scan s = {0};
 	size_t cap = 0, np = 0, pcap = 0;
 	struct proc_entry *procs = NULL;
@@ -94,7 +94,8 @@ int cg_scan(const char *proc_root, struct cg_scan *ret, struct cirt_err *err)
 		struct procfs_stat st = {0};
 		snprintf(path, sizeof(path), "%d/stat", (int)pid);
 		text = NULL;
-		if (read_file_max(dfd, path, 4096, &text, NULL) < 0 || !procfs_stat_parse(text, &st)) {
+		if (read_file_max(dfd, path, 4096, &text, NULL) < 0 ||
+		    !procfs_stat_parse(text, &st)) {
 			free(text);
 			s.n_unreadable++;
 			continue;
@@ -110,7 +111,8 @@ int cg_scan(const char *proc_root, struct cg_scan *ret, struct cirt_err *err)
 			pcap = pcap ? pcap * 2 : 256;
 			procs = xrealloc(procs, pcap * sizeof(*procs));
 		}
-		procs[np++] = (struct proc_entry){.pid = (int)pid, .ppid = st.ppid, .start = st.starttime, .ci = ci};
+		procs[np++] = (struct proc_entry){
+		    .pid = (int)pid, .ppid = st.ppid, .start = st.starttime, .ci = ci};
 	}
 	closedir(dir);
 	if (np > 1)
@@ -124,7 +126,8 @@ int cg_scan(const char *proc_root, struct cg_scan *ret, struct cirt_err *err)
 		const struct proc_entry *e = &procs[i];
 		struct cg_container *c = &s.v[e->ci];
 		if ((c->n_pids & (c->n_pids - 1)) == 0)
-			c->pids = xrealloc(c->pids, (c->n_pids ? c->n_pids * 2 : 1) * sizeof(*c->pids));
+			c->pids =
+			    xrealloc(c->pids, (c->n_pids ? c->n_pids * 2 : 1) * sizeof(*c->pids));
 		c->pids[c->n_pids++] = e->pid;
 		/* the init process is started by the runtime's shim, outside the container */
 		if (in_container(procs, np, e->ppid, e->ci))

@@ -43,8 +43,8 @@ static bool is_component(const char *s)
 	if (!s || !*s || strlen(s) > 128 || streq(s, ".") || streq(s, ".."))
 		return false;
 	for (const char *p = s; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      *p == '-' || *p == '_' || *p == '.'))
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_' || *p == '.'))
 			return false;
 	return true;
 }
@@ -91,8 +91,9 @@ int ondisk_list(const char *root, char ***ret, size_t *ret_n, struct cirt_err *e
 	_cleanup_free_ char *dir = xasprintf("%s/containers", root);
 	DIR *d = opendir(dir);
 	if (!d)
-		return err_set(err, errno == EACCES || errno == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-			       "read '%s': %s", dir, strerror(errno));
+		return err_set(
+		    err, errno == EACCES || errno == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		    "read '%s': %s", dir, strerror(errno));
 	char **ids = NULL;
 	size_t n = 0;
 	struct dirent *de;
@@ -155,15 +156,18 @@ static json_t *mounts_from_mountpoints(json_t *mps)
 		json_object_set_new(o, "Type", json_string(type));
 		if (name && *name)
 			json_object_set_new(o, "Name", json_string(name));
-		json_object_set_new(o, "Source", json_string(jstr(m, "Source") ? jstr(m, "Source") : ""));
-		json_object_set_new(o, "Destination",
-				    json_string(jstr(m, "Destination") ? jstr(m, "Destination") : dest));
+		json_object_set_new(o, "Source",
+		                    json_string(jstr(m, "Source") ? jstr(m, "Source") : ""));
+		json_object_set_new(
+		    o, "Destination",
+		    json_string(jstr(m, "Destination") ? jstr(m, "Destination") : dest));
 		if (jstr(m, "Driver") && *jstr(m, "Driver"))
 			json_object_set_new(o, "Driver", json_string(jstr(m, "Driver")));
 		json_object_set_new(o, "Mode", json_string(jstr(m, "Mode") ? jstr(m, "Mode") : ""));
 		json_object_set_new(o, "RW", json_boolean(jbool(m, "RW")));
-		json_object_set_new(o, "Propagation",
-				    json_string(jstr(m, "Propagation") ? jstr(m, "Propagation") : ""));
+		json_object_set_new(
+		    o, "Propagation",
+		    json_string(jstr(m, "Propagation") ? jstr(m, "Propagation") : ""));
 		json_array_append_new(out, o);
 	}
 	return out;
@@ -182,7 +186,7 @@ static const char *mode_from_networks(json_t *nets)
 }
 
 json_t *ondisk_inspect_parse(const char *config, size_t config_len, const char *hostconfig,
-			     size_t hostconfig_len, json_t *notes)
+                             size_t hostconfig_len, json_t *notes)
 {
 	json_error_t je;
 	if (!config)
@@ -222,7 +226,8 @@ json_t *ondisk_inspect_parse(const char *config, size_t config_len, const char *
 	}
 	if (!hc) {
 		hc = json_object();
-		const char *guess = mode_from_networks(jobj(jobj(j, "NetworkSettings"), "Networks"));
+		const char *guess =
+		    mode_from_networks(jobj(jobj(j, "NetworkSettings"), "Networks"));
 		if (guess) {
 			json_object_set_new(hc, "NetworkMode", json_string(guess));
 			note(notes, "network mode guessed from its only network '%s'", guess);
@@ -256,10 +261,12 @@ static char *read_token(const char *path)
 }
 
 /* overlay2: the container's own layer (mount-id) and the image's layers below it. */
-static void layer_dirs(const char *root, const char *id, const char *driver, json_t *gd, json_t *notes)
+static void layer_dirs(const char *root, const char *id, const char *driver, json_t *gd,
+                       json_t *notes)
 {
 	if (!driver || !streq(driver, "overlay2")) {
-		note(notes, "graph driver '%s': layer directories not derived", driver ? driver : "?");
+		note(notes, "graph driver '%s': layer directories not derived",
+		     driver ? driver : "?");
 		return;
 	}
 	_cleanup_free_ char *mdir = xasprintf("%s/image/%s/layerdb/mounts/%s", root, driver, id);
@@ -270,8 +277,10 @@ static void layer_dirs(const char *root, const char *id, const char *driver, jso
 		return;
 	}
 	json_t *data = json_object();
-	json_object_set_new(data, "MergedDir", json_sprintf("%s/%s/%s/merged", root, driver, mount_id));
-	json_object_set_new(data, "UpperDir", json_sprintf("%s/%s/%s/diff", root, driver, mount_id));
+	json_object_set_new(data, "MergedDir",
+	                    json_sprintf("%s/%s/%s/merged", root, driver, mount_id));
+	json_object_set_new(data, "UpperDir",
+	                    json_sprintf("%s/%s/%s/diff", root, driver, mount_id));
 	json_object_set_new(data, "WorkDir", json_sprintf("%s/%s/%s/work", root, driver, mount_id));
 	struct buf lower = {0};
 	_cleanup_free_ char *ip = xasprintf("%s/init-id", mdir);
@@ -281,8 +290,10 @@ static void layer_dirs(const char *root, const char *id, const char *driver, jso
 	_cleanup_free_ char *pp = xasprintf("%s/parent", mdir);
 	char *parent = read_token(pp);
 	int depth = 0;
-	while (parent && startswith(parent, "sha256:") && is_component(parent + 7) && depth++ < MAX_LAYERS) {
-		_cleanup_free_ char *ldir = xasprintf("%s/image/%s/layerdb/sha256/%s", root, driver, parent + 7);
+	while (parent && startswith(parent, "sha256:") && is_component(parent + 7) &&
+	       depth++ < MAX_LAYERS) {
+		_cleanup_free_ char *ldir =
+		    xasprintf("%s/image/%s/layerdb/sha256/%s", root, driver, parent + 7);
 		_cleanup_free_ char *cp = xasprintf("%s/cache-id", ldir);
 		_cleanup_free_ char *cache = read_token(cp);
 		free(parent);
@@ -305,7 +316,8 @@ static void layer_dirs(const char *root, const char *id, const char *driver, jso
 	json_decref(data);
 }
 
-int ondisk_inspect(const char *root, const char *id, json_t **ret, json_t *notes, struct cirt_err *err)
+int ondisk_inspect(const char *root, const char *id, json_t **ret, json_t *notes,
+                   struct cirt_err *err)
 {
 	if (!is_id(id))
 		return err_set(err, CIRT_EXIT_NOTFOUND, "'%s' is not a container id", id);
@@ -315,8 +327,8 @@ int ondisk_inspect(const char *root, const char *id, json_t **ret, json_t *notes
 	size_t cl = 0, hl = 0;
 	int r = read_file_max(AT_FDCWD, cp, CONFIG_MAX, &config, &cl);
 	if (r < 0)
-		return err_set(err, r == -EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "read '%s': %s", cp,
-			       strerror(-r));
+		return err_set(err, r == -EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "read '%s': %s", cp, strerror(-r));
 	r = read_file_max(AT_FDCWD, hp, CONFIG_MAX, &hostconfig, &hl);
 	if (r < 0 && r != -ENOENT)
 		note(notes, "read '%s': %s", hp, strerror(-r));
@@ -336,7 +348,8 @@ int ondisk_inspect(const char *root, const char *id, json_t **ret, json_t *notes
 		const char *drv = jstr(m, "Driver");
 		if (streq(jstr(m, "Type") ? jstr(m, "Type") : "", "volume") && is_component(name) &&
 		    (!src || !*src) && (!drv || streq(drv, "local")))
-			json_object_set_new(m, "Source", json_sprintf("%s/volumes/%s/_data", root, name));
+			json_object_set_new(m, "Source",
+			                    json_sprintf("%s/volumes/%s/_data", root, name));
 	}
 	*ret = j;
 	return 0;
@@ -359,13 +372,14 @@ bool ondisk_runc_state(const char *runc_root, const char *id, struct ondisk_runc
 {
 	/* docker's runc root, then containerd's own (Kubernetes, ctr) */
 	static const char *const roots[] = {ONDISK_RUNC_ROOT, "/run/containerd/runc/k8s.io",
-					    "/run/containerd/runc/default"};
+	                                    "/run/containerd/runc/default"};
 	if (!is_id(id))
 		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
 		if (runc_root && i > 0)
 			break;
-		_cleanup_free_ char *p = xasprintf("%s/%s/state.json", runc_root ? runc_root : roots[i], id);
+		_cleanup_free_ char *p =
+		    xasprintf("%s/%s/state.json", runc_root ? runc_root : roots[i], id);
 		_cleanup_free_ char *text = NULL;
 		size_t len = 0;
 		if (read_file_max(AT_FDCWD, p, SMALL_MAX, &text, &len) < 0)

@@ -25,11 +25,12 @@ void ondisk_list_free(char **ids, size_t n);
  * Mounts, GraphDriver.Name), so the model's own parser reads it. Facts that could not be had are
  * appended to notes (a JSON array of strings). NULL when config is not a container record. */
 json_t *ondisk_inspect_parse(const char *config, size_t config_len, const char *hostconfig,
-			     size_t hostconfig_len, json_t *notes);
+                             size_t hostconfig_len, json_t *notes);
 
 /* Read one container's records under root, and add GraphDriver.Data (upper, merged, work and
  * lower directories) from the layer store and volume paths. */
-int ondisk_inspect(const char *root, const char *id, json_t **ret, json_t *notes, struct cirt_err *err);
+int ondisk_inspect(const char *root, const char *id, json_t **ret, json_t *notes,
+                   struct cirt_err *err);
 
 /* runc's record of a container's init process: pid and start time (clock ticks after boot, to
  * tell a reused pid apart). false when there is no readable state. */

@@ -44,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t total = 0;
 	for (int s = 0; s < 3; s++) {
 		if (whole.s[s].len != pieces.s[s].len ||
-		    (whole.s[s].len && memcmp(whole.s[s].data, pieces.s[s].data, whole.s[s].len) != 0))
+		    (whole.s[s].len &&
+		     memcmp(whole.s[s].data, pieces.s[s].data, whole.s[s].len) != 0))
 			__builtin_trap();
 		total += whole.s[s].len;
 		buf_free(&whole.s[s]);

@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fw_parse_nft_json(&rs, j, (sel & 2) ? skip : NULL);
 		json_decref(j);
 	} else {
-		fw_parse_iptables_save(&rs, (sel & 2) ? FW_IPT_LEGACY : FW_IPT_NFT, (sel & 4) ? 6 : 4, text);
+		fw_parse_iptables_save(&rs, (sel & 2) ? FW_IPT_LEGACY : FW_IPT_NFT,
+		                       (sel & 4) ? 6 : 4, text);
 	}
 	for (size_t i = 0; i < rs.n_rules; i++) {
 		json_t *o = fw_rule_to_json(&rs.rules[i]);

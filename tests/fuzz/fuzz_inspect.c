@@ -32,14 +32,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(o);
 		struct container *f;
 		struct cirt_err e = {0};
-		if (host_find(&h, c->id, &f, &e) == 0 && !streq(f->id, c->id) && !streq(f->name, c->id))
+		if (host_find(&h, c->id, &f, &e) == 0 && !streq(f->id, c->id) &&
+		    !streq(f->name, c->id))
 			__builtin_trap();
 		host_find(&h, c->name, &f, &e);
 		for (size_t k = 0; k < c->n_eps; k++)
 			if (c->eps[k].ipv4 && !container_has_ip(c, c->eps[k].ipv4)) {
 				char norm[64];
 				if (ip_normalize(c->eps[k].ipv4, norm, sizeof(norm)))
-					__builtin_trap(); /* a valid address it holds must match itself */
+					__builtin_trap(); /* a valid address it holds must match
+					                     itself */
 			}
 	}
 	for (size_t i = 0; i < h.n; i++)

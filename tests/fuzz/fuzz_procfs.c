@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	procfs_cgroup_engine(cg);
 	free(cg);
 	char *path = NULL;
-	if (procfs_cgroup_find_container(s, id, &path) && (!path || strlen(id) != 64 || !strstr(path, id)))
+	if (procfs_cgroup_find_container(s, id, &path) &&
+	    (!path || strlen(id) != 64 || !strstr(path, id)))
 		__builtin_trap();
 	free(path);
 	free(procfs_status_parse(s, "PPid"));

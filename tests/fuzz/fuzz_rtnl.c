@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct rtnl_link *k = &l.v[i];
 		char mac[64];
 		rtnl_mac_str(k, mac, sizeof(mac));
-		if (strnlen(k->name, sizeof(k->name)) >= sizeof(k->name) || strnlen(k->kind, sizeof(k->kind)) >= sizeof(k->kind))
+		if (strnlen(k->name, sizeof(k->name)) >= sizeof(k->name) ||
+		    strnlen(k->kind, sizeof(k->kind)) >= sizeof(k->kind))
 			__builtin_trap();
 		if (k->mac_len < 0 || (size_t)k->mac_len > sizeof(k->mac))
 			__builtin_trap();

@@ -15,29 +15,47 @@
 static const char *ename(int e)
 {
 	switch (e) {
-	case ENOENT: return "ENOENT";
-	case ELOOP: return "ELOOP";
-	case EINVAL: return "EINVAL";
-	case ENOTDIR: return "ENOTDIR";
-	case ENAMETOOLONG: return "ENAMETOOLONG";
-	case EXDEV: return "EXDEV";
-	case EACCES: return "EACCES";
-	case EPERM: return "EPERM";
-	case ESTALE: return "ESTALE";
-	case EAGAIN: return "EAGAIN";
-	default: return strerror(e);
+	case ENOENT:
+		return "ENOENT";
+	case ELOOP:
+		return "ELOOP";
+	case EINVAL:
+		return "EINVAL";
+	case ENOTDIR:
+		return "ENOTDIR";
+	case ENAMETOOLONG:
+		return "ENAMETOOLONG";
+	case EXDEV:
+		return "EXDEV";
+	case EACCES:
+		return "EACCES";
+	case EPERM:
+		return "EPERM";
+	case ESTALE:
+		return "ESTALE";
+	case EAGAIN:
+		return "EAGAIN";
+	default:
+		return strerror(e);
 	}
 }
 
 static const char *type_name(mode_t m)
 {
-	if (S_ISREG(m)) return "file";
-	if (S_ISDIR(m)) return "dir";
-	if (S_ISLNK(m)) return "symlink";
-	if (S_ISFIFO(m)) return "fifo";
-	if (S_ISCHR(m)) return "chardev";
-	if (S_ISBLK(m)) return "blockdev";
-	if (S_ISSOCK(m)) return "socket";
+	if (S_ISREG(m))
+		return "file";
+	if (S_ISDIR(m))
+		return "dir";
+	if (S_ISLNK(m))
+		return "symlink";
+	if (S_ISFIFO(m))
+		return "fifo";
+	if (S_ISCHR(m))
+		return "chardev";
+	if (S_ISBLK(m))
+		return "blockdev";
+	if (S_ISSOCK(m))
+		return "socket";
 	return "other";
 }
 
@@ -88,7 +106,8 @@ int main(int argc, char **argv)
 			printf("err %s\n", ename(-r));
 			return 1;
 		}
-		printf("ok %s %lld %lu\n", type_name(st.st_mode), (long long)st.st_size, (unsigned long)st.st_nlink);
+		printf("ok %s %lld %lu\n", type_name(st.st_mode), (long long)st.st_size,
+		       (unsigned long)st.st_nlink);
 		return 0;
 	}
 	if (streq(op, "ls")) {

@@ -128,9 +128,10 @@ static void test_parse_edge_cases(void **state)
 	assert_int_equal(json_array_size(notes), 3);
 	json_array_clear(notes);
 	/* no hostconfig: the mode is guessed from the only network, and said so */
-	const char *cfg = "{\"ID\":\"abc\",\"Name\":\"/x\",\"State\":{\"Running\":false,"
-			  "\"StartedAt\":\"2026-01-01T00:00:00Z\"},\"NetworkSettings\":{\"Networks\":"
-			  "{\"host\":{}}},\"MountPoints\":{\"/data\":{\"Name\":\"vol1\",\"RW\":true}}}";
+	const char *cfg =
+	    "{\"ID\":\"abc\",\"Name\":\"/x\",\"State\":{\"Running\":false,"
+	    "\"StartedAt\":\"2026-01-01T00:00:00Z\"},\"NetworkSettings\":{\"Networks\":"
+	    "{\"host\":{}}},\"MountPoints\":{\"/data\":{\"Name\":\"vol1\",\"RW\":true}}}";
 	json_t *j = ondisk_inspect_parse(cfg, strlen(cfg), NULL, 0, notes);
 	assert_non_null(j);
 	assert_string_equal(jstr(jobj(j, "State"), "Status"), "exited");
@@ -151,7 +152,8 @@ static void test_parse_edge_cases(void **state)
 	j = ondisk_inspect_parse(created, strlen(created), "{}", 2, notes);
 	assert_string_equal(jstr(jobj(j, "State"), "Status"), "created");
 	json_decref(j);
-	const char *paused = "{\"ID\":\"abc\",\"State\":{\"Running\":true,\"Paused\":true,\"Pid\":7}}";
+	const char *paused =
+	    "{\"ID\":\"abc\",\"State\":{\"Running\":true,\"Paused\":true,\"Pid\":7}}";
 	j = ondisk_inspect_parse(paused, strlen(paused), "{\"NetworkMode\":7}", 17, notes);
 	assert_string_equal(jstr(jobj(j, "State"), "Status"), "paused");
 	json_decref(j);
@@ -165,8 +167,8 @@ static void test_runc_state(void **state)
 	assert_true(ondisk_runc_parse(ok, strlen(ok), &rs));
 	assert_int_equal(rs.pid, 8457);
 	assert_int_equal(rs.start, 47926);
-	const char *bad[] = {"{\"init_process_pid\":-1}", "{\"init_process_pid\":\"12\"}", "[]", "nope",
-			     "{\"init_process_pid\":99999999999}"};
+	const char *bad[] = {"{\"init_process_pid\":-1}", "{\"init_process_pid\":\"12\"}", "[]",
+	                     "nope", "{\"init_process_pid\":99999999999}"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_false(ondisk_runc_parse(bad[i], strlen(bad[i]), &rs));
 }
@@ -180,19 +182,26 @@ static void test_cgroup_forms(void **state)
 		const char *text;
 		const char *engine;
 	} forms[] = {
-	    {"0::/docker/" "c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e\n", "docker"},
-	    {"0::/system.slice/docker-c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e.scope\n",
+	    {"0::/docker/"
+	     "c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e\n",
+	     "docker"},
+	    {"0::/system.slice/"
+	     "docker-c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e.scope\n",
 	     "docker"},
 	    {"11:memory:/kubepods/besteffort/pod0f2a1c3e-1111-2222-3333-444455556666/"
 	     "c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e\n0::/\n",
 	     "kubernetes"},
 	    {"0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0f2a1c3e.slice/"
-	     "cri-containerd-c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e.scope\n",
+	     "cri-containerd-c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e."
+	     "scope\n",
 	     "kubernetes"},
-	    {"0::/machine.slice/crio-c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e.scope\n",
+	    {"0::/machine.slice/"
+	     "crio-c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e.scope\n",
 	     "cri-o"},
 	    /* moved out of the container in the unified hierarchy, still in it for pids: found */
-	    {"8:pids:/docker/c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e\n0::/\n", "docker"},
+	    {"8:pids:/docker/c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e\n0::/"
+	     "\n",
+	     "docker"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
 		assert_true(procfs_cgroup_find_container(forms[i].text, got, &path));
@@ -202,9 +211,12 @@ static void test_cgroup_forms(void **state)
 		path = NULL;
 	}
 	/* not containers: a 32-hex sandbox, the root, a 65-hex run */
-	assert_false(procfs_cgroup_find_container("4:memory:/process_api/d2c83be846f355ba2dde6195d4eaf095\n0::/\n", got, &path));
+	assert_false(procfs_cgroup_find_container(
+	    "4:memory:/process_api/d2c83be846f355ba2dde6195d4eaf095\n0::/\n", got, &path));
 	assert_false(procfs_cgroup_find_container("0::/\n", got, &path));
-	assert_false(procfs_cgroup_find_container("0::/x/0c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e\n", got, &path));
+	assert_false(procfs_cgroup_find_container(
+	    "0::/x/0c2a1dd9ee0703705d9291cc98b4ea23eab2a5d1beb8d99e631fa50a5cd1c664e\n", got,
+	    &path));
 	assert_null(path);
 	/* the unified line is preferred by the path reader too */
 	char *cg = procfs_cgroup_parse("4:memory:/a\n0::/b\n");
@@ -215,7 +227,8 @@ static void test_cgroup_forms(void **state)
 static void test_stat(void **state)
 {
 	struct procfs_stat st;
-	const char *s = "4242 (evil) 1) (x) S 4241 4242 4242 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 123456 1000 10";
+	const char *s = "4242 (evil) 1) (x) S 4241 4242 4242 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 "
+	                "0 123456 1000 10";
 	assert_true(procfs_stat_parse(s, &st));
 	assert_int_equal(st.pid, 4242);
 	assert_string_equal(st.comm, "evil) 1) (x");
