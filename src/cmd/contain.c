@@ -143,28 +143,6 @@ static void print_change(FILE *f, json_t *ch)
 	}
 }
 
-int cmd_parse_mixed(struct ctx *x, const struct cmd *c, int argc, char **argv, cmd_opt_cb cb, void *st,
-		    char **ret_ops)
-{
-	int n = 0;
-	int i = cmd_parse(x, c, argc, argv, cb, st);
-	while (i >= 0 && i < argc) {
-		if (streq(argv[i - 1], "--")) {
-			/* after "--" everything is an operand */
-			for (; i < argc; i++)
-				ret_ops[n++] = argv[i];
-			break;
-		}
-		ret_ops[n++] = argv[i];
-		/* parse what follows the operand, the operand standing in for argv[0] */
-		int j = cmd_parse(x, c, argc - i, argv + i, cb, st);
-		if (j < 0)
-			return j;
-		i += j;
-	}
-	return i < 0 ? i : n;
-}
-
 int contain_load(struct ctx *x, char *const *refs, size_t n, struct host **ret)
 {
 	struct docker *d;
@@ -386,7 +364,7 @@ static int contain_run(struct ctx *x, int argc, char **argv)
 {
 	struct contain_args a = {0};
 	char **ops = xcalloc((size_t)argc + 1, sizeof(*ops));
-	int nops = cmd_parse_mixed(x, &cmd_contain, argc, argv, on_opt, &a, ops);
+	int nops = cmd_parse_mixed(x, &cmd_contain, argc, argv, on_opt, &a, ops, argc);
 	int rc = -1;
 	json_t *who = NULL, *steps = NULL;
 	_cleanup_host_ struct host *h = NULL;

@@ -67,7 +67,7 @@ static int release_run(struct ctx *x, int argc, char **argv)
 {
 	struct release_args a = {0};
 	_cleanup_free_ char **ops = xcalloc((size_t)argc + 1, sizeof(*ops));
-	int nops = cmd_parse_mixed(x, &cmd_release, argc, argv, on_opt, &a, ops);
+	int nops = cmd_parse_mixed(x, &cmd_release, argc, argv, on_opt, &a, ops, argc);
 	if (nops < 0)
 		return nops;
 	if (a.all && nops)

@@ -54,3 +54,14 @@ container_pid() {
 now_ms() {
 	date +%s%3N
 }
+
+# flush_stale_c2_flows: forget conntrack entries to the C2 host whose source address no running
+# container holds any more (fixtures of earlier test files that beaconed and were removed), so
+# a fixture created now and given such an address does not inherit their flows
+flush_stale_c2_flows() {
+	local held src
+	held=$(docker ps -q | xargs -r docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' | tr ' ' '\n' | grep . | sort -u)
+	for src in $(conntrack -L -d "$LAB_C2_IP" 2>/dev/null | sed -n 's/^[^=]* src=\([0-9.]*\) .*/\1/p' | sort -u); do
+		grep -qxF "$src" <<<"$held" || conntrack -D -s "$src" -d "$LAB_C2_IP" >/dev/null 2>&1 || true
+	done
+}

@@ -9,6 +9,7 @@ FIXTURES=(locate-hold locate-hostnet locate-nat-a locate-nat-b locate-exit)
 
 setup_file() {
 	docker rm -f "${FIXTURES[@]}" >/dev/null 2>&1 || true
+	flush_stale_c2_flows
 	# an open connection to the C2 host, held for 30 s at a time (nc waits on stdin)
 	docker run -d --name locate-hold --label cirt.lab=1 --network "$LAB_NET" "$LAB_IMAGE" \
 		sh -c 'i=0; while [ $i -lt 100 ]; do sleep 30 | nc 10.66.0.2 80 >/dev/null 2>&1; i=$((i+1)); done' >/dev/null
