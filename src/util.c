@@ -233,3 +233,12 @@ const char *fmt_bytes(uint64_t b, char *buf, size_t n)
 		snprintf(buf, n, "%.1f%s", v, units[u]);
 	return buf;
 }
+
+void strv_vpushf(char ***v, size_t *n, const char *fmt, va_list ap)
+{
+	char *s;
+	if (vasprintf(&s, fmt, ap) < 0)
+		return;
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = s;
+}

@@ -91,6 +91,9 @@ static inline bool startswith(const char *s, const char *prefix)
 	return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Append a formatted string to a string vector (notes, warnings). */
+void strv_vpushf(char ***v, size_t *n, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+
 /* A growable byte buffer. */
 struct buf {
 	char *data;

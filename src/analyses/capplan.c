@@ -31,16 +31,10 @@ static void plan_note(struct capture_plan *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void plan_note(struct capture_plan *p, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	strv_vpushf(&p->notes, &p->n_notes, fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
-	p->notes = xrealloc(p->notes, (p->n_notes + 1) * sizeof(*p->notes));
-	p->notes[p->n_notes++] = s;
 }
 
 void capture_plan_free(struct capture_plan *p)

@@ -43,26 +43,18 @@ static void strv_free(char **v, size_t n)
 
 void container_note(struct container *c, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	strv_vpushf(&c->notes, &c->n_notes, fmt, ap);
 	va_end(ap);
-	if (s)
-		strv_push(&c->notes, &c->n_notes, s);
 }
 
 void host_warn(struct host *h, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	strv_vpushf(&h->warnings, &h->n_warnings, fmt, ap);
 	va_end(ap);
-	if (s)
-		strv_push(&h->warnings, &h->n_warnings, s);
 }
 
 static char *lower_dup(const char *s)

@@ -52,16 +52,10 @@ static void push_idx(size_t **v, size_t *n, size_t x)
 static void note(struct netmap *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct netmap *m, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	strv_vpushf(&m->notes, &m->n_notes, fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
-	m->notes = xrealloc(m->notes, (m->n_notes + 1) * sizeof(*m->notes));
-	m->notes[m->n_notes++] = s;
 }
 
 void netmap_free(struct netmap *m)

@@ -152,16 +152,10 @@ void scan_target_free(struct scan_target *t)
 
 void scan_target_note(struct scan_target *t, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	strv_vpushf(&t->notes, &t->n_notes, fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
-	t->notes = xrealloc(t->notes, (t->n_notes + 1) * sizeof(*t->notes));
-	t->notes[t->n_notes++] = s;
 }
 
 bool scan_is_binary(const unsigned char *data, size_t len)

@@ -33,16 +33,10 @@ const char *fw_source_name(enum fw_source s)
 
 void fw_note(struct fw_ruleset *rs, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	strv_vpushf(&rs->notes, &rs->n_notes, fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
-	rs->notes = xrealloc(rs->notes, (rs->n_notes + 1) * sizeof(*rs->notes));
-	rs->notes[rs->n_notes++] = s;
 }
 
 static void rule_clear(struct fw_rule *r)
