@@ -145,14 +145,11 @@ const char *buf_cstr(struct buf *b)
 	return b->data;
 }
 
-int read_file_max(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+int read_fd_max(int fd, size_t max, char **ret, size_t *ret_len)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	struct buf b = {0};
-	char tmp[4096];
-	for (;;) {
+	char tmp[8192];
+	while (b.len < max) {
 		ssize_t n = read(fd, tmp, sizeof(tmp));
 		if (n < 0) {
 			if (errno == EINTR)
@@ -167,14 +164,20 @@ int read_file_max(int dirfd, const char *path, size_t max, char **ret, size_t *r
 		if (b.len + take > max)
 			take = max - b.len;
 		buf_append(&b, tmp, take);
-		if (b.len >= max)
-			break;
 	}
 	buf_cstr(&b);
 	if (ret_len)
 		*ret_len = b.len;
 	*ret = b.data;
 	return 0;
+}
+
+int read_file_max(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	return read_fd_max(fd, max, ret, ret_len);
 }
 
 long parse_duration(const char *s)

@@ -106,6 +106,8 @@ void buf_free(struct buf *b);
 /* NUL-terminate without counting it in len. */
 const char *buf_cstr(struct buf *b);
 
+/* Read from fd until EOF or max bytes into a NUL-terminated string. Returns -errno. */
+int read_fd_max(int fd, size_t max, char **ret, size_t *ret_len);
 /* Read a whole small file (at most max bytes) into a NUL-terminated string. Returns -errno. */
 int read_file_max(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
 

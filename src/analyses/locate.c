@@ -90,16 +90,10 @@ struct lctx {
 static void add_warning(struct locate_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add_warning(struct locate_result *r, const char *fmt, ...)
 {
-	char *m;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	strv_vpushf(&r->warnings, &r->n_warnings, fmt, ap);
 	va_end(ap);
-	if (!m)
-		return;
-	r->warnings = xrealloc(r->warnings, (r->n_warnings + 1) * sizeof(*r->warnings));
-	r->warnings[r->n_warnings++] = m;
 }
 
 static void take_warnings(struct locate_result *r, struct sockets *s)

@@ -35,16 +35,10 @@ struct ctx {
 static void warn(struct sockets *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(struct sockets *s, const char *fmt, ...)
 {
-	char *m;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	strv_vpushf(&s->warnings, &s->n_warnings, fmt, ap);
 	va_end(ap);
-	if (!m)
-		return;
-	s->warnings = xrealloc(s->warnings, (s->n_warnings + 1) * sizeof(*s->warnings));
-	s->warnings[s->n_warnings++] = m;
 }
 
 static struct group *group_for(struct group **gs, size_t *ng, unsigned long ino, bool host)

@@ -193,27 +193,5 @@ int rootfs_read_file(int rootfd, const char *path, size_t max, char **ret, size_
 	_cleanup_close_ int fd = rootfs_open_regular(rootfd, path, &st);
 	if (fd < 0)
 		return fd;
-	struct buf b = {0};
-	char tmp[8192];
-	while (b.len < max) {
-		ssize_t n = read(fd, tmp, sizeof(tmp));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = -errno;
-			buf_free(&b);
-			return e;
-		}
-		if (n == 0)
-			break;
-		size_t take = (size_t)n;
-		if (b.len + take > max)
-			take = max - b.len;
-		buf_append(&b, tmp, take);
-	}
-	buf_cstr(&b);
-	*ret = b.data;
-	if (ret_len)
-		*ret_len = b.len;
-	return 0;
+	return read_fd_max(fd, max, ret, ret_len);
 }
