@@ -16,7 +16,17 @@ const struct cmd *const cirt_commands[] = {
 	&cmd_net,
 	&cmd_collect,
 	&cmd_verify,
+	&cmd_conns,
+	&cmd_locate,
+	&cmd_watch,
+	&cmd_timeline,
 	&cmd_scan,
+	&cmd_watch,
+	&cmd_timeline,
+	&cmd_triage,
+	&cmd_report,
+	&cmd_contain,
+	&cmd_release,
 	NULL,
 };
 
@@ -25,6 +35,7 @@ static const struct cmd_opt global_opts[] = {
 	{"timeout", 't', "SECONDS", "per-request timeout for the daemon (default 10; the version probe uses at most 2)"},
 	{"json", 'j', NULL, "print JSON instead of a table (every command that prints data)"},
 	{"no-color", 256, NULL, "never use colour (also: NO_COLOR set in the environment)"},
+	{"no-daemon", 257, NULL, "do not ask the daemon: read its records on disk and the host's processes (for a dead, hung or untrusted daemon)"},
 	{"version", 'V', NULL, "print the version and exit"},
 	{"help", 'h', NULL, "print this help; 'cirt CMD --help' for a command"},
 	{0},
@@ -164,6 +175,10 @@ int ctx_docker(struct ctx *x, struct docker **ret)
 
 int ctx_host(struct ctx *x, bool all, unsigned needs, struct host **ret)
 {
+	if (x->no_daemon) {
+		struct host_load_opts o = {.all = all, .needs = needs};
+		return host_load_nodaemon(&o, ret, &x->err);
+	}
 	struct docker *d;
 	if (ctx_docker(x, &d) < 0)
 		return -1;
@@ -174,13 +189,18 @@ int ctx_host(struct ctx *x, bool all, unsigned needs, struct host **ret)
 int ctx_containers(struct ctx *x, char *const *refs, size_t n, unsigned needs, struct host **ret_h,
 		   struct container **ret_c)
 {
-	struct docker *d;
-	if (ctx_docker(x, &d) < 0)
-		return -1;
 	struct host_load_opts o = {.all = true, .needs = needs, .refs = refs, .n_refs = n};
 	struct host *h = NULL;
-	if (host_load(d, &o, &h, &x->err) < 0)
-		return -1;
+	if (x->no_daemon) {
+		if (host_load_nodaemon(&o, &h, &x->err) < 0)
+			return -1;
+	} else {
+		struct docker *d;
+		if (ctx_docker(x, &d) < 0)
+			return -1;
+		if (host_load(d, &o, &h, &x->err) < 0)
+			return -1;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (host_find(h, refs[i], &ret_c[i], &x->err) < 0) {
 			/* listed a moment ago, gone at inspect: it was removed meanwhile */
@@ -229,6 +249,9 @@ int main(int argc, char **argv)
 		case 256:
 			out_set_color(false);
 			break;
+		case 257:
+			x.no_daemon = true;
+			break;
 		case 'V':
 			printf("cirt %s\n", CIRT_VERSION);
 			return 0;
@@ -271,6 +294,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cirt: unknown command '%s' (see 'cirt --help')\n", e);
 		return CIRT_EXIT_USAGE;
 	}
+	if (x.no_daemon && !(cmd->flags & CMD_NODAEMON)) {
+		fprintf(stderr, "cirt: '%s' needs the Docker daemon: it does not work with --no-daemon\n", cmd->name);
+		return CIRT_EXIT_USAGE;
+	}
 	int r = cmd->run(&x, argc - optind, argv + optind);
 	fflush(stdout);
 	if (x.d)
@@ -279,7 +306,11 @@ int main(int argc, char **argv)
 		return 0;
 	if (r < 0) {
 		_cleanup_free_ char *e = term_escape(x.err.msg[0] ? x.err.msg : "failed");
-		fprintf(stderr, "cirt: %s\n", e);
+		/* a dead or hung daemon is when the answer matters most: say how to get one anyway */
+		bool hint = !x.no_daemon && (cmd->flags & CMD_NODAEMON) &&
+			    (x.err.code == CIRT_EXIT_UNREACHABLE || x.err.code == CIRT_EXIT_TIMEOUT);
+		fprintf(stderr, "cirt: %s%s%s%s\n", e, hint ? "; without the daemon: cirt --no-daemon " : "",
+			hint ? cmd->name : "", hint ? " (reads its records on disk and the host's processes)" : "");
 		return x.err.code ? x.err.code : CIRT_EXIT_RUNTIME;
 	}
 	return r;

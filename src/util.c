@@ -106,7 +106,7 @@ char *xasprintf(const char *fmt, ...)
 
 void buf_append(struct buf *b, const void *p, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
+	if (!b->data || b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap < b->len + n + 1)
 			cap *= 2;

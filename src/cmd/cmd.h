@@ -12,6 +12,7 @@ struct ctx {
 	const char *host;    /* --host, or NULL */
 	int timeout_ms;      /* --timeout */
 	bool json;           /* --json */
+	bool no_daemon;      /* --no-daemon: the host model from disk and /proc (host_load_nodaemon) */
 	struct docker *d;    /* opened on first use */
 	struct cirt_err err; /* what main prints */
 	char **argv;         /* the whole command line, for reports and logs */
@@ -37,6 +38,11 @@ struct cmd {
 	const char *summary; /* one line */
 	const struct cmd_opt *opts; /* terminated by {0} */
 	int (*run)(struct ctx *x, int argc, char **argv);
+	unsigned flags;      /* enum cmd_flags */
+};
+
+enum cmd_flags {
+	CMD_NODAEMON = 1 << 0, /* works with --no-daemon (reads the model through ctx_host/ctx_containers only) */
 };
 
 /* Parse argv with the command's options plus --json and --help. on_opt is called for every
@@ -58,7 +64,11 @@ extern const struct cmd *const cirt_commands[];
 extern const struct cmd cmd_ps, cmd_inspect, cmd_top, cmd_stats, cmd_diff, cmd_logs;
 extern const struct cmd cmd_net;
 extern const struct cmd cmd_collect, cmd_verify;
+extern const struct cmd cmd_conns, cmd_locate;
 extern const struct cmd cmd_scan;
+extern const struct cmd cmd_watch, cmd_timeline;
+extern const struct cmd cmd_triage, cmd_report;
+extern const struct cmd cmd_contain, cmd_release;
 
 /* Print the host's warnings and the given container notes to stderr (escaped). */
 void print_warnings(const struct host *h);

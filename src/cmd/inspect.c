@@ -39,4 +39,5 @@ const struct cmd cmd_inspect = {
 	.summary = "the daemon's inspect plus derived facts (veth, bridge, netns inode, cgroup, upper dir) under \"Cirt\"",
 	.opts = inspect_opts,
 	.run = inspect_run,
+	.flags = CMD_NODAEMON,
 };

@@ -121,6 +121,8 @@ static bool on_data(const char *data, size_t len, void *ud)
 static int logs_run(struct ctx *x, int argc, char **argv)
 {
 	struct logs_args a = {.tail = -1};
+	/* before any goto: the cleanup must never see an uninitialised pointer */
+	_cleanup_host_ struct host *h = NULL;
 	int i = cmd_parse(x, &cmd_logs, argc, argv, on_opt, &a);
 	if (i < 0)
 		goto out;
@@ -128,7 +130,6 @@ static int logs_run(struct ctx *x, int argc, char **argv)
 		i = cmd_usage(x, "logs: name exactly one CONTAINER");
 		goto out;
 	}
-	_cleanup_host_ struct host *h = NULL;
 	struct container *c;
 	if (ctx_containers(x, argv + i, 1, 0, &h, &c) < 0) {
 		i = -1;

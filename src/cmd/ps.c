@@ -4,15 +4,17 @@
 
 #include "cmd/cmd.h"
 #include "escape.h"
+#include "model/verify.h"
 #include "output/output.h"
 
-enum { OPT_IP = 256, OPT_NAME, OPT_NETWORK };
+enum { OPT_IP = 256, OPT_NAME, OPT_NETWORK, OPT_VERIFY };
 
 static const struct cmd_opt ps_opts[] = {
 	{"all", 'a', NULL, "include stopped containers"},
 	{"ip", OPT_IP, "ADDR", "only containers that own this exact address (IPv4 or IPv6; never a substring match)"},
 	{"name", OPT_NAME, "PATTERN", "only containers whose name matches (shell glob, e.g. 'web*')"},
 	{"network", OPT_NETWORK, "NET", "only containers with an endpoint on this network (name or id prefix)"},
+	{"verify", OPT_VERIFY, NULL, "cross-check the daemon against the host (processes in container cgroups, init pids, interfaces, veths on its bridges); exit 1 on any disagreement"},
 	{0},
 };
 
@@ -21,6 +23,7 @@ struct ps_args {
 	const char *ip;
 	const char *name;
 	const char *network;
+	bool verify;
 };
 
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
@@ -41,6 +44,9 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 		break;
 	case OPT_NETWORK:
 		a->network = arg;
+		break;
+	case OPT_VERIFY:
+		a->verify = true;
 		break;
 	}
 	return 0;
@@ -112,6 +118,106 @@ static const struct out_col ps_cols[] = {
 	{"IPS", "ips"},   {"VETH", "veth"}, {"BRIDGE", "bridge"}, {"PID", "pid"},     {"PORTS", "ports"},
 };
 
+/* One look at both sides: the daemon's containers and bridges, the host's cgroups and links. */
+static int verify_once(struct ctx *x, struct host **ret_h, struct verify_result *ret)
+{
+	_cleanup_host_ struct host *h = NULL;
+	struct cg_scan scan = {0};
+	struct rtnl_links links = {0};
+	struct cirt_err e = {0};
+	if (ctx_host(x, true, HOST_NEED_NET | HOST_NEED_PROC, &h) < 0)
+		return -1;
+	json_t *nets = NULL;
+	if (docker_get_json(x->d, "/networks", &nets, &x->err) < 0)
+		return err_prefix(&x->err, "list networks");
+	size_t nb = 0;
+	char **bridges = verify_bridges_from_networks(nets, &nb);
+	json_decref(nets);
+	if (cg_scan(NULL, &scan, &x->err) < 0) {
+		for (size_t i = 0; i < nb; i++)
+			free(bridges[i]);
+		free(bridges);
+		return -1;
+	}
+	if (rtnl_dump_links(-1, &links, &e) < 0)
+		host_warn(h, "host links: %s: veths not checked", e.msg);
+	verify_host(h, &scan, &links, bridges, nb, ret);
+	for (size_t i = 0; i < ret->n_warnings; i++)
+		host_warn(h, "%s", ret->warnings[i]);
+	rtnl_links_free(&links);
+	cg_scan_free(&scan);
+	for (size_t i = 0; i < nb; i++)
+		free(bridges[i]);
+	free(bridges);
+	*ret_h = steal_pointer(&h);
+	return 0;
+}
+
+static const struct out_col verify_cols[] = {
+	{"KIND", "kind"}, {"CONTAINER", "container"}, {"PID", "pid"}, {"VETH", "veth"}, {"DETAIL", "detail"},
+};
+
+static int ps_verify(struct ctx *x)
+{
+	if (x->no_daemon)
+		return cmd_usage(x, "ps: --verify compares the daemon with the host: it cannot run with --no-daemon");
+	_cleanup_host_ struct host *h = NULL;
+	struct verify_result r = {0};
+	if (verify_once(x, &h, &r) < 0)
+		return -1;
+	if (!h)
+		return err_set(&x->err, CIRT_EXIT_RUNTIME, "ps: --verify: no host snapshot");
+	if (r.n > 0) {
+		/* a container started or removed between the two reads is a race, not a lie: keep only
+		 * what a second look confirms */
+		_cleanup_host_ struct host *h2 = NULL;
+		struct verify_result r2 = {0};
+		if (verify_once(x, &h2, &r2) < 0) {
+			verify_result_free(&r);
+			return -1;
+		}
+		verify_intersect(&r, &r2);
+		verify_result_free(&r2);
+	}
+	print_warnings(h);
+	json_t *list = json_array();
+	for (size_t i = 0; i < r.n; i++) {
+		json_t *o = disagreement_to_json(&r.v[i]);
+		const struct disagreement *d = &r.v[i];
+		if (!x->json)
+			json_object_set_new(o, "container",
+					    d->name && *d->name ? json_str(d->name)
+					    : d->container_id ? json_stringn(d->container_id, strnlen(d->container_id, 12))
+							      : json_null());
+		json_array_append_new(list, o);
+	}
+	size_t running = 0;
+	for (size_t i = 0; i < h->n; i++)
+		running += h->c[i].running;
+	if (x->json) {
+		json_t *doc = json_object();
+		json_object_set_new(doc, "docker_host", json_str(h->docker_host));
+		json_object_set_new(doc, "api_version", json_str(h->api_version));
+		json_object_set_new(doc, "containers_checked", json_integer((json_int_t)h->n));
+		json_object_set_new(doc, "disagreements", list);
+		json_t *w = json_array();
+		for (size_t k = 0; k < h->n_warnings; k++)
+			json_array_append_new(w, json_str(h->warnings[k]));
+		json_object_set_new(doc, "warnings", w);
+		out_json(stdout, doc);
+		json_decref(doc);
+	} else {
+		if (r.n)
+			out_table(stdout, list, verify_cols, ARRAY_SIZE(verify_cols));
+		json_decref(list);
+		fprintf(stderr, "cirt: checked %zu containers (%zu running) against the host: %zu disagreement%s\n", h->n,
+			running, r.n, r.n == 1 ? "" : "s");
+	}
+	size_t n = r.n;
+	verify_result_free(&r);
+	return n ? 1 : 0;
+}
+
 static int ps_run(struct ctx *x, int argc, char **argv)
 {
 	struct ps_args a = {0};
@@ -120,6 +226,11 @@ static int ps_run(struct ctx *x, int argc, char **argv)
 		return i;
 	if (i < argc)
 		return cmd_usage(x, "ps: unexpected argument '%s'", argv[i]);
+	if (a.verify) {
+		if (a.ip || a.name || a.network || a.all)
+			return cmd_usage(x, "ps: --verify checks every container: it takes no filter");
+		return ps_verify(x);
+	}
 	_cleanup_host_ struct host *h = NULL;
 	/* an address search covers stopped containers too unless asked otherwise: nothing missed */
 	if (ctx_host(x, a.all, HOST_NEED_NET | HOST_NEED_PROC, &h) < 0)
@@ -142,6 +253,7 @@ static int ps_run(struct ctx *x, int argc, char **argv)
 		json_t *doc = json_object();
 		json_object_set_new(doc, "docker_host", json_str(h->docker_host));
 		json_object_set_new(doc, "api_version", json_str(h->api_version));
+		json_object_set_new(doc, "daemonless", json_boolean(h->daemonless));
 		json_object_set_new(doc, "containers", list);
 		json_t *w = json_array();
 		for (size_t k = 0; k < h->n_warnings; k++)
@@ -163,4 +275,5 @@ const struct cmd cmd_ps = {
 	.summary = "list containers with network mode, IPs, MACs, host-side veth, bridge, PID and ports",
 	.opts = ps_opts,
 	.run = ps_run,
+	.flags = CMD_NODAEMON,
 };

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <strings.h>
 
 #include "escape.h"
@@ -437,7 +438,11 @@ void host_load_net(struct host *h)
 			continue;
 		c->netns_inode = procfs_ns_inode(c->pid, "net");
 		if (!c->netns_inode) {
-			container_note(c, "cannot read /proc/%d/ns/net: %s", c->pid, strerror(errno));
+			int e = errno;
+			container_note(c, "cannot read /proc/%d/ns/net: %s%s", c->pid, strerror(e),
+				       e == EACCES || e == EPERM ? " (veth and bridge need root: CAP_SYS_PTRACE to see another "
+								   "user's namespace, CAP_SYS_ADMIN to enter it)"
+								 : "");
 			continue;
 		}
 		if (c->netns_inode == host_netns || c->mode == NETMODE_HOST || c->n_eps == 0)
@@ -485,6 +490,26 @@ static bool wanted(json_t *item, bool all)
 	return st && (streq(st, "running") || streq(st, "paused") || streq(st, "restarting"));
 }
 
+void host_list_index(json_t *list, struct host *idx, struct host *h)
+{
+	size_t n = json_array_size(list);
+	idx->c = xcalloc(n + 1, sizeof(*idx->c));
+	for (size_t i = 0; i < n; i++) {
+		json_t *item = json_array_get(list, i);
+		const char *id = jstr(item, "Id");
+		if (!id || !*id || strchr(id, '/') || strchr(id, '?') || strlen(id) > 128) {
+			host_warn(h, "list containers: skipped an entry without a usable Id");
+			continue;
+		}
+		struct container *c = &idx->c[idx->n++];
+		c->id = xstrdup(id);
+		json_t *names = jarr(item, "Names");
+		const char *nm = json_string_value(json_array_get(names, 0));
+		c->name = xstrdup(nm ? (nm[0] == '/' ? nm + 1 : nm) : "");
+		c->running = wanted(item, false);
+	}
+}
+
 static int cmp_container(const void *a, const void *b)
 {
 	const struct container *x = a, *y = b;
@@ -508,21 +533,7 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
 	size_t np = 0;
 	/* the list alone names every container: resolve references before inspecting */
 	struct host idx = {0};
-	idx.c = xcalloc(n + 1, sizeof(*idx.c));
-	for (size_t i = 0; i < n; i++) {
-		json_t *item = json_array_get(list, i);
-		const char *id = jstr(item, "Id");
-		if (!id || !*id || strchr(id, '/') || strchr(id, '?') || strlen(id) > 128) {
-			host_warn(h, "list containers: skipped an entry without a usable Id");
-			continue;
-		}
-		struct container *c = &idx.c[idx.n++];
-		c->id = xstrdup(id);
-		json_t *names = jarr(item, "Names");
-		const char *nm = json_string_value(json_array_get(names, 0));
-		c->name = xstrdup(nm ? (nm[0] == '/' ? nm + 1 : nm) : "");
-		c->running = wanted(item, false);
-	}
+	host_list_index(list, &idx, h);
 	json_decref(list);
 	bool *take = xcalloc(idx.n + 1, sizeof(*take));
 	for (size_t r = 0; r < o->n_refs; r++) {
@@ -547,8 +558,8 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
 	free(take);
 	struct docker_result *res = xcalloc(np + 1, sizeof(*res));
 	int r = docker_get_json_many(d, paths, np, o->parallel ? o->parallel : 4, res, err);
-	size_t vanished = 0;
 	if (r == 0) {
+		size_t vanished = 0;
 		h->c = xcalloc(np + 1, sizeof(*h->c));
 		for (size_t i = 0; i < np; i++) {
 			if (res[i].status == 404) {
@@ -745,4 +756,157 @@ json_t *container_to_json(const struct container *c)
 		json_array_append_new(notes, json_str(c->notes[i]));
 	json_object_set_new(o, "notes", notes);
 	return o;
+}
+
+/* ---------------------------------------------------------------- the list-only snapshot */
+
+static void parse_list_ports(struct container *c, json_t *ports)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(ports, i, p)
+	{
+		if (!json_is_object(p))
+			continue;
+		c->ports = xrealloc(c->ports, (c->n_ports + 1) * sizeof(*c->ports));
+		struct port *x = &c->ports[c->n_ports++];
+		memset(x, 0, sizeof(*x));
+		x->container_port = (int)jint(p, "PrivatePort", 0);
+		snprintf(x->proto, sizeof(x->proto), "%s", jstr(p, "Type") ? jstr(p, "Type") : "tcp");
+		x->host_ip = nonempty_dup(jstr(p, "IP"));
+		x->host_port = (int)jint(p, "PublicPort", 0);
+	}
+	if (c->n_ports > 1)
+		qsort(c->ports, c->n_ports, sizeof(*c->ports), cmp_port);
+}
+
+int container_from_list(json_t *j, struct container *c)
+{
+	memset(c, 0, sizeof(*c));
+	const char *id = jstr(j, "Id");
+	if (!id || !*id || strchr(id, '/') || strlen(id) > 128)
+		return -1;
+	c->id = xstrdup(id);
+	const char *nm = json_string_value(json_array_get(jarr(j, "Names"), 0));
+	c->name = xstrdup(nm ? (nm[0] == '/' ? nm + 1 : nm) : "");
+	c->image = nonempty_dup(jstr(j, "Image"));
+	c->image_id = nonempty_dup(jstr(j, "ImageID"));
+	const char *st = jstr(j, "State");
+	c->state = xstrdup(st ? st : "unknown");
+	c->running = st && (streq(st, "running") || streq(st, "paused") || streq(st, "restarting"));
+	c->paused = st && streq(st, "paused");
+	long long created = jint(j, "Created", 0);
+	if (created > 0) {
+		char b[40];
+		c->created = xstrdup(fmt_utc(created, b, sizeof(b)));
+	}
+	c->cmd = nonempty_dup(jstr(j, "Command"));
+	parse_network_mode(c, jstr(jobj(j, "HostConfig"), "NetworkMode"));
+	parse_endpoints(c, jobj(jobj(j, "NetworkSettings"), "Networks"));
+	parse_list_ports(c, jarr(j, "Ports"));
+	parse_mounts(c, jarr(j, "Mounts"));
+	return 0;
+}
+
+/* The container's init: the process that is pid 1 in its own pid namespace, else its lowest. */
+static int pick_init(const struct procfs_cproc *v, size_t n)
+{
+	if (n == 1)
+		return v[0].pid;
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (procfs_nspid(v[i].pid) == 1)
+			return v[i].pid;
+	int low = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!low || v[i].pid < low)
+			low = v[i].pid;
+	return low;
+}
+
+struct proc_scan {
+	struct procfs_cproc *v;
+	size_t n;
+	int rc;
+};
+
+static void *proc_scan_thread(void *arg)
+{
+	struct proc_scan *ps = arg;
+	ps->rc = procfs_container_procs(&ps->v, &ps->n);
+	return NULL;
+}
+
+int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret, struct cirt_err *err)
+{
+	/* pids from the cgroups in /proc, one pass instead of one inspect per container, read
+	 * while the daemon prepares its answer */
+	struct proc_scan ps = {0};
+	pthread_t th;
+	bool threaded = pthread_create(&th, NULL, proc_scan_thread, &ps) == 0;
+	json_t *list = NULL;
+	int r = docker_get_json(d, all ? "/containers/json?all=1" : "/containers/json", &list, err);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		proc_scan_thread(&ps);
+	if (r < 0) {
+		free(ps.v);
+		return err_prefix(err, "list containers");
+	}
+	if (!json_is_array(list)) {
+		json_decref(list);
+		free(ps.v);
+		return err_set(err, CIRT_EXIT_BADANSWER, "list containers: daemon answer is not a JSON array");
+	}
+	struct host *h = xcalloc(1, sizeof(*h));
+	h->docker_host = xstrdup(docker_host(d));
+	h->api_version = xstrdup(docker_api_version(d));
+	size_t n = json_array_size(list);
+	h->c = xcalloc(n + 1, sizeof(*h->c));
+	for (size_t i = 0; i < n; i++) {
+		if (container_from_list(json_array_get(list, i), &h->c[h->n]) < 0) {
+			host_warn(h, "list containers: skipped an entry without a usable Id");
+			continue;
+		}
+		h->n++;
+	}
+	json_decref(list);
+	if (h->n > 1)
+		qsort(h->c, h->n, sizeof(*h->c), cmp_container);
+	struct procfs_cproc *cp = ps.v;
+	size_t ncp = ps.n;
+	if (ps.rc < 0)
+		host_warn(h, "cannot list processes: %s", strerror(-ps.rc));
+	for (size_t i = 0, j = 0; i < ncp; i = j) {
+		for (j = i; j < ncp && streq(cp[j].id, cp[i].id); j++)
+			;
+		struct container *c = find_by_id(h, cp[i].id);
+		if (c && c->running)
+			c->pid = pick_init(cp + i, j - i);
+	}
+	free(cp);
+	/* started while /proc was read (or a cgroup layout we do not know): ask the daemon */
+	for (size_t i = 0; i < h->n; i++) {
+		struct container *c = &h->c[i];
+		if (!c->running || c->pid)
+			continue;
+		_cleanup_free_ char *path = xasprintf("/containers/%s/json", c->id);
+		json_t *j = NULL;
+		struct cirt_err e = {0};
+		if (docker_get_json(d, path, &j, &e) == 0) {
+			json_t *st = jobj(j, "State");
+			long long pid = jbool(st, "Running") ? jint(st, "Pid", 0) : 0;
+			c->pid = pid > 0 && pid <= INT32_MAX ? (int)pid : 0;
+			json_decref(j);
+		}
+		if (!c->pid)
+			container_note(c, "no process found in its cgroup");
+	}
+	if (needs & HOST_NEED_NET)
+		host_load_net(h);
+	host_link_shared(h);
+	if (needs & HOST_NEED_PROC)
+		load_proc(h);
+	*ret = h;
+	return 0;
 }

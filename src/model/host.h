@@ -107,6 +107,7 @@ struct host {
 	char *api_version;
 	char **warnings;
 	size_t n_warnings;
+	bool daemonless;   /* built by host_load_nodaemon: from disk and /proc, not the daemon */
 };
 
 enum host_needs {
@@ -123,6 +124,20 @@ struct host_load_opts {
 };
 
 int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret, struct cirt_err *err);
+/* A lighter snapshot from one /containers/json answer and one pass over /proc instead of one
+ * inspect per container: names, ids, images, state, network mode, endpoints, ports, mounts;
+ * the pid of each running container comes from the cgroups of /proc (its pid-1 process).
+ * No inspect document, no State details. For commands that must stay fast with hundreds of
+ * containers (conns, locate). */
+int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret, struct cirt_err *err);
+/* Fill c from one /containers/json entry. -1 without a usable Id. */
+int container_from_list(json_t *j, struct container *c);
+/* The index host_load builds from the daemon's container list (GET /containers/json): id, name
+ * and whether it runs, for every usable entry; skipped entries are warned about in h. */
+void host_list_index(json_t *list, struct host *idx, struct host *h);
+/* The same snapshot without the daemon (host_nodaemon.c): containers from the daemon's records
+ * on disk, the runtime's state and the processes' cgroups; what could not be had is in notes. */
+int host_load_nodaemon(const struct host_load_opts *o, struct host **ret, struct cirt_err *err);
 void host_free(struct host *h);
 static inline void host_freep(struct host **h)
 {

@@ -6,24 +6,27 @@
 
 #include "escape.h"
 
+/* A string literal, its length counted by the compiler. */
+#define buf_lit(b, s) buf_append((b), (s), sizeof(s) - 1)
+
 void html_escape(struct buf *b, const char *s)
 {
 	for (const char *p = s ? s : ""; *p; p++) {
 		switch (*p) {
 		case '&':
-			buf_append(b, "&amp;", 5);
+			buf_lit(b, "&amp;");
 			break;
 		case '<':
-			buf_append(b, "&lt;", 4);
+			buf_lit(b, "&lt;");
 			break;
 		case '>':
-			buf_append(b, "&gt;", 4);
+			buf_lit(b, "&gt;");
 			break;
 		case '"':
-			buf_append(b, "&quot;", 6);
+			buf_lit(b, "&quot;");
 			break;
 		case '\'':
-			buf_append(b, "&#39;", 5);
+			buf_lit(b, "&#39;");
 			break;
 		default:
 			if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
@@ -37,7 +40,7 @@ void html_escape(struct buf *b, const char *s)
 static void esc_json(struct buf *b, json_t *v)
 {
 	if (!v || json_is_null(v)) {
-		buf_append(b, "", 0);
+		buf_lit(b, "");
 		return;
 	}
 	if (json_is_string(v)) {
@@ -63,7 +66,7 @@ static void esc_json(struct buf *b, json_t *v)
 		json_array_foreach(v, i, x)
 		{
 			if (i)
-				buf_append(b, ", ", 2);
+				buf_lit(b, ", ");
 			esc_json(b, x);
 		}
 		return;
@@ -89,6 +92,9 @@ static const char css[] =
     "tr:nth-child(even) td{background:#fbfcfd}input.filter{margin:4px 0;padding:4px 8px;width:320px;max-width:100%}"
     ".topo{overflow:auto;border:1px solid #d0d7de;border-radius:6px;padding:6px}.topo svg{max-width:100%;height:auto}"
     ".sev-critical,.sev-high{color:#cf222e;font-weight:bold}.sev-medium{color:#bf8700}"
+    ".stats{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}.stat{border:1px solid #d0d7de;border-radius:6px;"
+    "padding:6px 14px;min-width:110px;text-align:center}.stat b{display:block;font-size:22px}.stat.alert b{color:#cf222e}"
+    ".stat span{font-size:11px;color:#57606a}header .sub{font-size:13px;margin-top:4px;color:#ffd8a8}"
     "footer{font-size:11px;color:#57606a;padding:12px 24px;border-top:1px solid #d0d7de}"
     "@media print{input.filter{display:none}th{cursor:auto}.topo{overflow:visible}header{background:#fff;color:#000;"
     "border-bottom:2px solid #000}header .meta{color:#000}tr{break-inside:avoid}}";
@@ -137,77 +143,99 @@ static void table(struct buf *b, json_t *t)
 	const char *id = json_string_value(json_object_get(t, "id"));
 	json_t *cols = json_object_get(t, "columns");
 	json_t *rows = json_object_get(t, "rows");
-	buf_append(b, "<section><h2>", 13);
+	buf_lit(b, "<section><h2>");
 	html_escape(b, json_string_value(json_object_get(t, "title")));
 	buf_printf(b, " <small>(%zu)</small></h2>\n", json_array_size(rows));
 	if (json_array_size(rows) == 0) {
 		buf_printf(b, "<p>None.</p></section>\n");
 		return;
 	}
-	buf_append(b, "<input class=\"filter\" placeholder=\"filter\" id=\"f-", 49);
+	buf_lit(b, "<input class=\"filter\" placeholder=\"filter\" id=\"f-");
 	html_escape(b, id);
-	buf_append(b, "\"><table class=\"data\" id=\"", 26);
+	buf_lit(b, "\"><table class=\"data\" id=\"");
 	html_escape(b, id);
-	buf_append(b, "\"><thead><tr>", 13);
+	buf_lit(b, "\"><thead><tr>");
 	size_t i;
 	json_t *c;
 	json_array_foreach(cols, i, c)
 	{
-		buf_append(b, "<th>", 4);
+		buf_lit(b, "<th>");
 		html_escape(b, json_string_value(json_object_get(c, "title")));
-		buf_append(b, "</th>", 5);
+		buf_lit(b, "</th>");
 	}
-	buf_append(b, "</tr></thead><tbody>\n", 21);
+	buf_lit(b, "</tr></thead><tbody>\n");
 	size_t r;
 	json_t *row;
 	json_array_foreach(rows, r, row)
 	{
-		buf_append(b, "<tr>", 4);
+		buf_lit(b, "<tr>");
 		json_array_foreach(cols, i, c)
 		{
 			const char *key = json_string_value(json_object_get(c, "key"));
 			json_t *v = key ? json_object_get(row, key) : NULL;
 			if (key && streq(key, "severity") && json_is_string(v)) {
-				buf_append(b, "<td class=\"sev-", 15);
+				buf_lit(b, "<td class=\"sev-");
 				html_escape(b, json_string_value(v));
-				buf_append(b, "\">", 2);
+				buf_lit(b, "\">");
 			} else
-				buf_append(b, "<td>", 4);
+				buf_lit(b, "<td>");
 			esc_json(b, v);
-			buf_append(b, "</td>", 5);
+			buf_lit(b, "</td>");
 		}
-		buf_append(b, "</tr>\n", 6);
+		buf_lit(b, "</tr>\n");
 	}
-	buf_append(b, "</tbody></table></section>\n", 27);
+	buf_lit(b, "</tbody></table></section>\n");
 }
 
 int html_report(FILE *f, json_t *doc, struct cirt_err *err)
 {
 	struct buf b = {0};
 	const char *title = json_string_value(json_object_get(doc, "title"));
-	buf_append(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">", 61);
+	buf_lit(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
 	/* nothing may be fetched: a strict policy in the page itself */
 	buf_printf(&b, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		       "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
-	buf_append(&b, "<meta name=\"viewport\" content=\"width=device-width\"><title>", 58);
+	buf_lit(&b, "<meta name=\"viewport\" content=\"width=device-width\"><title>");
 	html_escape(&b, title ? title : "cirt report");
 	buf_printf(&b, "</title><style>%s</style></head><body>\n<header><h1>", css);
 	html_escape(&b, title ? title : "cirt report");
-	buf_append(&b, "</h1><div class=\"meta\">host <b>", 31);
+	buf_lit(&b, "</h1><div class=\"meta\">host <b>");
 	html_escape(&b, json_string_value(json_object_get(doc, "hostname")));
-	buf_append(&b, "</b> &middot; generated ", 24);
+	buf_lit(&b, "</b> &middot; generated ");
 	html_escape(&b, json_string_value(json_object_get(doc, "generated")));
-	buf_append(&b, " UTC &middot; cirt ", 19);
+	buf_lit(&b, " UTC &middot; cirt ");
 	html_escape(&b, json_string_value(json_object_get(doc, "cirt_version")));
-	buf_append(&b, " &middot; <code>", 16);
+	buf_lit(&b, " &middot; <code>");
 	html_escape(&b, json_string_value(json_object_get(doc, "command")));
-	buf_append(&b, "</code></div></header>\n<main>\n", 30);
+	buf_lit(&b, "</code></div>");
+	const char *sub = json_string_value(json_object_get(doc, "subtitle"));
+	if (sub) {
+		buf_lit(&b, "<div class=\"sub\">");
+		html_escape(&b, sub);
+		buf_lit(&b, "</div>");
+	}
+	buf_lit(&b, "</header>\n<main>\n");
+	json_t *cards = json_object_get(doc, "cards");
+	if (json_array_size(cards)) {
+		size_t ci;
+		json_t *card;
+		buf_printf(&b, "<div class=\"stats\" id=\"counts\">");
+		json_array_foreach(cards, ci, card)
+		{
+			buf_printf(&b, "<div class=\"stat%s\"><b>", json_is_true(json_object_get(card, "alert")) ? " alert" : "");
+			esc_json(&b, json_object_get(card, "value"));
+			buf_lit(&b, "</b><span>");
+			esc_json(&b, json_object_get(card, "label"));
+			buf_lit(&b, "</span></div>");
+		}
+		buf_lit(&b, "</div>\n");
+	}
 
 	json_t *summary = json_object_get(doc, "summary");
-	buf_append(&b, "<section id=\"summary\"><h2>Summary: look at these first</h2>\n", 60);
+	buf_lit(&b, "<section id=\"summary\"><h2>Summary: look at these first</h2>\n");
 	if (json_array_size(summary) == 0)
 		buf_printf(&b, "<p>Nothing stood out.</p>\n");
-	buf_append(&b, "<div class=\"cards\">\n", 20);
+	buf_lit(&b, "<div class=\"cards\">\n");
 	size_t i;
 	json_t *s;
 	json_array_foreach(summary, i, s)
@@ -216,49 +244,49 @@ int html_report(FILE *f, json_t *doc, struct cirt_err *err)
 		buf_printf(&b, "<div class=\"card %s\"><span class=\"score\">%lld</span><h3>",
 			   score >= 50 ? "s3" : score >= 20 ? "s2" : "s1", score);
 		html_escape(&b, json_string_value(json_object_get(s, "container")));
-		buf_append(&b, "</h3><ul>", 9);
+		buf_lit(&b, "</h3><ul>");
 		size_t k;
 		json_t *r;
 		json_array_foreach(json_object_get(s, "reasons"), k, r)
 		{
-			buf_append(&b, "<li>", 4);
+			buf_lit(&b, "<li>");
 			esc_json(&b, r);
-			buf_append(&b, "</li>", 5);
+			buf_lit(&b, "</li>");
 		}
-		buf_append(&b, "</ul>", 5);
+		buf_lit(&b, "</ul>");
 		json_array_foreach(json_object_get(s, "next"), k, r)
 		{
-			buf_append(&b, "<div>next: <code>", 17);
+			buf_lit(&b, "<div>next: <code>");
 			esc_json(&b, r);
-			buf_append(&b, "</code></div>", 13);
+			buf_lit(&b, "</code></div>");
 		}
-		buf_append(&b, "</div>\n", 7);
+		buf_lit(&b, "</div>\n");
 	}
-	buf_append(&b, "</div></section>\n", 17);
+	buf_lit(&b, "</div></section>\n");
 
 	const char *svg = json_string_value(json_object_get(doc, "topology_svg"));
 	if (svg) {
-		buf_append(&b, "<section id=\"topology\"><h2>Topology</h2><div class=\"topo\">", 58);
+		buf_lit(&b, "<section id=\"topology\"><h2>Topology</h2><div class=\"topo\">");
 		const char *start = strstr(svg, "<svg");
 		if (start && svg_safe(start))
 			buf_append(&b, start, strlen(start));
 		else
-			buf_append(&b, "<p>(topology omitted: it held active content)</p>", 49);
-		buf_append(&b, "</div></section>\n", 17);
+			buf_lit(&b, "<p>(topology omitted: it held active content)</p>");
+		buf_lit(&b, "</div></section>\n");
 	}
 	json_t *t;
 	json_array_foreach(json_object_get(doc, "tables"), i, t)
 	    table(&b, t);
 	json_t *notes = json_object_get(doc, "notes");
 	if (json_array_size(notes)) {
-		buf_append(&b, "<section><h2>Notes</h2><ul>", 27);
+		buf_lit(&b, "<section><h2>Notes</h2><ul>");
 		json_array_foreach(notes, i, t)
 		{
-			buf_append(&b, "<li>", 4);
+			buf_lit(&b, "<li>");
 			esc_json(&b, t);
-			buf_append(&b, "</li>", 5);
+			buf_lit(&b, "</li>");
 		}
-		buf_append(&b, "</ul></section>\n", 16);
+		buf_lit(&b, "</ul></section>\n");
 	}
 	buf_printf(&b, "</main><footer>Produced by cirt %s: ",
 		   json_string_value(json_object_get(doc, "cirt_version")) ?: "?");

@@ -166,6 +166,27 @@ static void on_target(struct scan_job *j)
 	if (t->kind != SCAN_CONTAINER || t->pid <= 0 || !t->id)
 		return;
 	_cleanup_close_ int upper_fd = t->upper ? rootfs_open_root(t->upper) : -1;
+	/* the container's cgroup lists its processes: no walk over every process of the host (which
+	 * costs a /proc read per host process and per container when many are scanned) */
+	int *pids = NULL;
+	size_t np = 0;
+	if (procfs_cgroup_pids(t->pid, &pids, &np) == 0) {
+		size_t checked = 0;
+		for (size_t i = 0; i < np && checked < MAX_PIDS; i++) {
+			_cleanup_free_ char *cg = procfs_cgroup(pids[i]);
+			char id[65];
+			/* exact: the same container id, as the walk below requires */
+			if (!cg || !procfs_cgroup_container_id(cg, id) || !streq(id, t->id))
+				continue;
+			checked++;
+			check_pid(j, pids[i], upper_fd);
+		}
+		free(pids);
+		if (checked >= MAX_PIDS)
+			scan_note(j, "more than %d processes: the rest not examined", MAX_PIDS);
+		if (checked)
+			return;
+	}
 	DIR *d = opendir("/proc");
 	if (!d) {
 		scan_note(j, "/proc: %s: processes not examined", strerror(errno));

@@ -2,6 +2,7 @@
 #include "sources/docker.h"
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <strings.h>
 
 #include "config.h"
@@ -16,6 +17,7 @@ struct docker {
 	int timeout_ms, connect_timeout_ms;
 	size_t max_body;
 	char version[16];  /* negotiated, "" until then */
+	const atomic_bool *abort; /* docker_set_abort */
 };
 
 struct xfer {
@@ -103,8 +105,34 @@ static int parse_host(struct docker *d, const char *host, struct cirt_err *err)
 		       "docker host '%s': unsupported scheme (use unix:// or tcp://)", host);
 }
 
+/* Called by libcurl about once a second even when nothing arrives: a set abort flag ends the
+ * transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int on_xferinfo(void *ud, curl_off_t dlt, curl_off_t dln, curl_off_t ult, curl_off_t uln)
+{
+	const atomic_bool *flag = ud;
+	return flag && atomic_load(flag) ? 1 : 0;
+}
+
+static void setup_abort(struct docker *d, CURL *e)
+{
+	if (!d->abort) {
+		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 1L);
+		return;
+	}
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, (void *)d->abort);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+}
+
+void docker_set_abort(struct docker *d, const atomic_bool *flag)
+{
+	d->abort = flag;
+	setup_abort(d, d->easy);
+}
+
 static void setup_easy(struct docker *d, CURL *e)
 {
+	setup_abort(d, e);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)d->connect_timeout_ms);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -29,6 +30,10 @@ static inline void docker_closep(struct docker **d)
 	docker_close(*d);
 }
 #define _cleanup_docker_ _cleanup_(docker_closep)
+
+/* Requests of this client (streams included) end within about a second once *flag is true,
+ * for a thread that must stop while a stream is idle. NULL removes it. */
+void docker_set_abort(struct docker *d, const atomic_bool *flag);
 
 /* Probe /_ping and settle the API version to use. Called lazily by every request. */
 int docker_negotiate(struct docker *d, struct cirt_err *err);

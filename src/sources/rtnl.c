@@ -58,6 +58,18 @@ static int linkinfo_attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* A string attribute into a fixed buffer: libmnl's MNL_TYPE_STRING check does not require the
+ * terminating NUL, so never read past the attribute's own payload. */
+static void attr_str(char *dst, size_t n, const struct nlattr *a)
+{
+	const char *p = mnl_attr_get_payload(a);
+	size_t l = strnlen(p, mnl_attr_get_payload_len(a));
+	if (l >= n)
+		l = n - 1;
+	memcpy(dst, p, l);
+	dst[l] = '\0';
+}
+
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct dump_ctx *c = data;
@@ -78,7 +90,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	k->flags = ifm->ifi_flags;
 	k->link_netnsid = -1;
 	if (tb[IFLA_IFNAME] && mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_STRING) >= 0)
-		snprintf(k->name, sizeof(k->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+		attr_str(k->name, sizeof(k->name), tb[IFLA_IFNAME]);
 	if (tb[IFLA_ADDRESS]) {
 		size_t l = mnl_attr_get_payload_len(tb[IFLA_ADDRESS]);
 		if (l > sizeof(k->mac))
@@ -98,9 +110,34 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 		const struct nlattr *li[IFLA_INFO_MAX + 1] = {0};
 		mnl_attr_parse_nested(tb[IFLA_LINKINFO], linkinfo_attr_cb, li);
 		if (li[IFLA_INFO_KIND] && mnl_attr_validate(li[IFLA_INFO_KIND], MNL_TYPE_STRING) >= 0)
-			snprintf(k->kind, sizeof(k->kind), "%s", mnl_attr_get_str(li[IFLA_INFO_KIND]));
+			attr_str(k->kind, sizeof(k->kind), li[IFLA_INFO_KIND]);
 	}
 	return MNL_CB_OK;
+}
+
+/* The length of the run of whole messages at the start of buf. libmnl's mnl_nlmsg_ok compares
+ * nlmsg_len as an int: a length of 2 GiB or more passes and the walk jumps out of the buffer
+ * (found by tests/fuzz/fuzz_rtnl). Its attribute walk ends at the *aligned* end of a message:
+ * an unaligned last message lets an attribute reach 3 bytes past the buffer (found by
+ * tests/fuzz/fuzz_rtnl_addr). The kernel pads every message, so both are refused here; whatever
+ * follows a bad header is not looked at. */
+size_t rtnl_valid_prefix(const void *buf, size_t len)
+{
+	size_t off = 0;
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)buf + off);
+		if (h->nlmsg_len < sizeof(*h) || MNL_ALIGN((size_t)h->nlmsg_len) > len - off)
+			break;
+		off += MNL_ALIGN((size_t)h->nlmsg_len);
+	}
+	return off;
+}
+
+int rtnl_parse_links(const void *buf, size_t len, struct rtnl_links *ret)
+{
+	struct dump_ctx c = {.out = ret, .cap = ret->n};
+	/* seq 0 and portid 0: no sequence or sender check (these are the kernel's bytes already) */
+	return mnl_cb_run(buf, rtnl_valid_prefix(buf, len), 0, 0, link_cb, &c);
 }
 
 static int dump_links_once(int nsfd, struct rtnl_links *ret, struct cirt_err *err)
@@ -143,7 +180,7 @@ static int dump_links_once(int nsfd, struct rtnl_links *ret, struct cirt_err *er
 			err_set(err, CIRT_EXIT_RUNTIME, "netlink receive: %s", strerror(errno));
 			goto out;
 		}
-		int r = mnl_cb_run(buf, (size_t)n, seq, portid, link_cb, &c);
+		int r = mnl_cb_run(buf, rtnl_valid_prefix(buf, (size_t)n), seq, portid, link_cb, &c);
 		if (r == MNL_CB_STOP)
 			break;
 		if (r < 0) {

@@ -29,6 +29,12 @@ struct rtnl_links {
  * socket is opened inside that namespace and stays bound to it; the caller's namespace is
  * restored before returning. */
 int rtnl_dump_links(int nsfd, struct rtnl_links *ret, struct cirt_err *err);
+/* Append the links of a buffer of RTM_NEWLINK messages (what a dump answers) to ret: the parser
+ * behind rtnl_dump_links, exposed for the fuzzer. Returns libmnl's MNL_CB_* result. */
+int rtnl_parse_links(const void *buf, size_t len, struct rtnl_links *ret);
+/* How many bytes at the start of buf are whole netlink messages: what is safe to hand to
+ * mnl_cb_run (libmnl's own check lets a length of 2 GiB or more through). */
+size_t rtnl_valid_prefix(const void *buf, size_t len);
 void rtnl_links_free(struct rtnl_links *l);
 const struct rtnl_link *rtnl_link_by_index(const struct rtnl_links *l, int ifindex);
 const struct rtnl_link *rtnl_link_by_name(const struct rtnl_links *l, const char *name);

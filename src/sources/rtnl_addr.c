@@ -48,7 +48,7 @@ static int nl_talk(int nsfd, struct nlmsghdr *req, mnl_cb_t cb, void *data, cons
 			err_set(err, CIRT_EXIT_RUNTIME, "netlink receive: %s", strerror(errno));
 			goto out;
 		}
-		int r = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+		int r = mnl_cb_run(buf, rtnl_valid_prefix(buf, (size_t)n), seq, portid, cb, data);
 		if (r == MNL_CB_STOP || (!dump && r >= 0))
 			break;
 		if (r < 0) {
@@ -124,6 +124,12 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	c->out->v[c->out->n++] = x;
 	return MNL_CB_OK;
+}
+
+int rtnl_parse_addrs(const void *buf, size_t len, struct rtnl_addrs *ret)
+{
+	struct addr_ctx c = {.out = ret, .cap = ret->n};
+	return mnl_cb_run(buf, rtnl_valid_prefix(buf, len), 0, 0, addr_cb, &c);
 }
 
 int rtnl_dump_addrs(int nsfd, struct rtnl_addrs *ret, struct cirt_err *err)
@@ -208,6 +214,12 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	c->out->v[c->out->n++] = x;
 	return MNL_CB_OK;
+}
+
+int rtnl_parse_routes(const void *buf, size_t len, struct rtnl_routes *ret)
+{
+	struct route_ctx c = {.out = ret, .cap = ret->n};
+	return mnl_cb_run(buf, rtnl_valid_prefix(buf, len), 0, 0, route_cb, &c);
 }
 
 int rtnl_dump_routes(int nsfd, int family, struct rtnl_routes *ret, struct cirt_err *err)

@@ -44,6 +44,10 @@ struct rtnl_routes {
 /* Every address of the namespace nsfd (-1: the caller's). */
 int rtnl_dump_addrs(int nsfd, struct rtnl_addrs *ret, struct cirt_err *err);
 void rtnl_addrs_free(struct rtnl_addrs *a);
+/* The parsers behind the dumps, on a buffer of RTM_NEWADDR / RTM_NEWROUTE messages (appending
+ * to ret): exposed for the fuzzer. Return libmnl's MNL_CB_* result. */
+int rtnl_parse_addrs(const void *buf, size_t len, struct rtnl_addrs *ret);
+int rtnl_parse_routes(const void *buf, size_t len, struct rtnl_routes *ret);
 
 /* Every route of the given family (AF_INET, AF_INET6 or AF_UNSPEC for both), all tables. */
 int rtnl_dump_routes(int nsfd, int family, struct rtnl_routes *ret, struct cirt_err *err);

@@ -20,6 +20,12 @@
  *   huge        a 2 GiB chunked JSON array
  *   drip        headers, then one body byte per second, forever
  *   escapes     a container whose name/image hold terminal escape sequences
+ *   lying       lists only an invented running container (pid: the fake daemon's own) and,
+ *               when $FAKE_REAL_ID is set, that real container with pid 1; one bridge network
+ *               on docker0 (for cirt ps --verify)
+ *   events      one running container (fake-ev, 10.213.98.2 on fakenet); /events sends one
+ *               exec_start event at once, timed now, then holds the stream open (chunked);
+ *               with until= in the query it sends nothing and ends the stream
  *
  * In every mode except ok/oldapi/hang/noaccept, /_ping answers normally.
  * A "/v1.NN" prefix on the path is ignored.  Each request line is logged to
@@ -40,6 +46,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define API_VERSION "1.41"
@@ -47,6 +54,7 @@
 
 static const char *mode = "ok";
 static volatile sig_atomic_t stop;
+static int req_has_until; /* the request's query holds until= (events mode) */
 static pid_t kids[1024]; /* live connection handlers, killed on exit */
 static size_t nkids;
 
@@ -179,6 +187,39 @@ static int inspect_path(const char *path, char *id, size_t idsz)
 	return 1;
 }
 
+#define EV_ID "fe00000000000000000000000000000000000000000000000000000000000001"
+
+/* events mode: one event, then an open stream until the client or the daemon goes away. */
+static int events_stream(int fd)
+{
+	if (send_str(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+	                 "Api-Version: " API_VERSION "\r\nTransfer-Encoding: chunked\r\n\r\n") < 0)
+		return -1;
+	if (req_has_until) /* a bounded replay: our one event is always "now", after it */
+		return send_str(fd, "0\r\n\r\n");
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	char ev[1024], chunk[1100];
+	int n = snprintf(ev, sizeof ev,
+	                 "{\"status\":\"exec_start: fake-cmd --flag\",\"id\":\"" EV_ID "\","
+	                 "\"from\":\"fake/image:1\",\"Type\":\"container\","
+	                 "\"Action\":\"exec_start: fake-cmd --flag\",\"Actor\":{\"ID\":\"" EV_ID "\","
+	                 "\"Attributes\":{\"execID\":\"ex1\",\"image\":\"fake/image:1\","
+	                 "\"name\":\"fake-ev\"}},\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld}\n",
+	                 (long long)ts.tv_sec, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	int cn = snprintf(chunk, sizeof chunk, "%x\r\n%s\r\n", n, ev);
+	if (send_all(fd, chunk, (size_t)cn) < 0)
+		return -1;
+	for (;;) { /* hold until the client leaves */
+		char b[256];
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+			return -1;
+		if (p.revents && recv(fd, b, sizeof b, 0) <= 0)
+			return -1;
+	}
+}
+
 /* Answer one request; -1 means close the connection. */
 static int answer(int fd, const char *method, const char *path)
 {
@@ -235,6 +276,58 @@ static int answer(int fd, const char *method, const char *path)
 			            "\"Config\":{\"Image\":" ESC_IMAGE "},"
 			            "\"HostConfig\":{\"NetworkMode\":\"none\"},"
 			            "\"NetworkSettings\":{\"Networks\":{}}}");
+	}
+	if (strcmp(mode, "lying") == 0) {
+		static const char lie_id[] = "11e0000000000000000000000000000000000000000000000000000000000001";
+		const char *real = getenv("FAKE_REAL_ID");
+		int real_ok = real && strlen(real) == 64 && strspn(real, "0123456789abcdef") == 64;
+		char big[2048];
+		if (strcmp(path, "/networks") == 0)
+			return json(fd, head, 200, "OK",
+			            "[{\"Name\":\"bridge\",\"Id\":\"b000000000000000000000000000000000000000000000000000000000000001\","
+			            "\"Driver\":\"bridge\",\"Options\":{\"com.docker.network.bridge.name\":\"docker0\"}}]");
+		if (strcmp(path, "/containers/json?all=1") == 0 || strcmp(path, "/containers/json") == 0) {
+			snprintf(big, sizeof big, "[{\"Id\":\"%s\",\"Names\":[\"/invented\"],\"State\":\"running\"}%s%s%s]",
+			         lie_id, real_ok ? ",{\"Id\":\"" : "", real_ok ? real : "",
+			         real_ok ? "\",\"Names\":[\"/real-wrong-pid\"],\"State\":\"running\"}" : "");
+			return json(fd, head, 200, "OK", big);
+		}
+		if (is_inspect && (strcmp(id, lie_id) == 0 || (real_ok && strcmp(id, real) == 0))) {
+			int pid = strcmp(id, lie_id) == 0 ? (int)getppid() : 1;
+			snprintf(big, sizeof big,
+			         "{\"Id\":\"%s\",\"Name\":\"/%s\",\"State\":{\"Status\":\"running\",\"Running\":true,"
+			         "\"Pid\":%d},\"Config\":{\"Image\":\"x\"},\"HostConfig\":{\"NetworkMode\":\"none\"},"
+			         "\"NetworkSettings\":{\"Networks\":{}}}",
+			         id, strcmp(id, lie_id) == 0 ? "invented" : "real-wrong-pid", pid);
+			return json(fd, head, 200, "OK", big);
+		}
+	}
+	if (strcmp(mode, "events") == 0) {
+		if (strcmp(path, "/events") == 0)
+			return events_stream(fd);
+		if (strcmp(path, "/containers/json") == 0)
+			return json(fd, head, 200, "OK",
+			            "[{\"Id\":\"" EV_ID "\",\"Names\":[\"/fake-ev\"],\"Image\":\"fake/image:1\","
+			            "\"State\":\"running\",\"Status\":\"Up\",\"Ports\":[],\"Labels\":{},"
+			            "\"HostConfig\":{\"NetworkMode\":\"fakenet\"},\"NetworkSettings\":{\"Networks\":"
+			            "{\"fakenet\":{\"IPAddress\":\"10.213.98.2\",\"IPPrefixLen\":24}}},\"Mounts\":[]}]");
+		if (is_inspect && strcmp(id, EV_ID) == 0)
+			return json(fd, head, 200, "OK",
+			            "{\"Id\":\"" EV_ID "\",\"Name\":\"/fake-ev\","
+			            "\"State\":{\"Status\":\"running\",\"Running\":true,\"Pid\":0,"
+			            "\"StartedAt\":\"2026-01-01T00:00:00Z\"},"
+			            "\"Config\":{\"Image\":\"fake/image:1\"},"
+			            "\"HostConfig\":{\"NetworkMode\":\"fakenet\"},"
+			            "\"NetworkSettings\":{\"Networks\":{\"fakenet\":{\"IPAddress\":\"10.213.98.2\","
+			            "\"IPPrefixLen\":24}}}}");
+		if (strcmp(path, "/networks") == 0)
+			return json(fd, head, 200, "OK",
+			            "[{\"Name\":\"fakenet\",\"Id\":\"fn1\",\"IPAM\":{\"Config\":"
+			            "[{\"Subnet\":\"10.213.98.0/24\"}]}}]");
+		if (strncmp(path, "/exec/", 6) == 0)
+			return json(fd, head, 200, "OK",
+			            "{\"ID\":\"ex1\",\"ProcessConfig\":{\"entrypoint\":\"fake-cmd\","
+			            "\"arguments\":[\"--flag\"],\"privileged\":true,\"user\":\"root\",\"tty\":false}}");
 	}
 	/* ok, oldapi, and the well-behaved rest of escapes */
 	if (strcmp(path, "/version") == 0)
@@ -328,6 +421,7 @@ static void serve(int fd)
 			if (p > path + 2 && *p == '/')
 				path = p;
 		}
+		req_has_until = strstr(path, "until=") != NULL;
 		path[strcspn(path, "?")] = '\0';
 
 		if (answer(fd, method, path) < 0 || close_after)
@@ -339,7 +433,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: fakedockerd --socket PATH --mode MODE [--pidfile F]\n"
 	                "modes: ok oldapi hang noaccept garbage truncated wrongtypes\n"
-	                "       error500 notfound huge drip escapes\n");
+	                "       error500 notfound huge drip escapes events\n");
 	exit(2);
 }
 
@@ -347,7 +441,9 @@ int main(int argc, char **argv)
 {
 	static const char *const modes[] = {"ok",       "oldapi",    "hang",       "noaccept",
 	                                    "garbage",  "truncated", "wrongtypes", "error500",
-	                                    "notfound", "huge",      "drip",       "escapes"};
+	                                    "notfound", "huge",      "drip",       "escapes",
+	                                    "lying",
+	                                    "events"};
 	const char *sock_path = NULL, *pidfile = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc)

@@ -1,0 +1,1192 @@
+/* triage.c: one pass over the host (inventory, network map, connections, quick scan, changed
+ * files), every container scored with its reasons and the next commands to run. */
+#include "analyses/triage.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "analyses/capplan.h"
+#include "analyses/triage_int.h"
+#include "config.h"
+#include "escape.h"
+#include "journal/jflows.h"
+#include "journal/journal.h"
+#include "model/host.h"
+#include "model/netmap.h"
+#include "model/sockets.h"
+#include "output/netgraph.h"
+#include "output/svg.h"
+#include "scan/pool.h"
+#include "sources/conntrack.h"
+#include "sources/firewall.h"
+
+/* ---------------------------------------------------------------- scoring */
+
+const char *triage_level(long long score)
+{
+	return score >= 100 ? "critical" : score >= 50 ? "high" : score >= 20 ? "medium" : "low";
+}
+
+static const int sev_points[] = {[SEV_INFO] = 0, [SEV_LOW] = 2, [SEV_MEDIUM] = 8, [SEV_HIGH] = 20, [SEV_CRITICAL] = 40};
+#define FINDINGS_CAP 120
+
+void tc_reason(struct tc *t, int points, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return;
+	t->why = xrealloc(t->why, (t->n_why + 1) * sizeof(*t->why));
+	t->why[t->n_why++] = (struct tc_reason){.points = points, .kind = kind, .text = s};
+	t->score += points;
+}
+
+void tc_next(struct tc *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return;
+	for (size_t i = 0; i < t->n_next; i++)
+		if (streq(t->next[i], s)) {
+			free(s);
+			return;
+		}
+	t->next = xrealloc(t->next, (t->n_next + 1) * sizeof(*t->next));
+	t->next[t->n_next++] = s;
+}
+
+static int cmp_reason(const void *a, const void *b)
+{
+	const struct tc_reason *x = a, *y = b;
+	return (y->points > x->points) - (y->points < x->points);
+}
+
+/* Findings of the quick scan: points by severity, capped, the worst ones named. */
+void tc_score_findings(struct tc *t)
+{
+	const struct scan_result *r = &t->sr;
+	if (!r->n)
+		return;
+	int total = 0, shown = 0, rest = 0;
+	size_t more = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct scan_finding *f = &r->f[i];
+		int p = sev_points[f->sev];
+		if (total + p > FINDINGS_CAP)
+			p = FINDINGS_CAP - total;
+		total += p;
+		if (shown < 3 && f->sev >= SEV_MEDIUM) {
+			char where[256] = "";
+			if (f->pid)
+				snprintf(where, sizeof(where), ", pid %d%s%s", f->pid, f->path ? " " : "", f->path ? f->path : "");
+			else if (f->path)
+				snprintf(where, sizeof(where), ", %s%s", f->path,
+					 f->origin == ORIGIN_ADDED ? " (added since the image)" : "");
+			tc_reason(t, p, "finding", "%s: %s (%s%s)", scan_sev_name(f->sev), f->reason, f->rule, where);
+			shown++;
+		} else {
+			rest += p;
+			more++;
+		}
+	}
+	if (more)
+		tc_reason(t, rest, "finding", "%zu more finding%s of the quick checks", more, more == 1 ? "" : "s");
+}
+
+/* Changed files (the daemon's change list): where they are says more than how many. */
+static const char *const sensitive_prefixes[] = {"/etc/cron", "/var/spool/cron", "/etc/ld.so.preload", "/root/.ssh",
+						 "/etc/passwd", "/etc/shadow", "/etc/sudoers", "/etc/profile",
+						 "/etc/rc.local", "/etc/init.d", "/etc/systemd", "/bin/", "/sbin/",
+						 "/usr/bin/", "/usr/sbin/", "/usr/local/bin/", "/lib/", "/usr/lib/",
+						 "/home/", "/etc/ssh", NULL};
+static const char *const temp_prefixes[] = {"/tmp/", "/var/tmp/", "/dev/shm/", NULL};
+
+static bool has_prefix_in(const char *p, const char *const *list)
+{
+	for (const char *const *l = list; *l; l++)
+		if (startswith(p, *l) || streq(p, *l))
+			return true;
+	return false;
+}
+
+/* A hidden directory or file ("/tmp/.x", "/var/tmp/.d/x"). */
+static bool hidden(const char *p)
+{
+	return strstr(p, "/.") != NULL;
+}
+
+void tc_changes(struct tc *t, json_t *list)
+{
+	size_t i;
+	json_t *e;
+	t->ch_json = json_object();
+	json_t *sens = json_array(), *tmp = json_array();
+	json_array_foreach(list, i, e)
+	{
+		const char *p = jstr(e, "Path");
+		long long k = jint(e, "Kind", -1);
+		if (!p)
+			continue;
+		if (k == 0)
+			t->ch_changed++;
+		else if (k == 1)
+			t->ch_added++;
+		else if (k == 2)
+			t->ch_deleted++;
+		/* directories along the way are listed as changed: only leaves matter here */
+		if (k == 0 && !strchr(p + 1, '/'))
+			continue;
+		if (has_prefix_in(p, sensitive_prefixes) && json_array_size(sens) < 20)
+			json_array_append_new(sens, json_sprintf("%s %s", k == 1 ? "A" : k == 2 ? "D" : "C", p));
+		else if (k == 1 && (has_prefix_in(p, temp_prefixes) || hidden(p)) && json_array_size(tmp) < 20)
+			json_array_append_new(tmp, json_sprintf("A %s", p));
+	}
+	json_object_set_new(t->ch_json, "added", json_integer((json_int_t)t->ch_added));
+	json_object_set_new(t->ch_json, "changed", json_integer((json_int_t)t->ch_changed));
+	json_object_set_new(t->ch_json, "deleted", json_integer((json_int_t)t->ch_deleted));
+	json_object_set_new(t->ch_json, "sensitive", sens);
+	json_object_set_new(t->ch_json, "temp_or_hidden", tmp);
+	if (json_array_size(sens))
+		tc_reason(t, 10, "changes", "%zu change%s in system or login places since the image (e.g. %s)",
+			  json_array_size(sens), json_array_size(sens) == 1 ? "" : "s",
+			  json_string_value(json_array_get(sens, 0)) + 2);
+	if (json_array_size(tmp))
+		tc_reason(t, 5, "changes", "%zu file%s added in temporary or hidden places (e.g. %s)", json_array_size(tmp),
+			  json_array_size(tmp) == 1 ? "" : "s", json_string_value(json_array_get(tmp, 0)) + 2);
+}
+
+/* ---------------------------------------------------------------- connections */
+
+static bool is_loopback(const struct flow_addr *a)
+{
+	if (a->family == AF_INET)
+		return a->b[0] == 127;
+	static const uint8_t lo6[16] = {[15] = 1};
+	return a->family == AF_INET6 && memcmp(a->b, lo6, 16) == 0;
+}
+
+struct conn *conn_get(struct tstate *s, struct tc *t, uint8_t proto, const struct flow_addr *remote,
+		      uint16_t key_port, bool out)
+{
+	for (size_t i = 0; i < s->n_conns; i++) {
+		struct conn *c = &s->conns[i];
+		if (c->t == t && c->proto == proto && c->out == out && c->key_port == key_port &&
+		    flow_addr_eq(&c->remote, remote))
+			return c;
+	}
+	s->conns = xrealloc(s->conns, (s->n_conns + 1) * sizeof(*s->conns));
+	struct conn *c = &s->conns[s->n_conns++];
+	memset(c, 0, sizeof(*c));
+	c->t = t;
+	c->proto = proto;
+	c->remote = *remote;
+	c->key_port = key_port;
+	c->out = out;
+	c->ioc = s->o->ioc ? ioc_match(s->o->ioc, remote) : NULL;
+	return c;
+}
+
+/* One flow of a container: counted once per (local port, remote port), whichever sources saw it. */
+void conn_add(struct tstate *s, struct tc *t, const struct flow *f, const struct flow_addr *local, uint16_t lport,
+	      const struct flow_addr *remote, uint16_t rport, bool out, enum flow_source src, uint64_t seen_ns,
+	      const char *state, const char *proc)
+{
+	if (is_loopback(remote) || flow_addr_eq(local, remote))
+		return;
+	struct conn *c = conn_get(s, t, f->proto, remote, out ? rport : lport, out);
+	bool dup = false;
+	for (size_t i = 0; i < c->n_pairs && !dup; i++)
+		dup = c->pairs[i][0] == lport && c->pairs[i][1] == rport;
+	if (!dup) {
+		if (c->n_pairs < 4096) {
+			c->pairs = xrealloc(c->pairs, (c->n_pairs + 1) * sizeof(*c->pairs));
+			c->pairs[c->n_pairs][0] = lport;
+			c->pairs[c->n_pairs][1] = rport;
+			c->n_pairs++;
+		}
+		c->count++;
+	}
+	c->sources |= 1u << src;
+	c->local = *local;
+	c->lport = lport;
+	c->rport = rport;
+	if (state && *state && (!c->state[0] || src == FLOW_SRC_SOCKET))
+		snprintf(c->state, sizeof(c->state), "%s", state);
+	if (src == FLOW_SRC_SOCKET && state && (streq(state, "ESTABLISHED") || streq(state, "SYN_SENT")))
+		c->open_now = true;
+	if (seen_ns > c->last_ns)
+		c->last_ns = seen_ns;
+	if (seen_ns && (!c->first_ns || seen_ns < c->first_ns))
+		c->first_ns = seen_ns;
+	if (proc && !c->proc)
+		c->proc = xstrdup(proc);
+}
+
+static int cmp_conn(const void *a, const void *b)
+{
+	const struct conn *x = a, *y = b;
+	if (!!x->ioc != !!y->ioc)
+		return x->ioc ? -1 : 1;
+	if (x->t->score != y->t->score)
+		return x->t->score > y->t->score ? -1 : 1;
+	int r = strcmp(x->t->name, y->t->name);
+	if (r)
+		return r;
+	return (y->count > x->count) - (y->count < x->count);
+}
+
+static json_t *iso_ns(uint64_t ns)
+{
+	if (!ns)
+		return json_null();
+	char b[40];
+	return json_string(journal_time_str(ns, b, sizeof(b)));
+}
+
+static const char *const src_names[] = {[FLOW_SRC_SOCKET] = "socket", [FLOW_SRC_CONNTRACK] = "conntrack",
+					 [FLOW_SRC_CAPTURE] = "capture", [FLOW_SRC_JOURNAL] = "journal"};
+
+json_t *conn_json(const struct conn *c)
+{
+	char a[64];
+	json_t *o = json_object();
+	json_object_set_new(o, "container", json_str(c->t->name));
+	json_object_set_new(o, "direction", json_string(c->out ? "out" : "in"));
+	json_object_set_new(o, "proto", json_string(flow_proto_name(c->proto)));
+	json_object_set_new(o, "remote", json_string(flow_endpoint_str(&c->remote, c->out ? c->rport : 0, a, sizeof(a))));
+	json_object_set_new(o, "local", json_string(flow_endpoint_str(&c->local, c->out ? 0 : c->lport, a, sizeof(a))));
+	json_object_set_new(o, "flows", json_integer((json_int_t)c->count));
+	json_object_set_new(o, "state", c->state[0] ? json_string(c->state) : json_null());
+	json_object_set_new(o, "open_now", json_boolean(c->open_now));
+	struct buf b = {0};
+	for (int k = FLOW_SRC_SOCKET; k <= FLOW_SRC_JOURNAL; k++)
+		if (c->sources & (1u << k))
+			buf_printf(&b, "%s%s", b.len ? "+" : "", src_names[k]);
+	json_object_set_new(o, "sources", json_string(b.len ? buf_cstr(&b) : "-"));
+	buf_free(&b);
+	json_object_set_new(o, "first_seen", iso_ns(c->first_ns));
+	json_object_set_new(o, "last_seen", iso_ns(c->last_ns));
+	json_object_set_new(o, "process", json_str(c->proc));
+	if (c->ioc) {
+		json_object_set_new(o, "ioc", json_str(c->ioc->text));
+		json_object_set_new(o, "ioc_comment", json_str(c->ioc->comment));
+	} else {
+		json_object_set_new(o, "ioc", json_null());
+		json_object_set_new(o, "ioc_comment", json_null());
+	}
+	return o;
+}
+
+/* Reasons from the connections: IOC contact, and the same peer again and again (a beacon). */
+void score_conns(struct tstate *s)
+{
+	for (size_t i = 0; i < s->n_conns; i++) {
+		struct conn *c = &s->conns[i];
+		char a[64];
+		flow_endpoint_str(&c->remote, c->out ? c->rport : 0, a, sizeof(a));
+		struct buf src = {0};
+		for (int k = FLOW_SRC_SOCKET; k <= FLOW_SRC_JOURNAL; k++)
+			if (c->sources & (1u << k))
+				buf_printf(&src, "%s%s", src.len ? "+" : "", src_names[k]);
+		if (c->ioc) {
+			bool live = c->sources & ((1u << FLOW_SRC_SOCKET) | (1u << FLOW_SRC_CONNTRACK));
+			tc_reason(c->t, live ? 100 : 80, "ioc", "%s IOC %s%s%s%s: %zu %s flow%s%s (%s)",
+				  c->out ? "talked to" : "was reached from", a, c->ioc->comment ? " (" : "",
+				  c->ioc->comment ? c->ioc->comment : "", c->ioc->comment ? ")" : "", c->count,
+				  flow_proto_name(c->proto), c->count == 1 ? "" : "s", c->open_now ? ", one open now" : "",
+				  buf_cstr(&src));
+			c->t->ioc_hits++;
+			if (!c->t->ioc_first)
+				c->t->ioc_first = c;
+		} else if (c->out && c->count >= 5 && !tstate_owner(s, &c->remote)) {
+			tc_reason(c->t, 20, "beacon", "connects to %s again and again: %zu %s flows (%s)", a, c->count,
+				  flow_proto_name(c->proto), buf_cstr(&src));
+			if (!c->t->beacon_first)
+				c->t->beacon_first = c;
+		}
+		buf_free(&src);
+	}
+}
+
+/* ---------------------------------------------------------------- address index */
+
+struct tc *tstate_owner(const struct tstate *s, const struct flow_addr *a)
+{
+	for (size_t i = 0; i < s->nix; i++)
+		if (flow_addr_eq(&s->ix[i].a, a))
+			return s->ix[i].t;
+	return NULL;
+}
+
+void tstate_index(struct tstate *s, const char *text, struct tc *t)
+{
+	struct flow_addr a;
+	if (!text || !flow_addr_parse(text, &a))
+		return;
+	s->ix = xrealloc(s->ix, (s->nix + 1) * sizeof(*s->ix));
+	s->ix[s->nix].a = a;
+	s->ix[s->nix].t = t;
+	s->nix++;
+}
+
+struct tc *tstate_by_id(struct tstate *s, const char *id)
+{
+	for (size_t i = 0; id && i < s->n; i++)
+		if (s->t[i]->id && streq(s->t[i]->id, id))
+			return s->t[i];
+	return NULL;
+}
+
+struct tc *tstate_add(struct tstate *s, const char *name, const char *id)
+{
+	s->t = xrealloc(s->t, (s->n + 1) * sizeof(*s->t));
+	struct tc *t = xcalloc(1, sizeof(*t));
+	s->t[s->n++] = t;
+	t->name = xstrdup(name ? name : "?");
+	t->id = xstrdup0(id);
+	return t;
+}
+
+/* The kernel's timeout for an entry in this state (each packet resets it), from sysctl, cached:
+ * what is left of it says how long ago the last packet passed. 0 when unknown. */
+static uint32_t state_timeout(struct tstate *s, const struct flow *f)
+{
+	char name[64], path[128];
+	if (f->proto == IPPROTO_TCP && f->state[0]) {
+		snprintf(name, sizeof(name), "tcp_timeout_%s", f->state);
+		for (char *p = name; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	} else if (f->proto == IPPROTO_UDP)
+		snprintf(name, sizeof(name), "%s", (f->status & (1u << 2)) /* IPS_ASSURED */ ? "udp_timeout_stream" : "udp_timeout");
+	else
+		return 0;
+	for (size_t i = 0; i < s->n_tmo; i++)
+		if (streq(s->tmo[i].name, name))
+			return s->tmo[i].secs;
+	snprintf(path, sizeof(path), "/proc/sys/net/netfilter/nf_conntrack_%s", name);
+	char *v = NULL;
+	long secs = read_file_max(AT_FDCWD, path, 32, &v, NULL) == 0 ? atol(v) : 0;
+	free(v);
+	if (s->n_tmo < ARRAY_SIZE(s->tmo)) {
+		snprintf(s->tmo[s->n_tmo].name, sizeof(s->tmo[s->n_tmo].name), "%s", name);
+		s->tmo[s->n_tmo++].secs = secs > 0 ? (uint32_t)secs : 0;
+	}
+	return secs > 0 ? (uint32_t)secs : 0;
+}
+
+uint64_t ct_seen_ns(struct tstate *s, const struct flow *f, uint64_t now_ns)
+{
+	if (f->last_ns)
+		return f->last_ns;
+	uint32_t st = state_timeout(s, f);
+	if (f->timeout && st >= f->timeout)
+		return now_ns - (uint64_t)(st - f->timeout) * 1000000000ull;
+	return 0;
+}
+
+/* The owner of an address, unless the flow is older than it (the address was handed on). */
+static struct tc *owner_at(struct tstate *s, const struct flow_addr *a, uint64_t seen_ns)
+{
+	struct tc *t = tstate_owner(s, a);
+	if (t && seen_ns && t->created_ns && seen_ns + 2000000000ull < t->created_ns) {
+		s->stale_flows++;
+		return NULL;
+	}
+	return t;
+}
+
+/* A flow to or from an IOC that no container owns now: an exited container, the host, or an
+ * address handed on; kept under a stand-in so that it is not lost. */
+static struct tc *unowned(struct tstate *s, const struct flow_addr *a)
+{
+	char buf[64], name[96];
+	snprintf(name, sizeof(name), "(address %s: no running container)", flow_addr_str(a, buf, sizeof(buf)));
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->t[i]->id && streq(s->t[i]->name, name))
+			return s->t[i];
+	struct tc *t = tstate_add(s, name, NULL);
+	t->state = xstrdup("unknown");
+	t->unowned = true;
+	return t;
+}
+
+void ct_attribute(struct tstate *s, const struct flow *f, enum flow_source src, uint64_t seen_ns)
+{
+	struct tc *t;
+	bool any = false;
+	/* the container opened it */
+	if ((t = owner_at(s, &f->orig.src, seen_ns))) {
+		conn_add(s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport, true, src, seen_ns, f->state,
+			 NULL);
+		any = true;
+	}
+	/* it answers: through a published port (DNAT: the reply comes from it) or directly */
+	if (f->reply.src.family && !flow_addr_eq(&f->reply.src, &f->orig.dst) && (t = owner_at(s, &f->reply.src, seen_ns))) {
+		conn_add(s, t, f, &f->reply.src, f->reply.sport, &f->orig.src, f->orig.sport, false, src, seen_ns,
+			 f->state, NULL);
+		any = true;
+	} else if ((t = owner_at(s, &f->orig.dst, seen_ns))) {
+		conn_add(s, t, f, &f->orig.dst, f->orig.dport, &f->orig.src, f->orig.sport, false, src, seen_ns, f->state,
+			 NULL);
+		any = true;
+	}
+	if (!any && s->o->ioc && s->attribute_unowned && !is_loopback(&f->orig.src)) {
+		if (ioc_match(s->o->ioc, &f->orig.dst))
+			conn_add(s, unowned(s, &f->orig.src), f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport,
+				 true, src, seen_ns, f->state, NULL);
+		else if (ioc_match(s->o->ioc, &f->orig.src) && f->reply.src.family)
+			conn_add(s, unowned(s, &f->reply.src), f, &f->reply.src, f->reply.sport, &f->orig.src,
+				 f->orig.sport, false, src, seen_ns, f->state, NULL);
+	}
+}
+
+/* ---------------------------------------------------------------- the document */
+
+static int cmp_tc_ptr(const void *a, const void *b)
+{
+	const struct tc *x = *(struct tc *const *)a, *y = *(struct tc *const *)b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void timeline_add(struct tstate *s, uint64_t ns, const char *container, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void timeline_add(struct tstate *s, uint64_t ns, const char *container, const char *kind, const char *fmt, ...)
+{
+	if (!ns)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	if (!m)
+		return;
+	s->tl = xrealloc(s->tl, (s->n_tl + 1) * sizeof(*s->tl));
+	s->tl[s->n_tl++] = (struct tl_event){.ns = ns, .container = xstrdup0(container), .kind = kind, .text = m};
+}
+
+void tstate_timeline_rfc3339(struct tstate *s, const char *when, const char *container, const char *kind,
+			     const char *text)
+{
+	uint64_t ns;
+	if (!when || startswith(when, "0001-") || !journal_time_parse(when, &ns))
+		return;
+	timeline_add(s, ns, container, kind, "%s", text);
+}
+
+static int cmp_tl(const void *a, const void *b)
+{
+	const struct tl_event *x = a, *y = b;
+	return (x->ns > y->ns) - (x->ns < y->ns);
+}
+
+/* Reasons sorted, the next commands, the ranked summary and every table. */
+json_t *tstate_document(struct tstate *s)
+{
+	const struct triage_opts *o = s->o;
+	for (size_t i = 0; i < s->n; i++) {
+		struct tc *t = s->t[i];
+		if (t->n_why > 1)
+			qsort(t->why, t->n_why, sizeof(*t->why), cmp_reason);
+		if (s->next_fn && t->score > 0)
+			s->next_fn(s, t);
+	}
+	struct tc **rank = xcalloc(s->n + 1, sizeof(*rank));
+	for (size_t i = 0; i < s->n; i++)
+		rank[i] = s->t[i];
+	if (s->n)
+		qsort(rank, s->n, sizeof(*rank), cmp_tc_ptr);
+	if (s->n_conns)
+		qsort(s->conns, s->n_conns, sizeof(*s->conns), cmp_conn);
+
+	json_t *doc = json_object();
+	json_object_set_new(doc, "title", json_string(s->title ? s->title : "cirt triage"));
+	json_object_set_new(doc, "source", json_string(s->source));
+	json_object_set_new(doc, "cirt_version", json_string(CIRT_VERSION));
+	json_object_set_new(doc, "command", json_str(o->command));
+	json_object_set_new(doc, "hostname", json_str(s->hostname));
+	char gen[40];
+	fmt_utc((long long)time(NULL), gen, sizeof(gen));
+	json_object_set_new(doc, "generated", json_string(gen));
+	if (s->meta)
+		json_object_update(doc, s->meta);
+
+	size_t flagged = 0, ioc_containers = 0, findings = 0, running = 0;
+	json_t *summary = json_array();
+	for (size_t i = 0; i < s->n; i++) {
+		struct tc *t = rank[i];
+		findings += t->sr.n;
+		running += t->running;
+		if (t->ioc_hits)
+			ioc_containers++;
+		if (t->score <= 0)
+			continue;
+		flagged++;
+		json_t *e = json_object();
+		json_object_set_new(e, "rank", json_integer((json_int_t)flagged));
+		json_object_set_new(e, "container", json_str(t->name));
+		json_object_set_new(e, "id", json_str(t->id));
+		json_object_set_new(e, "state", json_str(t->state));
+		json_object_set_new(e, "score", json_integer(t->score));
+		json_object_set_new(e, "level", json_string(triage_level(t->score)));
+		json_t *rs = json_array(), *why = json_array(), *nx = json_array();
+		for (size_t k = 0; k < t->n_why; k++) {
+			json_array_append_new(rs, json_str(t->why[k].text));
+			json_t *w = json_object();
+			json_object_set_new(w, "points", json_integer(t->why[k].points));
+			json_object_set_new(w, "kind", json_string(t->why[k].kind));
+			json_object_set_new(w, "text", json_str(t->why[k].text));
+			json_array_append_new(why, w);
+		}
+		for (size_t k = 0; k < t->n_next; k++)
+			json_array_append_new(nx, json_str(t->next[k]));
+		json_object_set_new(e, "reasons", rs);
+		json_object_set_new(e, "why", why);
+		json_object_set_new(e, "next", nx);
+		json_array_append_new(summary, e);
+	}
+	json_object_set_new(doc, "summary", summary);
+
+	json_t *conns = json_array();
+	size_t ioc_flows = 0;
+	for (size_t i = 0; i < s->n_conns; i++) {
+		json_array_append_new(conns, conn_json(&s->conns[i]));
+		if (s->conns[i].ioc)
+			ioc_flows += s->conns[i].count;
+	}
+
+	json_t *counts = json_object();
+	json_object_set_new(counts, "containers", json_integer((json_int_t)s->n_containers));
+	json_object_set_new(counts, "running", json_integer((json_int_t)running));
+	json_object_set_new(counts, "flagged", json_integer((json_int_t)flagged));
+	json_object_set_new(counts, "ioc_containers", json_integer((json_int_t)ioc_containers));
+	json_object_set_new(counts, "ioc_flows", json_integer((json_int_t)ioc_flows));
+	json_object_set_new(counts, "connections", json_integer((json_int_t)s->n_conns));
+	json_object_set_new(counts, "findings", json_integer((json_int_t)findings));
+	json_object_set_new(counts, "network_oddities", json_integer((json_int_t)json_array_size(s->oddities)));
+	json_object_set_new(doc, "counts", counts);
+
+	if (o->ioc) {
+		json_t *io = json_object(), *es = json_array();
+		json_object_set_new(io, "file", json_str(o->ioc->path));
+		for (size_t i = 0; i < o->ioc->n; i++)
+			json_array_append_new(es, json_str(o->ioc->v[i].text));
+		json_object_set_new(io, "entries", es);
+		json_object_set_new(doc, "ioc", io);
+	} else
+		json_object_set_new(doc, "ioc", json_null());
+
+	json_t *inv = json_array(), *fnd = json_array(), *chg = json_array();
+	for (size_t i = 0; i < s->n; i++) {
+		struct tc *t = rank[i];
+		if (t->inv) {
+			json_t *r = json_deep_copy(t->inv);
+			json_object_set_new(r, "score", json_integer(t->score));
+			json_object_set_new(r, "level", t->score > 0 ? json_string(triage_level(t->score)) : json_null());
+			json_array_append_new(inv, r);
+		}
+		for (size_t k = 0; k < t->sr.n; k++) {
+			json_t *f = scan_finding_json(&t->sr.f[k]);
+			json_object_set_new(f, "container", json_str(t->name));
+			json_array_append_new(fnd, f);
+		}
+		if (t->ch_json && (t->ch_added || t->ch_changed || t->ch_deleted)) {
+			json_t *c = json_deep_copy(t->ch_json);
+			json_object_set_new(c, "container", json_str(t->name));
+			json_array_append_new(chg, c);
+		}
+	}
+	json_object_set_new(doc, "containers", inv);
+	json_object_set_new(doc, "connections", conns);
+	json_object_set_new(doc, "findings", fnd);
+	json_object_set_new(doc, "changes", chg);
+	json_object_set_new(doc, "network", json_pack("{s:O?}", "oddities", s->oddities));
+	if (s->network_extra)
+		json_object_update(json_object_get(doc, "network"), s->network_extra);
+
+	if (s->n_tl)
+		qsort(s->tl, s->n_tl, sizeof(*s->tl), cmp_tl);
+	json_t *tl = json_array();
+	/* the newest events matter most: keep the last 500 */
+	for (size_t i = s->n_tl > 500 ? s->n_tl - 500 : 0; i < s->n_tl; i++) {
+		json_t *e = json_object();
+		json_object_set_new(e, "time", iso_ns(s->tl[i].ns));
+		json_object_set_new(e, "container", json_str(s->tl[i].container));
+		json_object_set_new(e, "kind", json_string(s->tl[i].kind));
+		json_object_set_new(e, "event", json_str(s->tl[i].text));
+		json_array_append_new(tl, e);
+	}
+	json_object_set_new(doc, "timeline", tl);
+	if (s->svg)
+		json_object_set_new(doc, "topology_svg", json_string(s->svg));
+	json_t *notes = json_array();
+	for (size_t i = 0; i < s->n_notes; i++)
+		json_array_append_new(notes, json_str(s->notes[i]));
+	json_object_set_new(doc, "notes", notes);
+	free(rank);
+	return doc;
+}
+
+void tstate_note(struct tstate *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	if (!m)
+		return;
+	for (size_t i = 0; i < s->n_notes; i++)
+		if (streq(s->notes[i], m)) {
+			free(m);
+			return;
+		}
+	s->notes = xrealloc(s->notes, (s->n_notes + 1) * sizeof(*s->notes));
+	s->notes[s->n_notes++] = m;
+}
+
+void tstate_free(struct tstate *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct tc *t = s->t[i];
+		free(t->name);
+		free(t->id);
+		free(t->state);
+		for (size_t k = 0; k < t->n_why; k++)
+			free(t->why[k].text);
+		free(t->why);
+		for (size_t k = 0; k < t->n_next; k++)
+			free(t->next[k]);
+		free(t->next);
+		scan_result_clear(&t->sr);
+		scan_target_free(t->st);
+		free(t->scan_err);
+		json_decref(t->ch_json);
+		json_decref(t->inv);
+		free(t);
+	}
+	free(s->t);
+	for (size_t i = 0; i < s->n_conns; i++) {
+		free(s->conns[i].pairs);
+		free(s->conns[i].proc);
+	}
+	free(s->conns);
+	free(s->ix);
+	for (size_t i = 0; i < s->n_tl; i++) {
+		free(s->tl[i].container);
+		free(s->tl[i].text);
+	}
+	free(s->tl);
+	for (size_t i = 0; i < s->n_notes; i++)
+		free(s->notes[i]);
+	free(s->notes);
+	json_decref(s->oddities);
+	json_decref(s->network_extra);
+	json_decref(s->meta);
+	free(s->svg);
+	free(s->hostname);
+}
+
+/* ---------------------------------------------------------------- next commands */
+
+static void live_next(struct tstate *s, struct tc *t)
+{
+	const struct triage_opts *o = s->o;
+	if (!t->c) {
+		if (t->unowned && t->ioc_first) {
+			char a[64];
+			tc_next(t, "cirt locate %s --since 24h", flow_addr_str(&t->ioc_first->remote, a, sizeof(a)));
+			tc_next(t, "cirt ps -a");
+			return;
+		}
+		/* gone: only its recorded flows are left */
+		if (t->ioc_first) {
+			char a[64];
+			tc_next(t, "cirt locate %s --since 24h", flow_addr_str(&t->ioc_first->remote, a, sizeof(a)));
+		}
+		return;
+	}
+	_cleanup_free_ char *n = shell_quote(t->name);
+	_cleanup_free_ char *cs = shell_quote(o->case_id ? o->case_id : "CASE");
+	bool alive = t->c->running || t->c->paused;
+	if (alive || t->ioc_hits || t->sr.n)
+		tc_next(t, "cirt collect %s --case %s", n, cs);
+	bool urgent = t->ioc_hits || t->beacon_first || t->score >= 50;
+	if (alive && urgent && o->can_contain)
+		tc_next(t, "cirt contain %s --isolate --reason %s", n, t->ioc_hits ? "'IOC contact'" : "triage");
+	struct conn *c = t->ioc_first ? t->ioc_first : t->beacon_first;
+	if (c) {
+		char a[64];
+		flow_addr_str(&c->remote, a, sizeof(a));
+		tc_next(t, "cirt locate %s", a);
+		if (alive && t->c->mode != NETMODE_HOST && t->c->mode != NETMODE_NONE)
+			tc_next(t, "cirt net --capture-plan %s --dst %s", n, a);
+	}
+	if (t->sr.n)
+		tc_next(t, "cirt scan %s", n);
+	if (t->ch_added + t->ch_changed + t->ch_deleted && (t->ioc_hits || t->sr.n || t->score >= 10))
+		tc_next(t, "cirt diff %s", n);
+}
+
+/* ---------------------------------------------------------------- live triage */
+
+struct ctjob {
+	pthread_t th;
+	bool started, ok;
+	struct flow *v;
+	size_t n;
+	struct cirt_err err;
+};
+
+static void *ct_thread(void *arg)
+{
+	struct ctjob *j = arg;
+	j->ok = conntrack_dump_all(AF_UNSPEC, &j->v, &j->n, &j->err) == 0;
+	return NULL;
+}
+
+struct scanjob {
+	struct scan_engine *eng;
+	struct tc *t;
+};
+
+static void scan_worker(void *ud, unsigned worker, void *job)
+{
+	(void)ud;
+	(void)worker;
+	struct scanjob *j = job;
+	struct cirt_err e = {0};
+	if (scan_target_run(j->eng, j->t->st, &j->t->sr, &e) < 0)
+		j->t->scan_err = xstrdup(e.msg);
+	else
+		j->t->scanned = true;
+}
+
+static uint64_t phase(struct tstate *s, const char *what, uint64_t t0)
+{
+	uint64_t now = now_ms();
+	if (s->o->phase)
+		s->o->phase(s->o->phase_ud, what, now - t0);
+	return now;
+}
+
+static json_t *inventory_row(const struct container *c, const struct netmap *m)
+{
+	json_t *r = json_object();
+	json_object_set_new(r, "name", json_str(c->name));
+	json_object_set_new(r, "id", json_strn(c->id ? c->id : "", c->id && strlen(c->id) > 12 ? 12 : c->id ? strlen(c->id) : 0));
+	json_object_set_new(r, "image", json_str(c->image));
+	json_object_set_new(r, "state", json_str(c->state));
+	const char *mode = net_mode_name(c->mode);
+	json_t *mt;
+	if (c->mode == NETMODE_CUSTOM && c->n_eps)
+		mt = json_sprintf("custom:%s", c->eps[0].network ? c->eps[0].network : "?");
+	else if (c->mode == NETMODE_CONTAINER)
+		mt = json_sprintf("container:%s", c->mode_target_name ? c->mode_target_name : "?");
+	else
+		mt = json_str(mode);
+	json_object_set_new(r, "network", mt);
+	json_t *ips = json_array();
+	for (size_t k = 0; k < c->n_eps; k++) {
+		if (c->eps[k].ipv4)
+			json_array_append_new(ips, json_str(c->eps[k].ipv4));
+		if (c->eps[k].ipv6)
+			json_array_append_new(ips, json_str(c->eps[k].ipv6));
+	}
+	json_object_set_new(r, "ips", ips);
+	json_t *ports = json_array();
+	for (size_t k = 0; k < c->n_ports; k++)
+		if (c->ports[k].host_port)
+			json_array_append_new(ports, json_sprintf("%s:%d->%d/%s", c->ports[k].host_ip ? c->ports[k].host_ip : "*",
+								  c->ports[k].host_port, c->ports[k].container_port,
+								  c->ports[k].proto));
+	json_object_set_new(r, "ports", ports);
+	json_object_set_new(r, "pid", c->pid ? json_integer(c->pid) : json_null());
+	json_object_set_new(r, "created", json_str(c->created));
+	json_object_set_new(r, "started", json_str(c->started_at));
+	(void)m;
+	return r;
+}
+
+/* Published on every address, and DNAT rules the daemon does not know. */
+static void network_oddities(struct tstate *s, const struct netmap *m, struct tc **by_index)
+{
+	s->oddities = json_array();
+	json_t *nj = netmap_to_json(m);
+	json_t *fw = jobj(nj, "firewall");
+	for (size_t i = 0; i < m->n_pubs; i++) {
+		const struct nm_published *p = &m->pubs[i];
+		struct tc *t = p->container >= 0 ? by_index[p->container] : NULL;
+		bool any = !p->host_ip || streq(p->host_ip, "0.0.0.0") || streq(p->host_ip, "::");
+		json_t *o = NULL;
+		if (p->status == NM_PUB_RULE_ONLY) {
+			o = json_pack("{s:s,s:s?,s:s}", "kind", "dnat_not_published", "container", t ? t->name : NULL, "what",
+				      "a DNAT rule forwards a host port to it, but the daemon publishes no such port");
+			if (t)
+				tc_reason(t, 30, "network", "a DNAT rule the daemon does not know forwards host port %d/%s to it",
+					  p->host_port, p->proto);
+		} else if (any && p->family == 4 && t) {
+			o = json_pack("{s:s,s:s}", "kind", "published_all_addresses", "what",
+				      "a port published on every host address");
+			json_object_set_new(o, "container", json_str(t->name));
+			if (t->pub_any++ < 2)
+				tc_reason(t, 3, "network", "port %d/%s published on every host address (to %d)", p->host_port,
+					  p->proto, p->container_port);
+		}
+		if (o) {
+			json_object_set_new(o, "detail", json_sprintf("%s:%d/%s -> %s:%d", p->host_ip ? p->host_ip : "*",
+								     p->host_port, p->proto,
+								     p->container_ip ? p->container_ip : "?", p->container_port));
+			json_array_append_new(s->oddities, o);
+		}
+	}
+	size_t i;
+	json_t *r;
+	json_array_foreach(jarr(fw, "stray"), i, r)
+	{
+		json_t *o = json_object();
+		json_object_set_new(o, "kind", json_string("stray_rule"));
+		json_object_set_new(o, "container", json_null());
+		json_object_set_new(o, "what", json_incref(json_object_get(r, "reason")));
+		json_object_set_new(o, "detail", json_sprintf("%s %s: %s", jstr(r, "backend") ? jstr(r, "backend") : "?",
+							     jstr(r, "table") ? jstr(r, "table") : "?",
+							     jstr(r, "rule") ? jstr(r, "rule") : "?"));
+		json_array_append_new(s->oddities, o);
+		s->host_strays++;
+	}
+	for (size_t k = 0; k < m->h->n; k++) {
+		const struct container *c = &m->h->c[k];
+		if (c->running && c->mode == NETMODE_HOST) {
+			json_t *o = json_pack("{s:s,s:s}", "kind", "host_network", "what",
+					      "shares the host's network stack: its sockets are the host's");
+			json_object_set_new(o, "container", json_str(c->name));
+			json_object_set_new(o, "detail", json_str(m->mode_lines ? m->mode_lines[k] : NULL));
+			json_array_append_new(s->oddities, o);
+		}
+	}
+	json_t *ex = json_object();
+	json_object_set_new(ex, "backend", json_incref(json_object_get(fw, "backend")));
+	json_object_set_new(ex, "networks", json_incref(json_object_get(nj, "networks")));
+	json_object_set_new(ex, "published", json_incref(json_object_get(fw, "published")));
+	s->network_extra = ex;
+	json_array_foreach(jarr(nj, "notes"), i, r)
+	    tstate_note(s, "network map: %s", json_string_value(r));
+	json_decref(nj);
+}
+
+static bool keep_connected(const struct sockdiag_entry *e, void *ud)
+{
+	(void)ud;
+	return !streq(e->f.state, "LISTEN") && !streq(e->f.state, "UNCONN");
+}
+
+struct jmatch {
+	struct tstate *s;
+};
+
+static bool journal_keep(const struct flow *f, void *ud)
+{
+	(void)f;
+	(void)ud;
+	return true;
+}
+
+static void read_journal(struct tstate *s)
+{
+	const struct triage_opts *o = s->o;
+	struct stat st;
+	if (!o->journal_dir)
+		return;
+	if (stat(o->journal_dir, &st) < 0) {
+		if (o->journal_explicit)
+			tstate_note(s, "journal '%s': %s", o->journal_dir, strerror(errno));
+		return;
+	}
+	struct jflows jf = {0};
+	struct cirt_err e = {0};
+	if (jflows_read(o->journal_dir, o->since_ns, 0, NULL, 0, journal_keep, NULL, 200000, &jf, &e) < 0) {
+		tstate_note(s, "journal '%s': %s", o->journal_dir, e.msg);
+		return;
+	}
+	s->journal_read = true;
+	if (jf.truncated)
+		tstate_note(s, "journal: more than 200000 flows since then: the newest were left out");
+	for (size_t i = 0; i < jf.n; i++) {
+		const struct jflow *j = &jf.v[i];
+		const struct flow *f = &j->f;
+		for (int side = 0; side < 2; side++) {
+			const struct jcontainer *jc = side ? &j->dst : &j->src;
+			if (!jc->id)
+				continue;
+			struct tc *t = tstate_by_id(s, jc->id);
+			if (!t) {
+				t = tstate_add(s, jc->name, jc->id);
+				t->state = xstrdup("removed");
+			}
+			if (side == 0)
+				conn_add(s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport, true,
+					 FLOW_SRC_JOURNAL, f->last_ns ? f->last_ns : f->first_ns, f->state, NULL);
+			else {
+				bool nat = f->reply.src.family && !flow_addr_eq(&f->reply.src, &f->orig.dst);
+				const struct flow_addr *l = nat ? &f->reply.src : &f->orig.dst;
+				uint16_t lp = nat ? f->reply.sport : f->orig.dport;
+				conn_add(s, t, f, l, lp, &f->orig.src, f->orig.sport, false, FLOW_SRC_JOURNAL,
+					 f->last_ns ? f->last_ns : f->first_ns, f->state, NULL);
+			}
+			const struct flow_addr *peer = side == 0 ? &f->orig.dst : &f->orig.src;
+			const struct ioc_entry *ie = o->ioc ? ioc_match(o->ioc, peer) : NULL;
+			if (ie && f->first_ns) {
+				char a[64];
+				timeline_add(s, f->first_ns, t->name, "ioc", "%s flow %s %s (journal)", flow_proto_name(f->proto),
+					     side == 0 ? "to" : "from",
+					     flow_endpoint_str(peer, side == 0 ? f->orig.dport : 0, a, sizeof(a)));
+			}
+		}
+	}
+	char a[40], b[40];
+	tstate_note(s, "journal '%s': %zu flows from %s to now (oldest line %s)", o->journal_dir, jf.n,
+		    journal_time_str(o->since_ns, a, sizeof(a)), jf.st.first_ns ? journal_time_str(jf.st.first_ns, b, sizeof(b)) : "-");
+	jflows_clear(&jf);
+}
+
+int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, struct cirt_err *err)
+{
+	struct tstate s = {.o = o, .source = "live", .next_fn = live_next};
+	uint64_t t0 = now_ms(), tp = t0;
+	unsigned par = o->parallel ? o->parallel : 8;
+
+	/* what needs no container list starts at once: firewall tools, conntrack, socket dumps */
+	struct fw_job *fw = fw_start();
+	struct ctjob ct = {0};
+	ct.started = pthread_create(&ct.th, NULL, ct_thread, &ct) == 0;
+	if (!ct.started)
+		ct_thread(&ct);
+	struct sockets_prefetch *pre = sockets_prefetch_start(SOCKDIAG_ALL, false);
+
+	_cleanup_host_ struct host *h = NULL;
+	struct host_load_opts lo = {.all = true, .needs = HOST_NEED_NET | HOST_NEED_PROC, .parallel = par};
+	int rc = host_load(d, &lo, &h, err);
+	if (rc < 0) {
+		fw_job_free(fw);
+		if (ct.started)
+			pthread_join(ct.th, NULL);
+		free(ct.v);
+		sockets_prefetch_free(pre);
+		return -1;
+	}
+	tp = phase(&s, "inventory", tp);
+	char hn[256] = "";
+	if (gethostname(hn, sizeof(hn) - 1) == 0)
+		s.hostname = xstrdup(hn);
+	s.meta = json_pack("{s:{s:s?,s:s?}}", "docker", "host", h->docker_host, "api_version", h->api_version);
+	for (size_t i = 0; i < h->n_warnings; i++)
+		tstate_note(&s, "%s", h->warnings[i]);
+
+	s.n_containers = h->n;
+	struct tc **by_index = xcalloc(h->n + 1, sizeof(*by_index));
+	for (size_t i = 0; i < h->n; i++) {
+		struct container *c = &h->c[i];
+		struct tc *t = tstate_add(&s, c->name, c->id);
+		(void)t;
+	}
+	for (size_t i = 0; i < h->n; i++) {
+		struct tc *t = s.t[i];
+		struct container *c = &h->c[i];
+		by_index[i] = t;
+		t->c = c;
+		t->state = xstrdup0(c->state);
+		t->running = c->running;
+		if (c->created && !journal_time_parse(c->created, &t->created_ns))
+			t->created_ns = 0;
+		if (c->running && c->pid > 0 && !c->eps_shared)
+			for (size_t k = 0; k < c->n_eps; k++) {
+				tstate_index(&s, c->eps[k].ipv4, t);
+				tstate_index(&s, c->eps[k].ipv6, t);
+			}
+		tstate_timeline_rfc3339(&s, c->created, c->name, "container", "created");
+		tstate_timeline_rfc3339(&s, c->started_at, c->name, "container", "started");
+		if (!c->running)
+			tstate_timeline_rfc3339(&s, c->finished_at, c->name, "container", "exited");
+	}
+
+	/* the quick checks run in a pool while the daemon answers the change lists */
+	struct scan_opts so = {.checks = CHK_ESCAPE | CHK_RUNTIME | CHK_BACKDOOR, .quick = true, .threads = 1};
+	struct scan_engine *eng = NULL;
+	struct cirt_err se = {0};
+	struct pool *pool = NULL;
+	struct scanjob *jobs = xcalloc(h->n + 2, sizeof(*jobs));
+	struct tc host_tc = {.name = (char *)"(host)"};
+	if (scan_engine_new(&so, &eng, &se) < 0)
+		tstate_note(&s, "quick checks: %s", se.msg);
+	else {
+		pool = pool_new(par > 4 ? 4 : par, scan_worker, NULL);
+		host_tc.st = scan_target_host();
+		jobs[h->n] = (struct scanjob){.eng = eng, .t = &host_tc};
+		pool_push(pool, &jobs[h->n], 0);
+		for (size_t i = 0; i < h->n; i++) {
+			struct tc *t = s.t[i];
+			/* no image history: the history check is not among the quick ones */
+			if (!h->c[i].inspect || scan_target_container(NULL, h->c[i].inspect, &t->st, &se) < 0) {
+				t->scan_err = xstrdup(h->c[i].inspect ? se.msg : "no inspect answer");
+				continue;
+			}
+			jobs[i] = (struct scanjob){.eng = eng, .t = t};
+			pool_push(pool, &jobs[i], 0);
+		}
+	}
+
+	/* the change list of every container, in parallel */
+	char **paths = xcalloc(h->n + 1, sizeof(*paths));
+	struct docker_result *res = xcalloc(h->n + 1, sizeof(*res));
+	for (size_t i = 0; i < h->n; i++)
+		paths[i] = xasprintf("/containers/%s/changes", h->c[i].id);
+	struct cirt_err ce = {0};
+	if (h->n && docker_get_json_many(d, paths, h->n, par, res, &ce) < 0)
+		tstate_note(&s, "changed files: %s", ce.msg);
+	else
+		for (size_t i = 0; i < h->n; i++) {
+			if (res[i].json)
+				tc_changes(s.t[i], json_is_array(res[i].json) ? res[i].json : NULL);
+			else if (res[i].err_msg && res[i].status != 404)
+				tstate_note(&s, "changed files of '%s': %s", h->c[i].name, res[i].err_msg);
+			else if (!res[i].json && res[i].status == 204)
+				tc_changes(s.t[i], NULL);
+		}
+	for (size_t i = 0; i < h->n; i++) {
+		free(paths[i]);
+		docker_result_clear(&res[i]);
+	}
+	free(paths);
+	free(res);
+	tp = phase(&s, "changes", tp);
+
+	/* the network map: strays, modes, published ports; the picture when asked */
+	struct netmap *m = NULL;
+	struct cirt_err ne = {0};
+	if (netmap_build(d, h, NETMAP_FIREWALL, fw, &m, &ne) < 0) {
+		tstate_note(&s, "network map: %s", ne.msg);
+		s.oddities = json_array();
+	} else {
+		network_oddities(&s, m, by_index);
+		tp = phase(&s, "network map", tp);
+	}
+
+	/* live sockets and conntrack, attributed by address and by process */
+	struct sockets *sk = NULL;
+	struct cirt_err ke = {0};
+	struct sockets_opts sko = {.protos = SOCKDIAG_ALL, .keep = keep_connected, .prefetch = pre};
+	uint64_t scan_ns = journal_now_ns();
+	if (sockets_load(h, &sko, &sk, &ke) < 0)
+		tstate_note(&s, "sockets: %s", ke.msg);
+	else {
+		for (size_t i = 0; i < sk->n_warnings; i++)
+			tstate_note(&s, "sockets: %s", sk->warnings[i]);
+		for (size_t i = 0; i < sk->n; i++) {
+			const struct csock *cs = &sk->v[i];
+			if (!cs->c)
+				continue;
+			struct tc *t = by_index[cs->c - h->c];
+			const struct flow *f = &cs->s.f;
+			char pbuf[128] = "";
+			if (cs->proc)
+				snprintf(pbuf, sizeof(pbuf), "%s (pid %d)", cs->proc->comm ? cs->proc->comm : "?", cs->proc->pid);
+			/* a server's port below the ephemeral range talking to an ephemeral one: it came in */
+			bool in = f->orig.sport < 32768 && f->orig.dport >= 32768;
+			conn_add(&s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport, !in, FLOW_SRC_SOCKET,
+				 scan_ns, f->state, pbuf[0] ? pbuf : NULL);
+		}
+	}
+	if (ct.started)
+		pthread_join(ct.th, NULL);
+	if (!ct.ok)
+		tstate_note(&s, "conntrack: %s: flows that already ended are not shown", ct.err.msg);
+	s.attribute_unowned = true;
+	for (size_t i = 0; i < ct.n; i++)
+		ct_attribute(&s, &ct.v[i], FLOW_SRC_CONNTRACK, ct_seen_ns(&s, &ct.v[i], scan_ns));
+	if (s.stale_flows)
+		tstate_note(&s, "%zu conntrack entries are older than the container now holding their address: "
+				"not counted as its flows",
+			    s.stale_flows);
+	free(ct.v);
+	sockets_prefetch_free(pre);
+	tp = phase(&s, "connections", tp);
+	read_journal(&s);
+	tp = phase(&s, "journal", tp);
+
+	if (pool) {
+		pool_wait(pool, 0, NULL, NULL);
+		pool_free(pool);
+	}
+	tp = phase(&s, "quick checks", tp);
+	for (size_t i = 0; i < s.n; i++) {
+		struct tc *t = s.t[i];
+		if (t->scan_err && t->c && (t->c->running || t->c->paused))
+			tstate_note(&s, "quick checks of '%s': %s", t->name, t->scan_err);
+		for (size_t k = 0; k < t->sr.n_notes && k < 3; k++)
+			if (!strstr(t->sr.notes[k], "no process of the container"))
+				tstate_note(&s, "quick checks of '%s': %s", t->name, t->sr.notes[k]);
+		tc_score_findings(t);
+	}
+	score_conns(&s);
+	/* the daemon's own exposure and stray rules belong to the host */
+	if (host_tc.st) {
+		for (size_t k = 0; k < host_tc.sr.n; k++)
+			tstate_note(&s, "host: %s: %s (%s)", scan_sev_name(host_tc.sr.f[k].sev), host_tc.sr.f[k].reason,
+				    host_tc.sr.f[k].evidence ? host_tc.sr.f[k].evidence : host_tc.sr.f[k].rule);
+	}
+	for (size_t i = 0; i < h->n; i++)
+		s.t[i]->inv = inventory_row(&h->c[i], m);
+	for (size_t i = h->n; i < s.n; i++)
+		s.t[i]->inv = json_pack("{s:s,s:s?,s:s?}", "name", s.t[i]->name, "id", s.t[i]->id, "state", s.t[i]->state);
+
+	if (o->topology && m) {
+		_cleanup_free_ char *dot = netgraph_dot(m, NULL);
+		struct buf svg = {0};
+		struct cirt_err ge = {0};
+		if (dot && svg_from_dot(dot, &svg, &ge) == 0)
+			s.svg = xstrdup(buf_cstr(&svg));
+		else
+			tstate_note(&s, "topology: %s", ge.msg[0] ? ge.msg : "no graph");
+		buf_free(&svg);
+		tp = phase(&s, "topology", tp);
+	}
+
+	json_t *doc = tstate_document(&s);
+	json_object_set_new(doc, "elapsed_ms", json_integer((json_int_t)(now_ms() - t0)));
+	json_t *hf = json_array();
+	for (size_t k = 0; k < host_tc.sr.n; k++) {
+		json_t *f = scan_finding_json(&host_tc.sr.f[k]);
+		json_object_set_new(f, "container", json_string("(host)"));
+		json_array_append_new(hf, f);
+	}
+	json_array_extend(json_object_get(doc, "findings"), hf);
+	json_decref(hf);
+	scan_result_clear(&host_tc.sr);
+	scan_target_free(host_tc.st);
+	free(host_tc.scan_err);
+	sockets_free(sk);
+	netmap_free(m);
+	scan_engine_free(eng);
+	free(jobs);
+	free(by_index);
+	tstate_free(&s);
+	*ret = doc;
+	return 0;
+}

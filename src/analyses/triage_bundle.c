@@ -1,0 +1,363 @@
+/* triage_bundle.c: the triage document from an evidence bundle of `cirt collect`: the same
+ * scoring over what the bundle preserved (inspect, processes, sockets, conntrack, change list,
+ * copied files), and whether the bundle still matches its manifest. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "analyses/capplan.h"
+#include "analyses/triage_int.h"
+#include "escape.h"
+#include "evidence/bundle.h"
+#include "evidence/verify.h"
+#include "journal/journal.h"
+
+/* The files the report reads, at most this big each. */
+#define BREAD_MAX (64u << 20)
+
+struct bfiles {
+	const char *names[8];
+	char *data[8];
+	size_t len[8];
+	size_t n;
+};
+
+static int bfile_index(const struct bfiles *b, const char *rel)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (streq(b->names[i], rel))
+			return (int)i;
+	return -1;
+}
+
+/* Read the wanted files of a directory bundle (never following a symlink) or of an archive
+ * (entries are "<bundle name>/<rel>"). */
+static int bundle_read(const char *path, bool archive, struct bfiles *b, struct cirt_err *err)
+{
+	if (!archive) {
+		int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return err_set(err, errno == ENOENT ? CIRT_EXIT_NOTFOUND : CIRT_EXIT_RUNTIME, "bundle '%s': %s", path,
+				       strerror(errno));
+		for (size_t i = 0; i < b->n; i++) {
+			/* a symlink in a bundle is never followed */
+			struct stat st;
+			if (fstatat(dfd, b->names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+				continue;
+			(void)read_file_max(dfd, b->names[i], BREAD_MAX, &b->data[i], &b->len[i]);
+		}
+		close(dfd);
+		return 0;
+	}
+	struct archive *a = archive_read_new();
+	archive_read_support_filter_gzip(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+		int r = err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': %s", path, archive_error_string(a));
+		archive_read_free(a);
+		return r;
+	}
+	struct archive_entry *e;
+	int rc;
+	size_t found = 0;
+	while (found < b->n && (rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *n = archive_entry_pathname(e);
+		const char *slash = n ? strchr(n, '/') : NULL;
+		int k = slash ? bfile_index(b, slash + 1) : -1;
+		if (k < 0 || b->data[k] || archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		int64_t sz = archive_entry_size(e);
+		if (sz < 0 || sz > BREAD_MAX)
+			continue;
+		char *buf = xmalloc((size_t)sz + 1);
+		la_ssize_t got = archive_read_data(a, buf, (size_t)sz);
+		if (got != sz) {
+			free(buf);
+			continue;
+		}
+		buf[sz] = '\0';
+		b->data[k] = buf;
+		b->len[k] = (size_t)sz;
+		found++;
+	}
+	archive_read_free(a);
+	return 0;
+}
+
+static json_t *bjson(const struct bfiles *b, const char *rel)
+{
+	int k = bfile_index(b, rel);
+	if (k < 0 || !b->data[k])
+		return NULL;
+	return json_loadb(b->data[k], b->len[k], 0, NULL);
+}
+
+static void bundle_next(struct tstate *s, struct tc *t)
+{
+	json_t *bm = jobj(s->meta, "bundle");
+	_cleanup_free_ char *p = shell_quote(jstr(bm, "path") ? jstr(bm, "path") : "BUNDLE");
+	if (!jbool(bm, "verified"))
+		tc_next(t, "cirt verify %s", p);
+	if (t->ioc_first) {
+		char a[64];
+		tc_next(t, "cirt locate %s --since 24h   (on the host it came from)",
+			flow_addr_str(&t->ioc_first->remote, a, sizeof(a)));
+	}
+	if (t->sr.n && jbool(bm, "directory"))
+		tc_next(t, "cirt scan --rootfs %s/files", p);
+}
+
+
+static bool flow_from_ct_json(json_t *e, struct flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	const char *proto = jstr(e, "proto");
+	f->proto = proto && streq(proto, "udp") ? IPPROTO_UDP : proto && streq(proto, "tcp") ? IPPROTO_TCP : 0;
+	if (!f->proto)
+		f->proto = (uint8_t)jint(e, "proto_number", 0);
+	json_t *o = jobj(e, "original"), *r = jobj(e, "reply");
+	if (!o || !jstr(o, "src") || !jstr(o, "dst") || !flow_addr_parse(jstr(o, "src"), &f->orig.src) ||
+	    !flow_addr_parse(jstr(o, "dst"), &f->orig.dst))
+		return false;
+	f->orig.sport = (uint16_t)jint(o, "sport", 0);
+	f->orig.dport = (uint16_t)jint(o, "dport", 0);
+	if (r && jstr(r, "src") && jstr(r, "dst") && flow_addr_parse(jstr(r, "src"), &f->reply.src) &&
+	    flow_addr_parse(jstr(r, "dst"), &f->reply.dst)) {
+		f->reply.sport = (uint16_t)jint(r, "sport", 0);
+		f->reply.dport = (uint16_t)jint(r, "dport", 0);
+	}
+	if (jstr(e, "tcp_state"))
+		snprintf(f->state, sizeof(f->state), "%s", jstr(e, "tcp_state"));
+	return true;
+}
+
+int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, struct cirt_err *err)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return err_set(err, errno == ENOENT ? CIRT_EXIT_NOTFOUND : CIRT_EXIT_RUNTIME, "bundle '%s': %s", path,
+			       strerror(errno));
+	bool dir = S_ISDIR(st.st_mode);
+	if (!dir && !S_ISREG(st.st_mode))
+		return err_set(err, CIRT_EXIT_USAGE, "bundle '%s': not a directory or a .tar.gz file", path);
+	struct bfiles b = {.names = {BUNDLE_MANIFEST, "container/inspect.json", "volatile/processes.json",
+				     "volatile/sockets.json", "volatile/conntrack.json", "container/changes.json"},
+			   .n = 6};
+	if (bundle_read(path, !dir, &b, err) < 0)
+		return -1;
+	json_t *man = bjson(&b, BUNDLE_MANIFEST);
+	if (!man || !json_is_object(man) || !jstr(man, "format") || !startswith(jstr(man, "format"), "cirt-bundle/")) {
+		json_decref(man);
+		for (size_t i = 0; i < b.n; i++)
+			free(b.data[i]);
+		return err_set(err, CIRT_EXIT_USAGE, "bundle '%s': no readable manifest.json of cirt collect", path);
+	}
+	json_t *ins = bjson(&b, "container/inspect.json"), *procs = bjson(&b, "volatile/processes.json"),
+	       *socks = bjson(&b, "volatile/sockets.json"), *ctj = bjson(&b, "volatile/conntrack.json"),
+	       *chg = bjson(&b, "container/changes.json");
+	for (size_t i = 0; i < b.n; i++)
+		free(b.data[i]);
+
+	struct tstate s = {.o = o, .source = "bundle", .title = "cirt report", .next_fn = bundle_next};
+	json_t *mc = jobj(man, "container");
+	s.hostname = xstrdup0(jstr(jobj(man, "host"), "hostname"));
+	s.n_containers = 1;
+
+	/* integrity first: a report on altered evidence must say so */
+	struct verify_report vr = {0};
+	struct cirt_err ve = {0};
+	bool verified = false;
+	if (bundle_verify(path, NULL, &vr, &ve) < 0)
+		tstate_note(&s, "the bundle could not be verified: %s", ve.msg);
+	else {
+		verified = verify_clean(&vr);
+		if (!verified) {
+			size_t i;
+			json_t *p;
+			json_array_foreach(vr.problems, i, p)
+			{
+				if (i >= 20) {
+					tstate_note(&s, "... %zu more problems (cirt verify lists them)", json_array_size(vr.problems) - i);
+					break;
+				}
+				tstate_note(&s, "bundle does not verify: %s %s", jstr(p, "status") ? jstr(p, "status") : "?",
+					    jstr(p, "path") ? jstr(p, "path") : "?");
+			}
+			if (vr.manifest_problem)
+				tstate_note(&s, "bundle does not verify: %s", vr.manifest_problem);
+		}
+	}
+	if (!jbool(man, "complete"))
+		tstate_note(&s, "the collection was incomplete (see its custody log)");
+	s.meta = json_pack("{s:{s:s,s:s?,s:b,s:b,s:b,s:s,s:O?,s:O?,s:O?}}", "bundle", "path", path, "case", jstr(man, "case"),
+			   "directory", dir, "verified", verified, "complete", jbool(man, "complete"), "sha256",
+			   vr.bundle_sha256, "started", json_object_get(man, "started"), "finished",
+			   json_object_get(man, "finished"), "collected_by", json_object_get(man, "command"));
+	verify_report_clear(&vr);
+
+	struct tc *t = tstate_add(&s, jstr(mc, "name"), jstr(mc, "id"));
+	t->state = xstrdup0(jstr(mc, "state_at_start"));
+	t->running = t->state && streq(t->state, "running");
+
+	/* the container's addresses, wiring and exposure, from its inspect */
+	struct container c = {0};
+	bool have_c = ins && container_from_inspect(ins, &c) == 0;
+	if (have_c) {
+		for (size_t k = 0; k < c.n_eps; k++) {
+			tstate_index(&s, c.eps[k].ipv4, t);
+			tstate_index(&s, c.eps[k].ipv6, t);
+		}
+		tstate_timeline_rfc3339(&s, c.created, t->name, "container", "created");
+		tstate_timeline_rfc3339(&s, c.started_at, t->name, "container", "started");
+		json_t *row = json_object();
+		json_object_set_new(row, "name", json_str(c.name));
+		json_object_set_new(row, "id", json_strn(c.id, strlen(c.id) > 12 ? 12 : strlen(c.id)));
+		json_object_set_new(row, "image", json_str(c.image));
+		json_object_set_new(row, "state", json_str(t->state));
+		json_object_set_new(row, "network", json_str(net_mode_name(c.mode)));
+		json_t *ips = json_array();
+		for (size_t k = 0; k < c.n_eps; k++)
+			if (c.eps[k].ipv4)
+				json_array_append_new(ips, json_str(c.eps[k].ipv4));
+		json_object_set_new(row, "ips", ips);
+		json_object_set_new(row, "ports", json_array());
+		t->inv = row;
+	} else
+		tstate_note(&s, "container/inspect.json is missing or unreadable: exposure not examined");
+	tstate_timeline_rfc3339(&s, jstr(man, "started"), t->name, "evidence", "collection started");
+	tstate_timeline_rfc3339(&s, jstr(man, "finished"), t->name, "evidence", "collection finished");
+
+	/* exposure from the inspect alone (a facts-only target: no files, no live processes) */
+	struct scan_opts so = {.checks = CHK_ESCAPE, .quick = true, .threads = 1};
+	struct scan_engine *eng = NULL;
+	struct cirt_err se = {0};
+	if (ins && scan_engine_new(&so, &eng, &se) == 0) {
+		struct scan_target *ft = xcalloc(1, sizeof(*ft));
+		ft->kind = SCAN_CONTAINER;
+		ft->name = xstrdup(t->name);
+		ft->id = xstrdup0(t->id);
+		ft->inspect = json_incref(ins);
+		ft->state = xstrdup(t->state ? t->state : "unknown");
+		ft->how = xstrdup("facts of the bundle's inspect.json");
+		if (scan_target_run(eng, ft, &t->sr, &se) < 0)
+			tstate_note(&s, "escape checks: %s", se.msg);
+		scan_target_free(ft);
+		scan_engine_free(eng);
+		eng = NULL;
+	}
+	/* backdoor locations among the copied files (added or changed since the image) */
+	_cleanup_free_ char *files = xasprintf("%s/files", path);
+	struct stat fst;
+	if (dir && lstat(files, &fst) == 0 && S_ISDIR(fst.st_mode)) {
+		struct scan_opts bo = {.checks = CHK_BACKDOOR, .quick = true, .threads = 1};
+		struct scan_target *ft = NULL;
+		struct scan_result r = {0};
+		if (scan_engine_new(&bo, &eng, &se) == 0 && scan_target_rootfs(files, &ft, &se) == 0 &&
+		    scan_target_run(eng, ft, &r, &se) == 0) {
+			size_t n0 = t->sr.n;
+			t->sr.f = xrealloc(t->sr.f, (n0 + r.n + 1) * sizeof(*t->sr.f));
+			for (size_t k = 0; k < r.n; k++) {
+				t->sr.f[n0 + k] = r.f[k];
+				/* every copied file was added or changed since the image */
+				if (t->sr.f[n0 + k].origin == ORIGIN_UNKNOWN)
+					t->sr.f[n0 + k].origin = ORIGIN_ADDED;
+			}
+			t->sr.n = n0 + r.n;
+			free(r.f);
+			r.f = NULL;
+			r.n = 0;
+			scan_result_clear(&r);
+		} else
+			tstate_note(&s, "backdoor checks of the copied files: %s", se.msg);
+		scan_target_free(ft);
+		scan_engine_free(eng);
+	} else if (!dir)
+		tstate_note(&s, "an archive bundle: its copied files are not checked (unpack it and run cirt scan --rootfs)");
+
+	/* processes that ran deleted programs, as the collection recovered them */
+	size_t i;
+	json_t *p;
+	size_t deleted = 0;
+	const char *first_del = NULL;
+	json_array_foreach(jarr(procs, "processes"), i, p)
+	{
+		json_t *exe = jobj(p, "exe");
+		if (exe && jbool(exe, "deleted")) {
+			if (!deleted)
+				first_del = jstr(exe, "link");
+			deleted++;
+		}
+	}
+	if (deleted)
+		tc_reason(t, 40, "evidence", "%zu process%s ran a program deleted from disk (e.g. %s; recovered in the bundle)",
+			  deleted, deleted == 1 ? "" : "es", first_del ? first_del : "?");
+
+	/* its sockets, then the host's conntrack entries of its addresses */
+	json_t *sk;
+	json_array_foreach(jarr(socks, "sockets"), i, sk)
+	{
+		const char *state = jstr(sk, "state");
+		if (!state || streq(state, "LISTEN") || streq(state, "UNCONN"))
+			continue;
+		struct flow f = {0};
+		const char *pr = jstr(sk, "proto");
+		f.proto = pr && startswith(pr, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
+		if (!jstr(sk, "local_address") || !jstr(sk, "remote_address") ||
+		    !flow_addr_parse(jstr(sk, "local_address"), &f.orig.src) ||
+		    !flow_addr_parse(jstr(sk, "remote_address"), &f.orig.dst))
+			continue;
+		f.orig.sport = (uint16_t)jint(sk, "local_port", 0);
+		f.orig.dport = (uint16_t)jint(sk, "remote_port", 0);
+		char pbuf[128] = "";
+		json_t *ow = json_array_get(jarr(sk, "owners"), 0);
+		if (ow)
+			snprintf(pbuf, sizeof(pbuf), "%s (pid %lld)", jstr(ow, "comm") ? jstr(ow, "comm") : "?", jint(ow, "pid", 0));
+		bool in = f.orig.sport < 32768 && f.orig.dport >= 32768;
+		conn_add(&s, t, &f, &f.orig.src, f.orig.sport, &f.orig.dst, f.orig.dport, !in, FLOW_SRC_SOCKET, 0, state,
+			 pbuf[0] ? pbuf : NULL);
+	}
+	json_t *ce;
+	json_array_foreach(jarr(ctj, "entries"), i, ce)
+	{
+		struct flow f;
+		if (flow_from_ct_json(ce, &f))
+			ct_attribute(&s, &f, FLOW_SRC_CONNTRACK, 0);
+	}
+
+	/* the change list, in the daemon's form for tc_changes; added files on the timeline */
+	json_t *dl = json_array();
+	json_array_foreach(jarr(chg, "changes"), i, ce)
+	{
+		const char *k = jstr(ce, "kind"), *pth = jstr(ce, "path");
+		if (!k || !pth)
+			continue;
+		int kind = streq(k, "A") ? 1 : streq(k, "D") ? 2 : 0;
+		json_array_append_new(dl, json_pack("{s:s,s:i}", "Path", pth, "Kind", kind));
+		const char *type = jstr(ce, "type");
+		if (kind != 0 && !(type && streq(type, "directory"))) {
+			_cleanup_free_ char *txt = xasprintf("%s %s (mtime)", kind == 1 ? "file added:" : "file deleted:", pth);
+			tstate_timeline_rfc3339(&s, jstr(ce, "mtime"), t->name, "file", txt);
+		}
+	}
+	tc_changes(t, dl);
+	json_decref(dl);
+
+	tc_score_findings(t);
+	score_conns(&s);
+	s.oddities = json_array();
+	json_t *doc = tstate_document(&s);
+	if (have_c)
+		container_clear(&c);
+	tstate_free(&s);
+	json_decref(man);
+	json_decref(ins);
+	json_decref(procs);
+	json_decref(socks);
+	json_decref(ctj);
+	json_decref(chg);
+	*ret = doc;
+	return 0;
+}

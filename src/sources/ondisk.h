@@ -1,0 +1,47 @@
+/* ondisk.h: the Docker daemon's own records, read from disk without the daemon: container
+ * configs (<root>/containers/<id>/config.v2.json, hostconfig.json), the layer store (overlay2
+ * directories), runc's state (/run/docker/runtime-runc/moby/<id>/state.json) and containerd's
+ * OCI bundles. Every file is bounded in size; every value is checked for its type. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+#define ONDISK_DOCKER_ROOT "/var/lib/docker"
+#define ONDISK_RUNC_ROOT "/run/docker/runtime-runc/moby"
+
+/* The daemon's data root: "data-root" of /etc/docker/daemon.json, else /var/lib/docker. */
+char *ondisk_docker_root(void);
+
+/* Ids (64 lowercase hex) of every container directory under <root>/containers, sorted. */
+int ondisk_list(const char *root, char ***ret, size_t *ret_n, struct cirt_err *err);
+void ondisk_list_free(char **ids, size_t n);
+
+/* Turn the texts of config.v2.json and hostconfig.json (NULL when missing) into the shape of the
+ * Engine API's inspect answer (Id, Name, State.Status, Config, HostConfig, NetworkSettings,
+ * Mounts, GraphDriver.Name), so the model's own parser reads it. Facts that could not be had are
+ * appended to notes (a JSON array of strings). NULL when config is not a container record. */
+json_t *ondisk_inspect_parse(const char *config, size_t config_len, const char *hostconfig,
+                             size_t hostconfig_len, json_t *notes);
+
+/* Read one container's records under root, and add GraphDriver.Data (upper, merged, work and
+ * lower directories) from the layer store and volume paths. */
+int ondisk_inspect(const char *root, const char *id, json_t **ret, json_t *notes,
+                   struct cirt_err *err);
+
+/* runc's record of a container's init process: pid and start time (clock ticks after boot, to
+ * tell a reused pid apart). false when there is no readable state. */
+struct ondisk_runc {
+	int pid;
+	unsigned long long start;
+};
+/* runc_root NULL: docker's, then containerd's runc roots. */
+bool ondisk_runc_state(const char *runc_root, const char *id, struct ondisk_runc *ret);
+bool ondisk_runc_parse(const char *text, size_t len, struct ondisk_runc *ret);
+
+/* The OCI bundle (config.json) containerd keeps for a running container, docker's or its own
+ * (k8s.io, default, ... namespaces); NULL when none is found. *ret_path gets where. */
+json_t *ondisk_oci_bundle(const char *id, char **ret_path);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# memcheck.bats: valgrind's memcheck over cirt commands against the real daemon, the daemonless
+# path, a lying and a hostile fake daemon: no invalid access, no uninitialised read, no leak
+# (definite, indirect or possible). Valgrind cannot run the sanitizer build, so this file builds
+# a plain one in build-memcheck/ (once; incremental afterwards).
+
+load helpers
+
+VG_BUILD=$TOP/build-memcheck
+VG_CIRT=$VG_BUILD/cirt
+
+setup_file() {
+	command -v valgrind >/dev/null || return 0
+	if [ ! -f "$VG_BUILD/build.ninja" ]; then
+		meson setup "$VG_BUILD" -Dtests=false --buildtype=debug >/dev/null
+	fi
+	ninja -C "$VG_BUILD" -j2 >/dev/null
+}
+
+setup() {
+	command -v valgrind >/dev/null || skip "valgrind missing (tests/lab/lab.sh deps)"
+}
+
+teardown() {
+	fake_stop
+}
+
+# memcheck EXPECTED-STATUS ARGS...: cirt under valgrind; fails on any valgrind report
+memcheck() {
+	local want=$1
+	shift
+	run_split valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+		--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=42 "$VG_CIRT" "$@"
+	if [ "$status" -ne "$want" ] || [[ "$stderr" == *"=="[0-9]*"=="* ]]; then
+		echo "cirt $*: status $status (want $want)"
+		echo "$stderr" | head -40
+		return 1
+	fi
+}
+
+@test "memcheck: ps, ps --json -a, inspect, ps --verify against the daemon" {
+	memcheck 0 ps
+	memcheck 0 ps --json -a
+	memcheck 0 inspect lab-bridge lab-shared lab-host
+	memcheck 0 ps --ip 172.17.0.2 --json
+	run_split "$CIRT" ps --verify
+	memcheck "$status" ps --verify
+}
+
+@test "memcheck: top, stats, diff, logs" {
+	memcheck 0 top lab-bridge
+	memcheck 0 stats lab-clean
+	memcheck 0 diff lab-clean
+	memcheck 0 logs lab-bridge --tail 5
+}
+
+@test "memcheck: --no-daemon ps and inspect" {
+	memcheck 0 --no-daemon ps -a --json
+	memcheck 0 --no-daemon inspect lab-beacon lab-shared
+}
+
+@test "memcheck: errors: unknown container, unreachable daemon, usage" {
+	memcheck 8 inspect no-such-container-xyz
+	memcheck 3 --host "unix://$BATS_TEST_TMPDIR/none.sock" ps
+	memcheck 2 ps --bogus
+	memcheck 2 --no-daemon top lab-bridge
+}
+
+@test "memcheck: a lying daemon (ps --verify) and a hostile one (escapes, wrong types, truncated)" {
+	FAKE_REAL_ID=$(docker inspect -f '{{.Id}}' lab-clean) fake_start lying
+	memcheck 1 --host "unix://$FAKE_SOCK" ps --verify --json
+	fake_stop
+	fake_start escapes
+	memcheck 0 --host "unix://$FAKE_SOCK" ps
+	fake_stop
+	fake_start wrongtypes
+	run_split "$CIRT" --host "unix://$FAKE_SOCK" ps
+	memcheck "$status" --host "unix://$FAKE_SOCK" ps
+	fake_stop
+	fake_start truncated
+	memcheck 7 --host "unix://$FAKE_SOCK" ps
+}
