@@ -3,8 +3,11 @@
  *
  * Each rule asks for request data (or a decoded payload) reaching something that runs code or
  * commands, so an ordinary application or a binary does not match. cirt reports a match as
- * "webshell.<rule>"; meta severity is one of info, low, medium, high, critical. cirt does not
- * run these rules on ELF programs (script idioms there mean nothing).
+ * "webshell.<rule>"; meta severity is one of info, low, medium, high, critical.
+ *
+ * Every rule also asks for a script marker: "<?" (PHP runs nothing outside its tags, included
+ * files too), "<%" (JSP, ASP) or "<jsp:". cirt relies on it: it runs these rules only on files
+ * holding one of the three, and never on ELF programs, which spares most files the cost.
  *
  * Speed: regular expressions here are case-sensitive. PHP's superglobals ($_POST, ...) are
  * case-sensitive anyway; a case-insensitive regex costs about three times as much per byte of
@@ -21,8 +24,9 @@ rule php_eval_request
         $e2 = /\bcreate_function\s*\([^)]{0,80}\$_(POST|GET|REQUEST|COOKIE)\b/
         $e3 = /\bpreg_replace\s*\(\s*['"][^'"]{1,40}\/e[a-z]{0,4}['"]\s*,[^;]{0,80}\$_(POST|GET|REQUEST|COOKIE)\b/
         $e4 = /\b(array_map|call_user_func|call_user_func_array|usort|array_filter)\s*\(\s*['"]?(assert|eval|system)['"]?\s*,[^;]{0,40}\$_(POST|GET|REQUEST|COOKIE)\b/
+        $open = "<?"
     condition:
-        any of them
+        $open and any of ($e*)
 }
 
 rule php_exec_request
@@ -33,8 +37,9 @@ rule php_exec_request
     strings:
         $x1 = /\b(system|passthru|shell_exec|exec|popen|proc_open|pcntl_exec)\s*\(\s*(@\s*)?\$_(POST|GET|REQUEST|COOKIE|SERVER)\s*\[/
         $x2 = /`\s*\$_(POST|GET|REQUEST|COOKIE)\s*\[[^\]]{1,40}\]\s*`/
+        $open = "<?"
     condition:
-        any of them
+        $open and any of ($x*)
 }
 
 rule php_obfuscated

@@ -79,7 +79,6 @@ static bool in_strv(const char *const *v, const char *s)
 
 static void report_caps(struct scan_job *j, json_t *hc, int pid, bool host_pid)
 {
-	char have[ARRAY_SIZE(dangerous_caps) + 1][32] = {{0}};
 	const char *from[ARRAY_SIZE(dangerous_caps)] = {0};
 	size_t i;
 	json_t *c;
@@ -110,7 +109,6 @@ static void report_caps(struct scan_job *j, json_t *hc, int pid, bool host_pid)
 					from[k] = "CapEff";
 		}
 	}
-	(void)have;
 	for (size_t k = 0; k < ARRAY_SIZE(dangerous_caps); k++) {
 		if (!from[k])
 			continue;
@@ -168,7 +166,7 @@ static void report_mounts(struct scan_job *j, json_t *ins)
 	}
 }
 
-static void report_namespaces(struct scan_job *j, json_t *hc, int pid)
+static void report_namespaces(struct scan_job *j, json_t *hc)
 {
 	static const struct {
 		const char *key, *rule;
@@ -192,7 +190,6 @@ static void report_namespaces(struct scan_job *j, json_t *hc, int pid)
 		snprintf(ev, sizeof(ev), "%s: host", ns[i].key);
 		scan_add(j, NULL, "escape", ns[i].rule, ns[i].sev, 0, ev, "%s", ns[i].why);
 	}
-	(void)pid;
 }
 
 static bool host_apparmor(void)
@@ -305,7 +302,7 @@ static void container(struct scan_job *j, const struct scan_target *t)
 	if (!privileged)
 		report_caps(j, hc, t->pid, host_pid);
 	report_mounts(j, ins);
-	report_namespaces(j, hc, t->pid);
+	report_namespaces(j, hc);
 	report_security(j, ins, hc, t->pid, privileged);
 	if (t->pid > 0)
 		report_proc_mounts(j, t->pid);

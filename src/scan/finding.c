@@ -28,9 +28,7 @@ const char *scan_origin_name(enum scan_origin o)
 		return "added";
 	case ORIGIN_MOUNT:
 		return "mount";
-	case ORIGIN_UNKNOWN:
-		return "file";
-	default:
+	default: /* not a file, or no image to compare with (--rootfs) */
 		return NULL;
 	}
 }

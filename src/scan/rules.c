@@ -1,8 +1,10 @@
-/* rules.c: compile YARA rules once and scan buffers with per-thread scanners. Two rule sets are
- * built from the built-in files: one for ELF programs and one for every other file. A file
- * named "<ns>-elf.yar" holds rules that only match ELF programs, "<ns>-text.yar" and the
- * webshell rules only other files; the rest (and the user's rules) go in both. The results are
- * those of one set over every file; each file is just matched against fewer strings. */
+/* rules.c: compile YARA rules once and scan buffers with per-thread scanners. The built-in files
+ * are compiled into three sets, and each file is matched against the one that can match it:
+ * ELF programs against "<ns>-elf.yar" and the general files; other files against the general
+ * files and "<ns>-text.yar", plus the webshell rules when the file holds a script marker ("<?",
+ * "<%", "<jsp:"; every webshell rule asks for one). The results are those of all the rules
+ * over every file; most files are just matched against fewer strings. User rules go in every
+ * set. */
 #include "scan/rules.h"
 
 #include <dirent.h>
@@ -10,7 +12,8 @@
 
 #define SCAN_TIMEOUT_S 60
 
-enum rule_class { CLASS_ANY, CLASS_ELF, CLASS_TEXT };
+enum rule_class { CLASS_ANY, CLASS_ELF, CLASS_TEXT, CLASS_SCRIPT };
+enum rule_set { SET_ELF, SET_TEXT, SET_SCRIPT, N_SETS };
 
 /* The class of a built-in file from its name, and its namespace (the name without suffix). */
 static enum rule_class rule_class(const char *file, char *ns, size_t n)
@@ -26,18 +29,32 @@ static enum rule_class rule_class(const char *file, char *ns, size_t n)
 	}
 	snprintf(ns, n, "%.*s", (int)l, file);
 	if (streq(ns, "webshell"))
-		c = CLASS_TEXT; /* script idioms mean nothing in a program */
+		c = CLASS_SCRIPT; /* every rule there asks for a script marker */
 	return c;
 }
 
+static bool in_set(enum rule_class c, enum rule_set set)
+{
+	switch (c) {
+	case CLASS_ANY:
+		return true;
+	case CLASS_ELF:
+		return set == SET_ELF;
+	case CLASS_TEXT:
+		return set != SET_ELF;
+	case CLASS_SCRIPT:
+		return set == SET_SCRIPT;
+	}
+	return false;
+}
+
 struct rules {
-	YR_RULES *yr;     /* for every file but ELF programs */
-	YR_RULES *yr_elf; /* for ELF programs */
+	YR_RULES *yr[N_SETS];
 	size_t n;
 };
 
 struct rules_scanner {
-	YR_SCANNER *sc, *sc_elf;
+	YR_SCANNER *sc[N_SETS];
 	struct scan_hit *hits;
 	size_t n, cap;
 };
@@ -117,9 +134,9 @@ static bool in_list(const char *const *v, const char *s)
 	return false;
 }
 
-/* One compiler run: the built-in namespaces asked for, of the classes for ELF or other files,
- * and the user directory. */
-static int compile_set(const char *const *builtin_ns, const char *user_dir, bool elf, YR_RULES **ret,
+/* One compiler run: the built-in namespaces asked for, of the classes in the set, and the user
+ * directory. */
+static int compile_set(const char *const *builtin_ns, const char *user_dir, enum rule_set set, YR_RULES **ret,
 		       struct cirt_err *err)
 {
 	YR_COMPILER *comp = NULL;
@@ -131,7 +148,7 @@ static int compile_set(const char *const *builtin_ns, const char *user_dir, bool
 	for (size_t i = 0; i < rules_builtin_count && r == 0; i++) {
 		char ns[64];
 		enum rule_class c = rule_class(rules_builtin[i].ns, ns, sizeof(ns));
-		if (!in_list(builtin_ns, ns) || c == (elf ? CLASS_TEXT : CLASS_ELF))
+		if (!in_list(builtin_ns, ns) || !in_set(c, set))
 			continue;
 		cc.file = rules_builtin[i].ns;
 		if (yr_compiler_add_string(comp, rules_builtin[i].text, ns) != 0 || cc.failed) {
@@ -153,14 +170,14 @@ int rules_compile(const char *const *builtin_ns, const char *user_dir, struct ru
 	if (yr_initialize() != ERROR_SUCCESS)
 		return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot initialize");
 	struct rules *rs = xcalloc(1, sizeof(*rs));
-	if (compile_set(builtin_ns, user_dir, false, &rs->yr, err) < 0 ||
-	    compile_set(builtin_ns, user_dir, true, &rs->yr_elf, err) < 0) {
-		rules_free(rs);
-		return -1;
-	}
-	/* distinct rules of both sets: those of the text set plus the ELF-only ones */
+	for (int set = 0; set < N_SETS; set++)
+		if (compile_set(builtin_ns, user_dir, (enum rule_set)set, &rs->yr[set], err) < 0) {
+			rules_free(rs);
+			return -1;
+		}
+	/* distinct rules: those of the script set plus the ELF-only ones */
 	YR_RULE *rule;
-	yr_rules_foreach(rs->yr, rule)
+	yr_rules_foreach(rs->yr[SET_SCRIPT], rule)
 	{
 		rs->n++;
 	}
@@ -179,10 +196,9 @@ void rules_free(struct rules *r)
 {
 	if (!r)
 		return;
-	if (r->yr)
-		yr_rules_destroy(r->yr);
-	if (r->yr_elf)
-		yr_rules_destroy(r->yr_elf);
+	for (int i = 0; i < N_SETS; i++)
+		if (r->yr[i])
+			yr_rules_destroy(r->yr[i]);
 	free(r);
 	yr_finalize();
 }
@@ -206,12 +222,11 @@ static YR_SCANNER *new_scanner(YR_RULES *yr)
 struct rules_scanner *rules_scanner_new(struct rules *r)
 {
 	struct rules_scanner *s = xcalloc(1, sizeof(*s));
-	s->sc = new_scanner(r->yr);
-	s->sc_elf = new_scanner(r->yr_elf);
-	if (!s->sc || !s->sc_elf) {
-		rules_scanner_free(s);
-		return NULL;
-	}
+	for (int i = 0; i < N_SETS; i++)
+		if (!(s->sc[i] = new_scanner(r->yr[i]))) {
+			rules_scanner_free(s);
+			return NULL;
+		}
 	return s;
 }
 
@@ -219,12 +234,24 @@ void rules_scanner_free(struct rules_scanner *s)
 {
 	if (!s)
 		return;
-	if (s->sc)
-		yr_scanner_destroy(s->sc);
-	if (s->sc_elf)
-		yr_scanner_destroy(s->sc_elf);
+	for (int i = 0; i < N_SETS; i++)
+		if (s->sc[i])
+			yr_scanner_destroy(s->sc[i]);
 	free(s->hits);
 	free(s);
+}
+
+/* "<?", "<%" or "<jsp:" anywhere: a PHP, ASP or JSP script could be in it. */
+static bool script_marker(const unsigned char *d, size_t len)
+{
+	for (const unsigned char *p = d, *end = d + len; (p = memchr(p, '<', (size_t)(end - p))); p++) {
+		size_t left = (size_t)(end - p);
+		if (left >= 2 && (p[1] == '?' || p[1] == '%'))
+			return true;
+		if (left >= 5 && memcmp(p, "<jsp:", 5) == 0)
+			return true;
+	}
+	return false;
 }
 
 static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
@@ -282,8 +309,10 @@ int rules_scan(struct rules_scanner *s, const unsigned char *data, size_t len, s
 	       const char **what)
 {
 	s->n = 0;
-	bool elf = len >= 4 && memcmp(data, "\177ELF", 4) == 0;
-	YR_SCANNER *sc = elf ? s->sc_elf : s->sc;
+	enum rule_set set = len >= 4 && memcmp(data, "\177ELF", 4) == 0 ? SET_ELF
+			    : script_marker(data, len)				 ? SET_SCRIPT
+										 : SET_TEXT;
+	YR_SCANNER *sc = s->sc[set];
 	yr_scanner_set_callback(sc, on_scan, s);
 	int r = yr_scanner_scan_mem(sc, data, len);
 	*hits = s->hits;

@@ -136,7 +136,8 @@ static void check_pid(struct scan_job *j, int pid, int upper_fd)
 			     "process runs with LD_PRELOAD: an injected library");
 	}
 	/* named like a known tool: by comm or by the program's file name */
-	const char *names[] = {comm, exe ? base(exe) : NULL, cl ? base(strtok(cl, " ")) : NULL};
+	char *save = NULL, *argv0 = cl ? strtok_r(cl, " ", &save) : NULL;
+	const char *names[] = {comm, exe ? base(exe) : NULL, argv0 ? base(argv0) : NULL};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		const char *n = names[i];
 		if (!n)

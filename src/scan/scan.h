@@ -1,6 +1,18 @@
 /* scan.h: the offline scanner: targets, options, findings and the engine that runs every check
  * over one pass of a target's files. Shared by `cirt scan` and (later) `cirt triage`, which runs
- * only the cheap checks (SCAN_QUICK). Analyses only: nothing here prints. */
+ * only the cheap checks. Analyses only: nothing here prints.
+ *
+ * The cheap way, for triage:
+ *
+ *	struct scan_opts o = {.quick = true};      // checks default to CHK_QUICK
+ *	scan_engine_new(&o, &eng, &err);           // once: rules, lists
+ *	scan_target_container(d, inspect, &t, &err);
+ *	scan_target_run(eng, t, &res, &err);       // res.f[0..n): sorted findings
+ *
+ * Quick mode reads the inspect answer and /proc (escape, runtime), the image history, and only
+ * the files at the checks' known locations (cron, start-up files, SSH keys, units, PAM,
+ * histories, credential files, /etc/passwd; SUID bits from the usual bin directories without
+ * reading them): the walker enters only the directories on the way there. */
 #pragma once
 
 #include <jansson.h>

@@ -13,7 +13,8 @@
 #include "scan/pool.h"
 #include "sources/rootfs.h"
 
-#define BATCH 128        /* files a directory job keeps; the rest go out in batches */
+#define BATCH 128            /* files in one batch */
+#define BATCH_BYTES (8u << 20) /* bytes in one batch (a bigger file goes alone) */
 #define MAX_LAYERS 512   /* overlay2 allows 128; a tarball could claim more */
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -306,16 +307,30 @@ static void run_dir(struct walk *w, unsigned worker, struct job *j)
 		i = g;
 	}
 	free(v);
-	/* a wide directory is shared out: the first BATCH files stay here */
-	for (size_t b = BATCH; b < nf; b += BATCH) {
-		size_t cnt = nf - b < BATCH ? nf - b : BATCH;
-		struct job *bj = job_new(JOB_BATCH, j->path, j->depth, dev, j->layers, j->nl);
-		bj->files = xmalloc(cnt * sizeof(*bj->files));
-		memcpy(bj->files, files + b, cnt * sizeof(*bj->files));
-		bj->n_files = cnt;
-		pool_push(w->pool, bj, 0);
+	/* a wide directory, or one with big files, is shared out in batches of at most BATCH files
+	 * or BATCH_BYTES (a big file alone): the first batch stays here, idle workers take the
+	 * rest, so a directory of large binaries does not keep one thread busy at the end */
+	size_t first_end = nf;
+	for (size_t b = 0; b < nf;) {
+		size_t e = b;
+		uint64_t bytes = 0;
+		while (e < nf && e - b < BATCH && (e == b || bytes < BATCH_BYTES)) {
+			if (S_ISREG(files[e].st.st_mode))
+				bytes += (uint64_t)files[e].st.st_size;
+			e++;
+		}
+		if (b == 0) {
+			first_end = e;
+		} else {
+			struct job *bj = job_new(JOB_BATCH, j->path, j->depth, dev, j->layers, j->nl);
+			bj->files = xmalloc((e - b) * sizeof(*bj->files));
+			memcpy(bj->files, files + b, (e - b) * sizeof(*bj->files));
+			bj->n_files = e - b;
+			pool_push(w->pool, bj, 0);
+		}
+		b = e;
 	}
-	for (size_t i = 0; i < nf && i < BATCH; i++) {
+	for (size_t i = 0; i < first_end; i++) {
 		int fd = fds[files[i].lpos];
 		if (fd >= 0)
 			visit_file(w, worker, j, &files[i], fd);
