@@ -133,6 +133,9 @@ static int conns_run(struct ctx *x, int argc, char **argv)
 		only = xcalloc(nref, sizeof(*only));
 		if (ctx_containers(x, refs, nref, 0, &h, only) < 0)
 			return -1;
+	} else if (x->no_daemon) {
+		if (ctx_host(x, false, 0, &h) < 0)
+			return -1;
 	} else {
 		struct docker *d;
 		if (ctx_docker(x, &d) < 0 || host_load_list(d, false, 0, &h, &x->err) < 0)
@@ -204,4 +207,5 @@ const struct cmd cmd_conns = {
 	.summary = "every container's TCP/UDP sockets with the process holding each, read without entering the container",
 	.opts = conns_opts,
 	.run = conns_run,
+	.flags = CMD_NODAEMON,
 };

@@ -512,7 +512,10 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 	/* conntrack is read while the daemon lists the containers: one list request, not one
 	 * inspect per container, so hundreds of containers stay fast */
 	struct locate_pre *pre = locate_prepare(&q);
-	if (ctx_docker(x, &d) < 0 || host_load_list(d, false, q.capture_seconds ? HOST_NEED_NET : 0, &h, &x->err) < 0) {
+	unsigned needs = q.capture_seconds ? HOST_NEED_NET : 0;
+	/* without the daemon, the host's own records stand in for the list (cirt --no-daemon) */
+	if (x->no_daemon ? ctx_host(x, false, needs, &h) < 0
+			 : (ctx_docker(x, &d) < 0 || host_load_list(d, false, needs, &h, &x->err) < 0)) {
 		locate_pre_free(pre);
 		return -1;
 	}
@@ -543,4 +546,5 @@ const struct cmd cmd_locate = {
 	.summary = "which container, process and flow talked to an address: live sockets, conntrack (ended flows, NAT reversed), live capture",
 	.opts = locate_opts,
 	.run = locate_run_cmd,
+	.flags = CMD_NODAEMON,
 };

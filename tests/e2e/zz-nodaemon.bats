@@ -77,6 +77,7 @@ setup_file() {
 	capture nd-ps "$CIRT" --no-daemon ps --json &
 	capture nd-psa "$CIRT" --no-daemon ps -a --json &
 	capture nd-inspect "$CIRT" --no-daemon inspect lab-beacon lab-shared &
+	capture nd-locate "$CIRT" --no-daemon locate "$LAB_C2_IP" --json &
 	wait
 	# the daemon is shared: another suite's `lab.sh daemon` may start one while ours is down, and
 	# then the answers above were not taken without a daemon
@@ -235,6 +236,17 @@ explain() {
 	[ "$status" -eq 5 ]
 	[[ "$stderr" == *"did not answer within"*"cirt --no-daemon inspect"* ]]
 	[ "$(echo "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "daemon killed: --no-daemon locate still names the beaconing containers" {
+	# exit 1: found; the beacons of the lab are named from the host's records and conntrack
+	[ "$(cat "$D/nd-locate.rc")" -eq 1 ] || { cat "$D/nd-locate.err"; false; }
+	jq -e '.found == true' "$D/nd-locate.json"
+	jq -e '[.containers[].name] | index("lab-beacon") and index("lab-beacon-default")' "$D/nd-locate.json" ||
+		{ jq '.containers' "$D/nd-locate.json"; false; }
+	# a container that never talked to the C2 host is not named
+	jq -e '[.containers[].name] | index("lab-clean") | not' "$D/nd-locate.json"
+	grep -q "running without the daemon" "$D/nd-locate.err"
 }
 
 @test "--no-daemon: commands that need the daemon refuse it (exit 2)" {
