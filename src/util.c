@@ -245,3 +245,17 @@ void strv_vpushf(char ***v, size_t *n, const char *fmt, va_list ap)
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 	(*v)[(*n)++] = s;
 }
+
+void strv_vpushf_unique(char ***v, size_t *n, const char *fmt, va_list ap)
+{
+	char *s;
+	if (vasprintf(&s, fmt, ap) < 0)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (streq((*v)[i], s)) {
+			free(s);
+			return;
+		}
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = s;
+}

@@ -93,6 +93,8 @@ static inline bool startswith(const char *s, const char *prefix)
 
 /* Append a formatted string to a string vector (notes, warnings). */
 void strv_vpushf(char ***v, size_t *n, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+/* The same, unless an equal string is already there. */
+void strv_vpushf_unique(char ***v, size_t *n, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* A growable byte buffer. */
 struct buf {

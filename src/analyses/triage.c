@@ -53,19 +53,8 @@ void tc_next(struct tc *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	strv_vpushf_unique(&t->next, &t->n_next, fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
-	for (size_t i = 0; i < t->n_next; i++)
-		if (streq(t->next[i], s)) {
-			free(s);
-			return;
-		}
-	t->next = xrealloc(t->next, (t->n_next + 1) * sizeof(*t->next));
-	t->next[t->n_next++] = s;
 }
 
 static int cmp_reason(const void *a, const void *b)
@@ -647,19 +636,8 @@ void tstate_note(struct tstate *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *m = NULL;
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	strv_vpushf_unique(&s->notes, &s->n_notes, fmt, ap);
 	va_end(ap);
-	if (!m)
-		return;
-	for (size_t i = 0; i < s->n_notes; i++)
-		if (streq(s->notes[i], m)) {
-			free(m);
-			return;
-		}
-	s->notes = xrealloc(s->notes, (s->n_notes + 1) * sizeof(*s->notes));
-	s->notes[s->n_notes++] = m;
 }
 
 void tstate_free(struct tstate *s)

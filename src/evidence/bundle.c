@@ -65,7 +65,7 @@ static void hex(const unsigned char *d, unsigned n, char *out)
 	out[2 * n] = '\0';
 }
 
-static EVP_MD_CTX *md_new(void)
+EVP_MD_CTX *ev_sha256_new(void)
 {
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 	if (!m || EVP_DigestInit_ex(m, EVP_sha256(), NULL) != 1)
@@ -73,7 +73,7 @@ static EVP_MD_CTX *md_new(void)
 	return m;
 }
 
-static void md_final(EVP_MD_CTX *m, char *out)
+void ev_sha256_final(EVP_MD_CTX *m, char *out)
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
@@ -118,7 +118,7 @@ static int write_full(int fd, const void *p, size_t n)
 
 int ev_sha256_fd(int fd, char *ret_hex, uint64_t *ret_size)
 {
-	EVP_MD_CTX *m = md_new();
+	EVP_MD_CTX *m = ev_sha256_new();
 	_cleanup_free_ unsigned char *buf = xmalloc(COPY_BUF);
 	uint64_t total = 0;
 	for (;;) {
@@ -135,7 +135,7 @@ int ev_sha256_fd(int fd, char *ret_hex, uint64_t *ret_size)
 		EVP_DigestUpdate(m, buf, (size_t)r);
 		total += (uint64_t)r;
 	}
-	md_final(m, ret_hex);
+	ev_sha256_final(m, ret_hex);
 	if (ret_size)
 		*ret_size = total;
 	return 0;
@@ -450,7 +450,7 @@ int bundle_file_open(struct bundle *b, const char *relpath, const char *source, 
 	f->rel = xstrdup(relpath);
 	f->source = xstrdup(source ? source : "");
 	f->fd = fd;
-	f->md = md_new();
+	f->md = ev_sha256_new();
 	ev_utc_now(f->collected, sizeof(f->collected));
 	*ret = f;
 	return 0;
@@ -505,7 +505,7 @@ void bfile_abort(struct bfile *f)
 int bfile_close(struct bfile *f, char *ret_sha, struct cirt_err *err)
 {
 	char sha[65];
-	md_final(f->md, sha);
+	ev_sha256_final(f->md, sha);
 	f->md = NULL;
 	int fd = f->fd;
 	f->fd = -1;
@@ -697,9 +697,9 @@ static int write_manifest(struct bundle *b, char *ret_sha, struct cirt_err *err)
 		free(s);
 		return werr(b, err, "write", BUNDLE_MANIFEST, r);
 	}
-	EVP_MD_CTX *m = md_new();
+	EVP_MD_CTX *m = ev_sha256_new();
 	EVP_DigestUpdate(m, s, n);
-	md_final(m, ret_sha);
+	ev_sha256_final(m, ret_sha);
 	free(s);
 	return 0;
 }
@@ -737,7 +737,7 @@ static int write_archive(struct bundle *b, char *ret_sha, struct cirt_err *err)
 		top[strlen(top) - 7] = '\0';
 	else if (ends_with(top, ".tgz"))
 		top[strlen(top) - 4] = '\0';
-	struct arc_out o = {.fd = fd, .md = md_new()};
+	struct arc_out o = {.fd = fd, .md = ev_sha256_new()};
 	struct archive *a = archive_write_new();
 	archive_write_add_filter_gzip(a);
 	archive_write_set_filter_option(a, "gzip", "compression-level", "1");
@@ -772,7 +772,7 @@ static int write_archive(struct bundle *b, char *ret_sha, struct cirt_err *err)
 		archive_entry_set_size(e, st.st_size);
 		archive_entry_set_mtime(e, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 		rc = archive_write_header(a, e);
-		EVP_MD_CTX *m = md_new();
+		EVP_MD_CTX *m = ev_sha256_new();
 		uint64_t left = (uint64_t)st.st_size;
 		while (rc == ARCHIVE_OK && left > 0) {
 			ssize_t r = read_full(sfd, b->buf, left < COPY_BUF ? left : COPY_BUF);
@@ -788,7 +788,7 @@ static int write_archive(struct bundle *b, char *ret_sha, struct cirt_err *err)
 			left -= (uint64_t)r;
 		}
 		char sha[65];
-		md_final(m, sha);
+		ev_sha256_final(m, sha);
 		close(sfd);
 		if (rc == ARCHIVE_OK && shas[i] && !streq(sha, shas[i])) {
 			snprintf(msg, sizeof(msg),
@@ -811,7 +811,7 @@ static int write_archive(struct bundle *b, char *ret_sha, struct cirt_err *err)
 	if (!msg[0] && rename(tmp, b->out) < 0)
 		snprintf(msg, sizeof(msg), "rename to '%s': %s", b->out, strerror(errno));
 	char sha[65];
-	md_final(o.md, sha);
+	ev_sha256_final(o.md, sha);
 	if (msg[0]) {
 		unlink(tmp);
 		b->failed = true;

@@ -102,5 +102,11 @@ char *bundle_encode_path(const char *path);
 /* "2024-05-01T12:00:00.123Z" (UTC, milliseconds) into buf (>= 32 bytes). */
 const char *ev_utc_now(char *buf, size_t n);
 
+/* A SHA-256 context (never NULL), and its end: the lowercase hex digest (65 bytes) and the
+ * context freed. */
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+EVP_MD_CTX *ev_sha256_new(void);
+void ev_sha256_final(EVP_MD_CTX *m, char *out);
+
 /* SHA-256 of a whole fd from its current offset (hex, 65 bytes); bytes read in ret_size. */
 int ev_sha256_fd(int fd, char *ret_hex, uint64_t *ret_size);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "escape.h"
+#include "evidence/bundle.h"
 #include "sources/docker.h"
 
 #define BUF_SZ (1u << 20)
@@ -46,33 +47,6 @@ static void problem(struct vstate *s, const char *status, const char *path, cons
 	if (detail)
 		json_object_set_new(o, "detail", json_string(detail));
 	json_array_append_new(s->r->problems, o);
-}
-
-static void hexs(const unsigned char *d, unsigned n, char *out)
-{
-	static const char x[] = "0123456789abcdef";
-	for (unsigned i = 0; i < n; i++) {
-		out[2 * i] = x[d[i] >> 4];
-		out[2 * i + 1] = x[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static void md_hex(EVP_MD_CTX *m, char *out)
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-	EVP_DigestFinal_ex(m, d, &n);
-	EVP_MD_CTX_free(m);
-	hexs(d, n, out);
-}
-
-static EVP_MD_CTX *md_new(void)
-{
-	EVP_MD_CTX *m = EVP_MD_CTX_new();
-	if (!m || EVP_DigestInit_ex(m, EVP_sha256(), NULL) != 1)
-		abort();
-	return m;
 }
 
 /* One file found on disk or in the archive, with its hash. */
@@ -160,26 +134,10 @@ static void finish(struct vstate *s)
 
 static int hash_fd(struct vstate *s, int fd, char *sha, uint64_t *size)
 {
-	EVP_MD_CTX *m = md_new();
-	uint64_t n = 0;
-	for (;;) {
-		ssize_t r = read(fd, s->buf, BUF_SZ);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = -errno;
-			EVP_MD_CTX_free(m);
-			return e;
-		}
-		if (r == 0)
-			break;
-		EVP_DigestUpdate(m, s->buf, (size_t)r);
-		n += (uint64_t)r;
-		s->bytes += (uint64_t)r;
-	}
-	md_hex(m, sha);
-	*size = n;
-	return 0;
+	int r = ev_sha256_fd(fd, sha, size);
+	if (r == 0)
+		s->bytes += *size;
+	return r;
 }
 
 static int walk(struct vstate *s, int dfd, const char *prefix, int depth, struct cirt_err *err)
@@ -263,7 +221,7 @@ static int verify_dir(struct vstate *s, const char *path, struct cirt_err *err)
 	struct stat st;
 	if (mfd >= 0 && fstat(mfd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (uint64_t)st.st_size <= MAX_MANIFEST) {
-		EVP_MD_CTX *m = md_new();
+		EVP_MD_CTX *m = ev_sha256_new();
 		for (;;) {
 			ssize_t r = read(mfd, s->buf, BUF_SZ);
 			if (r < 0 && errno == EINTR)
@@ -273,7 +231,7 @@ static int verify_dir(struct vstate *s, const char *path, struct cirt_err *err)
 			buf_append(&s->manifest, s->buf, (size_t)r);
 			EVP_DigestUpdate(m, s->buf, (size_t)r);
 		}
-		md_hex(m, s->r->manifest_sha256);
+		ev_sha256_final(m, s->r->manifest_sha256);
 		memcpy(s->r->bundle_sha256, s->r->manifest_sha256, 65);
 		s->have_manifest = s->manifest.len <= MAX_MANIFEST;
 	}
@@ -335,7 +293,7 @@ static int verify_archive(struct vstate *s, const char *path, struct cirt_err *e
 		return err_set(err, e == ENOENT ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME,
 		               "bundle '%s': %s", path, strerror(e));
 	}
-	in.md = md_new();
+	in.md = ev_sha256_new();
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
@@ -363,7 +321,7 @@ static int verify_archive(struct vstate *s, const char *path, struct cirt_err *e
 			continue;
 		}
 		bool is_manifest = streq(rel, BUNDLE_MANIFEST);
-		EVP_MD_CTX *m = md_new();
+		EVP_MD_CTX *m = ev_sha256_new();
 		uint64_t size = 0;
 		const void *blk;
 		size_t len;
@@ -377,7 +335,7 @@ static int verify_archive(struct vstate *s, const char *path, struct cirt_err *e
 				buf_append(&s->manifest, blk, len);
 		}
 		char sha[65];
-		md_hex(m, sha);
+		ev_sha256_final(m, sha);
 		if (dr != ARCHIVE_EOF) {
 			rc = dr;
 			break;
@@ -408,7 +366,7 @@ static int verify_archive(struct vstate *s, const char *path, struct cirt_err *e
 			break;
 		EVP_DigestUpdate(in.md, in.buf, (size_t)r);
 	}
-	md_hex(in.md, s->r->bundle_sha256);
+	ev_sha256_final(in.md, s->r->bundle_sha256);
 	close(in.fd);
 	free(in.buf);
 	if (msg[0]) {
