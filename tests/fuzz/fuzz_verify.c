@@ -13,6 +13,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* a broken invariant: say which, then crash so that libFuzzer keeps the input */
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);      \
+			__builtin_trap();                                                          \
+		}                                                                                  \
+	} while (0)
+
 static char path[96];
 
 static void cleanup(void)
@@ -29,7 +38,8 @@ static json_t *found_files(const char *p, size_t n)
 		const char *tab = memchr(p, '\t', l);
 		if (tab && tab > p) {
 			json_t *o = json_object();
-			/* archive names need not be UTF-8: kept as they are, as verify_archive does */
+			/* archive names need not be UTF-8: kept as they are, as verify_archive does
+			 */
 			json_object_set_new(o, "path", json_stringn_nocheck(p, (size_t)(tab - p)));
 			const char *rest = tab + 1;
 			size_t rl = l - (size_t)(rest - p);
@@ -39,7 +49,13 @@ static json_t *found_files(const char *p, size_t n)
 				const char *t2 = memchr(rest, '\t', rl);
 				size_t sl = t2 ? (size_t)(t2 - rest) : rl;
 				json_object_set_new(o, "sha256", json_stringn_nocheck(rest, sl));
-				long long size = t2 ? strtoll(t2 + 1, NULL, 10) : 0;
+				char num[24] = "";
+				if (t2) {
+					size_t nl2 = rl - sl - 1;
+					memcpy(num, t2 + 1,
+					       nl2 < sizeof(num) - 1 ? nl2 : sizeof(num) - 1);
+				}
+				long long size = strtoll(num, NULL, 10);
 				json_object_set_new(o, "size", json_integer(size));
 			}
 			json_array_append_new(a, o);
@@ -54,24 +70,20 @@ static json_t *found_files(const char *p, size_t n)
 
 static void check(const struct verify_report *r)
 {
-	if (r->n_ok > r->n_listed || (r->manifest_ok && r->manifest_problem) ||
-	    (!r->manifest_ok && !r->manifest_problem) || (r->manifest_ok && !r->manifest))
-		__builtin_trap();
+	CHECK(!(r->n_ok > r->n_listed || (r->manifest_ok && r->manifest_problem) ||
+	        (!r->manifest_ok && !r->manifest_problem) || (r->manifest_ok && !r->manifest)));
 	/* printed as it is by `cirt verify`: nothing a terminal would act on */
 	for (const char *c = r->manifest_problem; c && *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			__builtin_trap();
+		CHECK(!((unsigned char)*c < 0x20 || *c == 0x7f));
 	/* the report is valid JSON (-j prints it) */
 	char *s = json_dumps(r->problems, JSON_COMPACT);
-	if (!s)
-		__builtin_trap();
+	CHECK(s);
 	free(s);
 	size_t i;
 	json_t *p;
 	json_array_foreach(r->problems, i, p)
 	{
-		if (!jstr(p, "status") || !jstr(p, "path"))
-			__builtin_trap();
+		CHECK(!(!jstr(p, "status") || !jstr(p, "path")));
 	}
 	(void)verify_clean(r);
 }
@@ -106,8 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cirt_err err = {0};
 	if (bundle_verify(path, NULL, &r, &err) == 0)
 		check(&r);
-	else if (!err.msg[0])
-		__builtin_trap();
+	else
+		CHECK(err.msg[0]);
 	verify_report_clear(&r);
 	return 0;
 }
