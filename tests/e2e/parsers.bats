@@ -6,11 +6,12 @@ load helpers
 
 @test "watch --ioc: a prefix that does not fit (wraps to /8, or cut at 128 chars) is refused, not read as another" {
 	printf '10.0.0.1\n2001:db8::/4294967304 # wraps to /8 as an int\n' >"$BATS_TEST_TMPDIR/wrap.ioc"
-	run_split "$CIRT" watch --ioc "$BATS_TEST_TMPDIR/wrap.ioc" --journal "$BATS_TEST_TMPDIR/j"
+	# bounded: if the list were accepted, watch would run until stopped
+	run_split timeout -s INT 10 "$CIRT" watch --ioc "$BATS_TEST_TMPDIR/wrap.ioc" --journal "$BATS_TEST_TMPDIR/j"
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"line 2: '2001:db8::/4294967304' is not an address or CIDR"* ]]
 	printf '10.1.2.3/%0119d8\n' 0 >"$BATS_TEST_TMPDIR/long.ioc"
-	run_split "$CIRT" watch --ioc "$BATS_TEST_TMPDIR/long.ioc" --journal "$BATS_TEST_TMPDIR/j"
+	run_split timeout -s INT 10 "$CIRT" watch --ioc "$BATS_TEST_TMPDIR/long.ioc" --journal "$BATS_TEST_TMPDIR/j"
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"line 1: '10.1.2.3/000"* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/j" ]
