@@ -135,7 +135,7 @@ int bolt_open_mem(const void *data, size_t len, struct bolt **ret, struct cirt_e
 {
 	if (len > BOLT_MAX_FILE)
 		return err_set(err, CIRT_EXIT_BADANSWER, "larger than %u MiB", BOLT_MAX_FILE >> 20);
-	uint8_t *d = xmalloc(len + 1);
+	uint8_t *d = xmalloc(len ? len : 1); /* exactly len: ASan sees any read past it */
 	if (len)
 		memcpy(d, data, len);
 	return load(d, len, ret, err, NULL);
