@@ -263,6 +263,10 @@ struct walk {
 	struct bolt *b;
 	elem_fn fn;
 	void *ctx;
+	/* key and value bytes handed out; in a sound file elements never overlap, so a walk hands
+	 * out at most the file's size (elements aliasing one value must not multiply the work) */
+	uint64_t bytes;
+	bool exhausted;
 };
 
 static int walk_page(struct walk *w, uint64_t id, unsigned depth);
@@ -285,6 +289,13 @@ static int walk_node(struct walk *w, const uint8_t *p, size_t span, unsigned dep
 		if (eoff + pos + ks + vs > span) {
 			damage(w->b, "page %llu: element %zu lies outside the page", id, i);
 			continue;
+		}
+		w->bytes += ks + vs;
+		if (w->bytes > w->b->len) {
+			damage(w->b, "page %llu: elements overlap (more key and value bytes than the file holds)",
+			       id);
+			w->exhausted = true;
+			return 1;
 		}
 		const uint8_t *k = e + pos;
 		int r = w->fn(k, (size_t)ks, k + ks, (size_t)vs, ef, w->ctx);
@@ -312,11 +323,21 @@ static int walk_page(struct walk *w, uint64_t id, unsigned depth)
 			damage(b, "%s", why);
 		return 0;
 	}
-	if (b->seen[id / 8] & (1u << (id % 8))) {
-		damage(b, "page %llu reached twice (a cycle or shared page)", (unsigned long long)id);
-		return 0;
+	/* every page of its span is marked: a page reached twice (a cycle, a shared child) or one
+	 * inside another's overflow is damage. Each mark sets a new bit, so a walk marks at most
+	 * every page once. */
+	for (uint64_t i = id; i < id + span / b->ps; i++) {
+		if (b->seen[i / 8] & (1u << (i % 8))) {
+			if (i == id)
+				damage(b, "page %llu reached twice (a cycle or shared page)",
+				       (unsigned long long)id);
+			else
+				damage(b, "page %llu overlaps page %llu", (unsigned long long)id,
+				       (unsigned long long)i);
+			return 0;
+		}
+		b->seen[i / 8] |= (uint8_t)(1u << (i % 8));
 	}
-	b->seen[id / 8] |= (uint8_t)(1u << (id % 8));
 	return walk_node(w, p, span, depth, (unsigned long long)id);
 }
 
@@ -331,12 +352,13 @@ static int walk_bucket(struct bolt *b, const struct bucket_ref *br, elem_fn fn, 
                        const char *name, struct cirt_err *err)
 {
 	char why[160];
-	struct walk w = {b, fn, ctx};
+	struct walk w = {.b = b, .fn = fn, .ctx = ctx};
 	memset(b->seen, 0, b->npages / 8 + 1);
 	if (br->root == 0) {
 		if (!node_ok(br->inl, br->inl_len, true, why, sizeof(why)))
 			return err_set(err, CIRT_EXIT_BADANSWER, "bucket '%s': %s", name, why);
-		return walk_node(&w, br->inl, br->inl_len, 0, 0);
+		int r = walk_node(&w, br->inl, br->inl_len, 0, 0);
+		return w.exhausted ? 0 : r;
 	}
 	size_t span = 0;
 	const uint8_t *p = page_get(b, br->root, &span, why, sizeof(why));
@@ -345,7 +367,8 @@ static int walk_bucket(struct bolt *b, const struct bucket_ref *br, elem_fn fn, 
 	if (!node_ok(p, span, false, why, sizeof(why)))
 		return err_set(err, CIRT_EXIT_BADANSWER, "bucket '%s': page %llu: %s", name,
 		               (unsigned long long)br->root, why);
-	return walk_page(&w, br->root, 0);
+	int r = walk_page(&w, br->root, 0);
+	return w.exhausted ? 0 : r;
 }
 
 struct find {

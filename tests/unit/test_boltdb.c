@@ -553,6 +553,41 @@ static void test_cycles(void **state)
 	free(f.d);
 }
 
+/* elements that alias one value, and a page inside another's overflow: the work stays bounded
+ * by the file's size */
+static void test_overlaps(void **state)
+{
+	(void)state;
+	struct fb f = std_file(4096);
+	uint8_t *p6 = pg(&f, 6);
+	uint8_t *m = p6 + 16 + 20 * 16; /* after the 20 elements */
+	m[0] = 'm';
+	memcpy(m + 1, big, sizeof(big));
+	put16(p6 + 10, 20); /* 20 elements, each the 5000-byte "m": 100000 bytes in a 40960-byte file */
+	for (size_t i = 0; i < 20; i++) {
+		uint8_t *e = p6 + 16 + i * 16;
+		put32(e, 0);
+		put32(e + 4, (uint32_t)(m - e));
+		put32(e + 8, 1);
+		put32(e + 12, sizeof(big));
+	}
+	_cleanup_bolt_ struct bolt *b = open_fb(&f);
+	assert_walk(b, "libnetwork",
+	            "a:1,b:1,deep/,inl/,m:5000,m:5000,m:5000,m:5000,m:5000,m:5000,m:5000,m:5000,");
+	assert_int_equal(dmg(b, "elements overlap"), 1);
+	free(f.d);
+
+	/* page 7 is the overflow of page 6, and a branch names it as a page of its own */
+	f = std_file(4096);
+	leaf_at(pg(&f, 7), 4096, 7, 0, (struct kv[]){{"q", "1", 1, 0}}, 1);
+	leaf_at(pg(&f, 6), 8192, 6, 1, (struct kv[]){{"z", "26", 2, 0}}, 1);
+	branch_at(pg(&f, 4), 4, (uint64_t[]){7, 6}, 2);
+	_cleanup_bolt_ struct bolt *b2 = open_fb(&f);
+	assert_walk(b2, "libnetwork", "q:1,");
+	assert_int_equal(dmg(b2, "page 6 overlaps page 7"), 1);
+	free(f.d);
+}
+
 static void test_depth(void **state)
 {
 	(void)state;
@@ -933,6 +968,7 @@ int main(void)
 	    cmocka_unit_test(test_stale_and_bad_pages),
 	    cmocka_unit_test(test_huge_counts_and_lengths),
 	    cmocka_unit_test(test_cycles),
+	    cmocka_unit_test(test_overlaps),
 	    cmocka_unit_test(test_depth),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_networks_real),
