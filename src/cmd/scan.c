@@ -1,12 +1,14 @@
 /* scan.c: `cirt scan`: backdoors, webshells, malware, secrets, weak passwords, escape risks and
  * intruder traces in containers, images, `docker save` tarballs and directories, offline. */
 #include <ctype.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "escape.h"
 #include "output/output.h"
+#include "priv.h"
 #include "scan/scan.h"
 
 enum {
@@ -428,6 +430,14 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 		}
 		add_target(&targets, &nt, t);
 	}
+	/* everything below reads what the container's owner wrote: keep only the reading powers */
+	static const int keep[] = {CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_SYS_PTRACE};
+	_cleanup_free_ char *privs = NULL;
+	struct cirt_err pe = {0};
+	if (priv_drop(keep, ARRAY_SIZE(keep), &privs, &pe) < 0) {
+		_cleanup_free_ char *m = term_escape(pe.msg);
+		fprintf(stderr, "cirt: warning: %s\n", m);
+	}
 	results = xcalloc(nt + 1, sizeof(*results));
 	bool failed = x->err.code != 0;
 	int worst = -1;
@@ -483,6 +493,7 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 		json_object_set_new(sum, "findings", json_integer((json_int_t)total));
 		json_object_set_new(sum, "max_severity", worst >= 0 ? json_string(scan_sev_name((enum scan_sev)worst)) : json_null());
 		json_object_set_new(sum, "rules", json_integer((json_int_t)scan_engine_rule_count(eng)));
+		json_object_set_new(sum, "privileges", json_str(privs));
 		json_object_set_new(doc, "summary", sum);
 		out_json(stdout, doc);
 		json_decref(doc);

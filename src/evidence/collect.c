@@ -2,6 +2,8 @@
  * executables, memory, runtime state; then configuration, logs, changed files, image; then the
  * optional export and commit. Every step is written to the custody log as it ends. */
 #include <ctype.h>
+#include <libgen.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -10,6 +12,7 @@
 #include "config.h"
 #include "escape.h"
 #include "evidence/evidence.h"
+#include "priv.h"
 #include "sources/ondisk.h"
 
 bool parse_size(const char *s, uint64_t *ret)
@@ -479,6 +482,30 @@ static int step_commit(struct ev *e, const char *host, const char *utc)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ privileges */
+
+/* The volatile steps needed the namespaces and conntrack (sys_admin, net_admin); what follows
+ * reads the container's files, its records and its logs, which its owner wrote: keep only the
+ * reading powers. An archive is renamed into its directory at the end: when that directory is
+ * another user's, writing there needs dac_override. */
+static void drop_privileges(struct ev *e)
+{
+	int keep[4] = {CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_SYS_PTRACE};
+	size_t n = 3;
+	if (bundle_is_archive(e->b)) {
+		_cleanup_free_ char *d = xstrdup(e->o->out);
+		struct stat st;
+		if (stat(dirname(d), &st) < 0 || st.st_uid != geteuid())
+			keep[n++] = CAP_DAC_OVERRIDE;
+	}
+	_cleanup_free_ char *desc = NULL;
+	struct cirt_err pe = {0};
+	if (priv_drop(keep, n, &desc, &pe) < 0)
+		ev_note(e, "privileges not dropped: %s", pe.msg);
+	else
+		bundle_log(e->b, "privileges: %s, before reading the container's files", desc);
+}
+
 /* ------------------------------------------------------------------ custody */
 
 static json_t *operator_info(void)
@@ -678,9 +705,14 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 		ev_note(&e, "container '%s' is not running: volatile evidence does not exist",
 		        c->name);
 	}
+	bool dropped = false;
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
 		if (!steps[i].want || (steps[i].volatile_ && (!e.was_running || e.gone)))
 			continue;
+		if (!steps[i].volatile_ && !dropped) {
+			drop_privileges(&e);
+			dropped = true;
+		}
 		e.step = steps[i].name;
 		ev_progress(e.p, e.step, 0, 0, e.bytes);
 		if (steps[i].fn(&e) < 0) {
