@@ -58,6 +58,7 @@ setup_file() {
 	for _ in $(seq 1 50); do docker logs nd-col 2>/dev/null | grep -q ready && break; sleep 0.1; done
 	docker diff nd-col | sort -k2 >"$D/daemon-diff.txt"
 	"$CIRT" scan --json "$PLANTED_RUN" >"$D/daemon-scan-run.json" || true
+	"$CIRT" net --json >"$D/daemon-net.json" || true
 	"$CIRT" scan --json "$PLANTED_STOPPED" >"$D/daemon-scan-stopped.json" || true
 	"$CIRT" scan --json --image "$PLANTED_IMAGE" >"$D/daemon-scan-image.json" || true
 	docker run -d --name nd-dies --label cirt.lab=1 --network none "$LAB_IMAGE" sleep 600 >/dev/null
@@ -95,6 +96,8 @@ setup_file() {
 	capture nd-scan-stopped "$CIRT" --no-daemon scan --json "$PLANTED_STOPPED" &
 	capture nd-scan-image "$CIRT" --no-daemon scan --json --image "$PLANTED_IMAGE" &
 	capture nd-collect "$CIRT" --no-daemon collect --json nd-col -o "$D/bundle" &
+	capture nd-net "$CIRT" --no-daemon net --json &
+	capture nd-net-plan "$CIRT" --no-daemon net --capture-plan lab-beacon --json &
 	capture nd-commit "$CIRT" --no-daemon collect --commit nd-col -o "$D/bundle-commit" &
 	wait
 	# the daemon is shared: another suite's `lab.sh daemon` may start one while ours is down, and
@@ -336,4 +339,33 @@ scan_pairs() {
 	[ "$(cat "$D/nd-commit.rc")" -eq 2 ]
 	grep -q -- "--commit needs the daemon" "$D/nd-commit.err"
 	[ ! -e "$D/bundle-commit" ]
+}
+
+@test "daemon killed: --no-daemon net gives the daemon's networks (from its store), bridges, veths and each lab container's mode" {
+	need_window
+	[ "$(cat "$D/nd-net.rc")" -eq 0 ] || { explain nd-net.err; false; }
+	q='.networks | map(del(.containers)) | sort_by(.name)'
+	want=$(jq -S -c "$q" "$D/daemon-net.json")
+	got=$(jq -S -c "$q" "$D/nd-net.json")
+	[ "$(echo "$want" | jq 'length')" -ge 4 ]
+	[ "$got" = "$want" ] || { echo "got  $got"; echo "want $want"; false; }
+	jq -e '.notes | any(test("networks: from the daemon.s store on disk"))' "$D/nd-net.json"
+	for n in $LAB_RUNNING; do
+		q='.containers[] | select(.name==$n) | [.mode, .explanation, .endpoints]'
+		want=$(jq -S -c --arg n "$n" "$q" "$D/daemon-net.json")
+		got=$(jq -S -c --arg n "$n" "$q" "$D/nd-net.json")
+		[ -n "$want" ] && [ "$got" = "$want" ] || { echo "$n: got $got"; echo "$n: want $want"; false; }
+	done
+	# the bridges with the lab's veths on them
+	q='[.bridges[] | {name, network, members: [.members[] | .containers] | flatten | map(select(startswith("lab-"))) | sort}] | sort_by(.name)'
+	[ "$(jq -S -c "$q" "$D/nd-net.json")" = "$(jq -S -c "$q" "$D/daemon-net.json")" ]
+	grep -q "running without the daemon" "$D/nd-net.err"
+}
+
+@test "daemon killed: --no-daemon net --capture-plan names the custom network's bridge for the beacon" {
+	need_window
+	[ "$(cat "$D/nd-net-plan.rc")" -eq 0 ] || { explain nd-net-plan.err nd-net-plan.json; false; }
+	br=br-$(docker network inspect -f '{{.Id}}' "$LAB_NET" | cut -c1-12)
+	jq -e --arg br "$br" '[.. | strings | select(contains($br))] | length > 0' "$D/nd-net-plan.json" ||
+		{ cat "$D/nd-net-plan.json"; false; }
 }
