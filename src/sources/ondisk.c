@@ -8,6 +8,8 @@
 #include "sources/boltdb.h"
 #include "sources/docker.h"
 
+#include <openssl/sha.h>
+
 #define CONFIG_MAX (32u << 20)
 #define SMALL_MAX (4u << 20)
 #define MAX_LAYERS 256
@@ -430,6 +432,160 @@ json_t *ondisk_oci_bundle(const char *id, char **ret_path)
 			return found;
 	}
 	return NULL;
+}
+
+/* ------------------------------------------------------------------ the image store */
+
+static char *sha256_hex(const void *p, size_t n)
+{
+	unsigned char md[32];
+	SHA256(p, n, md);
+	char *s = xmalloc(65);
+	for (int i = 0; i < 32; i++)
+		snprintf(s + 2 * i, 3, "%02x", md[i]);
+	return s;
+}
+
+int ondisk_image_id(const char *root, const char *driver, const char *ref, char **ret,
+                    struct cirt_err *err)
+{
+	const char *hex = startswith(ref, "sha256:") ? ref + 7 : ref;
+	if (is_id(hex)) {
+		*ret = xstrdup(hex);
+		return 0;
+	}
+	_cleanup_free_ char *p = xasprintf("%s/image/%s/repositories.json", root, driver);
+	int e = 0;
+	json_error_t je;
+	json_t *j = load_json_file(p, CONFIG_MAX, &e, &je);
+	if (!j)
+		return err_set(err, e == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "image store: read '%s': %s", p, e ? strerror(e) : je.text);
+	/* "name:tag" as given, else with ":latest"; a short id prefix of 12 or more is matched
+	 * against every tagged image */
+	_cleanup_free_ char *tagged = strchr(strrchr(ref, '/') ? strrchr(ref, '/') : ref, ':')
+	                                  ? xstrdup(ref)
+	                                  : xasprintf("%s:latest", ref);
+	const char *found = NULL;
+	const char *repo;
+	json_t *tags;
+	json_object_foreach(jobj(j, "Repositories"), repo, tags)
+	{
+		const char *t;
+		json_t *v;
+		json_object_foreach(tags, t, v)
+		{
+			const char *id = json_string_value(v);
+			if (!id)
+				continue;
+			if (streq(t, tagged) ||
+			    (strlen(hex) >= 12 && startswith(id, "sha256:") && startswith(id + 7, hex)))
+				found = id;
+		}
+	}
+	if (found && startswith(found, "sha256:") && is_id(found + 7))
+		*ret = xstrdup(found + 7);
+	json_decref(j);
+	if (!found)
+		return err_set(err, CIRT_EXIT_NOTFOUND, "image '%s' is not in the image store %s",
+		               ref, p);
+	if (!*ret)
+		return err_set(err, CIRT_EXIT_BADANSWER, "image store: '%s' maps to a bad id", ref);
+	return 0;
+}
+
+int ondisk_image_config(const char *root, const char *driver, const char *image_id, char **ret,
+                        size_t *ret_len, json_t *notes, struct cirt_err *err)
+{
+	const char *hex = startswith(image_id, "sha256:") ? image_id + 7 : image_id;
+	if (!is_id(hex))
+		return err_set(err, CIRT_EXIT_NOTFOUND, "'%s' is not an image id", image_id);
+	_cleanup_free_ char *p =
+	    xasprintf("%s/image/%s/imagedb/content/sha256/%s", root, driver, hex);
+	int r = read_file_max(AT_FDCWD, p, CONFIG_MAX, ret, ret_len);
+	if (r < 0)
+		return err_set(err, r == -EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_NOTFOUND,
+		               "image store: read '%s': %s", p, strerror(-r));
+	/* the id is the hash of this file: anything else is a changed record */
+	_cleanup_free_ char *h = sha256_hex(*ret, *ret_len);
+	if (!streq(h, hex))
+		note(notes, "image config %s hashes to %s: the record was changed on disk", p, h);
+	return 0;
+}
+
+int ondisk_image_inspect(const char *root, const char *driver, const char *ref, json_t **ret,
+                         json_t *notes, struct cirt_err *err)
+{
+	_cleanup_free_ char *id = NULL, *text = NULL;
+	size_t len = 0;
+	if (ondisk_image_id(root, driver, ref, &id, err) < 0 ||
+	    ondisk_image_config(root, driver, id, &text, &len, notes, err) < 0)
+		return -1;
+	json_error_t je;
+	json_t *cfg = json_loadb(text, len, 0, &je);
+	if (!json_is_object(cfg)) {
+		json_decref(cfg);
+		return err_set(err, CIRT_EXIT_BADANSWER, "image %.12s: config is not JSON: %s", id,
+		               je.text);
+	}
+	/* the layers, top first: chain ids from the diff ids, then each one's cache directory */
+	json_t *diffs = jarr(jobj(cfg, "rootfs"), "diff_ids");
+	size_t n = json_array_size(diffs);
+	if (n > MAX_LAYERS) {
+		note(notes, "image %.12s: %zu layers, only the first %d read", id, n, MAX_LAYERS);
+		n = MAX_LAYERS;
+	}
+	char **dirs = xcalloc(n + 1, sizeof(char *));
+	_cleanup_free_ char *chain = NULL;
+	size_t nd = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_string_value(json_array_get(diffs, i));
+		if (!d || !startswith(d, "sha256:") || !is_id(d + 7)) {
+			note(notes, "image %.12s: layer %zu has no usable diff id", id, i);
+			break;
+		}
+		char *next;
+		if (!chain) {
+			next = xstrdup(d + 7);
+		} else {
+			_cleanup_free_ char *s = xasprintf("sha256:%s %s", chain, d);
+			next = sha256_hex(s, strlen(s));
+		}
+		free(chain);
+		chain = next;
+		_cleanup_free_ char *cp =
+		    xasprintf("%s/image/%s/layerdb/sha256/%s/cache-id", root, driver, chain);
+		_cleanup_free_ char *cache = read_token(cp);
+		if (!is_component(cache)) {
+			note(notes, "layer store: no usable '%s'", cp);
+			break;
+		}
+		dirs[nd++] = xasprintf("%s/%s/%s/diff", root, driver, cache);
+	}
+	json_t *j = json_object();
+	json_object_set_new(j, "Id", json_sprintf("sha256:%s", id));
+	json_object_set_new(j, "Config", json_incref(jobj(cfg, "config")));
+	json_object_set_new(j, "History", json_incref(jarr(cfg, "history")));
+	json_object_set_new(j, "Created", json_incref(json_object_get(cfg, "created")));
+	json_t *gd = json_object(), *data = json_object();
+	json_object_set_new(gd, "Name", json_string(driver));
+	if (nd) {
+		json_object_set_new(data, "UpperDir", json_string(dirs[nd - 1]));
+		struct buf lower = {0};
+		for (size_t i = nd - 1; i-- > 0;)
+			buf_printf(&lower, "%s%s", lower.len ? ":" : "", dirs[i]);
+		if (lower.len)
+			json_object_set_new(data, "LowerDir", json_string(buf_cstr(&lower)));
+		buf_free(&lower);
+	}
+	json_object_set_new(gd, "Data", data);
+	json_object_set_new(j, "GraphDriver", gd);
+	for (size_t i = 0; i < nd; i++)
+		free(dirs[i]);
+	free(dirs);
+	json_decref(cfg);
+	*ret = j;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ networks (libnetwork store) */

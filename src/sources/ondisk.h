@@ -46,6 +46,20 @@ bool ondisk_runc_parse(const char *text, size_t len, struct ondisk_runc *ret);
  * (k8s.io, default, ... namespaces); NULL when none is found. *ret_path gets where. */
 json_t *ondisk_oci_bundle(const char *id, char **ret_path);
 
+/* The image store (<root>/image/<driver>/): an image's id (64 hex) from "name[:tag]", an id or a
+ * 12+ hex prefix, through repositories.json. */
+int ondisk_image_id(const char *root, const char *driver, const char *ref, char **ret,
+                    struct cirt_err *err);
+/* The image's config file (imagedb/content/sha256/<id>) as stored; a note when it does not hash
+ * to its id (changed on disk). */
+int ondisk_image_config(const char *root, const char *driver, const char *image_id, char **ret,
+                        size_t *ret_len, json_t *notes, struct cirt_err *err);
+/* The image in the shape of the Engine API's image inspect (Id, Config, Created, History in the
+ * config's form, GraphDriver.Data UpperDir/LowerDir top first), from the config and the layer
+ * store's chain ids. */
+int ondisk_image_inspect(const char *root, const char *driver, const char *ref, json_t **ret,
+                         json_t *notes, struct cirt_err *err);
+
 /* libnetwork's store (<root>/network/files/local-kv.db, a bbolt file read by sources/boltdb.h):
  * the networks it records, turned into the shape of the Engine API's GET /networks answer (an
  * array of {Name, Id, Created, Scope, Driver, EnableIPv6, IPAM{Driver, Options, Config[{Subnet,
