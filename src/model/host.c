@@ -268,8 +268,10 @@ static char *join_cmd(json_t *j)
 		if (json_is_string(a))
 			buf_printf(&b, " %s", json_string_value(a));
 	}
-	if (!b.len)
+	if (!b.len) {
+		buf_free(&b); /* "Path": "" still allocated */
 		return NULL;
+	}
 	return b.data;
 }
 
