@@ -67,17 +67,20 @@ flush_stale_c2_flows() {
 }
 
 # at_privdrop CMD...: run CMD with CIRT_TEST_STOP_AFTER=privdrop (cirt stops itself right after
-# dropping its capabilities), save its /proc/<pid>/status as it was then in
-# $BATS_TEST_TMPDIR/privdrop.status, let it go on, and leave its exit code in $status and its
-# stdout in $BATS_TEST_TMPDIR/privdrop.out. The status file is empty when it never stopped.
+# dropping its capabilities; PRIVDROP_POINT=privdrop-thread for a worker thread's drop), save its
+# /proc/<pid>/status as it was then in $BATS_TEST_TMPDIR/privdrop.status (every thread's in
+# privdrop.tasks), let it go on, and leave its exit code in $status and its stdout in
+# $BATS_TEST_TMPDIR/privdrop.out. The status file is empty when it never stopped.
 at_privdrop() {
 	local pid st=$BATS_TEST_TMPDIR/privdrop.status
 	: >"$st"
-	CIRT_TEST_STOP_AFTER=privdrop "$@" >"$BATS_TEST_TMPDIR/privdrop.out" 2>"$BATS_TEST_TMPDIR/privdrop.err" &
+	: >"$BATS_TEST_TMPDIR/privdrop.tasks"
+	CIRT_TEST_STOP_AFTER=${PRIVDROP_POINT:-privdrop} "$@" >"$BATS_TEST_TMPDIR/privdrop.out" 2>"$BATS_TEST_TMPDIR/privdrop.err" &
 	pid=$!
 	for _ in $(seq 1 300); do
 		if grep -q '^State:.*T' "/proc/$pid/status" 2>/dev/null; then
 			cat "/proc/$pid/status" >"$st"
+			cat "/proc/$pid"/task/*/status >"$BATS_TEST_TMPDIR/privdrop.tasks"
 			break
 		fi
 		[ -d "/proc/$pid" ] || break
