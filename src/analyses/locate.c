@@ -1,6 +1,7 @@
 /* locate.c: join sockets, conntrack and captured packets to containers and processes. */
 #include "analyses/locate.h"
 
+#include <assert.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <netinet/in.h>
@@ -662,6 +663,8 @@ static void run_capture(struct lctx *x)
 {
 	struct locate_result *r = x->r;
 	const struct locate_query *q = x->q;
+	/* cif runs parallel to r->ifaces: both are built here, once, from empty */
+	assert(!r->cap_ran && r->n_ifaces == 0);
 	r->cap_ran = true;
 	struct cap_if *cif = NULL;
 	/* every bridge with a container on it (in promiscuous mode it also sees what is bridged
