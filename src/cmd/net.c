@@ -361,11 +361,11 @@ static int net_run(struct ctx *x, int argc, char **argv)
 	_cleanup_host_ struct host *h = NULL;
 	/* the map needs every container's wiring, not its full inspect: one list request; a
 	 * capture plan inspects them all (exact pids and state for the one it plans) */
-	struct docker *d;
-	int r = ctx_docker(x, &d);
+	struct docker *d = NULL;
+	int r = x->no_daemon ? 0 : ctx_docker(x, &d);
 	if (r == 0)
-		r = a.capture ? ctx_host(x, false, HOST_NEED_NET, &h)
-		              : host_load_brief(d, HOST_NEED_NET, &h, &x->err);
+		r = a.capture || !d ? ctx_host(x, false, HOST_NEED_NET, &h)
+		                    : host_load_brief(d, HOST_NEED_NET, &h, &x->err);
 	if (r < 0) {
 		fw_job_free(fw);
 		return -1;
@@ -444,4 +444,5 @@ const struct cmd cmd_net = {
                "each container's mode; capture plans; topology as DOT/SVG",
     .opts = net_opts,
     .run = net_run,
+    .flags = CMD_NODAEMON,
 };

@@ -1,12 +1,14 @@
 /* scan.c: `cirt scan`: backdoors, webshells, malware, secrets, weak passwords, escape risks and
  * intruder traces in containers, images, `docker save` tarballs and directories, offline. */
 #include <ctype.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "escape.h"
 #include "output/output.h"
+#include "priv.h"
 #include "scan/scan.h"
 
 enum {
@@ -302,14 +304,28 @@ static void print_table(const struct scan_target *t, const struct scan_result *r
  * removed, -1 when that cannot be told. */
 static int retarget(struct ctx *x, struct scan_target **t)
 {
-	struct docker *d;
-	if (ctx_docker(x, &d) < 0)
-		return -1;
-	_cleanup_free_ char *path = xasprintf("/containers/%s/json", (*t)->id);
+	struct docker *d = NULL;
 	json_t *j = NULL;
 	struct cirt_err e = {0};
-	if (docker_get_json(d, path, &j, &e) < 0)
-		return e.code == CIRT_EXIT_NOTFOUND ? 1 : -1;
+	struct host *h = NULL;
+	if (x->no_daemon) {
+		/* its records on disk and its cgroup, read again */
+		char *ref = (*t)->id;
+		struct host_load_opts o = {.all = true, .refs = &ref, .n_refs = 1};
+		struct container *c = NULL;
+		if (host_load_nodaemon(&o, &h, &e) < 0 || host_find(h, ref, &c, &e) < 0) {
+			host_free(h);
+			return e.code == CIRT_EXIT_NOTFOUND ? 1 : -1;
+		}
+		j = json_incref(c->inspect);
+		host_free(h);
+	} else {
+		if (ctx_docker(x, &d) < 0)
+			return -1;
+		_cleanup_free_ char *path = xasprintf("/containers/%s/json", (*t)->id);
+		if (docker_get_json(d, path, &j, &e) < 0)
+			return e.code == CIRT_EXIT_NOTFOUND ? 1 : -1;
+	}
 	struct scan_target *nt = NULL;
 	int r = scan_target_container(d, j, &nt, &e);
 	json_decref(j);
@@ -356,28 +372,38 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 	if (scan_engine_new(&a.so, &eng, &x->err) < 0)
 		return -1;
 	if (nrefs || a.all) {
-		struct docker *d;
-		if (ctx_docker(x, &d) < 0) {
-			ret = -1;
-			goto out;
-		}
+		struct docker *d = NULL;
 		struct host_load_opts o = {.all = true, .refs = nrefs ? refs : NULL, .n_refs = nrefs};
-		if (host_load(d, &o, &h, &x->err) < 0) {
+		if (x->no_daemon ? host_load_nodaemon(&o, &h, &x->err) < 0
+		                 : ctx_docker(x, &d) < 0 || host_load(d, &o, &h, &x->err) < 0) {
 			ret = -1;
 			goto out;
 		}
 		print_warnings(h);
 		add_target(&targets, &nt, scan_target_host());
 		for (size_t k = 0; k < h->n; k++) {
+			struct container *c = &h->c[k];
+			/* the records on disk list every container: keep the ones named */
+			bool named = !nrefs;
+			for (size_t r = 0; r < nrefs && !named; r++) {
+				struct container *f = NULL;
+				struct cirt_err fe = {0};
+				named = host_find(h, refs[r], &f, &fe) == 0 && f == c;
+			}
+			if (!named)
+				continue;
 			struct scan_target *t = NULL;
 			struct cirt_err e = {0};
-			if (scan_target_container(d, h->c[k].inspect, &t, &e) < 0) {
+			if (scan_target_container(d, c->inspect, &t, &e) < 0) {
 				_cleanup_free_ char *m = term_escape(e.msg);
 				fprintf(stderr, "cirt: warning: %s\n", m);
 				if (!x->err.code)
 					x->err = e;
 				continue;
 			}
+			if (x->no_daemon)
+				for (size_t q = 0; q < c->n_notes; q++)
+					scan_target_note(t, "%s", c->notes[q]);
 			add_target(&targets, &nt, t);
 		}
 	}
@@ -386,7 +412,7 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 		struct docker *d = NULL;
 		struct stat st;
 		bool file = stat(a.images[k], &st) == 0 && S_ISREG(st.st_mode);
-		if (!file && ctx_docker(x, &d) < 0) {
+		if (!file && !x->no_daemon && ctx_docker(x, &d) < 0) {
 			ret = -1;
 			goto out;
 		}
@@ -403,6 +429,14 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 			goto out;
 		}
 		add_target(&targets, &nt, t);
+	}
+	/* everything below reads what the container's owner wrote: keep only the reading powers */
+	static const int keep[] = {CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_SYS_PTRACE};
+	_cleanup_free_ char *privs = NULL;
+	struct cirt_err pe = {0};
+	if (priv_drop(keep, ARRAY_SIZE(keep), &privs, &pe) < 0) {
+		_cleanup_free_ char *m = term_escape(pe.msg);
+		fprintf(stderr, "cirt: warning: %s\n", m);
 	}
 	results = xcalloc(nt + 1, sizeof(*results));
 	bool failed = x->err.code != 0;
@@ -459,6 +493,7 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 		json_object_set_new(sum, "findings", json_integer((json_int_t)total));
 		json_object_set_new(sum, "max_severity", worst >= 0 ? json_string(scan_sev_name((enum scan_sev)worst)) : json_null());
 		json_object_set_new(sum, "rules", json_integer((json_int_t)scan_engine_rule_count(eng)));
+		json_object_set_new(sum, "privileges", json_str(privs));
 		json_object_set_new(doc, "summary", sum);
 		out_json(stdout, doc);
 		json_decref(doc);
@@ -494,4 +529,5 @@ const struct cmd cmd_scan = {
 		   "weak passwords, escape risks and intruder traces (offline, read-only)",
 	.opts = scan_opts,
 	.run = scan_run,
+	.flags = CMD_NODAEMON,
 };

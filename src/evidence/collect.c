@@ -2,13 +2,18 @@
  * executables, memory, runtime state; then configuration, logs, changed files, image; then the
  * optional export and commit. Every step is written to the custody log as it ends. */
 #include <ctype.h>
+#include <libgen.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "config.h"
 #include "escape.h"
 #include "evidence/evidence.h"
+#include "priv.h"
+#include "sources/ondisk.h"
 
 bool parse_size(const char *s, uint64_t *ret)
 {
@@ -83,6 +88,12 @@ static int save_get(struct ev *e, const char *api, const char *rel, const char *
 
 static int step_runtime(struct ev *e)
 {
+	if (!e->d) {
+		ev_note(e, "no daemon: its stats and 'docker top' were not taken (the /proc walk "
+		           "stands alone)");
+		bundle_log(e->b, "step runtime: skipped (no daemon)");
+		return 0;
+	}
 	_cleanup_free_ char *stats = xasprintf("/containers/%s/stats?stream=false", e->c->id);
 	_cleanup_free_ char *top = xasprintf("/containers/%s/top?ps_args=-ef", e->c->id);
 	json_t *tj = NULL;
@@ -151,8 +162,55 @@ static bool on_log_data(const char *data, size_t len, void *ud)
 	return docker_demux_feed(&k->dm, data, len);
 }
 
+/* Without the daemon: the json-file driver's own files (LogPath and its rotations), copied as
+ * they are on disk; each line is a JSON object with the stream and the daemon's timestamp. */
+static int step_logs_disk(struct ev *e)
+{
+	const char *lp = jstr(e->c->inspect, "LogPath");
+	const char *drv = jstr(jobj(jobj(e->c->inspect, "HostConfig"), "LogConfig"), "Type");
+	if (!lp || !*lp) {
+		ev_note(e, "logs: log driver '%s' keeps no file the host can read without the "
+		           "daemon",
+		        drv ? drv : "?");
+		return 0;
+	}
+	size_t copied = 0;
+	uint64_t bytes = 0;
+	/* the current file, then .1 .. .N (older); a bounded look */
+	for (int i = 0; i <= 99; i++) {
+		_cleanup_free_ char *p = i ? xasprintf("%s.%d", lp, i) : xstrdup(lp);
+		_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0) {
+			if (i == 0)
+				ev_note(e, "logs: '%s': %s", p, strerror(errno));
+			if (i > 0)
+				break;
+			continue;
+		}
+		struct stat st;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			ev_note(e, "logs: '%s' is not a regular file: not copied", p);
+			continue;
+		}
+		_cleanup_free_ char *rel = i ? xasprintf("container/logs/json-file.log.%d", i)
+		                             : xstrdup("container/logs/json-file.log");
+		_cleanup_free_ char *src = xasprintf("disk: %s (the json-file log driver's file)", p);
+		struct bundle_copy bc = {.bytes_total = &e->bytes};
+		if (bundle_copy_fd(e->b, rel, src, fd, &bc, e->err) < 0)
+			return -1;
+		copied++;
+		bytes += bc.size;
+	}
+	char a[32];
+	bundle_log(e->b, "step logs: ok (%zu json-file log file(s), %s, read from disk: no daemon)",
+	           copied, fmt_bytes(bytes, a, sizeof(a)));
+	return 0;
+}
+
 static int step_logs(struct ev *e)
 {
+	if (!e->d)
+		return step_logs_disk(e);
 	struct logsink k = {.e = e};
 	_cleanup_free_ char *api =
 	    xasprintf("/containers/%s/logs?stdout=1&stderr=1&timestamps=1", e->c->id);
@@ -203,10 +261,32 @@ static int step_logs(struct ev *e)
 static int step_config(struct ev *e)
 {
 	if (bundle_add_json(e->b, "container/inspect.json",
-	                    "daemon: GET /containers/{id}/json (when collection began)",
+	                    e->d ? "daemon: GET /containers/{id}/json (when collection began)"
+	                         : "disk: the daemon's records (config.v2.json, hostconfig.json) "
+	                           "in the shape of an inspect answer, checked against /proc",
 	                    e->c->inspect, e->err) < 0)
 		return -1;
-	bundle_log(e->b, "step inspect: ok");
+	if (!e->d) {
+		/* the records themselves, byte for byte */
+		_cleanup_free_ char *root = ondisk_docker_root();
+		static const char *const recs[] = {"config.v2.json", "hostconfig.json"};
+		for (size_t i = 0; i < ARRAY_SIZE(recs); i++) {
+			_cleanup_free_ char *p = xasprintf("%s/containers/%s/%s", root, e->c->id, recs[i]);
+			_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+			struct stat st;
+			if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+				ev_note(e, "record '%s' not copied: %s", p,
+				        fd < 0 ? strerror(errno) : "not a regular file");
+				continue;
+			}
+			_cleanup_free_ char *rel = xasprintf("container/%s", recs[i]);
+			_cleanup_free_ char *src = xasprintf("disk: %s", p);
+			struct bundle_copy bc = {.max = 64u << 20};
+			if (bundle_copy_fd(e->b, rel, src, fd, &bc, e->err) < 0)
+				return -1;
+		}
+	}
+	bundle_log(e->b, "step inspect: ok%s", e->d ? "" : " (the daemon's records on disk)");
 	return step_logs(e);
 }
 
@@ -214,6 +294,35 @@ static int step_image(struct ev *e)
 {
 	if (!e->c->image_id) {
 		ev_note(e, "no image id in the inspect answer");
+		return 0;
+	}
+	if (!e->d) {
+		/* the image store's config file: its sha256 is the image id */
+		_cleanup_free_ char *root = ondisk_docker_root();
+		const char *drv = jstr(jobj(e->c->inspect, "GraphDriver"), "Name");
+		_cleanup_free_ char *text = NULL;
+		size_t len = 0;
+		struct cirt_err ierr = {0};
+		json_t *notes = json_array();
+		int r = ondisk_image_config(root, drv ? drv : "overlay2", e->c->image_id, &text,
+		                            &len, notes, &ierr);
+		size_t i;
+		json_t *n;
+		json_array_foreach(notes, i, n)
+		{
+			ev_note(e, "%s", json_string_value(n));
+		}
+		json_decref(notes);
+		if (r < 0) {
+			ev_note(e, "image config: %s", ierr.msg);
+			return 0;
+		}
+		if (bundle_add_data(e->b, "container/image-config.json",
+		                    "disk: the image store's config (imagedb/content/sha256/<id>)", text,
+		                    len, e->err) < 0)
+			return -1;
+		bundle_log(e->b, "step image: ok (config and history of %s, from the image store)",
+		           e->c->image_id);
 		return 0;
 	}
 	_cleanup_free_ char *q = docker_urlencode(e->c->image_id);
@@ -373,6 +482,30 @@ static int step_commit(struct ev *e, const char *host, const char *utc)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ privileges */
+
+/* The volatile steps needed the namespaces and conntrack (sys_admin, net_admin); what follows
+ * reads the container's files, its records and its logs, which its owner wrote: keep only the
+ * reading powers. An archive is renamed into its directory at the end: when that directory is
+ * another user's, writing there needs dac_override. */
+static void drop_privileges(struct ev *e)
+{
+	int keep[4] = {CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_SYS_PTRACE};
+	size_t n = 3;
+	if (bundle_is_archive(e->b)) {
+		_cleanup_free_ char *d = xstrdup(e->o->out);
+		struct stat st;
+		if (stat(dirname(d), &st) < 0 || st.st_uid != geteuid())
+			keep[n++] = CAP_DAC_OVERRIDE;
+	}
+	_cleanup_free_ char *desc = NULL;
+	struct cirt_err pe = {0};
+	if (priv_drop(keep, n, &desc, &pe) < 0)
+		ev_note(e, "privileges not dropped: %s", pe.msg);
+	else
+		bundle_log(e->b, "privileges: %s, before reading the container's files", desc);
+}
+
 /* ------------------------------------------------------------------ custody */
 
 static json_t *operator_info(void)
@@ -521,15 +654,19 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 	bundle_log(b, "host: %s (machine-id %s, kernel %s)", hostname,
 	           jstr(hi, "machine_id") ? jstr(hi, "machine_id") : "?",
 	           jstr(hi, "kernel") ? jstr(hi, "kernel") : "?");
-	bundle_log(b, "docker: %s, API %s", docker_host(d), docker_api_version(d));
+	if (d)
+		bundle_log(b, "docker: %s, API %s", docker_host(d), docker_api_version(d));
+	else
+		bundle_log(b, "docker: not contacted (--no-daemon): the daemon's records on disk, "
+		              "runc's state and /proc");
 	bundle_log(b, "container: %s (%s), image %s, state %s, init pid %d", c->name, c->id,
 	           c->image ? c->image : "?", c->state ? c->state : "?", c->pid);
 	bundle_log(b, "bundle: %s%s", o->out,
 	           bundle_is_archive(b) ? " (archive, staged in a directory beside it)" : "");
 	bundle_log(b, "started: %s", started);
-	bundle_log(b, "method: read-only from the host (/proc, the writable layer, the Engine "
-	              "API); no docker exec, "
-	              "nothing written in the container, O_NOATIME where permitted");
+	bundle_log(b, "method: read-only from the host (/proc, the writable layer, %s); no docker exec, "
+	              "nothing written in the container, O_NOATIME where permitted",
+	           d ? "the Engine API" : "the daemon's records on disk");
 
 	json_t *meta_c = json_object();
 	json_object_set_new(meta_c, "id", json_str(c->id));
@@ -568,9 +705,14 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 		ev_note(&e, "container '%s' is not running: volatile evidence does not exist",
 		        c->name);
 	}
+	bool dropped = false;
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
 		if (!steps[i].want || (steps[i].volatile_ && (!e.was_running || e.gone)))
 			continue;
+		if (!steps[i].volatile_ && !dropped) {
+			drop_privileges(&e);
+			dropped = true;
+		}
 		e.step = steps[i].name;
 		ev_progress(e.p, e.step, 0, 0, e.bytes);
 		if (steps[i].fn(&e) < 0) {
@@ -593,7 +735,13 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 	json_t *j = NULL;
 	_cleanup_free_ char *api = xasprintf("/containers/%s/json", c->id);
 	struct cirt_err derr = {0};
-	if (docker_get_json(d, api, &j, &derr) == 0) {
+	if (!d) {
+		/* no daemon to ask: the init process is the same one, or it is not */
+		bundle_log(b, "state at the end: %s (from /proc; no daemon)",
+		           !e.was_running             ? "not running"
+		           : !e.gone && ev_alive(&e) ? "init process still running"
+		                                     : "init process gone");
+	} else if (docker_get_json(d, api, &j, &derr) == 0) {
 		bool running = jbool(jobj(j, "State"), "Running");
 		long long pid = jint(jobj(j, "State"), "Pid", 0);
 		if (e.was_running && !e.gone && (!running || pid != c->pid)) {

@@ -8,6 +8,7 @@
 
 #include "escape.h"
 #include "evidence/evidence.h"
+#include "sources/layerdiff.h"
 #include "sources/docker.h"
 #include "sources/rootfs.h"
 
@@ -190,7 +191,29 @@ int ev_files(struct ev *e)
 	_cleanup_free_ char *path = xasprintf("/containers/%s/changes", e->c->id);
 	json_t *j = NULL;
 	struct cirt_err derr = {0};
-	if (docker_get_json(e->d, path, &j, &derr) < 0) {
+	int got;
+	if (!e->d) {
+		/* no daemon: the same list from the writable layer against the image's layers */
+		json_t *data = jobj(jobj(e->c->inspect, "GraphDriver"), "Data");
+		json_t *notes = json_array();
+		got = e->c->upper_dir ? layerdiff(e->c->upper_dir, jstr(data, "LowerDir"), 0, &j,
+		                                  notes, &derr)
+		                      : err_set(&derr, CIRT_EXIT_RUNTIME,
+		                                "no writable layer known (not overlay2?)");
+		size_t i;
+		json_t *n;
+		json_array_foreach(notes, i, n)
+		{
+			ev_note(e, "change list: %s", json_string_value(n));
+		}
+		json_decref(notes);
+		if (got == 0)
+			bundle_log(e->b, "change list: computed from the writable layer %s (no daemon)",
+			           e->c->upper_dir);
+	} else {
+		got = docker_get_json(e->d, path, &j, &derr);
+	}
+	if (got < 0) {
 		ev_note(e, "change list: %s", derr.msg);
 		_cleanup_free_ char *m =
 		    xasprintf("the change list could not be read: %s", derr.msg);

@@ -156,9 +156,15 @@ static int *list_pids(struct ev *e, size_t *ret_n)
 	return v;
 }
 
+/* NUL-separated strings; a run of NULs at the end is one terminator (a process that rewrote its
+ * argv area leaves it zeroed; ps shows no empty arguments there either; the raw file is kept). */
 static json_t *split_nul(const char *s, size_t n)
 {
 	json_t *a = json_array();
+	while (n && s[n - 1] == '\0')
+		n--;
+	if (n)
+		n++; /* the last string's own terminator */
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++)
 		if (s[i] == '\0') {

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "escape.h"
+#include "sources/ondisk.h"
 #include "sources/procfs.h"
 
 const char *nm_role_name(enum nm_role r)
@@ -885,6 +886,103 @@ char *netmap_backend_text(const struct netmap *m)
 	return b.data;
 }
 
+/* ------------------------------------------------------------------ without the daemon */
+
+/* The subnet an address sits in: "172.21.0.2", 16 -> "172.21.0.0/16". NULL when not IPv4/6. */
+static char *subnet_of(const char *ip, int prefix)
+{
+	unsigned char a[16];
+	int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	int bits = fam == AF_INET ? 32 : 128;
+	if (prefix <= 0 || prefix > bits || inet_pton(fam, ip, a) != 1)
+		return NULL;
+	for (int i = 0; i < bits / 8; i++) {
+		int keep = prefix - i * 8;
+		a[i] &= keep >= 8 ? 0xff : keep <= 0 ? 0 : (unsigned char)(0xff << (8 - keep));
+	}
+	char t[INET6_ADDRSTRLEN];
+	if (!inet_ntop(fam, a, t, sizeof(t)))
+		return NULL;
+	return xasprintf("%s/%d", t, prefix);
+}
+
+json_t *netmap_networks_from_containers(const struct host *h)
+{
+	json_t *byid = json_object();
+	for (size_t i = 0; h && i < h->n; i++) {
+		const char *name;
+		json_t *ep;
+		json_object_foreach(jobj(jobj(h->c[i].inspect, "NetworkSettings"), "Networks"), name, ep)
+		{
+			const char *id = jstr(ep, "NetworkID");
+			if (!id || !*id || json_object_get(byid, id))
+				continue;
+			json_t *n = json_object();
+			json_object_set_new(n, "Id", json_string(id));
+			json_object_set_new(n, "Name", json_str(name));
+			bool host = streq(name, "host"), none = streq(name, "none");
+			json_object_set_new(n, "Driver", json_string(host ? "host" : none ? "null" : "bridge"));
+			json_object_set_new(n, "Scope", json_string("local"));
+			json_t *opts = json_object();
+			if (streq(name, "bridge"))
+				json_object_set_new(opts, "com.docker.network.bridge.name", json_string("docker0"));
+			json_object_set_new(n, "Options", opts);
+			json_t *cfg = json_array();
+			const char *ip = jstr(ep, "IPAddress"), *gw = jstr(ep, "Gateway");
+			char *sn = ip && *ip ? subnet_of(ip, (int)jint(ep, "IPPrefixLen", 0)) : NULL;
+			if (sn) {
+				json_t *c = json_object();
+				json_object_set_new(c, "Subnet", json_string(sn));
+				json_object_set_new(c, "Gateway", json_str(gw && *gw ? gw : NULL));
+				json_array_append_new(cfg, c);
+				free(sn);
+			}
+			json_t *ipam = json_object();
+			json_object_set_new(ipam, "Config", cfg);
+			json_object_set_new(n, "IPAM", ipam);
+			json_object_set_new(byid, id, n);
+		}
+	}
+	json_t *list = json_array();
+	const char *k;
+	json_t *v;
+	json_object_foreach(byid, k, v)
+	{
+		json_array_append(list, v);
+	}
+	json_decref(byid);
+	return list;
+}
+
+/* The network list without the daemon: libnetwork's store on disk, else what the containers'
+ * records say of the networks they are on. */
+static json_t *networks_nodaemon(struct netmap *m, const struct host *h)
+{
+	_cleanup_free_ char *root = ondisk_docker_root();
+	json_t *list = NULL, *notes = json_array();
+	struct cirt_err e = {0};
+	if (ondisk_networks(root, &list, notes, &e) == 0 && json_is_array(list)) {
+		note(m, "networks: from the daemon's store on disk (%s/network/files/local-kv.db)",
+		     root);
+	} else {
+		json_decref(list);
+		list = netmap_networks_from_containers(h);
+		note(m,
+		     "networks: from the containers' records (the daemon's store: %s): networks no "
+		     "container is on are not listed, and each one's options are taken as the "
+		     "defaults",
+		     e.msg[0] ? e.msg : "unreadable");
+	}
+	size_t i;
+	json_t *n;
+	json_array_foreach(notes, i, n)
+	{
+		note(m, "networks: %s", json_string_value(n));
+	}
+	json_decref(notes);
+	return list;
+}
+
 /* ------------------------------------------------------------------ build */
 
 int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct fw_job *fw,
@@ -893,7 +991,9 @@ int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct 
 	struct netmap *m = xcalloc(1, sizeof(*m));
 	m->h = h;
 	json_t *list = NULL;
-	if (docker_get_json(d, "/networks", &list, err) < 0) {
+	if (!d) {
+		list = networks_nodaemon(m, h);
+	} else if (docker_get_json(d, "/networks", &list, err) < 0) {
 		fw_job_free(fw);
 		netmap_free(m);
 		return err_prefix(err, "list networks");

@@ -145,7 +145,8 @@ enum netmap_needs {
 	NETMAP_FIREWALL = 1 << 0, /* run iptables-save / nft and analyse the rules */
 };
 
-/* Build the map of h (loaded with HOST_NEED_NET). d gives the daemon's networks. fw: the
+/* Build the map of h (loaded with HOST_NEED_NET). d gives the daemon's networks; d NULL (no
+ * daemon): libnetwork's store on disk, else the networks the containers' records name. fw: the
  * firewall tools started with fw_start() before the host was loaded, so they ran meanwhile
  * (NULL: started here); it is always consumed. Fails only when the daemon cannot be asked or the
  * host's links cannot be read; a missing firewall tool or permission becomes a note. */
@@ -160,6 +161,9 @@ static inline void netmap_freep(struct netmap **m)
 
 /* Parse the daemon's /networks answer into m->nets (exposed for unit tests). */
 void netmap_parse_networks(struct netmap *m, json_t *list);
+/* The networks the containers of h are on, in the shape of the /networks answer, from their
+ * endpoints alone (subnet from address and prefix; driver bridge unless host or none). */
+json_t *netmap_networks_from_containers(const struct host *h);
 /* Join the rules in m->fw to networks and containers: MASQUERADE per network, published ports
  * (with the daemon's port map and docker-proxy), DOCKER-USER, isolation, strays. Exposed for
  * unit tests that feed recorded rules (m->proxies may be left empty). */

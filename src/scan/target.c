@@ -5,6 +5,7 @@
 
 #include "scan/engine.h"
 #include "sources/docker.h"
+#include "sources/ondisk.h"
 
 static const char *const sensitive_sources[] = {"/",	"/etc",	 "/root", "/home", "/usr", "/var", "/var/lib",
 						"/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet",
@@ -28,18 +29,40 @@ static size_t split_layers(const char *lower, char ***v, size_t *n)
 	return added;
 }
 
-/* The image's build history (API form, newest step first); a note when unreadable. */
-static void load_history(struct docker *d, struct scan_target *t, const char *image)
+/* The image's build history (API form, newest step first; without the daemon the config's own
+ * list from the image store, oldest first); a note when unreadable. */
+static void load_history(struct docker *d, struct scan_target *t, const char *image, const char *driver)
 {
-	if (!d || !image)
+	if (!image)
 		return;
-	_cleanup_free_ char *enc = docker_urlencode(image);
-	_cleanup_free_ char *path = xasprintf("/images/%s/history", enc);
 	struct cirt_err e = {0};
 	json_t *h = NULL;
-	if (docker_get_json(d, path, &h, &e) < 0) {
-		scan_target_note(t, "image history: %s", e.msg);
-		return;
+	if (!d) {
+		_cleanup_free_ char *root = ondisk_docker_root();
+		_cleanup_free_ char *text = NULL;
+		size_t len = 0;
+		json_t *notes = json_array();
+		if (ondisk_image_config(root, driver ? driver : "overlay2", image, &text, &len, notes, &e) < 0) {
+			scan_target_note(t, "image history: %s", e.msg);
+		} else {
+			json_t *cfg = json_loadb(text, len, 0, NULL);
+			h = json_incref(jarr(cfg, "history"));
+			json_decref(cfg);
+		}
+		size_t i;
+		json_t *n;
+		json_array_foreach(notes, i, n)
+		{
+			scan_target_note(t, "%s", json_string_value(n));
+		}
+		json_decref(notes);
+	} else {
+		_cleanup_free_ char *enc = docker_urlencode(image);
+		_cleanup_free_ char *path = xasprintf("/images/%s/history", enc);
+		if (docker_get_json(d, path, &h, &e) < 0) {
+			scan_target_note(t, "image history: %s", e.msg);
+			return;
+		}
 	}
 	if (!json_is_array(h)) {
 		json_decref(h);
@@ -117,7 +140,7 @@ int scan_target_container(struct docker *d, json_t *ins, struct scan_target **re
 		if (json_array_size(jarr(ins, "Mounts")))
 			scan_target_note(t, "not running: its volumes and bind mounts are not scanned");
 	}
-	load_history(d, t, t->image_id);
+	load_history(d, t, t->image_id, driver);
 	*ret = t;
 	return 0;
 }
@@ -130,8 +153,18 @@ int scan_target_image(struct docker *d, const char *ref, struct scan_target **re
 	_cleanup_free_ char *enc = docker_urlencode(ref);
 	_cleanup_free_ char *path = xasprintf("/images/%s/json", enc);
 	json_t *ins = NULL;
-	if (docker_get_json(d, path, &ins, err) < 0)
+	json_t *notes = json_array();
+	if (!d) {
+		/* without the daemon: its image store on disk */
+		_cleanup_free_ char *root = ondisk_docker_root();
+		if (ondisk_image_inspect(root, "overlay2", ref, &ins, notes, err) < 0) {
+			json_decref(notes);
+			return err_prefix(err, "image '%s'", ref);
+		}
+	} else if (docker_get_json(d, path, &ins, err) < 0) {
+		json_decref(notes);
 		return err_prefix(err, "image '%s'", ref);
+	}
 	struct scan_target *t = xcalloc(1, sizeof(*t));
 	t->kind = SCAN_IMAGE;
 	t->inspect = ins;
@@ -153,8 +186,19 @@ int scan_target_image(struct docker *d, const char *ref, struct scan_target **re
 	}
 	push(&t->layers, &t->n_layers, xstrdup(upper));
 	split_layers(jstr(data, "LowerDir"), &t->layers, &t->n_layers);
-	t->how = xasprintf("image: its overlay2 layers (%zu, top first)", t->n_layers);
-	load_history(d, t, t->id);
+	t->how = xasprintf("image: its overlay2 layers (%zu, top first)%s", t->n_layers,
+			   d ? "" : ", from the image store on disk");
+	size_t i;
+	json_t *n;
+	json_array_foreach(notes, i, n)
+	{
+		scan_target_note(t, "%s", json_string_value(n));
+	}
+	json_decref(notes);
+	if (d)
+		load_history(d, t, t->id, driver);
+	else
+		t->history = json_incref(jarr(ins, "History"));
 	*ret = t;
 	return 0;
 }

@@ -5,7 +5,10 @@
 #include <fcntl.h>
 
 #include "escape.h"
+#include "sources/boltdb.h"
 #include "sources/docker.h"
+
+#include <openssl/sha.h>
 
 #define CONFIG_MAX (32u << 20)
 #define SMALL_MAX (4u << 20)
@@ -429,4 +432,457 @@ json_t *ondisk_oci_bundle(const char *id, char **ret_path)
 			return found;
 	}
 	return NULL;
+}
+
+/* ------------------------------------------------------------------ the image store */
+
+static char *sha256_hex(const void *p, size_t n)
+{
+	unsigned char md[32];
+	SHA256(p, n, md);
+	char *s = xmalloc(65);
+	for (int i = 0; i < 32; i++)
+		snprintf(s + 2 * i, 3, "%02x", md[i]);
+	return s;
+}
+
+int ondisk_image_id(const char *root, const char *driver, const char *ref, char **ret,
+                    struct cirt_err *err)
+{
+	const char *hex = startswith(ref, "sha256:") ? ref + 7 : ref;
+	if (is_id(hex)) {
+		*ret = xstrdup(hex);
+		return 0;
+	}
+	_cleanup_free_ char *p = xasprintf("%s/image/%s/repositories.json", root, driver);
+	int e = 0;
+	json_error_t je;
+	json_t *j = load_json_file(p, CONFIG_MAX, &e, &je);
+	if (!j)
+		return err_set(err, e == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "image store: read '%s': %s", p, e ? strerror(e) : je.text);
+	/* "name:tag" as given, else with ":latest"; a short id prefix of 12 or more is matched
+	 * against every tagged image */
+	_cleanup_free_ char *tagged = strchr(strrchr(ref, '/') ? strrchr(ref, '/') : ref, ':')
+	                                  ? xstrdup(ref)
+	                                  : xasprintf("%s:latest", ref);
+	const char *found = NULL;
+	const char *repo;
+	json_t *tags;
+	json_object_foreach(jobj(j, "Repositories"), repo, tags)
+	{
+		const char *t;
+		json_t *v;
+		json_object_foreach(tags, t, v)
+		{
+			const char *id = json_string_value(v);
+			if (!id)
+				continue;
+			if (streq(t, tagged) ||
+			    (strlen(hex) >= 12 && startswith(id, "sha256:") && startswith(id + 7, hex)))
+				found = id;
+		}
+	}
+	if (found && startswith(found, "sha256:") && is_id(found + 7))
+		*ret = xstrdup(found + 7);
+	json_decref(j);
+	if (!found)
+		return err_set(err, CIRT_EXIT_NOTFOUND, "image '%s' is not in the image store %s",
+		               ref, p);
+	if (!*ret)
+		return err_set(err, CIRT_EXIT_BADANSWER, "image store: '%s' maps to a bad id", ref);
+	return 0;
+}
+
+int ondisk_image_config(const char *root, const char *driver, const char *image_id, char **ret,
+                        size_t *ret_len, json_t *notes, struct cirt_err *err)
+{
+	const char *hex = startswith(image_id, "sha256:") ? image_id + 7 : image_id;
+	if (!is_id(hex))
+		return err_set(err, CIRT_EXIT_NOTFOUND, "'%s' is not an image id", image_id);
+	_cleanup_free_ char *p =
+	    xasprintf("%s/image/%s/imagedb/content/sha256/%s", root, driver, hex);
+	int r = read_file_max(AT_FDCWD, p, CONFIG_MAX, ret, ret_len);
+	if (r < 0)
+		return err_set(err, r == -EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_NOTFOUND,
+		               "image store: read '%s': %s", p, strerror(-r));
+	/* the id is the hash of this file: anything else is a changed record */
+	_cleanup_free_ char *h = sha256_hex(*ret, *ret_len);
+	if (!streq(h, hex))
+		note(notes, "image config %s hashes to %s: the record was changed on disk", p, h);
+	return 0;
+}
+
+int ondisk_image_inspect(const char *root, const char *driver, const char *ref, json_t **ret,
+                         json_t *notes, struct cirt_err *err)
+{
+	_cleanup_free_ char *id = NULL, *text = NULL;
+	size_t len = 0;
+	if (ondisk_image_id(root, driver, ref, &id, err) < 0 ||
+	    ondisk_image_config(root, driver, id, &text, &len, notes, err) < 0)
+		return -1;
+	json_error_t je;
+	json_t *cfg = json_loadb(text, len, 0, &je);
+	if (!json_is_object(cfg)) {
+		json_decref(cfg);
+		return err_set(err, CIRT_EXIT_BADANSWER, "image %.12s: config is not JSON: %s", id,
+		               je.text);
+	}
+	/* the layers, top first: chain ids from the diff ids, then each one's cache directory */
+	json_t *diffs = jarr(jobj(cfg, "rootfs"), "diff_ids");
+	size_t n = json_array_size(diffs);
+	if (n > MAX_LAYERS) {
+		note(notes, "image %.12s: %zu layers, only the first %d read", id, n, MAX_LAYERS);
+		n = MAX_LAYERS;
+	}
+	char **dirs = xcalloc(n + 1, sizeof(char *));
+	_cleanup_free_ char *chain = NULL;
+	size_t nd = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_string_value(json_array_get(diffs, i));
+		if (!d || !startswith(d, "sha256:") || !is_id(d + 7)) {
+			note(notes, "image %.12s: layer %zu has no usable diff id", id, i);
+			break;
+		}
+		char *next;
+		if (!chain) {
+			next = xstrdup(d + 7);
+		} else {
+			_cleanup_free_ char *s = xasprintf("sha256:%s %s", chain, d);
+			next = sha256_hex(s, strlen(s));
+		}
+		free(chain);
+		chain = next;
+		_cleanup_free_ char *cp =
+		    xasprintf("%s/image/%s/layerdb/sha256/%s/cache-id", root, driver, chain);
+		_cleanup_free_ char *cache = read_token(cp);
+		if (!is_component(cache)) {
+			note(notes, "layer store: no usable '%s'", cp);
+			break;
+		}
+		dirs[nd++] = xasprintf("%s/%s/%s/diff", root, driver, cache);
+	}
+	json_t *j = json_object();
+	json_object_set_new(j, "Id", json_sprintf("sha256:%s", id));
+	json_object_set_new(j, "Config", json_incref(jobj(cfg, "config")));
+	json_object_set_new(j, "History", json_incref(jarr(cfg, "history")));
+	json_object_set_new(j, "Created", json_incref(json_object_get(cfg, "created")));
+	json_t *gd = json_object(), *data = json_object();
+	json_object_set_new(gd, "Name", json_string(driver));
+	if (nd) {
+		json_object_set_new(data, "UpperDir", json_string(dirs[nd - 1]));
+		struct buf lower = {0};
+		for (size_t i = nd - 1; i-- > 0;)
+			buf_printf(&lower, "%s%s", lower.len ? ":" : "", dirs[i]);
+		if (lower.len)
+			json_object_set_new(data, "LowerDir", json_string(buf_cstr(&lower)));
+		buf_free(&lower);
+	}
+	json_object_set_new(gd, "Data", data);
+	json_object_set_new(j, "GraphDriver", gd);
+	for (size_t i = 0; i < nd; i++)
+		free(dirs[i]);
+	free(dirs);
+	json_decref(cfg);
+	*ret = j;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ networks (libnetwork store) */
+
+#define NET_PREFIX "docker/network/v1.0/network/"
+#define NET_RECORD_MAX (4u << 20)
+#define NET_MAX 65536 /* networks kept from one store */
+#define IPAM_MAX 256  /* address pools per family */
+
+/* A JSON value stored as a JSON string inside the record (ipamV4Config, ipamV4Info, IPAMData). */
+static json_t *inner_json(json_t *o, const char *key)
+{
+	const char *s = jstr(o, key);
+	if (!s || !*s)
+		return NULL;
+	json_error_t je;
+	return json_loads(s, 0, &je);
+}
+
+/* "172.17.0.1/16" -> "172.17.0.1" */
+static json_t *addr_only(const char *cidr)
+{
+	const char *sl = strchr(cidr, '/');
+	return json_strn(cidr, sl ? (size_t)(sl - cidr) : strlen(cidr));
+}
+
+/* The daemon's buildIpamResources: the user's configuration (pools asked for) when there is
+ * one, else what the IPAM driver allocated (pool and gateway). */
+static void ipam_family(json_t *rec, const char *conf_key, const char *info_key, json_t *out,
+                        const char *netname, json_t *notes)
+{
+	size_t before = json_array_size(out);
+	json_t *conf = inner_json(rec, conf_key);
+	if (jstr(rec, conf_key) && *jstr(rec, conf_key) && !json_is_array(conf))
+		note(notes, "network '%s': %s is not a list", netname, conf_key);
+	size_t n = json_array_size(conf);
+	for (size_t i = 0; i < n && i < IPAM_MAX; i++) {
+		json_t *c = json_array_get(conf, i);
+		const char *pool = jstr(c, "PreferredPool");
+		if (!pool || !*pool)
+			continue;
+		json_t *o = json_object();
+		json_object_set_new(o, "Subnet", json_str(pool));
+		const char *sub = jstr(c, "SubPool"), *gw = jstr(c, "Gateway");
+		if (sub && *sub)
+			json_object_set_new(o, "IPRange", json_str(sub));
+		if (gw && *gw)
+			json_object_set_new(o, "Gateway", json_str(gw));
+		json_t *aux = jobj(c, "AuxAddresses");
+		if (aux && json_object_size(aux)) {
+			json_t *a = json_object();
+			const char *k;
+			json_t *v;
+			json_object_foreach(aux, k, v)
+			{
+				if (json_is_string(v))
+					json_object_set_new(a, k, json_str(json_string_value(v)));
+			}
+			json_object_set_new(o, "AuxiliaryAddresses", a);
+		}
+		json_array_append_new(out, o);
+	}
+	json_decref(conf);
+	if (json_array_size(out) > before)
+		return;
+	json_t *info = inner_json(rec, info_key);
+	if (jstr(rec, info_key) && *jstr(rec, info_key) && !json_is_array(info))
+		note(notes, "network '%s': %s is not a list", netname, info_key);
+	n = json_array_size(info);
+	for (size_t i = 0; i < n && i < IPAM_MAX; i++) {
+		json_t *data = inner_json(json_array_get(info, i), "IPAMData");
+		const char *pool = jstr(data, "Pool"), *gw = jstr(data, "Gateway");
+		if (!pool || !*pool) {
+			note(notes, "network '%s': %s entry %zu has no pool", netname, info_key, i);
+			json_decref(data);
+			continue;
+		}
+		json_t *o = json_object();
+		json_object_set_new(o, "Subnet", json_str(pool));
+		if (gw && *gw)
+			json_object_set_new(o, "Gateway", addr_only(gw));
+		json_array_append_new(out, o);
+		json_decref(data);
+	}
+	json_decref(info);
+}
+
+static bool is_hex_id(const char *s, size_t n)
+{
+	if (n != 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static json_t *copy_or(json_t *v, json_t *dflt)
+{
+	if (v && (json_is_object(v) || json_is_null(v))) {
+		json_decref(dflt);
+		return json_deep_copy(v);
+	}
+	return dflt;
+}
+
+/* rec: a parsed record (borrowed). */
+static json_t *network_from_record(json_t *rec, json_t *notes)
+{
+	const char *id = jstr(rec, "id"), *name = jstr(rec, "name");
+	if (!id || !is_hex_id(id, strlen(id)) || !name || !*name) {
+		note(notes, "network record '%.64s': no valid id or name", id ? id : "?");
+		return NULL;
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "Name", json_str(name));
+	json_object_set_new(o, "Id", json_str(id));
+	const char *created = jstr(rec, "created");
+	if (created)
+		json_object_set_new(o, "Created", json_str(created));
+	const char *scope = jstr(rec, "scope");
+	json_object_set_new(o, "Scope", json_str(scope && *scope ? scope : "local"));
+	const char *type = jstr(rec, "networkType");
+	json_object_set_new(o, "Driver", json_str(type ? type : ""));
+	json_object_set_new(o, "EnableIPv6", json_boolean(jbool(rec, "enableIPv6")));
+
+	json_t *ipam = json_object();
+	const char *ipt = jstr(rec, "ipamType");
+	json_object_set_new(ipam, "Driver", json_str(ipt && *ipt ? ipt : "default"));
+	json_object_set_new(ipam, "Options", copy_or(json_object_get(rec, "ipamOptions"), json_null()));
+	json_t *cfg = json_array();
+	ipam_family(rec, "ipamV4Config", "ipamV4Info", cfg, name, notes);
+	ipam_family(rec, "ipamV6Config", "ipamV6Info", cfg, name, notes);
+	json_object_set_new(ipam, "Config", cfg);
+	json_object_set_new(o, "IPAM", ipam);
+
+	json_object_set_new(o, "Internal", json_boolean(jbool(rec, "internal")));
+	json_object_set_new(o, "Attachable", json_boolean(jbool(rec, "attachable")));
+	json_object_set_new(o, "Ingress", json_boolean(jbool(rec, "ingress")));
+	json_t *cf = json_object();
+	const char *cfrom = jstr(rec, "configFrom");
+	json_object_set_new(cf, "Network", json_str(cfrom ? cfrom : ""));
+	json_object_set_new(o, "ConfigFrom", cf);
+	json_object_set_new(o, "ConfigOnly", json_boolean(jbool(rec, "configOnly")));
+	json_object_set_new(o, "Containers", json_object());
+
+	/* the driver's options: the string values of generic["com.docker.network.generic"] */
+	json_t *opts = json_object();
+	json_t *gen = jobj(jobj(rec, "generic"), "com.docker.network.generic");
+	const char *k;
+	json_t *v;
+	json_object_foreach(gen, k, v)
+	{
+		if (json_is_string(v))
+			json_object_set_new(opts, k, json_str(json_string_value(v)));
+	}
+	json_object_set_new(o, "Options", opts);
+	json_t *labels = json_object();
+	json_object_foreach(jobj(rec, "labels"), k, v)
+	{
+		if (json_is_string(v))
+			json_object_set_new(labels, k, json_str(json_string_value(v)));
+	}
+	json_object_set_new(o, "Labels", labels);
+	return o;
+}
+
+json_t *ondisk_network_parse(const char *text, size_t len, json_t *notes)
+{
+	json_error_t je;
+	json_t *rec = json_loadb(text, len, 0, &je);
+	if (!json_is_object(rec)) {
+		note(notes, "network record: not a JSON object (%s)", rec ? "wrong type" : je.text);
+		json_decref(rec);
+		return NULL;
+	}
+	json_t *o = network_from_record(rec, notes);
+	json_decref(rec);
+	return o;
+}
+
+struct net_walk {
+	json_t *list;
+	json_t *notes;
+	const char *what;
+	size_t seen;
+};
+
+static int net_cb(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen, bool bucket,
+                  void *ctx)
+{
+	struct net_walk *w = ctx;
+	const size_t pl = strlen(NET_PREFIX);
+	if (bucket || klen < pl || memcmp(key, NET_PREFIX, pl) != 0)
+		return 0;
+	const char *kid = (const char *)key + pl;
+	size_t kidlen = klen - pl;
+	if (kidlen > 0 && kid[kidlen - 1] == '/')
+		kidlen--;
+	if (!is_hex_id(kid, kidlen)) {
+		json_t *k = json_strn((const char *)key, klen < 200 ? klen : 200);
+		note(w->notes, "%s: unexpected network key %s", w->what, json_string_value(k));
+		json_decref(k);
+		return 0;
+	}
+	if (++w->seen > NET_MAX) {
+		if (w->seen == NET_MAX + 1)
+			note(w->notes, "%s: more than %d networks, the rest left out", w->what, NET_MAX);
+		return 0;
+	}
+	/* libkv's value: an 8-byte index, then the record */
+	if (vlen < 8 || vlen - 8 > NET_RECORD_MAX) {
+		note(w->notes, "%s: network %.12s: record of %zu bytes", w->what, kid, vlen);
+		return 0;
+	}
+	json_error_t je;
+	json_t *rec = json_loadb((const char *)val + 8, vlen - 8, 0, &je);
+	if (!json_is_object(rec)) {
+		note(w->notes, "%s: network %.12s: not a JSON object (%s)", w->what, kid,
+		     rec ? "wrong type" : je.text);
+		json_decref(rec);
+		return 0;
+	}
+	bool deleting = jbool(rec, "inDelete");
+	json_t *n = network_from_record(rec, w->notes);
+	json_decref(rec);
+	if (!n)
+		return 0;
+	const char *id = jstr(n, "Id");
+	if (strncmp(id, kid, 64) != 0) {
+		note(w->notes, "%s: network %.12s: the record is of network %.12s", w->what, kid, id);
+		json_decref(n);
+		return 0;
+	}
+	if (deleting) {
+		note(w->notes, "%s: network '%s' (%.12s) was being deleted; left out", w->what,
+		     jstr(n, "Name"), kid);
+		json_decref(n);
+		return 0;
+	}
+	json_array_append_new(w->list, n);
+	return 0;
+}
+
+static int cmp_net_name(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(jstr(x, "Name"), jstr(y, "Name"));
+	return c ? c : strcmp(jstr(x, "Id"), jstr(y, "Id"));
+}
+
+static int networks_from(struct bolt *b, const char *what, json_t **ret, json_t *notes,
+                         struct cirt_err *err)
+{
+	static const char *const path[] = {"libnetwork"};
+	struct net_walk w = {.list = json_array(), .notes = notes, .what = what};
+	int r = bolt_foreach(b, path, 1, net_cb, &w, err);
+	if (r < 0) {
+		json_decref(w.list);
+		return err_prefix(err, "read '%s'", what);
+	}
+	const char *first;
+	size_t dmg = bolt_damage(b, &first);
+	if (dmg)
+		note(notes, "%s: %zu damaged page%s or record%s skipped (first: %s)", what, dmg,
+		     dmg == 1 ? "" : "s", dmg == 1 ? "" : "s", first);
+	/* sorted by name, as `docker network ls` shows them */
+	size_t n = json_array_size(w.list);
+	json_t **v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(w.list, i));
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_net_name);
+	json_t *out = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(out, v[i]);
+	free(v);
+	json_decref(w.list);
+	*ret = out;
+	return 0;
+}
+
+int ondisk_networks_mem(const void *data, size_t len, const char *what, json_t **ret,
+                        json_t *notes, struct cirt_err *err)
+{
+	_cleanup_bolt_ struct bolt *b = NULL;
+	if (bolt_open_mem(data, len, &b, err) < 0)
+		return err_prefix(err, "read '%s'", what);
+	return networks_from(b, what, ret, notes, err);
+}
+
+int ondisk_networks(const char *docker_root, json_t **ret, json_t *notes, struct cirt_err *err)
+{
+	_cleanup_free_ char *path =
+	    xasprintf("%s/%s", docker_root ? docker_root : ONDISK_DOCKER_ROOT, ONDISK_NETWORK_STORE);
+	_cleanup_bolt_ struct bolt *b = NULL;
+	if (bolt_open(path, &b, err) < 0)
+		return -1;
+	return networks_from(b, path, ret, notes, err);
 }

@@ -45,3 +45,36 @@ bool ondisk_runc_parse(const char *text, size_t len, struct ondisk_runc *ret);
 /* The OCI bundle (config.json) containerd keeps for a running container, docker's or its own
  * (k8s.io, default, ... namespaces); NULL when none is found. *ret_path gets where. */
 json_t *ondisk_oci_bundle(const char *id, char **ret_path);
+
+/* The image store (<root>/image/<driver>/): an image's id (64 hex) from "name[:tag]", an id or a
+ * 12+ hex prefix, through repositories.json. */
+int ondisk_image_id(const char *root, const char *driver, const char *ref, char **ret,
+                    struct cirt_err *err);
+/* The image's config file (imagedb/content/sha256/<id>) as stored; a note when it does not hash
+ * to its id (changed on disk). */
+int ondisk_image_config(const char *root, const char *driver, const char *image_id, char **ret,
+                        size_t *ret_len, json_t *notes, struct cirt_err *err);
+/* The image in the shape of the Engine API's image inspect (Id, Config, Created, History in the
+ * config's form, GraphDriver.Data UpperDir/LowerDir top first), from the config and the layer
+ * store's chain ids. */
+int ondisk_image_inspect(const char *root, const char *driver, const char *ref, json_t **ret,
+                         json_t *notes, struct cirt_err *err);
+
+/* libnetwork's store (<root>/network/files/local-kv.db, a bbolt file read by sources/boltdb.h):
+ * the networks it records, turned into the shape of the Engine API's GET /networks answer (an
+ * array of {Name, Id, Created, Scope, Driver, EnableIPv6, IPAM{Driver, Options, Config[{Subnet,
+ * IPRange, Gateway, AuxiliaryAddresses}]}, Internal, Attachable, Ingress, ConfigFrom, ConfigOnly,
+ * Containers {}, Options, Labels}, sorted by name) so netmap_parse_networks() reads it. The host
+ * and null networks are there as the daemon keeps them. Only the store's live tree is read (no
+ * records left in freed pages); networks being deleted (inDelete) are left out, as the daemon
+ * does. A record that cannot be read, and damaged pages of the file, become notes (strings
+ * appended to the notes array); a missing or unreadable file or a file without libnetwork's
+ * bucket is an error (CIRT_EXIT_NOTFOUND, CIRT_EXIT_PERM, CIRT_EXIT_BADANSWER). */
+#define ONDISK_NETWORK_STORE "network/files/local-kv.db"
+int ondisk_networks(const char *docker_root, json_t **ret, json_t *notes, struct cirt_err *err);
+/* The same from the store's bytes (what = the name used in messages). */
+int ondisk_networks_mem(const void *data, size_t len, const char *what, json_t **ret,
+                        json_t *notes, struct cirt_err *err);
+/* One record's value (JSON, without libkv's 8-byte index prefix) into the API's shape; NULL (and
+ * a note) when it is not a usable network record. */
+json_t *ondisk_network_parse(const char *text, size_t len, json_t *notes);

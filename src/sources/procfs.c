@@ -132,8 +132,10 @@ bool procfs_cgroup_container_id(const char *path, char out[65])
 char *procfs_comm(int pid)
 {
 	char *s = proc_read(pid, "comm", 256);
-	if (s)
-		s[strcspn(s, "\n")] = '\0';
+	/* the kernel ends it with one newline; a process may put more in its name */
+	size_t n = s ? strlen(s) : 0;
+	if (n && s[n - 1] == '\n')
+		s[n - 1] = '\0';
 	return s;
 }
 

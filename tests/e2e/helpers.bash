@@ -65,3 +65,25 @@ flush_stale_c2_flows() {
 		grep -qxF "$src" <<<"$held" || conntrack -D -s "$src" -d "$LAB_C2_IP" >/dev/null 2>&1 || true
 	done
 }
+
+# at_privdrop CMD...: run CMD with CIRT_TEST_STOP_AFTER=privdrop (cirt stops itself right after
+# dropping its capabilities), save its /proc/<pid>/status as it was then in
+# $BATS_TEST_TMPDIR/privdrop.status, let it go on, and leave its exit code in $status and its
+# stdout in $BATS_TEST_TMPDIR/privdrop.out. The status file is empty when it never stopped.
+at_privdrop() {
+	local pid st=$BATS_TEST_TMPDIR/privdrop.status
+	: >"$st"
+	CIRT_TEST_STOP_AFTER=privdrop "$@" >"$BATS_TEST_TMPDIR/privdrop.out" 2>"$BATS_TEST_TMPDIR/privdrop.err" &
+	pid=$!
+	for _ in $(seq 1 300); do
+		if grep -q '^State:.*T' "/proc/$pid/status" 2>/dev/null; then
+			cat "/proc/$pid/status" >"$st"
+			break
+		fi
+		[ -d "/proc/$pid" ] || break
+		sleep 0.1
+	done
+	kill -CONT "$pid" 2>/dev/null || true
+	status=0
+	wait "$pid" || status=$?
+}

@@ -6,6 +6,9 @@
 
 load helpers
 
+PLANTED=$TOP/tests/lab/planted.sh
+eval "$("$PLANTED" env)"
+
 LAB_RUNNING="lab-bridge lab-custom lab-host lab-none lab-shared lab-beacon lab-beacon-default lab-clean"
 
 # wait (bounded) until every lab container is reported running by the daemon again
@@ -47,7 +50,17 @@ wlog() {
 setup_file() {
 	local dpid dies_pid
 	D=$BATS_FILE_TMPDIR
-	docker rm -f nd-dies nd-stopped >/dev/null 2>&1 || true
+	docker rm -f nd-dies nd-stopped nd-col >/dev/null 2>&1 || true
+	"$PLANTED" up >"$D/planted.log" 2>&1
+	# a container with every kind of change: added, changed, deleted, a new directory tree
+	docker run -d --name nd-col --label cirt.lab=1 --network none "$LAB_IMAGE" sh -c \
+		'echo added >/tmp/added; echo x >>/etc/passwd; rm /bin/true; mkdir -p /opt/a/b; echo c >/opt/a/b/c; echo ready; sleep 600' >/dev/null
+	for _ in $(seq 1 50); do docker logs nd-col 2>/dev/null | grep -q ready && break; sleep 0.1; done
+	docker diff nd-col | sort -k2 >"$D/daemon-diff.txt"
+	"$CIRT" scan --json "$PLANTED_RUN" >"$D/daemon-scan-run.json" || true
+	"$CIRT" net --json >"$D/daemon-net.json" || true
+	"$CIRT" scan --json "$PLANTED_STOPPED" >"$D/daemon-scan-stopped.json" || true
+	"$CIRT" scan --json --image "$PLANTED_IMAGE" >"$D/daemon-scan-image.json" || true
 	docker run -d --name nd-dies --label cirt.lab=1 --network none "$LAB_IMAGE" sleep 600 >/dev/null
 	docker run --name nd-stopped --label cirt.lab=1 --network none "$LAB_IMAGE" true >/dev/null
 	dies_pid=$(container_pid nd-dies)
@@ -79,6 +92,14 @@ setup_file() {
 	capture nd-inspect "$CIRT" --no-daemon inspect lab-beacon lab-shared &
 	capture nd-locate "$CIRT" --no-daemon locate "$LAB_C2_IP" --json &
 	wait
+	capture nd-scan-run "$CIRT" --no-daemon scan --json "$PLANTED_RUN" &
+	capture nd-scan-stopped "$CIRT" --no-daemon scan --json "$PLANTED_STOPPED" &
+	capture nd-scan-image "$CIRT" --no-daemon scan --json --image "$PLANTED_IMAGE" &
+	capture nd-collect "$CIRT" --no-daemon collect --json nd-col -o "$D/bundle" &
+	capture nd-net "$CIRT" --no-daemon net --json &
+	capture nd-net-plan "$CIRT" --no-daemon net --capture-plan lab-beacon --json &
+	capture nd-commit "$CIRT" --no-daemon collect --commit nd-col -o "$D/bundle-commit" &
+	wait
 	# the daemon is shared: another suite's `lab.sh daemon` may start one while ours is down, and
 	# then the answers above were not taken without a daemon
 	local others
@@ -101,7 +122,7 @@ teardown_file() {
 	[ -f "$BATS_FILE_TMPDIR/window.log" ] && sed 's/^/#   /' "$BATS_FILE_TMPDIR/window.log" >&3
 	daemon_up || "$LAB" daemon >/dev/null 2>&1 || true
 	wait_lab_running || true
-	docker rm -f nd-dies nd-stopped >/dev/null 2>&1 || true
+	docker rm -f nd-dies nd-stopped nd-col >/dev/null 2>&1 || true
 	local cg
 	cg=$(cat "$BATS_FILE_TMPDIR/cg" 2>/dev/null || true)
 	if [ -n "$cg" ]; then
@@ -267,4 +288,84 @@ explain() {
 		[ "$(echo "$output" | jq -r --arg id "$id" '.containers[] | select(.id==$id) | .pid')" = "$(container_pid "$n")" ]
 	done
 	[[ "$stderr" == *"Permission denied"* ]]
+}
+
+# findings of a saved scan as sorted "rule path" lines, the host target left out
+scan_pairs() {
+	jq -r '.targets[] | select(.kind != "host") | .findings[] | "\(.rule) \(.path // "-") \(.origin // "-")"' "$1" | sort
+}
+
+@test "daemon killed: --no-daemon scan gives the daemon's findings for a running, a stopped container and an image" {
+	need_window
+	for v in run stopped image; do
+		rc=$(cat "$D/nd-scan-$v.rc")
+		[ "$rc" -eq 1 ] || { explain "nd-scan-$v.err"; false; } # 1: found (high or worse)
+		want=$(scan_pairs "$D/daemon-scan-$v.json")
+		got=$(scan_pairs "$D/nd-scan-$v.json")
+		[ "$(echo "$want" | wc -l)" -gt 20 ] || { echo "daemon scan of $v: $want"; false; }
+		[ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got"); false; }
+	done
+	# the image's build history came from the image store's config, not the daemon
+	jq -e '[.targets[].findings[] | select(.rule == "history.image.download_exec")] | length == 1' "$D/nd-scan-image.json"
+	jq -e '.targets[0].how | test("from the image store on disk")' "$D/nd-scan-image.json"
+	grep -q "running without the daemon" "$D/nd-scan-run.err"
+}
+
+@test "daemon killed: --no-daemon collect keeps a verifiable bundle with the daemon's change list, the records and the log file" {
+	need_window
+	[ "$(cat "$D/nd-collect.rc")" -eq 0 ] || { explain nd-collect.err nd-collect.json; false; }
+	jq -e '.complete == true' "$D/nd-collect.json"
+	b=$D/bundle
+	# the change list from the layers is the one `docker diff` gave with the daemon up
+	got=$(jq -r '.changes[] | "\(.kind) \(.path)"' "$b/container/changes.json" | sort -k2)
+	[ "$got" = "$(cat "$D/daemon-diff.txt")" ] || { diff "$D/daemon-diff.txt" <(echo "$got"); false; }
+	# the changed files themselves were copied
+	[ "$(cat "$b/files/tmp/added")" = added ]
+	[ "$(cat "$b/files/opt/a/b/c")" = c ]
+	# the daemon's records byte for byte, the image config that hashes to the image id
+	id=$(docker inspect -f '{{.Id}}' nd-col)
+	[ "$(jq -r .ID "$b/container/config.v2.json")" = "$id" ]
+	[ "$(jq -r .NetworkMode "$b/container/hostconfig.json")" = none ]
+	[ "sha256:$(sha256sum <"$b/container/image-config.json" | cut -c1-64)" = "$(docker inspect -f '{{.Image}}' nd-col)" ]
+	grep -q '"log":"ready\\n"' "$b/container/logs/json-file.log"
+	grep -q "docker: not contacted (--no-daemon)" "$b/custody.log"
+	grep -q "change list: computed from the writable layer" "$b/custody.log"
+	run "$CIRT" verify "$b"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "daemon killed: --no-daemon collect --commit refuses (exit 2) and writes nothing" {
+	need_window
+	[ "$(cat "$D/nd-commit.rc")" -eq 2 ]
+	grep -q -- "--commit needs the daemon" "$D/nd-commit.err"
+	[ ! -e "$D/bundle-commit" ]
+}
+
+@test "daemon killed: --no-daemon net gives the daemon's networks (from its store), bridges, veths and each lab container's mode" {
+	need_window
+	[ "$(cat "$D/nd-net.rc")" -eq 0 ] || { explain nd-net.err; false; }
+	q='.networks | map(del(.containers)) | sort_by(.name)'
+	want=$(jq -S -c "$q" "$D/daemon-net.json")
+	got=$(jq -S -c "$q" "$D/nd-net.json")
+	[ "$(echo "$want" | jq 'length')" -ge 4 ]
+	[ "$got" = "$want" ] || { echo "got  $got"; echo "want $want"; false; }
+	jq -e '.notes | any(test("networks: from the daemon.s store on disk"))' "$D/nd-net.json"
+	for n in $LAB_RUNNING; do
+		q='.containers[] | select(.name==$n) | [.mode, .explanation, .endpoints]'
+		want=$(jq -S -c --arg n "$n" "$q" "$D/daemon-net.json")
+		got=$(jq -S -c --arg n "$n" "$q" "$D/nd-net.json")
+		[ -n "$want" ] && [ "$got" = "$want" ] || { echo "$n: got $got"; echo "$n: want $want"; false; }
+	done
+	# the bridges with the lab's veths on them
+	q='[.bridges[] | {name, network, members: [.members[] | .containers] | flatten | map(select(startswith("lab-"))) | sort}] | sort_by(.name)'
+	[ "$(jq -S -c "$q" "$D/nd-net.json")" = "$(jq -S -c "$q" "$D/daemon-net.json")" ]
+	grep -q "running without the daemon" "$D/nd-net.err"
+}
+
+@test "daemon killed: --no-daemon net --capture-plan names the custom network's bridge for the beacon" {
+	need_window
+	[ "$(cat "$D/nd-net-plan.rc")" -eq 0 ] || { explain nd-net-plan.err nd-net-plan.json; false; }
+	br=br-$(docker network inspect -f '{{.Id}}' "$LAB_NET" | cut -c1-12)
+	jq -e --arg br "$br" '[.. | strings | select(contains($br))] | length > 0' "$D/nd-net-plan.json" ||
+		{ cat "$D/nd-net-plan.json"; false; }
 }

@@ -267,6 +267,50 @@ static const struct nm_network *net_by_name(const struct netmap *m, const char *
 	abort();
 }
 
+/* Without the daemon and its store: the networks the recorded containers are on, from their
+ * endpoints, give what the recorded /networks said of name, id, driver, subnet and gateway. */
+static void test_networks_from_containers(void **state)
+{
+	(void)state;
+	struct host h = {0};
+	static const char *const names[] = {"lab-bridge", "lab-custom", "lab-host", "lab-none"};
+	h.c = xcalloc(ARRAY_SIZE(names), sizeof(*h.c));
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		load_container(names[i], &h.c[h.n++]);
+	json_t *got = netmap_networks_from_containers(&h);
+	json_t *want = fixture_json("engine-20.10.24/networks-list.json");
+	assert_int_equal(json_array_size(got), 4);
+	struct netmap *g = xcalloc(1, sizeof(*g)), *w = xcalloc(1, sizeof(*w));
+	netmap_parse_networks(g, got);
+	netmap_parse_networks(w, want);
+	assert_int_equal(g->n_nets, 4);
+	for (size_t i = 0; i < g->n_nets; i++) {
+		const struct nm_network *a = &g->nets[i];
+		const struct nm_network *b = NULL;
+		for (size_t k = 0; k < w->n_nets; k++)
+			if (streq(w->nets[k].name, a->name))
+				b = &w->nets[k];
+		if (!b) {
+			fail_msg("network %s not in the recorded list", a->name);
+			return;
+		}
+		assert_string_equal(a->id, b->id);
+		assert_string_equal(a->driver, b->driver);
+		assert_int_equal(a->n_subnets, b->n_subnets);
+		for (size_t k = 0; k < a->n_subnets; k++) {
+			assert_string_equal(a->subnets[k], b->subnets[k]);
+			assert_string_equal(a->gateways[k] ? a->gateways[k] : "-",
+			                    b->gateways[k] ? b->gateways[k] : "-");
+		}
+		assert_string_equal(a->bridge ? a->bridge : "-", b->bridge ? b->bridge : "-");
+	}
+	netmap_free(g);
+	netmap_free(w);
+	json_decref(got);
+	json_decref(want);
+	free_host_only(&h);
+}
+
 static void test_netmap_rules(void **state)
 {
 	struct host h = {0};
@@ -502,6 +546,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_iptables_save), cmocka_unit_test(test_iptables_legacy_v6),
 	    cmocka_unit_test(test_nft_json),      cmocka_unit_test(test_netmap_rules),
+	    cmocka_unit_test(test_networks_from_containers),
 	    cmocka_unit_test(test_netmap_strays), cmocka_unit_test(test_mode_lines),
 	    cmocka_unit_test(test_addr_helpers),  cmocka_unit_test(test_shell_quote),
 	    cmocka_unit_test(test_dot_escaping),

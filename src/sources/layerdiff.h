@@ -1,0 +1,20 @@
+/* layerdiff.h: a container's changed files computed from its overlay2 layers, without the
+ * daemon: the writable layer (upper) against the image's layers below it, in the shape of the
+ * Engine API's GET /containers/{id}/changes: [{"Path": "/etc/x", "Kind": 0 changed | 1 added |
+ * 2 deleted}]. The layers are the container's (attacker-written): the walk never follows a
+ * symlink, opens only directories, and is bounded in depth and entries. */
+#pragma once
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "util.h"
+
+#define LAYERDIFF_MAX_DEPTH 128
+#define LAYERDIFF_MAX_ENTRIES 1000000
+
+/* upper: the writable layer's directory; lower: the layers below it, colon-separated, top first
+ * (GraphDriver.Data.LowerDir), or NULL. Entries past max_entries and directories past the depth
+ * bound are left out with a note in notes (a JSON array of strings). Sorted by path. */
+int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t **ret,
+              json_t *notes, struct cirt_err *err);
