@@ -886,10 +886,6 @@ static bool keep_connected(const struct sockdiag_entry *e, void *ud)
 	return !streq(e->f.state, "LISTEN") && !streq(e->f.state, "UNCONN");
 }
 
-struct jmatch {
-	struct tstate *s;
-};
-
 static bool journal_keep(const struct flow *f, void *ud)
 {
 	(void)f;
@@ -1154,7 +1150,7 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, stru
 		else
 			tstate_note(&s, "topology: %s", ge.msg[0] ? ge.msg : "no graph");
 		buf_free(&svg);
-		tp = phase(&s, "topology", tp);
+		phase(&s, "topology", tp);
 	}
 
 	json_t *doc = tstate_document(&s);

@@ -178,7 +178,7 @@ static struct ctent *ct_add(struct cttab *t, uint32_t id, uint32_t th)
 }
 
 /* Remove with backward shift, so that no tombstones slow the probes down. */
-static void ct_del(struct cttab *t, struct ctent *e)
+static void ct_del(struct cttab *t, const struct ctent *e)
 {
 	size_t i = (size_t)(e - t->v);
 	t->v[i].used = 0;
@@ -300,7 +300,7 @@ static void alert(struct watch *w, const struct flow *f, uint64_t t, int ci,
 {
 	w->n_alerts++;
 	const struct am_container *c = addrmap_get(w->am, ci);
-	char ts[40], a[64], b[64];
+	char ts[40];
 	journal_time_str(t, ts, sizeof(ts));
 	if (w->x->json) {
 		json_t *o = journal_line_new(t, "alert");
@@ -323,6 +323,7 @@ static void alert(struct watch *w, const struct flow *f, uint64_t t, int ci,
 		_cleanup_free_ char *image = term_escape(c && c->image ? c->image : "?");
 		_cleanup_free_ char *cmt = ioc->comment ? term_escape(ioc->comment) : NULL;
 		_cleanup_free_ char *entry = term_escape(ioc->text);
+		char a[64], b[64];
 		printf("%s ALERT %s (%s, %.12s) %s %s -> %s matches ioc %s (line %u%s%s)\n", ts,
 		       name, image, c && c->id ? c->id : "-", flow_proto_name(f->proto),
 		       flow_endpoint_str(&f->orig.src, f->orig.sport, a, sizeof(a)),
@@ -506,7 +507,6 @@ static void settle(struct watch *w, bool final)
 
 struct ct_cb {
 	struct watch *w;
-	enum fev fixed; /* for dumps */
 	bool dump;
 };
 

@@ -15,7 +15,7 @@ struct walk {
 	int *lower;
 	size_t n_lower;
 	size_t n, max;
-	json_t *out, *notes;
+	json_t *out;
 	bool cut_depth, cut_entries;
 };
 
@@ -93,8 +93,7 @@ int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t *
 		return err_set(err, errno == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
 		               "writable layer '%s': %s", upper, strerror(errno));
 	struct walk w = {.max = max_entries ? max_entries : LAYERDIFF_MAX_ENTRIES,
-	                 .out = json_array(),
-	                 .notes = notes};
+	                 .out = json_array()};
 	_cleanup_free_ char *l = xstrdup(lower ? lower : "");
 	size_t cap = 1;
 	for (const char *p = l; *p; p++)
