@@ -353,6 +353,9 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 	struct scan_result *results = NULL;
 	size_t nt = 0;
 	struct host *h = NULL;
+	/* up here: the gotos to out below would otherwise skip its initialisation, and its cleanup
+	 * would free whatever the stack held (clang refuses to compile that; gcc does not) */
+	_cleanup_free_ char *privs = NULL;
 	images = a.images;
 	rootfs = a.rootfs;
 	if (i < 0)
@@ -432,7 +435,6 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 	}
 	/* everything below reads what the container's owner wrote: keep only the reading powers */
 	static const int keep[] = {CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_SYS_PTRACE};
-	_cleanup_free_ char *privs = NULL;
 	struct cirt_err pe = {0};
 	if (priv_drop(keep, ARRAY_SIZE(keep), &privs, &pe) < 0) {
 		_cleanup_free_ char *m = term_escape(pe.msg);

@@ -86,8 +86,9 @@ static void load_manifest(struct vstate *s)
 	json_error_t je;
 	json_t *m = json_loadb(s->manifest.data, s->manifest.len, 0, &je);
 	if (!json_is_object(m)) {
-		r->manifest_problem = xasprintf("manifest.json is not a JSON object (%s)",
-		                                m ? "wrong type" : je.text);
+		/* jansson's message quotes the bad token as it is: escape sequences included */
+		_cleanup_free_ char *why = term_escape(m ? "wrong type" : je.text);
+		r->manifest_problem = xasprintf("manifest.json is not a JSON object (%s)", why);
 		json_decref(m);
 		return;
 	}
@@ -283,6 +284,24 @@ static const char *strip_top(const char *name, char **top)
 	return sl + 1;
 }
 
+/* The manifest (s->manifest) against the files found: [{path, sha256, size} | {path, special}]. */
+static void match_entries(struct vstate *s, json_t *entries)
+{
+	load_manifest(s);
+	size_t i;
+	json_t *o;
+	json_array_foreach(entries, i, o)
+	{
+		const char *p = json_string_value(json_object_get(o, "path"));
+		if (json_is_true(json_object_get(o, "special"))) {
+			problem(s, "added", p, "not a regular file", NULL, NULL, -1);
+			continue;
+		}
+		found(s, p, jstr(o, "sha256"), (uint64_t)jint(o, "size", 0));
+	}
+	finish(s);
+}
+
 static int verify_archive(struct vstate *s, const char *path, struct cirt_err *err)
 {
 	struct arc_in in = {.fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC),
@@ -374,22 +393,12 @@ static int verify_archive(struct vstate *s, const char *path, struct cirt_err *e
 		return err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': unreadable archive: %s", path,
 		               msg);
 	}
-	load_manifest(s);
-	size_t i;
-	json_t *o;
-	json_array_foreach(entries, i, o)
-	{
-		const char *p = json_string_value(json_object_get(o, "path"));
-		if (json_is_true(json_object_get(o, "special"))) {
-			problem(s, "added", p, "not a regular file", NULL, NULL, -1);
-			continue;
-		}
-		found(s, p, jstr(o, "sha256"), (uint64_t)jint(o, "size", 0));
-	}
+	match_entries(s, entries);
 	json_decref(entries);
-	finish(s);
 	return 0;
 }
+
+static void sort_problems(struct verify_report *ret);
 
 static int cmp_problem(const void *a, const void *b)
 {
@@ -422,7 +431,30 @@ int bundle_verify(const char *path, const struct ev_progress *p, struct verify_r
 	json_decref(s.seen);
 	buf_free(&s.manifest);
 	free(s.buf);
-	/* problems sorted by path, so two runs compare */
+	sort_problems(ret);
+	return r;
+}
+
+void bundle_verify_manifest(const void *manifest, size_t len, json_t *files,
+                            struct verify_report *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->problems = json_array();
+	struct vstate s = {.r = ret, .want = json_object(), .seen = json_object()};
+	if (manifest) {
+		buf_append(&s.manifest, manifest, len);
+		s.have_manifest = len <= MAX_MANIFEST;
+	}
+	match_entries(&s, files);
+	json_decref(s.want);
+	json_decref(s.seen);
+	buf_free(&s.manifest);
+	sort_problems(ret);
+}
+
+/* problems sorted by path, so two runs compare */
+static void sort_problems(struct verify_report *ret)
+{
 	size_t n = json_array_size(ret->problems);
 	json_t **v = xcalloc(n + 1, sizeof(*v));
 	for (size_t i = 0; i < n; i++)
@@ -432,7 +464,6 @@ int bundle_verify(const char *path, const struct ev_progress *p, struct verify_r
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(ret->problems, v[i]);
 	free(v);
-	return r;
 }
 
 bool verify_clean(const struct verify_report *r)

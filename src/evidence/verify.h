@@ -25,5 +25,10 @@ struct verify_report {
  * whether it is intact: verify_clean), -1 when it could not be read at all (err set). */
 int bundle_verify(const char *path, const struct ev_progress *p, struct verify_report *ret,
                   struct cirt_err *err);
+/* The matching alone, from the manifest's bytes (NULL: no manifest) and the files found, as
+ * [{path, sha256, size}] or [{path, special: true}] for what is not a regular file (what the
+ * archive reader collects): for tests and fuzzing. The report's hashes stay empty. */
+void bundle_verify_manifest(const void *manifest, size_t len, json_t *files,
+                            struct verify_report *ret);
 bool verify_clean(const struct verify_report *r);
 void verify_report_clear(struct verify_report *r);

@@ -364,14 +364,19 @@ bool addrmap_parse_cidr(const char *s, struct flow_addr *ret_net, int *ret_prefi
 	if (!s || !*s)
 		return false;
 	char buf[128];
+	/* a longer text is no address: cut short, its prefix would change meaning */
+	if (strlen(s) >= sizeof(buf))
+		return false;
 	snprintf(buf, sizeof(buf), "%s", s);
 	char *slash = strchr(buf, '/');
 	int prefix = -1;
 	if (slash) {
 		*slash = '\0';
 		char *end;
+		errno = 0;
 		long p = strtol(slash + 1, &end, 10);
-		if (*end || end == slash + 1 || p < 0)
+		/* checked before the cast: 4294967304 is not /8 */
+		if (*end || end == slash + 1 || errno || p < 0 || p > 128)
 			return false;
 		prefix = (int)p;
 	}

@@ -39,6 +39,12 @@ int ioc_load(const char *path, struct ioc_list **ret, struct cirt_err *err)
 	int r = read_file_max(AT_FDCWD, path, IOC_MAX_FILE, &data, &len);
 	if (r < 0)
 		return err_set(err, CIRT_EXIT_USAGE, "ioc file '%s': %s", path, strerror(-r));
+	return ioc_parse(path, data, len, ret, err);
+}
+
+int ioc_parse(const char *path, char *data, size_t len, struct ioc_list **ret,
+              struct cirt_err *err)
+{
 	if (memchr(data, '\0', len))
 		return err_set(err, CIRT_EXIT_USAGE, "ioc file '%s': not a text file", path);
 	struct ioc_list *l = xcalloc(1, sizeof(*l));

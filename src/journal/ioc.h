@@ -25,6 +25,10 @@ struct ioc_list {
 /* Read FILE: a bad line is a usage error naming the file, the line and the text. Empty lines
  * and lines with only a comment are skipped. At most 1,000,000 entries. */
 int ioc_load(const char *path, struct ioc_list **ret, struct cirt_err *err);
+/* The same from the file's contents: data[len] must be a NUL (read_file_max gives that); data is
+ * modified. path only names the file in errors. */
+int ioc_parse(const char *path, char *data, size_t len, struct ioc_list **ret,
+              struct cirt_err *err);
 void ioc_free(struct ioc_list *l);
 /* The most specific entry containing a, or NULL. */
 const struct ioc_entry *ioc_match(const struct ioc_list *l, const struct flow_addr *a);

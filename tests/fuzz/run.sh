@@ -45,6 +45,12 @@ for t in "${targets[@]}"; do
 	mkdir -p "$corp" "$art"
 	[ -d "$seeds" ] && cp -n "$seeds"/* "$corp"/ 2>/dev/null
 	log=$work/$name.log
+	# every tests/fuzz/fuzz_*.c runs: one missing from meson.build is a failure, not a skip
+	if [ ! -x "$bdir/tests/fuzz/$t" ]; then
+		echo "not ok fuzz $name: not built (add '$t' to tests/fuzz/meson.build)"
+		fail=1
+		continue
+	fi
 	# inputs that once crashed a target (tests/fuzz/regress/<target>/) must keep passing
 	if [ -d "tests/fuzz/regress/$name" ] &&
 		! "$bdir/tests/fuzz/$t" tests/fuzz/regress/"$name"/* >"$work/$name-regress.log" 2>&1; then

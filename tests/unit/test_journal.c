@@ -382,6 +382,14 @@ static void test_cidr_and_subnets(void **state)
 	assert_false(addrmap_parse_cidr("10.0.0.0/33", &n, &p));
 	assert_false(addrmap_parse_cidr("10.0.0.0/", &n, &p));
 	assert_false(addrmap_parse_cidr("host.example", &n, &p));
+	/* found by fuzz_ioc: prefixes that wrapped or were cut short were taken as others */
+	assert_false(addrmap_parse_cidr("2001:db8::/4294967304", &n, &p)); /* (int) = 8 */
+	assert_false(addrmap_parse_cidr("10.0.0.0/9223372036854775808", &n, &p));
+	char longp[160];
+	snprintf(longp, sizeof(longp), "10.1.2.3/%0119d8", 0); /* cut at 127: "/000..0" */
+	assert_false(addrmap_parse_cidr(longp, &n, &p));
+	assert_true(addrmap_parse_cidr("10.1.2.3/0008", &n, &p));
+	assert_int_equal(p, 8);
 
 	struct addrmap *m = addrmap_new();
 	assert_true(addrmap_parse_cidr("172.21.0.0/16", &n, &p));

@@ -1,0 +1,130 @@
+/* fuzz_journal.c: the flow journal read back (locate --since, triage, timeline): NDJSON files that
+ * anyone who can write the journal directory can edit, or that a crash cut short. The input is
+ * written as one journal file (or two, split at the first NUL) in a private directory and read
+ * with the real reader; the first byte picks the query (time range, needles, match, limit). */
+#include <stdint.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "journal/jflows.h"
+#include "journal/journal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* a broken invariant: say which, then crash so that libFuzzer keeps the input */
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);      \
+			__builtin_trap();                                                          \
+		}                                                                                  \
+	} while (0)
+
+static char dir[64];
+static const char *const names[2] = {"journal-20260101T000000.000000Z-0000.ndjson",
+                                     "journal-20260101T000100.000000Z-0001.ndjson"};
+
+static void put(const char *name, const uint8_t *p, size_t n)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		abort();
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+		if (k <= 0)
+			abort();
+		p += k;
+		n -= (size_t)k;
+	}
+	close(fd);
+}
+
+static void cleanup(void)
+{
+	char path[160];
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static bool dport80(const struct flow *f, void *ud)
+{
+	(void)ud;
+	return f->orig.dport == 80;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	if (!dir[0]) {
+		const char *t = getenv("TMPDIR");
+		snprintf(dir, sizeof(dir), "%s/cirt-fuzz-journal-XXXXXX",
+		         access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+		         : t                           ? t
+		                                       : "/tmp");
+		if (!mkdtemp(dir))
+			abort();
+		atexit(cleanup);
+	}
+	unsigned sel = data[0];
+	data++;
+	size--;
+	const uint8_t *nul = (sel & 1) ? memchr(data, '\0', size) : NULL;
+	size_t n0 = nul ? (size_t)(nul - data) : size;
+	put(names[0], data, n0);
+	if (nul)
+		put(names[1], nul + 1, size - n0 - 1);
+
+	/* 2026-01-01T00:00:30Z and 2026-01-01T00:02:00Z */
+	uint64_t since = (sel & 2) ? 1767225630ull * 1000000000ull : 0;
+	uint64_t until = (sel & 4) ? 1767225720ull * 1000000000ull : 0;
+	struct cirt_err err = {0};
+
+	/* the lines themselves: whole, in range, starting with their time */
+	struct journal_reader *r = NULL;
+	if (journal_reader_open(dir, since, until, &r, &err) < 0)
+		abort();
+	const char *line;
+	size_t len;
+	uint64_t t;
+	while (journal_reader_next(r, &line, &len, &t, &err) > 0) {
+		/* a NUL inside a line is kept (JSON parsing refuses it later) */
+		CHECK(strlen(line) <= len);
+		CHECK(!memchr(line, '\n', len));
+		CHECK(strncmp(line, "{\"t\":\"", 6) == 0);
+		CHECK(!since || t >= since);
+		CHECK(!until || t <= until);
+	}
+	const struct journal_read_stats *st = journal_reader_stats(r);
+	CHECK(!(st->in_range > st->lines || st->files != (nul ? 2u : 1u)));
+	journal_reader_close(r);
+
+	/* the flows, as locate and triage read them */
+	static const char *const needles[] = {"10.66.0.2", "\"dport\":80"};
+	size_t max = (sel & 8) ? 3 : 100000;
+	struct jflows jf = {0};
+	if (jflows_read(dir, since, until, (sel & 16) ? needles : NULL, (sel & 16) ? 2 : 0,
+	                (sel & 32) ? dport80 : NULL, NULL, max, &jf, &err) < 0)
+		abort();
+	CHECK(!(jf.n > max || (jf.n && !jf.v)));
+	for (size_t i = 0; i < jf.n; i++) {
+		const struct jflow *f = &jf.v[i];
+		CHECK(!(!flow_addr_is_set(&f->f.orig.src) || !flow_addr_is_set(&f->f.orig.dst) ||
+		        ((sel & 32) && f->f.orig.dport != 80)));
+		CHECK(!((f->src.name || f->src.image) && !f->src.id));
+		char b[128];
+		flow_addr_str(&f->f.orig.src, b, sizeof(b));
+	}
+	jflows_clear(&jf);
+
+	/* the second file must not outlive an input without it */
+	char path[160];
+	snprintf(path, sizeof(path), "%s/%s", dir, names[1]);
+	unlink(path);
+	return 0;
+}
