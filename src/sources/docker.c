@@ -217,6 +217,16 @@ static int transport_error(struct docker *d, CURL *e, CURLcode rc, const struct 
 	const char *where = d->sock ? d->sock : d->base;
 	long oserr = 0;
 	curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &oserr);
+	/* a daemon run with --tlsverify drops a client without a certificate: during the handshake
+	 * (TLS 1.2) or after it (1.3: the request's send or the answer's read fails) */
+	bool lost = rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING ||
+		    rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PARTIAL_FILE;
+	if (lost && !d->sock && d->tls && x && !x->answered &&
+	    (!d->tls_cert || access(d->tls_cert, R_OK) != 0))
+		return err_set(err, CIRT_EXIT_UNREACHABLE,
+			       "TLS to '%s': the daemon closed the connection (%s): no client certificate "
+			       "('%s' unreadable), which a daemon run with --tlsverify requires",
+			       where, curl_easy_strerror(rc), d->tls_cert ? d->tls_cert : "DOCKER_CERT_PATH/cert.pem");
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -247,11 +257,6 @@ static int transport_error(struct docker *d, CURL *e, CURLcode rc, const struct 
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_BAD_CONTENT_ENCODING:
 		/* nothing usable before the first byte of an answer: most often a TLS mismatch */
-		if (!d->sock && d->tls && x && !x->answered && (!d->tls_cert || access(d->tls_cert, R_OK) != 0))
-			return err_set(err, CIRT_EXIT_UNREACHABLE,
-				       "TLS to '%s': the daemon closed the connection: no client certificate "
-				       "('%s' unreadable), which a daemon run with --tlsverify requires",
-				       where, d->tls_cert ? d->tls_cert : "DOCKER_CERT_PATH/cert.pem");
 		if (!d->sock && !d->tls && x && !x->answered)
 			return err_set(err, CIRT_EXIT_BADANSWER,
 				       "no HTTP answer from '%s': %s (if the daemon speaks TLS, set "

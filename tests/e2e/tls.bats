@@ -73,9 +73,13 @@ setup() {
 }
 
 @test "TLS: without a client certificate the daemon closes the connection, and cirt says why (exit 3)" {
-	DOCKER_HOST=tcp://127.0.0.1:$PORT DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/nocert run_split "$CIRT" ps
-	[ "$status" -eq 3 ]
-	[[ "$stderr" == *"no client certificate"*"$PKI/nocert/cert.pem"* ]] || { echo "$stderr"; false; }
+	# TLS 1.3 drops it after the handshake, so the failure may come at the send or the read:
+	# several tries meet each
+	for _ in 1 2 3 4 5; do
+		DOCKER_HOST=tcp://127.0.0.1:$PORT DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/nocert run_split "$CIRT" ps
+		[ "$status" -eq 3 ] || { echo "status $status: $stderr"; false; }
+		[[ "$stderr" == *"no client certificate"*"$PKI/nocert/cert.pem"* ]] || { echo "$stderr"; false; }
+	done
 }
 
 @test "TLS: plain HTTP to the TLS endpoint gets a hint to set DOCKER_TLS_VERIFY (exit 7)" {
