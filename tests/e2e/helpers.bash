@@ -90,3 +90,16 @@ at_privdrop() {
 	status=0
 	wait "$pid" || status=$?
 }
+
+# dropped_to_reading: the status at_privdrop saved shows the reading set alone (1<<2
+# dac_read_search | 1<<3 fowner | 1<<19 sys_ptrace) in the effective, permitted and bounding sets,
+# nothing inheritable, and no_new_privs
+dropped_to_reading() {
+	local st=$BATS_TEST_TMPDIR/privdrop.status
+	[ -s "$st" ] || { echo "cirt never stopped at the drop"; return 1; }
+	grep -qx $'CapEff:\t000000000008000c' "$st" &&
+		grep -qx $'CapPrm:\t000000000008000c' "$st" &&
+		grep -qx $'CapBnd:\t000000000008000c' "$st" &&
+		grep -qx $'CapInh:\t0000000000000000' "$st" &&
+		grep -qx $'NoNewPrivs:\t1' "$st" || { grep -E '^(Cap|NoNew)' "$st"; return 1; }
+}
