@@ -35,7 +35,7 @@ static const struct cmd_opt global_opts[] = {
 	{"timeout", 't', "SECONDS", "per-request timeout for the daemon (default 10; the version probe uses at most 2)"},
 	{"json", 'j', NULL, "print JSON instead of a table (every command that prints data)"},
 	{"no-color", 256, NULL, "never use colour (also: NO_COLOR set in the environment)"},
-	{"no-daemon", 257, NULL, "do not ask the daemon: read its records on disk and the host's processes (for a dead, hung or untrusted daemon)"},
+	{"no-daemon", 257, NULL, "do not ask the daemon: read its records on disk and the host's processes (for a dead, hung or untrusted daemon; ps, inspect, conns, locate, net, scan, collect)"},
 	{"version", 'V', NULL, "print the version and exit"},
 	{"help", 'h', NULL, "print this help; 'cirt CMD --help' for a command"},
 	{0},

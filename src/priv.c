@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -54,7 +55,7 @@ static size_t thread_count(void)
 	return n;
 }
 
-int priv_drop(const int *keep, size_t n_keep, char **ret_desc, struct cirt_err *err)
+static int drop(const int *keep, size_t n_keep, bool whole, char **ret_desc, struct cirt_err *err)
 {
 	uint64_t want = 0;
 	for (size_t i = 0; i < n_keep; i++)
@@ -72,7 +73,7 @@ int priv_drop(const int *keep, size_t n_keep, char **ret_desc, struct cirt_err *
 			*ret_desc = xstrdup("no capabilities held: nothing to drop (no_new_privs set)");
 		goto out;
 	}
-	size_t nt = thread_count();
+	size_t nt = whole ? thread_count() : 1;
 	if (nt != 1)
 		return err_set(err, CIRT_EXIT_RUNTIME,
 		               "cannot drop capabilities: %zu threads run (capabilities are per "
@@ -105,9 +106,28 @@ int priv_drop(const int *keep, size_t n_keep, char **ret_desc, struct cirt_err *
 		                      b.len ? buf_cstr(&b) : "none");
 		buf_free(&b);
 	}
-out:;
+out:
+	return 0;
+}
+
+int priv_drop(const int *keep, size_t n_keep, char **ret_desc, struct cirt_err *err)
+{
+	if (drop(keep, n_keep, true, ret_desc, err) < 0)
+		return -1;
 	const char *s = getenv("CIRT_TEST_STOP_AFTER");
 	if (s && streq(s, "privdrop"))
+		raise(SIGSTOP);
+	return 0;
+}
+
+int priv_drop_thread(const int *keep, size_t n_keep, struct cirt_err *err)
+{
+	if (drop(keep, n_keep, false, NULL, err) < 0)
+		return -1;
+	/* once per process: a test reads every thread's status at the first drop */
+	static atomic_flag stopped = ATOMIC_FLAG_INIT;
+	const char *s = getenv("CIRT_TEST_STOP_AFTER");
+	if (s && streq(s, "privdrop-thread") && !atomic_flag_test_and_set(&stopped))
 		raise(SIGSTOP);
 	return 0;
 }

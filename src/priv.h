@@ -19,3 +19,9 @@ int priv_drop(const int *keep, size_t n_keep, char **ret_desc, struct cirt_err *
 
 /* The name of a capability ("cap_sys_ptrace"), or NULL. */
 const char *priv_cap_name(int cap);
+
+/* The same for the calling thread alone (capabilities, the bounding set and no_new_privs are per
+ * thread): for worker threads that read container content beside threads that still need more.
+ * Weaker than priv_drop: code running in one thread can reach the others' memory. With
+ * CIRT_TEST_STOP_AFTER=privdrop-thread the process stops right after. */
+int priv_drop_thread(const int *keep, size_t n_keep, struct cirt_err *err);

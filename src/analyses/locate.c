@@ -631,20 +631,22 @@ static bool keep_captured(const struct sockdiag_entry *e, void *ud)
 	return false;
 }
 
-static void add_cap_if(struct locate_result *r, struct cap_if **cif, const char *name, bool bridge, struct container *c)
+/* cif runs parallel to r->ifaces; *n counts both */
+static void add_cap_if(struct locate_result *r, struct cap_if **cif, size_t *n, const char *name, bool bridge,
+		       struct container *c)
 {
 	size_t i;
-	for (i = 0; i < r->n_ifaces; i++)
+	for (i = 0; i < *n; i++)
 		if (streq(r->ifaces[i].name, name))
 			break;
-	if (i == r->n_ifaces) {
-		r->ifaces = xrealloc(r->ifaces, (r->n_ifaces + 1) * sizeof(*r->ifaces));
-		*cif = xrealloc(*cif, (r->n_ifaces + 1) * sizeof(**cif));
+	if (i == *n) {
+		r->ifaces = xrealloc(r->ifaces, (*n + 1) * sizeof(*r->ifaces));
+		*cif = xrealloc(*cif, (*n + 1) * sizeof(**cif));
 		memset(&r->ifaces[i], 0, sizeof(r->ifaces[i]));
 		memset(&(*cif)[i], 0, sizeof((*cif)[i]));
 		snprintf(r->ifaces[i].name, sizeof(r->ifaces[i].name), "%s", name);
 		r->ifaces[i].bridge = bridge;
-		r->n_ifaces++;
+		r->n_ifaces = ++*n;
 	}
 	struct cap_if *ci = &(*cif)[i];
 	for (size_t k = 0; k < ci->ncs; k++)
@@ -664,6 +666,7 @@ static void run_capture(struct lctx *x)
 	const struct locate_query *q = x->q;
 	r->cap_ran = true;
 	struct cap_if *cif = NULL;
+	size_t ncif = 0;
 	/* every bridge with a container on it (in promiscuous mode it also sees what is bridged
 	 * between two containers), and a container's veth when it hangs on no bridge */
 	for (size_t i = 0; i < x->h->n; i++) {
@@ -673,9 +676,9 @@ static void run_capture(struct lctx *x)
 		for (size_t k = 0; k < c->n_eps; k++) {
 			const struct endpoint *e = &c->eps[k];
 			if (e->bridge)
-				add_cap_if(r, &cif, e->bridge, true, c);
+				add_cap_if(r, &cif, &ncif, e->bridge, true, c);
 			else if (e->veth)
-				add_cap_if(r, &cif, e->veth, false, c);
+				add_cap_if(r, &cif, &ncif, e->veth, false, c);
 			else if (e->ipv4 || e->ipv6)
 				add_warning(r, "container '%s': no host interface found for network '%s': not captured",
 					    c->name, e->network ? e->network : "?");
@@ -807,7 +810,7 @@ static void run_capture(struct lctx *x)
 			}
 		}
 	}
-	for (size_t i = 0; i < r->n_ifaces; i++)
+	for (size_t i = 0; i < ncif; i++)
 		free(cif[i].cs);
 	free(cif);
 	free(cc.flows);

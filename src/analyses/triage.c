@@ -3,6 +3,7 @@
 #include "analyses/triage.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -11,6 +12,7 @@
 
 #include "analyses/capplan.h"
 #include "analyses/triage_int.h"
+#include "priv.h"
 #include "config.h"
 #include "escape.h"
 #include "journal/jflows.h"
@@ -751,6 +753,15 @@ static void scan_worker(void *ud, unsigned worker, void *job)
 	(void)worker;
 	struct scanjob *j = job;
 	struct cirt_err e = {0};
+	/* this thread reads what the containers' owners wrote: it keeps only the reading powers
+	 * (the others still read namespaces and conntrack) */
+	static __thread bool dropped;
+	static const int keep[] = {CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_SYS_PTRACE};
+	if (!dropped && priv_drop_thread(keep, ARRAY_SIZE(keep), &e) < 0) {
+		j->t->scan_err = xasprintf("privileges not dropped: %s", e.msg);
+		return;
+	}
+	dropped = true;
 	if (scan_target_run(j->eng, j->t->st, &j->t->sr, &e) < 0)
 		j->t->scan_err = xstrdup(e.msg);
 	else
@@ -874,10 +885,6 @@ static bool keep_connected(const struct sockdiag_entry *e, void *ud)
 	(void)ud;
 	return !streq(e->f.state, "LISTEN") && !streq(e->f.state, "UNCONN");
 }
-
-struct jmatch {
-	struct tstate *s;
-};
 
 static bool journal_keep(const struct flow *f, void *ud)
 {
@@ -1143,7 +1150,7 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, stru
 		else
 			tstate_note(&s, "topology: %s", ge.msg[0] ? ge.msg : "no graph");
 		buf_free(&svg);
-		tp = phase(&s, "topology", tp);
+		phase(&s, "topology", tp);
 	}
 
 	json_t *doc = tstate_document(&s);

@@ -61,9 +61,8 @@ static int bundle_read(const char *path, bool archive, struct bfiles *b, struct 
 		return r;
 	}
 	struct archive_entry *e;
-	int rc;
 	size_t found = 0;
-	while (found < b->n && (rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+	while (found < b->n && archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		const char *n = archive_entry_pathname(e);
 		const char *slash = n ? strchr(n, '/') : NULL;
 		int k = slash ? bfile_index(b, slash + 1) : -1;

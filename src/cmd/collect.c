@@ -221,6 +221,7 @@ static int collect_run(struct ctx *x, int argc, char **argv)
 	struct container *c;
 	if (ctx_containers(x, argv + i, 1, HOST_NEED_NET | HOST_NEED_PROC, &h, &c) < 0)
 		return -1;
+	print_warnings(h);
 	if ((a.n_pids || a.o.memory_all) && !c->running && !c->paused)
 		return cmd_usage(x, "collect: --memory: '%s' is not running", c->name);
 	_cleanup_free_ char *out = a.o.out ? NULL : default_out(c);

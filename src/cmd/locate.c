@@ -500,13 +500,10 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 	if (parse_query(x, &a, addr, &q) < 0)
 		return -1;
 	q.first = a.first;
-	_cleanup_close_ int dirfd = -1;
-	if (a.pcap_dir) {
-		dirfd = open(a.pcap_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd < 0)
-			return cmd_usage(x, "locate: --pcap-dir '%s': %s", a.pcap_dir, strerror(errno));
-		q.pcap_dirfd = dirfd;
-	}
+	_cleanup_close_ int dirfd = a.pcap_dir ? open(a.pcap_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (a.pcap_dir && dirfd < 0)
+		return cmd_usage(x, "locate: --pcap-dir '%s': %s", a.pcap_dir, strerror(errno));
+	q.pcap_dirfd = dirfd;
 	_cleanup_host_ struct host *h = NULL;
 	struct docker *d;
 	/* conntrack is read while the daemon lists the containers: one list request, not one

@@ -240,7 +240,6 @@ static void print_table(const struct scan_target *t, const struct scan_result *r
 	for (size_t i = 0; i < r->n; i++)
 		by[r->f[i].sev]++;
 	_cleanup_free_ char *name = term_escape(t->name);
-	char bytes[32];
 	printf("== %s %s", scan_kind_name(t->kind), name);
 	if (t->id && t->kind != SCAN_TARBALL)
 		printf(" (%.12s%s%s)", t->id + (startswith(t->id, "sha256:") ? 7 : 0), t->state ? ", " : "",
@@ -259,6 +258,7 @@ static void print_table(const struct scan_target *t, const struct scan_result *r
 	printf(" ==\n");
 	if (t->kind != SCAN_HOST) {
 		_cleanup_free_ char *how = term_escape(t->how ? t->how : "");
+		char bytes[32];
 		printf("   %llu files, %s in %.1f s; %s\n", (unsigned long long)r->st.files,
 		       fmt_bytes(r->st.bytes, bytes, sizeof(bytes)), r->st.elapsed_ms / 1000.0, how);
 	}

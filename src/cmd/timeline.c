@@ -121,14 +121,16 @@ static char *flow_text(json_t *fl)
 	struct flow f;
 	if (!jflow_parse_flow(fl, &f))
 		return xstrdup("?");
-	char a[64], b[64], c[64];
+	char a[64], b[64];
 	struct buf s = {0};
 	buf_printf(&s, "%s %s -> %s", jstr(fl, "proto") ? jstr(fl, "proto") : "?",
 	           flow_endpoint_str(&f.orig.src, f.orig.sport, a, sizeof(a)),
 	           flow_endpoint_str(&f.orig.dst, f.orig.dport, b, sizeof(b)));
-	if (flow_is_nat(&f))
+	if (flow_is_nat(&f)) {
+		char c[64];
 		buf_printf(&s, " (outside: %s)",
 		           flow_endpoint_str(&f.reply.dst, f.reply.dport, c, sizeof(c)));
+	}
 	if (f.state[0])
 		buf_printf(&s, " %s", f.state);
 	if (f.counted)
@@ -258,7 +260,7 @@ static int timeline_run(struct ctx *x, int argc, char **argv)
 		limit = (size_t)v;
 	}
 	struct entry *v = NULL;
-	size_t n = 0, cap = 0, seq = 0;
+	size_t n = 0, cap = 0;
 	bool truncated = false;
 	struct idset named = {0}, prefixed = {0};
 	struct idset *use = NULL;
@@ -355,7 +357,9 @@ static int timeline_run(struct ctx *x, int argc, char **argv)
 				cap = cap ? cap * 2 : 1024;
 				v = xrealloc(v, cap * sizeof(*v));
 			}
-			v[n++] = (struct entry){.t = t, .seq = seq++, .j = j};
+			/* seq: the order read, which breaks ties in time */
+			v[n] = (struct entry){.t = t, .seq = n, .j = j};
+			n++;
 		}
 		st = *journal_reader_stats(r);
 		if (k < 0) {

@@ -178,7 +178,7 @@ static struct ctent *ct_add(struct cttab *t, uint32_t id, uint32_t th)
 }
 
 /* Remove with backward shift, so that no tombstones slow the probes down. */
-static void ct_del(struct cttab *t, struct ctent *e)
+static void ct_del(struct cttab *t, const struct ctent *e)
 {
 	size_t i = (size_t)(e - t->v);
 	t->v[i].used = 0;
@@ -300,7 +300,7 @@ static void alert(struct watch *w, const struct flow *f, uint64_t t, int ci,
 {
 	w->n_alerts++;
 	const struct am_container *c = addrmap_get(w->am, ci);
-	char ts[40], a[64], b[64];
+	char ts[40];
 	journal_time_str(t, ts, sizeof(ts));
 	if (w->x->json) {
 		json_t *o = journal_line_new(t, "alert");
@@ -323,6 +323,7 @@ static void alert(struct watch *w, const struct flow *f, uint64_t t, int ci,
 		_cleanup_free_ char *image = term_escape(c && c->image ? c->image : "?");
 		_cleanup_free_ char *cmt = ioc->comment ? term_escape(ioc->comment) : NULL;
 		_cleanup_free_ char *entry = term_escape(ioc->text);
+		char a[64], b[64];
 		printf("%s ALERT %s (%s, %.12s) %s %s -> %s matches ioc %s (line %u%s%s)\n", ts,
 		       name, image, c && c->id ? c->id : "-", flow_proto_name(f->proto),
 		       flow_endpoint_str(&f->orig.src, f->orig.sport, a, sizeof(a)),
@@ -506,7 +507,6 @@ static void settle(struct watch *w, bool final)
 
 struct ct_cb {
 	struct watch *w;
-	enum fev fixed; /* for dumps */
 	bool dump;
 };
 
@@ -681,10 +681,14 @@ static int setup_acct(struct watch *w, struct cirt_err *err)
 	return 0;
 }
 
-/* A big socket buffer rides out bursts; SO_RCVBUFFORCE goes past rmem_max as root. */
+/* A big socket buffer rides out bursts; SO_RCVBUFFORCE goes past rmem_max as root. Tests make
+ * it small (CIRT_TEST_RCVBUF=bytes) to see an overrun happen. */
 static int size_rcvbuf(int fd)
 {
 	int want = RCVBUF_BYTES;
+	const char *t = getenv("CIRT_TEST_RCVBUF");
+	if (t && atoi(t) > 0)
+		want = atoi(t);
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
 	int got = 0;

@@ -829,7 +829,7 @@ static int disconnect_one(struct contain_env *e, struct txn *t, struct container
 	_cleanup_free_ char *msg = NULL;
 	long st = api_post(e->d, path, body, step_changes(step), &msg, err);
 	json_decref(body);
-	if (st < 0 || st < 200 || st >= 300) {
+	if (st < 200 || st >= 300) { /* st < 0: err is set already */
 		if (st >= 0)
 			api_error(err, st, "disconnect", msg);
 		/* not done: forget the record again */

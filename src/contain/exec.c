@@ -192,7 +192,7 @@ int exec_run(char *const argv[], const char *stdin_data, int timeout_ms, struct 
 			}
 		}
 		int *fds[2] = {&fout, &ferr};
-		int idx[2] = {iout, ierr};
+		const int idx[2] = {iout, ierr};
 		struct buf *bufs[2] = {&ret->out, &ret->err};
 		for (int k = 0; k < 2; k++) {
 			if (idx[k] < 0 || !p[idx[k]].revents)

@@ -460,7 +460,7 @@ static int write_all(struct journal_writer *w, const char *p, size_t n, struct c
 			/* never leave half a line behind: the next write would glue onto it */
 			if (ftruncate(w->fd, (off_t)before) == 0)
 				w->cur_size = before;
-			return err_set(err, e == ENOSPC ? CIRT_EXIT_RUNTIME : CIRT_EXIT_RUNTIME,
+			return err_set(err, CIRT_EXIT_RUNTIME,
 			               "journal '%s/%s': write: %s", w->dir, w->cur, strerror(e));
 		}
 		p += k;
@@ -616,7 +616,6 @@ struct journal_reader {
 	char *buf;              /* READ_CHUNK + JOURNAL_MAX_LINE */
 	size_t cap, start, len; /* unread bytes are buf[start, start+len) */
 	bool skipping;          /* inside a line that was too long */
-	bool eof;
 	struct journal_read_stats st;
 };
 

@@ -26,7 +26,6 @@ struct passwd_cache {
 struct ctx {
 	struct sockets *s;
 	size_t *gidx;   /* group of each kept socket */
-	size_t gcap;
 	size_t cap;
 	struct passwd_cache *pw;
 	size_t npw;

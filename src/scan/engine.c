@@ -256,7 +256,7 @@ static char *one_line(const char *s)
 	return xstrndup(s, n);
 }
 
-static void add(struct scan_job *j, struct scan_finding *nf)
+static void add(struct scan_job *j, const struct scan_finding *nf)
 {
 	pthread_mutex_lock(&j->mu);
 	if (j->n == j->cap) {
@@ -655,10 +655,11 @@ int scan_target_run(struct scan_engine *e, struct scan_target *t, struct scan_re
 	}
 	free(j->ws);
 	uint64_t big = atomic_load(&j->big), deep = atomic_load(&j->deep);
-	char tmp[32];
-	if (big)
+	if (big) {
+		char tmp[32];
 		scan_note(j, "%llu file%s larger than %s not read (--max-size), e.g. %s", (unsigned long long)big,
 			  big == 1 ? "" : "s", fmt_bytes(e->o.max_size, tmp, sizeof(tmp)), j->first_big);
+	}
 	if (deep)
 		scan_note(j, "%llu director%s deeper than %u levels not entered (--max-depth), e.g. %s",
 			  (unsigned long long)deep, deep == 1 ? "y" : "ies", e->o.max_depth, j->first_deep);

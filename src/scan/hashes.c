@@ -97,7 +97,7 @@ size_t hashes_count(const struct hashes *h)
 
 const char *hashes_lookup(const struct hashes *h, const unsigned char d[32])
 {
-	struct hash_entry key;
+	struct hash_entry key = {.name = NULL}; /* only d is compared */
 	memcpy(key.d, d, 32);
 	const struct hash_entry *e = bsearch(&key, h->v, h->n, sizeof(*h->v), cmp_entry);
 	return e ? e->name : NULL;

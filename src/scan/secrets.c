@@ -20,7 +20,7 @@ static const char *const locations[] = {
 /* The line around a match with the matched bytes masked. */
 static char *masked_line(const unsigned char *d, size_t len, size_t off, size_t mlen, unsigned *ret_line)
 {
-	_cleanup_free_ char *dummy = scan_line_at(d, len, off, 8, ret_line);
+	free(scan_line_at(d, len, off, 8, ret_line)); /* for the line number only */
 	/* "name = value" matches: only the value is secret */
 	for (size_t i = 0; i < mlen; i++)
 		if (d[off + i] == '=' || d[off + i] == ':') {
@@ -63,7 +63,7 @@ static void report_hit(struct scan_job *j, struct scan_file *f, const struct sca
 		size_t hl = 0;
 		while (h->off + hl < f->len && f->data[h->off + hl] != '\n' && f->data[h->off + hl] != '\r' && hl < 80)
 			hl++;
-		_cleanup_free_ char *dummy = scan_line_at(f->data, f->len, h->off, 8, &line);
+		free(scan_line_at(f->data, f->len, h->off, 8, &line)); /* for the line number only */
 		ev = xstrndup((const char *)f->data + h->off, hl);
 	} else if (h->len) {
 		ev = masked_line(f->data, f->len, h->off, h->len, &line);

@@ -278,7 +278,7 @@ static int scan_layer(struct tctx *c, const char *tar, const char *layer_name, i
 	struct archive_entry *e;
 	int r;
 	bool found = false;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		_cleanup_free_ char *name = norm_path(archive_entry_pathname(e));
 		if (streq(name, layer_name)) {
 			found = true;

@@ -73,7 +73,6 @@ void capture_parse(int linktype, const uint8_t *d, uint32_t caplen, struct captu
 	memset(&p->f, 0, sizeof(p->f));
 	p->parsed = false;
 	p->has_mac = false;
-	uint16_t et;
 	switch (linktype) {
 	case DLT_EN10MB: {
 		if (caplen < 14)
@@ -82,7 +81,7 @@ void capture_parse(int linktype, const uint8_t *d, uint32_t caplen, struct captu
 		memcpy(p->src_mac, d + 6, 6);
 		p->has_mac = true;
 		uint32_t off = 12;
-		et = be16(d + off);
+		uint16_t et = be16(d + off);
 		/* up to two VLAN tags (802.1Q, 802.1ad) */
 		for (int i = 0; i < 2 && (et == 0x8100 || et == 0x88a8) && caplen >= off + 6; i++) {
 			off += 4;

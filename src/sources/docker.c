@@ -28,6 +28,7 @@ struct xfer {
 	docker_data_cb on_data;
 	void *ud;
 	bool stopped;
+	bool answered; /* a header line came: the peer speaks HTTP */
 };
 
 static bool curl_ready;
@@ -55,6 +56,7 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 {
 	struct xfer *x = ud;
 	size_t n = sz * nm;
+	x->answered = true;
 	static const char key[] = "api-version:";
 	if (n > sizeof(key) && strncasecmp(p, key, sizeof(key) - 1) == 0) {
 		const char *v = p + sizeof(key) - 1;
@@ -215,6 +217,16 @@ static int transport_error(struct docker *d, CURL *e, CURLcode rc, const struct 
 	const char *where = d->sock ? d->sock : d->base;
 	long oserr = 0;
 	curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &oserr);
+	/* a daemon run with --tlsverify drops a client without a certificate: during the handshake
+	 * (TLS 1.2) or after it (1.3: the request's send or the answer's read fails) */
+	bool lost = rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING ||
+		    rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PARTIAL_FILE;
+	if (lost && !d->sock && d->tls && x && !x->answered &&
+	    (!d->tls_cert || access(d->tls_cert, R_OK) != 0))
+		return err_set(err, CIRT_EXIT_UNREACHABLE,
+			       "TLS to '%s': the daemon closed the connection (%s): no client certificate "
+			       "('%s' unreadable), which a daemon run with --tlsverify requires",
+			       where, curl_easy_strerror(rc), d->tls_cert ? d->tls_cert : "DOCKER_CERT_PATH/cert.pem");
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -244,10 +256,20 @@ static int transport_error(struct docker *d, CURL *e, CURLcode rc, const struct 
 	case CURLE_RECV_ERROR:
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_BAD_CONTENT_ENCODING:
+		/* nothing usable before the first byte of an answer: most often a TLS mismatch */
+		if (!d->sock && !d->tls && x && !x->answered)
+			return err_set(err, CIRT_EXIT_BADANSWER,
+				       "no HTTP answer from '%s': %s (if the daemon speaks TLS, set "
+				       "DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH)",
+				       where, curl_easy_strerror(rc));
 		return err_set(err, CIRT_EXIT_BADANSWER, "truncated or garbled answer from '%s': %s", where,
 			       curl_easy_strerror(rc));
-	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
+		return err_set(err, CIRT_EXIT_UNREACHABLE,
+			       "TLS to '%s': the daemon's certificate is not trusted: %s (is '%s' the CA that "
+			       "signed it, and is the address in the certificate?)",
+			       where, curl_easy_strerror(rc), d->tls_ca ? d->tls_ca : "DOCKER_CERT_PATH/ca.pem");
+	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CACERT_BADFILE:
 		return err_set(err, CIRT_EXIT_UNREACHABLE, "TLS to '%s': %s", where, curl_easy_strerror(rc));

@@ -15,8 +15,9 @@ struct walk {
 	int *lower;
 	size_t n_lower;
 	size_t n, max;
-	json_t *out, *notes;
+	json_t *out;
 	bool cut_depth, cut_entries;
+	char *first_cut; /* the first directory not walked for its depth */
 };
 
 /* Is path in the image's view below the writable layer? The topmost layer holding it decides: a
@@ -68,6 +69,8 @@ static void walk_dir(struct walk *w, int dfd, const char *prefix, int depth)
 		if (!S_ISDIR(st.st_mode))
 			continue;
 		if (depth + 1 >= LAYERDIFF_MAX_DEPTH) {
+			if (!w->cut_depth)
+				w->first_cut = xstrdup(path);
 			w->cut_depth = true;
 			continue;
 		}
@@ -93,8 +96,7 @@ int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t *
 		return err_set(err, errno == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
 		               "writable layer '%s': %s", upper, strerror(errno));
 	struct walk w = {.max = max_entries ? max_entries : LAYERDIFF_MAX_ENTRIES,
-	                 .out = json_array(),
-	                 .notes = notes};
+	                 .out = json_array()};
 	_cleanup_free_ char *l = xstrdup(lower ? lower : "");
 	size_t cap = 1;
 	for (const char *p = l; *p; p++)
@@ -123,8 +125,9 @@ int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t *
 		                                          w.max));
 	if (json_is_array(notes) && w.cut_depth)
 		json_array_append_new(notes, json_sprintf("directories deeper than %d levels are "
-		                                          "not walked",
-		                                          LAYERDIFF_MAX_DEPTH));
+		                                          "not walked (the first: '%s')",
+		                                          LAYERDIFF_MAX_DEPTH, w.first_cut));
+	free(w.first_cut);
 	/* sort through a plain array: jansson has no sort */
 	size_t n = json_array_size(w.out);
 	json_t **v = xcalloc(n + 1, sizeof(*v));

@@ -588,6 +588,20 @@ int ondisk_image_inspect(const char *root, const char *driver, const char *ref, 
 	return 0;
 }
 
+/* The string members of a JSON object (others dropped), as a new object; {} for NULL. */
+static json_t *string_values(json_t *obj)
+{
+	json_t *a = json_object();
+	const char *k;
+	json_t *v;
+	json_object_foreach(obj, k, v)
+	{
+		if (json_is_string(v))
+			json_object_set_new(a, k, json_str(json_string_value(v)));
+	}
+	return a;
+}
+
 /* ------------------------------------------------------------------ networks (libnetwork store) */
 
 #define NET_PREFIX "docker/network/v1.0/network/"
@@ -635,17 +649,8 @@ static void ipam_family(json_t *rec, const char *conf_key, const char *info_key,
 		if (gw && *gw)
 			json_object_set_new(o, "Gateway", json_str(gw));
 		json_t *aux = jobj(c, "AuxAddresses");
-		if (aux && json_object_size(aux)) {
-			json_t *a = json_object();
-			const char *k;
-			json_t *v;
-			json_object_foreach(aux, k, v)
-			{
-				if (json_is_string(v))
-					json_object_set_new(a, k, json_str(json_string_value(v)));
-			}
-			json_object_set_new(o, "AuxiliaryAddresses", a);
-		}
+		if (aux && json_object_size(aux))
+			json_object_set_new(o, "AuxiliaryAddresses", string_values(aux));
 		json_array_append_new(out, o);
 	}
 	json_decref(conf);
@@ -733,23 +738,9 @@ static json_t *network_from_record(json_t *rec, json_t *notes)
 	json_object_set_new(o, "Containers", json_object());
 
 	/* the driver's options: the string values of generic["com.docker.network.generic"] */
-	json_t *opts = json_object();
-	json_t *gen = jobj(jobj(rec, "generic"), "com.docker.network.generic");
-	const char *k;
-	json_t *v;
-	json_object_foreach(gen, k, v)
-	{
-		if (json_is_string(v))
-			json_object_set_new(opts, k, json_str(json_string_value(v)));
-	}
-	json_object_set_new(o, "Options", opts);
-	json_t *labels = json_object();
-	json_object_foreach(jobj(rec, "labels"), k, v)
-	{
-		if (json_is_string(v))
-			json_object_set_new(labels, k, json_str(json_string_value(v)));
-	}
-	json_object_set_new(o, "Labels", labels);
+	json_object_set_new(o, "Options",
+	                    string_values(jobj(jobj(rec, "generic"), "com.docker.network.generic")));
+	json_object_set_new(o, "Labels", string_values(jobj(rec, "labels")));
 	return o;
 }
 

@@ -18,7 +18,7 @@ static const char *const tcp_states[] = {
 
 const char *sockdiag_tcp_state_name(int state)
 {
-	if (state > 0 && (size_t)state < ARRAY_SIZE(tcp_states) && tcp_states[state])
+	if (state > 0 && state < (int)ARRAY_SIZE(tcp_states) && tcp_states[state])
 		return tcp_states[state];
 	return "UNKNOWN";
 }

@@ -67,17 +67,20 @@ flush_stale_c2_flows() {
 }
 
 # at_privdrop CMD...: run CMD with CIRT_TEST_STOP_AFTER=privdrop (cirt stops itself right after
-# dropping its capabilities), save its /proc/<pid>/status as it was then in
-# $BATS_TEST_TMPDIR/privdrop.status, let it go on, and leave its exit code in $status and its
-# stdout in $BATS_TEST_TMPDIR/privdrop.out. The status file is empty when it never stopped.
+# dropping its capabilities; PRIVDROP_POINT=privdrop-thread for a worker thread's drop), save its
+# /proc/<pid>/status as it was then in $BATS_TEST_TMPDIR/privdrop.status (every thread's in
+# privdrop.tasks), let it go on, and leave its exit code in $status and its stdout in
+# $BATS_TEST_TMPDIR/privdrop.out. The status file is empty when it never stopped.
 at_privdrop() {
 	local pid st=$BATS_TEST_TMPDIR/privdrop.status
 	: >"$st"
-	CIRT_TEST_STOP_AFTER=privdrop "$@" >"$BATS_TEST_TMPDIR/privdrop.out" 2>"$BATS_TEST_TMPDIR/privdrop.err" &
+	: >"$BATS_TEST_TMPDIR/privdrop.tasks"
+	CIRT_TEST_STOP_AFTER=${PRIVDROP_POINT:-privdrop} "$@" >"$BATS_TEST_TMPDIR/privdrop.out" 2>"$BATS_TEST_TMPDIR/privdrop.err" &
 	pid=$!
 	for _ in $(seq 1 300); do
 		if grep -q '^State:.*T' "/proc/$pid/status" 2>/dev/null; then
 			cat "/proc/$pid/status" >"$st"
+			cat "/proc/$pid"/task/*/status >"$BATS_TEST_TMPDIR/privdrop.tasks"
 			break
 		fi
 		[ -d "/proc/$pid" ] || break
@@ -86,4 +89,17 @@ at_privdrop() {
 	kill -CONT "$pid" 2>/dev/null || true
 	status=0
 	wait "$pid" || status=$?
+}
+
+# dropped_to_reading: the status at_privdrop saved shows the reading set alone (1<<2
+# dac_read_search | 1<<3 fowner | 1<<19 sys_ptrace) in the effective, permitted and bounding sets,
+# nothing inheritable, and no_new_privs
+dropped_to_reading() {
+	local st=$BATS_TEST_TMPDIR/privdrop.status
+	[ -s "$st" ] || { echo "cirt never stopped at the drop"; return 1; }
+	grep -qx $'CapEff:\t000000000008000c' "$st" &&
+		grep -qx $'CapPrm:\t000000000008000c' "$st" &&
+		grep -qx $'CapBnd:\t000000000008000c' "$st" &&
+		grep -qx $'CapInh:\t0000000000000000' "$st" &&
+		grep -qx $'NoNewPrivs:\t1' "$st" || { grep -E '^(Cap|NoNew)' "$st"; return 1; }
 }

@@ -175,3 +175,23 @@ probe() {
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.containers[0].name == "hos-box"'
 }
+
+@test "--no-daemon collect of the hostile container: the layers' change list has the daemon's paths, exact names, no host file; the deep cut is named" {
+	b=$BATS_TEST_TMPDIR/b
+	run_split "$CIRT" --no-daemon collect hos-box -o "$b"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	! printf '%s%s' "$output" "$stderr" | grep -q $'[\033\007]'
+	! grep -q $'[\033\007]' "$b/custody.log"
+	jq -e '[.changes[] | select(.path == "/h/names/evil\n\u001b[31mred\u001b]0;title\u0007")] | length == 1' "$b/container/changes.json"
+	# every path the daemon lists, down to 128 levels (the invalid-UTF-8 name is spelled
+	# differently: the daemon's JSON replaces the bytes, cirt's names them)
+	want=$(curl -sf --unix-socket /var/run/docker.sock http://x/containers/hos-box/changes |
+		jq -r '.[] | select((.Path | split("/") | length) <= 129) | .Path | select(contains("bad") | not)' | sort)
+	got=$(jq -r '.changes[].path | select(contains("bad") | not)' "$b/container/changes.json" | sort)
+	[ "$(echo "$want" | wc -l)" -gt 100 ]
+	[ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got") | head; false; }
+	grep -q "deeper than 128 levels are not walked (the first: '/h/deep/t/d/d/d" "$b/custody.log"
+	! grep -rqa HOST-SECRET "$b"
+	run "$CIRT" verify "$b"
+	[ "$status" -eq 0 ]
+}

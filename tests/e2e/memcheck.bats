@@ -29,7 +29,7 @@ teardown() {
 memcheck() {
 	local want=$1
 	shift
-	run_split valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+	run_split valgrind -q --suppressions="$TOP/tests/valgrind.supp" --leak-check=full --show-leak-kinds=definite,indirect,possible \
 		--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=42 "$VG_CIRT" "$@"
 	if [ "$status" -ne "$want" ] || [[ "$stderr" == *"=="[0-9]*"=="* ]]; then
 		echo "cirt $*: status $status (want $want)"
@@ -79,4 +79,32 @@ memcheck() {
 	fake_stop
 	fake_start truncated
 	memcheck 7 --host "unix://$FAKE_SOCK" ps
+}
+
+@test "memcheck: net (table, JSON, SVG through graphviz, capture plan), conns, locate" {
+	memcheck 0 net
+	memcheck 0 net --json
+	memcheck 0 net --format svg
+	memcheck 0 net --capture-plan lab-beacon
+	memcheck 0 conns
+	run_split "$CIRT" locate "$LAB_C2_IP" --json
+	memcheck "$status" locate "$LAB_C2_IP" --json
+}
+
+@test "memcheck: scan of a container and an image, collect and verify, triage, report" {
+	memcheck 0 scan lab-clean
+	memcheck 0 scan --json --image "$LAB_IMAGE"
+	memcheck 0 collect lab-clean -o "$BATS_TEST_TMPDIR/b"
+	memcheck 0 verify "$BATS_TEST_TMPDIR/b"
+	memcheck 0 report "$BATS_TEST_TMPDIR/b" -o "$BATS_TEST_TMPDIR/r.html"
+	run_split "$CIRT" triage --json
+	memcheck "$status" triage --json
+}
+
+@test "memcheck: --no-daemon net, scan and collect" {
+	memcheck 0 --no-daemon net --json
+	memcheck 0 --no-daemon scan lab-clean
+	memcheck 0 --no-daemon scan --image "$LAB_IMAGE"
+	memcheck 0 --no-daemon collect lab-clean -o "$BATS_TEST_TMPDIR/nb"
+	memcheck 0 verify "$BATS_TEST_TMPDIR/nb"
 }

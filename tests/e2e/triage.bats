@@ -227,3 +227,18 @@ lab_rank() {
 	run_split "$CIRT" report
 	[ "$status" -eq 2 ]
 }
+
+@test "triage: the threads that read container files drop to dac_read_search, fowner and sys_ptrace; the main thread keeps what conntrack needs" {
+	PRIVDROP_POINT=privdrop-thread at_privdrop "$CIRT" triage --json
+	[ "$status" -le 1 ] || { cat "$BATS_TEST_TMPDIR/privdrop.err"; false; }
+	[ -s "$BATS_TEST_TMPDIR/privdrop.status" ] || { echo "cirt never stopped at a drop"; false; }
+	# the main thread (the process's status) still holds net_admin (1<<12) and sys_admin (1<<21)
+	eff=$(awk '/^CapEff:/ {print $2}' "$BATS_TEST_TMPDIR/privdrop.status")
+	[ $((0x$eff & (1 << 12))) -ne 0 ] && [ $((0x$eff & (1 << 21))) -ne 0 ] || { echo "main CapEff $eff"; false; }
+	# one worker has given up everything else, bounding set and no_new_privs included
+	grep -qx $'CapEff:\t000000000008000c' "$BATS_TEST_TMPDIR/privdrop.tasks" || { grep -E 'Cap(Eff|Bnd)' "$BATS_TEST_TMPDIR/privdrop.tasks"; false; }
+	grep -qx $'CapBnd:\t000000000008000c' "$BATS_TEST_TMPDIR/privdrop.tasks"
+	grep -qx $'NoNewPrivs:\t1' "$BATS_TEST_TMPDIR/privdrop.tasks"
+	# and the quick checks still read the planted container's files (a backdoor finding)
+	jq -e '[.findings[] | select(.container == "planted-run" and .check == "backdoor")] | length > 0' "$BATS_TEST_TMPDIR/privdrop.out"
+}

@@ -342,3 +342,31 @@ teardown() {
 	grep -q "enable-acct: set net.netfilter.nf_conntrack_acct=1 (was $acct) and net.netfilter.nf_conntrack_timestamp=1 (was $ts)" "$BATS_TEST_TMPDIR/b.err"
 	cat "$jd"/journal-*.ndjson | jq -e -s '[.[] | select(.type == "watch" and .action == "start")] | .[-1].acct == true and .[-1].timestamps == true' >/dev/null
 }
+
+@test "watch: an overrun (the kernel drops conntrack events, ENOBUFS) is a journal line and a warning, and watching goes on" {
+	# network safety: the burst goes to the lab's C2 host only, through the lab's veth
+	ip route get "$LAB_C2_IP" | grep -q "dev $LAB_C2_HOST_IF" || { echo "route to $LAB_C2_IP leaves the lab"; false; }
+	local jd=$BATS_TEST_TMPDIR/oj
+	CIRT_TEST_RCVBUF=4096 "$CIRT" watch --journal "$jd" --no-dump \
+		>"$BATS_TEST_TMPDIR/o.out" 2>"$BATS_TEST_TMPDIR/o.err" &
+	local wp=$!
+	wait_for "$BATS_TEST_TMPDIR/o.err" "watching:"
+	# stopped, it reads nothing: 300 new UDP flows (a new source port each; the host's own, which
+	# it reads and leaves out) overflow its 4 KiB
+	kill -STOP "$wp"
+	for _ in $(seq 1 300); do echo x 2>/dev/null >"/dev/udp/$LAB_C2_IP/9" || true; done
+	kill -CONT "$wp"
+	wait_for "$BATS_TEST_TMPDIR/o.err" "conntrack events lost"
+	# it still watches: the lab's beacons (every 2 and 3 s) have flows after the overrun
+	after='(map(select(.type == "overrun")) | .[0].t) as $o | any(.[]; .type == "flow" and .t > $o and .flow.original.dst == $c2)'
+	for _ in $(seq 1 60); do
+		cat "$jd"/journal-*.ndjson | jq -e -s --arg c2 "$LAB_C2_IP" "$after" >/dev/null 2>&1 && break
+		sleep 0.25
+	done
+	kill -TERM "$wp"
+	wait "$wp"
+	cat "$jd"/journal-*.ndjson | jq -e -s --arg c2 "$LAB_C2_IP" '
+		([.[] | select(.type == "overrun" and .source == "conntrack")] | length >= 1) and
+		'"$after" >/dev/null ||
+		{ cat "$BATS_TEST_TMPDIR/o.err"; cat "$jd"/journal-*.ndjson | jq -c 'select(.type != "flow")' | head; false; }
+}

@@ -329,6 +329,7 @@ scan_pairs() {
 	[ "sha256:$(sha256sum <"$b/container/image-config.json" | cut -c1-64)" = "$(docker inspect -f '{{.Image}}' nd-col)" ]
 	grep -q '"log":"ready\\n"' "$b/container/logs/json-file.log"
 	grep -q "docker: not contacted (--no-daemon)" "$b/custody.log"
+	grep -q "running without the daemon" "$D/nd-collect.err"
 	grep -q "change list: computed from the writable layer" "$b/custody.log"
 	run "$CIRT" verify "$b"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }

@@ -1,12 +1,17 @@
 /* test_ondisk.c: daemonless mode's parsers: the daemon's records (recorded from a real Engine
  * 20.10.24 data root: tests/unit/fixtures/engine-20.10.24/docker-root), runc's state, and the
  * /proc cgroup and stat parsers that find containers by their processes. */
+#include <fcntl.h>
 #include <setjmp.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
 #include "model/host.h"
+#include "sources/layerdiff.h"
 #include "sources/ondisk.h"
 #include "sources/procfs.h"
 
@@ -224,6 +229,107 @@ static void test_cgroup_forms(void **state)
 	free(cg);
 }
 
+/* The change list from layers made here: a file added, one changed, one deleted (a whiteout),
+ * a directory added with its content, one deleted below and made again (added), a symlink to a
+ * host path (listed, never followed) and a tree deeper than the bound (cut, named). */
+static void test_layerdiff(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/cirt-layerdiff-XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	char up[128], lo1[128], lo2[128], p[8192];
+	snprintf(up, sizeof(up), "%s/upper", tmpl);
+	snprintf(lo1, sizeof(lo1), "%s/l1", tmpl);
+	snprintf(lo2, sizeof(lo2), "%s/l2", tmpl);
+	const char *const dirs[] = {up, lo1, lo2};
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(mkdir(dirs[i], 0755), 0);
+		snprintf(p, sizeof(p), "%s/etc", dirs[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	/* l2 (bottom): passwd, old; l1 (above): old deleted by a whiteout */
+	snprintf(p, sizeof(p), "%s/etc/passwd", lo2);
+	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
+	snprintf(p, sizeof(p), "%s/etc/old", lo2);
+	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
+	snprintf(p, sizeof(p), "%s/etc/gone", lo1);
+	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
+	snprintf(p, sizeof(p), "%s/etc/old", lo1);
+	assert_int_equal(mknod(p, S_IFCHR | 0, makedev(0, 0)), 0);
+	/* upper: passwd changed, new added, gone deleted, old made again (added: l1 deleted it),
+	 * /opt/x added, a link */
+	snprintf(p, sizeof(p), "%s/etc/passwd", up);
+	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
+	snprintf(p, sizeof(p), "%s/etc/new", up);
+	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
+	snprintf(p, sizeof(p), "%s/etc/gone", up);
+	assert_int_equal(mknod(p, S_IFCHR | 0, makedev(0, 0)), 0);
+	snprintf(p, sizeof(p), "%s/etc/old", up);
+	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
+	snprintf(p, sizeof(p), "%s/opt", up);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/opt/x", up);
+	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
+	snprintf(p, sizeof(p), "%s/etc/shadow.lnk", up);
+	assert_int_equal(symlink("/etc", p), 0);
+	/* a tree of LAYERDIFF_MAX_DEPTH + 5 directories */
+	size_t l = (size_t)snprintf(p, sizeof(p), "%s/deep", up);
+	assert_int_equal(mkdir(p, 0755), 0);
+	for (int i = 0; i < LAYERDIFF_MAX_DEPTH + 5; i++) {
+		l += (size_t)snprintf(p + l, sizeof(p) - l, "/d");
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	char lower[300];
+	snprintf(lower, sizeof(lower), "%s:%s", lo1, lo2);
+	json_t *ch = NULL, *notes = json_array();
+	struct cirt_err e = {0};
+	assert_int_equal(layerdiff(up, lower, 0, &ch, notes, &e), 0);
+	struct buf b = {0};
+	size_t i;
+	json_t *c;
+	json_array_foreach(ch, i, c)
+	{
+		const char *path = jstr(c, "Path");
+		if (!startswith(path, "/deep/d/d/d/d"))
+			buf_printf(&b, "%lld %s\n", jint(c, "Kind", -1), path);
+	}
+	assert_string_equal(buf_cstr(&b), "1 /deep\n"
+	                                  "1 /deep/d\n"
+	                                  "1 /deep/d/d\n"
+	                                  "1 /deep/d/d/d\n"
+	                                  "0 /etc\n"
+	                                  "2 /etc/gone\n"
+	                                  "1 /etc/new\n"
+	                                  "1 /etc/old\n"
+	                                  "0 /etc/passwd\n"
+	                                  "1 /etc/shadow.lnk\n"
+	                                  "1 /opt\n"
+	                                  "1 /opt/x\n");
+	buf_free(&b);
+	/* the deepest path listed has LAYERDIFF_MAX_DEPTH components, and the cut is a note */
+	size_t deepest = 0;
+	json_array_foreach(ch, i, c)
+	{
+		size_t n = 0;
+		for (const char *q = jstr(c, "Path"); *q; q++)
+			n += *q == '/';
+		if (n > deepest)
+			deepest = n;
+	}
+	assert_int_equal(deepest, LAYERDIFF_MAX_DEPTH);
+	assert_int_equal(json_array_size(notes), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(notes, 0)), "deeper than"));
+	json_decref(ch);
+	json_decref(notes);
+	/* an upper that is not there is an error, not an empty list */
+	snprintf(p, sizeof(p), "%s/none", tmpl);
+	assert_int_equal(layerdiff(p, NULL, 0, &ch, NULL, &e), -1);
+	assert_non_null(strstr(e.msg, "writable layer"));
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_stat(void **state)
 {
 	struct procfs_stat st;
@@ -253,6 +359,7 @@ int main(void)
 	    cmocka_unit_test(test_runc_state),
 	    cmocka_unit_test(test_cgroup_forms),
 	    cmocka_unit_test(test_stat),
+	    cmocka_unit_test(test_layerdiff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
