@@ -8,19 +8,9 @@
 
 #include "journal/jflows.h"
 #include "journal/journal.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* a broken invariant: say which, then crash so that libFuzzer keeps the input */
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);      \
-			__builtin_trap();                                                          \
-		}                                                                                  \
-	} while (0)
-
-static char dir[64];
+static char dir[512];
 static const char *const names[2] = {"journal-20260101T000000.000000Z-0000.ndjson",
                                      "journal-20260101T000100.000000Z-0001.ndjson"};
 
@@ -62,11 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (!dir[0]) {
+		/* TMPDIR first: run.sh points it at a directory it removes afterwards */
 		const char *t = getenv("TMPDIR");
 		snprintf(dir, sizeof(dir), "%s/cirt-fuzz-journal-XXXXXX",
-		         access("/dev/shm", W_OK) == 0 ? "/dev/shm"
-		         : t                           ? t
-		                                       : "/tmp");
+		         t && *t                          ? t
+		         : access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+		                                         : "/tmp");
 		if (!mkdtemp(dir))
 			abort();
 		atexit(cleanup);

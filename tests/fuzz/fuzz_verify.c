@@ -10,19 +10,9 @@
 
 #include "evidence/verify.h"
 #include "sources/docker.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* a broken invariant: say which, then crash so that libFuzzer keeps the input */
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);      \
-			__builtin_trap();                                                          \
-		}                                                                                  \
-	} while (0)
-
-static char path[96];
+static char path[512];
 
 static void cleanup(void)
 {
@@ -107,8 +97,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (!path[0]) {
+		/* TMPDIR first: run.sh points it at a directory it removes afterwards */
+		const char *t = getenv("TMPDIR");
 		snprintf(path, sizeof(path), "%s/cirt-fuzz-verify-%ld.tar",
-		         access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (long)getpid());
+		         t && *t                          ? t
+		         : access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+		                                         : "/tmp",
+		         (long)getpid());
 		atexit(cleanup);
 	}
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -22,7 +22,8 @@ command -v clang >/dev/null || { echo "not ok fuzz build: clang missing (apt-get
 # _cleanup_ variable, and the fuzz build is for finding bugs, not for the warning policy
 if [ ! -f "$bdir/build.ninja" ]; then
 	CC=clang meson setup "$bdir" -Dfuzz=true -Dtests=false -Dwerror=false --buildtype=debugoptimized \
-		>/tmp/cirt-fuzz-setup.$$.log 2>&1 || { cat /tmp/cirt-fuzz-setup.$$.log; echo "not ok fuzz build: meson setup failed"; exit 1; }
+		>/tmp/cirt-fuzz-setup.$$.log 2>&1 || { cat /tmp/cirt-fuzz-setup.$$.log; rm -f /tmp/cirt-fuzz-setup.$$.log; echo "not ok fuzz build: meson setup failed"; exit 1; }
+	rm -f /tmp/cirt-fuzz-setup.$$.log
 fi
 ninja -C "$bdir" -j2 >"$bdir/fuzz-ninja.log" 2>&1 || { tail -30 "$bdir/fuzz-ninja.log"; echo "not ok fuzz build: ninja failed"; exit 1; }
 
@@ -58,9 +59,13 @@ for t in "${targets[@]}"; do
 		fail=1
 		continue
 	fi
-	"$bdir/tests/fuzz/$t" -max_total_time="$secs" -timeout=5 -rss_limit_mb=1536 -max_len=65536 \
+	# targets that need files make them under TMPDIR: libFuzzer ends without exit handlers, so
+	# what they leave is removed here
+	scratch=$(mktemp -d "${TMPDIR:-/tmp}/cirt-fuzz-$name.XXXXXX")
+	TMPDIR=$scratch "$bdir/tests/fuzz/$t" -max_total_time="$secs" -timeout=5 -rss_limit_mb=1536 -max_len=65536 \
 		-print_final_stats=1 -artifact_prefix="$art" "$corp" >"$log" 2>&1
 	rc=$?
+	rm -rf "$scratch"
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	csize=$(find "$corp" -type f | wc -l)
 	if [ $rc -eq 0 ] && [ -n "$execs" ]; then
