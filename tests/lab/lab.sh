@@ -482,6 +482,16 @@ beacon_cmd() { # INTERVAL
 	printf '%s\n' "$s"
 }
 
+# beacon_stale NAME: 1 when the beacon has run 20 minutes or more (its bounded loop lasts about
+# an hour): recreated, it outlives a whole test run; else 0
+beacon_stale() {
+	local started now
+	started=$(d inspect -f '{{.State.StartedAt}}' "$1" 2>/dev/null) || { echo 0; return; }
+	started=$(date -d "$started" +%s 2>/dev/null) || { echo 0; return; }
+	now=$(date +%s)
+	if ((now - started >= 1200)); then echo 1; else echo 0; fi
+}
+
 c2_flows() { conntrack -L -p tcp -d "$C2_IP" 2>/dev/null || true; }
 
 # Passive check (the host itself sends nothing): conntrack shows beacon flows
@@ -545,8 +555,8 @@ cmd_up() {
 	check_forward_route lab-clean "$(default_bridge_if)"
 	check_forward_route lab-custom "$(lab_bridge_if)"
 
-	ensure lab-beacon 0 -- --network "$LAB_NET" "$img" sh -c "$(beacon_cmd 2)"
-	ensure lab-beacon-default 0 -- "$img" sh -c "$(beacon_cmd 3)"
+	ensure lab-beacon "$(beacon_stale lab-beacon)" -- --network "$LAB_NET" "$img" sh -c "$(beacon_cmd 2)"
+	ensure lab-beacon-default "$(beacon_stale lab-beacon-default)" -- "$img" sh -c "$(beacon_cmd 3)"
 	wait_running lab-beacon lab-beacon-default
 	verify_traffic
 	log "lab up in $((SECONDS - t0)) s"
