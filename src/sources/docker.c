@@ -642,8 +642,12 @@ long long jint(json_t *o, const char *key, long long dflt)
 	json_t *v = json_is_object(o) ? json_object_get(o, key) : NULL;
 	if (json_is_integer(v))
 		return json_integer_value(v);
-	if (json_is_real(v))
-		return (long long)json_real_value(v);
+	if (json_is_real(v)) {
+		/* a number the answer wrote as 5.3e53 or nan is no integer: converting it would be
+		 * undefined */
+		double r = json_real_value(v);
+		return r >= -9.2e18 && r <= 9.2e18 ? (long long)r : dflt;
+	}
 	return dflt;
 }
 

@@ -164,11 +164,28 @@ static void test_wrong_types(void **state)
 	json_decref(j);
 }
 
+/* Numbers an answer or a bundle writes as reals: in range they are read, out of range (5.3e53,
+ * found by fuzz_report in a tampered bundle) or not finite they are the default, never an
+ * undefined conversion. */
+static void test_jint_reals(void **state)
+{
+	(void)state;
+	json_t *o = json_pack("{s:f, s:f, s:f, s:I, s:s}", "small", 42.9, "huge", 5.3e53, "neg",
+			      -5.3e53, "int", (json_int_t)7, "str", "8");
+	assert_int_equal(jint(o, "small", -1), 42);
+	assert_int_equal(jint(o, "huge", -1), -1);
+	assert_int_equal(jint(o, "neg", -1), -1);
+	assert_int_equal(jint(o, "int", -1), 7);
+	assert_int_equal(jint(o, "str", -1), -1);
+	assert_int_equal(jint(o, "missing", -1), -1);
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bridge), cmocka_unit_test(test_custom), cmocka_unit_test(test_host_none),
-		cmocka_unit_test(test_shared), cmocka_unit_test(test_find),   cmocka_unit_test(test_wrong_types),
+		cmocka_unit_test(test_shared), cmocka_unit_test(test_find),   cmocka_unit_test(test_wrong_types), cmocka_unit_test(test_jint_reals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
