@@ -55,7 +55,7 @@ no_raw_escape() { # FILE: no ESC, BEL or other C0 control byte but tab and newli
 	echo "$output$stderr" >"$BATS_TEST_TMPDIR/out"
 	no_raw_escape "$BATS_TEST_TMPDIR/out"
 	no_raw_escape "$b/volatile/proctree.txt"
-	pid=$(jq -r '.processes[] | select(.exe.link == "/renamer" and .NSpid != null) | select(.cmdline[0] | startswith("sshd")) | .pid' "$b/volatile/processes.json")
+	pid=$(jq -r '.processes[] | select(.exe.link == "/renamer" and .NSpid != null) | select((.cmdline[0] // "") | startswith("sshd")) | .pid' "$b/volatile/processes.json")
 	[ -n "$pid" ] || { jq -c '.processes[] | [.pid, .cmdline, .exe.link]' "$b/volatile/processes.json"; false; }
 	# the raw bytes as the kernel gave them, and the parsed argument without the zeroed padding
 	cmp <(printf '%s' "$CMDLINE"; head -c 1 /dev/zero) <(head -c $((${#CMDLINE} + 1)) "$b/volatile/proc/$pid/cmdline")
