@@ -101,19 +101,10 @@ static unsigned scan_lines(struct scan_job *j, struct scan_file *f, const char *
 static char *first_line(struct scan_file *f, unsigned *ret_no)
 {
 	struct scan_lines it;
-	const char *l;
-	size_t n;
 	scan_lines_init(&it, f->data, f->len);
-	while (scan_lines_next(&it, &l, &n)) {
-		size_t i = 0;
-		while (i < n && (l[i] == ' ' || l[i] == '\t'))
-			i++;
-		if (i == n || l[i] == '#')
-			continue;
-		*ret_no = it.no;
-		return xstrndup(l + i, n - i);
-	}
-	return NULL;
+	char *l = scan_lines_next_content(&it);
+	*ret_no = l ? it.no : 0;
+	return l;
 }
 
 static void check_cron(struct scan_job *j, struct scan_file *f)
@@ -131,16 +122,11 @@ static void check_cron(struct scan_job *j, struct scan_file *f)
 static void check_preload(struct scan_job *j, struct scan_file *f)
 {
 	struct scan_lines it;
-	const char *l;
-	size_t n;
 	scan_lines_init(&it, f->data, f->len);
-	unsigned count = 0;
-	while (scan_lines_next(&it, &l, &n) && count < MAX_PER_FILE) {
-		_cleanup_free_ char *s = xstrndup(l, n);
-		char *p = s + strspn(s, " \t");
-		if (!*p || *p == '#')
-			continue;
-		count++;
+	for (unsigned count = 0; count < MAX_PER_FILE; count++) {
+		_cleanup_free_ char *p = scan_lines_next_content(&it);
+		if (!p)
+			break;
 		enum scan_sev sev = in_tmp(p) || scan_origin(j, f) == ORIGIN_ADDED ? SEV_CRITICAL : SEV_HIGH;
 		scan_add(j, f, "backdoor", "backdoor.ld_so_preload", sev, it.no, p,
 			 "/etc/ld.so.preload injects this library into every dynamically linked program");
@@ -151,10 +137,7 @@ static void check_preload(struct scan_job *j, struct scan_file *f)
 static void check_keys(struct scan_job *j, struct scan_file *f)
 {
 	struct scan_lines it;
-	const char *l;
-	size_t n;
 	scan_lines_init(&it, f->data, f->len);
-	unsigned count = 0;
 	bool added = scan_origin(j, f) == ORIGIN_ADDED;
 	const char *user = startswith(f->path, "/root/") ? "root" : NULL;
 	char ubuf[256] = "";
@@ -163,12 +146,10 @@ static void check_keys(struct scan_job *j, struct scan_file *f)
 		snprintf(ubuf, sizeof(ubuf), "%.*s", (int)strcspn(s, "/"), s);
 		user = ubuf;
 	}
-	while (scan_lines_next(&it, &l, &n) && count < MAX_PER_FILE) {
-		_cleanup_free_ char *s = xstrndup(l, n);
-		char *p = s + strspn(s, " \t");
-		if (!*p || *p == '#')
-			continue;
-		count++;
+	for (unsigned count = 0; count < MAX_PER_FILE; count++) {
+		_cleanup_free_ char *p = scan_lines_next_content(&it);
+		if (!p)
+			break;
 		/* find the key type token: options come before it */
 		static const char *const types[] = {"ssh-rsa", "ssh-ed25519", "ssh-dss", "ecdsa-sha2-", "sk-ssh-",
 						    "sk-ecdsa-", NULL};
@@ -243,14 +224,11 @@ static void check_unit(struct scan_job *j, struct scan_file *f)
 static void check_inetd(struct scan_job *j, struct scan_file *f)
 {
 	struct scan_lines it;
-	const char *l;
-	size_t n;
 	scan_lines_init(&it, f->data, f->len);
-	while (scan_lines_next(&it, &l, &n)) {
-		_cleanup_free_ char *s = xstrndup(l, n);
-		char *p = s + strspn(s, " \t");
-		if (*p == '#')
-			continue;
+	for (;;) {
+		_cleanup_free_ char *p = scan_lines_next_content(&it);
+		if (!p)
+			return;
 		if (strstr(p, "/bin/sh") || strstr(p, "/bin/bash") || strstr(p, "/bin/busybox") || strstr(p, "sh -i")) {
 			scan_add(j, f, "backdoor", "backdoor.inetd.shell", SEV_CRITICAL, it.no, p,
 				 "inetd/xinetd serves a shell on a network port");
@@ -262,15 +240,12 @@ static void check_inetd(struct scan_job *j, struct scan_file *f)
 static void check_pam(struct scan_job *j, struct scan_file *f)
 {
 	struct scan_lines it;
-	const char *l;
-	size_t n;
 	scan_lines_init(&it, f->data, f->len);
 	unsigned count = 0;
-	while (scan_lines_next(&it, &l, &n) && count < MAX_PER_FILE) {
-		_cleanup_free_ char *s = xstrndup(l, n);
-		char *p = s + strspn(s, " \t");
-		if (!*p || *p == '#')
-			continue;
+	while (count < MAX_PER_FILE) {
+		_cleanup_free_ char *p = scan_lines_next_content(&it);
+		if (!p)
+			break;
 		if (strstr(p, "pam_exec.so")) {
 			scan_add(j, f, "backdoor", "backdoor.pam.exec", SEV_MEDIUM, it.no, p,
 				 "PAM runs a program at login (pam_exec)");

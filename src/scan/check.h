@@ -92,6 +92,9 @@ struct scan_lines {
 };
 void scan_lines_init(struct scan_lines *it, const unsigned char *data, size_t len);
 bool scan_lines_next(struct scan_lines *it, const char **line, size_t *n);
+/* The next line that is neither blank nor a comment ('#' after leading blanks), copied without
+ * its leading blanks (the caller frees it); NULL at the end. it->no is its line number. */
+char *scan_lines_next_content(struct scan_lines *it);
 /* Word lists (weakpass.c): the built-in common passwords, and the engine's extra ones. */
 const char *const *scan_common_passwords(size_t *n);
 const char *const *scan_engine_wordlist(struct scan_engine *e, size_t *n);

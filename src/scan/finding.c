@@ -233,3 +233,17 @@ bool scan_lines_next(struct scan_lines *it, const char **line, size_t *n)
 	it->no++;
 	return true;
 }
+
+char *scan_lines_next_content(struct scan_lines *it)
+{
+	const char *l;
+	size_t n;
+	while (scan_lines_next(it, &l, &n)) {
+		size_t i = 0;
+		while (i < n && (l[i] == ' ' || l[i] == '\t'))
+			i++;
+		if (i < n && l[i] != '#')
+			return xstrndup(l + i, n - i);
+	}
+	return NULL;
+}

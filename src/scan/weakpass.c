@@ -210,14 +210,10 @@ static void check_accounts(struct scan_job *j, struct scan_file *f, bool shadow)
 static void check_redis(struct scan_job *j, struct scan_file *f)
 {
 	struct scan_lines it;
-	const char *l;
-	size_t n;
 	bool has_pass = false, exposed = false;
 	unsigned exposed_line = 0;
 	scan_lines_init(&it, f->data, f->len);
-	while (scan_lines_next(&it, &l, &n)) {
-		_cleanup_free_ char *s = xstrndup(l, n);
-		char *p = s + strspn(s, " \t");
+	for (char *p; (p = scan_lines_next_content(&it)); free(p)) {
 		if (strncasecmp(p, "requirepass", 11) == 0 && isspace((unsigned char)p[11])) {
 			char *v = p + 11 + strspn(p + 11, " \t\"");
 			size_t vl = strcspn(v, " \t\"");

@@ -370,6 +370,56 @@ static void test_weakpass(void **state)
 	rmtree(top);
 }
 
+/* ---- line-based checks: comments, blank and indented lines, line numbers ---- */
+
+/* The line of the one finding RULE at PATH; 0 when there is none, -1 when there are several. */
+static int line_of(const struct scan_result *r, const char *rule, const char *path)
+{
+	int line = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (streq(r->f[i].rule, rule) && r->f[i].path && streq(r->f[i].path, path))
+			line = line ? -1 : (int)r->f[i].line;
+	return line;
+}
+
+static void test_backdoor_lines(void **state)
+{
+	char *top = tmpdir();
+	put(top, "/etc/ld.so.preload", "# preload\n\n   \n\t/tmp/.x/libhide.so\n");
+	put(top, "/root/.ssh/authorized_keys",
+	    "# keys\n\n  command=\"/bin/sh\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0 evil@c2\n");
+	put(top, "/etc/pam.d/sshd", "# auth sufficient pam_permit.so\n\n  auth sufficient pam_permit.so\n");
+	put(top, "/etc/inetd.conf", "#9999 stream tcp nowait root /bin/sh sh -i\n\n9999 stream tcp nowait root /bin/sh sh -i\n");
+	put(top, "/etc/redis.conf", "# requirepass foobared\n\nbind 0.0.0.0\n  requirepass password\n");
+	put(top, "/etc/crontab", "# only comments\n\n#* * * * * root /tmp/x\n");
+	struct scan_engine *e = engine(CHK_BACKDOOR | CHK_WEAKPASS);
+	struct scan_target *t = NULL;
+	struct cirt_err err = {0};
+	assert_int_equal(scan_target_rootfs(top, &t, &err), 0);
+	struct scan_result r = {0};
+	assert_int_equal(scan_target_run(e, t, &r, &err), 0);
+	char *s = summary(&r);
+	print_message("%s", s);
+	assert_int_equal(line_of(&r, "backdoor.ld_so_preload", "/etc/ld.so.preload"), 4);
+	assert_int_equal(line_of(&r, "backdoor.ssh.forced_command", "/root/.ssh/authorized_keys"), 3);
+	assert_int_equal(line_of(&r, "backdoor.ssh.authorized_key", "/root/.ssh/authorized_keys"), 3);
+	assert_int_equal(line_of(&r, "backdoor.pam.permit", "/etc/pam.d/sshd"), 3);
+	assert_int_equal(line_of(&r, "backdoor.inetd.shell", "/etc/inetd.conf"), 3);
+	assert_int_equal(line_of(&r, "weakpass.redis", "/etc/redis.conf"), 4);
+	assert_false(has(&r, "weakpass.redis_no_password", NULL));
+	for (size_t i = 0; i < r.n; i++)
+		assert_false(streq(r.f[i].path, "/etc/crontab"));
+	/* the evidence is the line without its indentation */
+	for (size_t i = 0; i < r.n; i++)
+		if (streq(r.f[i].rule, "backdoor.ld_so_preload"))
+			assert_string_equal(r.f[i].evidence, "/tmp/.x/libhide.so");
+	scan_result_clear(&r);
+	scan_target_free(t);
+	scan_engine_free(e);
+	free(s);
+	rmtree(top);
+}
+
 /* ---- SARIF ---- */
 
 static void test_sarif(void **state)
@@ -423,6 +473,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shellpat),  cmocka_unit_test(test_text_helpers), cmocka_unit_test(test_overlay_layers),
 		cmocka_unit_test(test_escape),	  cmocka_unit_test(test_weakpass),     cmocka_unit_test(test_sarif),
+		cmocka_unit_test(test_backdoor_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
