@@ -92,15 +92,20 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xvasprintf(const char *fmt, va_list ap)
 {
 	char *p;
+	if (vasprintf(&p, fmt, ap) < 0)
+		oom();
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&p, fmt, ap);
+	char *p = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		oom();
 	return p;
 }
 
@@ -120,14 +125,11 @@ void buf_append(struct buf *b, const void *p, size_t n)
 
 void buf_printf(struct buf *b, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&s, fmt, ap);
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		oom();
-	buf_append(b, s, (size_t)r);
+	buf_append(b, s, strlen(s));
 	free(s);
 }
 
@@ -239,18 +241,14 @@ const char *fmt_bytes(uint64_t b, char *buf, size_t n)
 
 void strv_vpushf(char ***v, size_t *n, const char *fmt, va_list ap)
 {
-	char *s;
-	if (vasprintf(&s, fmt, ap) < 0)
-		return;
+	char *s = xvasprintf(fmt, ap);
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 	(*v)[(*n)++] = s;
 }
 
 void strv_vpushf_unique(char ***v, size_t *n, const char *fmt, va_list ap)
 {
-	char *s;
-	if (vasprintf(&s, fmt, ap) < 0)
-		return;
+	char *s = xvasprintf(fmt, ap);
 	for (size_t i = 0; i < *n; i++)
 		if (streq((*v)[i], s)) {
 			free(s);

@@ -40,12 +40,8 @@ void tc_reason(struct tc *t, int points, const char *kind, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
 	t->why = xrealloc(t->why, (t->n_why + 1) * sizeof(*t->why));
 	t->why[t->n_why++] = (struct tc_reason){.points = points, .kind = kind, .text = s};
 	t->score += points;
@@ -462,12 +458,8 @@ static void timeline_add(struct tstate *s, uint64_t ns, const char *container, c
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	char *m = NULL;
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	char *m = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!m)
-		return;
 	s->tl = xrealloc(s->tl, (s->n_tl + 1) * sizeof(*s->tl));
 	s->tl[s->n_tl++] = (struct tl_event){.ns = ns, .container = xstrdup0(container), .kind = kind, .text = m};
 }

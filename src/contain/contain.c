@@ -52,11 +52,9 @@ static void step_set(json_t *s, const char *result, const char *fmt, ...) __attr
 static void step_set(json_t *s, const char *result, const char *fmt, ...)
 {
 	json_object_set_new(s, "result", json_string(result));
-	char *d = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&d, fmt, ap) < 0)
-		d = NULL;
+	char *d = xvasprintf(fmt, ap);
 	va_end(ap);
 	json_object_set_new(s, "detail", json_str(d ? d : ""));
 	free(d);
@@ -147,6 +145,25 @@ static int api_error(struct cirt_err *err, long status, const char *what, const 
 {
 	return err_set(err, status == 404 ? CIRT_EXIT_NOTFOUND : CIRT_EXIT_DAEMON, "%s: daemon: %s (HTTP %ld)", what,
 		       msg && *msg ? msg : "error", status);
+}
+
+/* A step's daemon call: in a dry run only recorded in the step's changes (returns 0); otherwise
+ * posted and checked (returns 1, or -1 with err set). 304 ("already so") counts as done when
+ * ok_304 is set. */
+static int step_post(struct contain_env *e, struct docker *d, json_t *step, const char *path, const char *what,
+		     bool ok_304, struct cirt_err *err)
+{
+	if (e->dry_run) {
+		json_array_append_new(step_changes(step), api_change("POST", path, NULL));
+		return 0;
+	}
+	_cleanup_free_ char *msg = NULL;
+	long st = api_post(d, path, NULL, step_changes(step), &msg, err);
+	if (st < 0)
+		return -1;
+	if (!(ok_304 && st == 304) && (st < 200 || st >= 300))
+		return api_error(err, st, what, msg);
+	return 1;
 }
 
 static int inspect(struct docker *d, const char *id, json_t **ret, struct cirt_err *err)
@@ -292,18 +309,12 @@ static int do_pause(struct contain_env *e, struct txn *t, struct container *c, j
 		return step_done(e, steps, step, err);
 	}
 	_cleanup_free_ char *path = xasprintf("/containers/%s/pause", c->id);
-	if (e->dry_run) {
-		json_array_append_new(step_changes(step), api_change("POST", path, NULL));
+	int r = step_post(e, e->d, step, path, "pause", false, err);
+	if (r < 0)
+		return step_fail(e, steps, step, err);
+	if (r == 0) {
 		step_set(step, "would apply", "freeze every process (cgroup freezer) through the daemon");
 		return step_done(e, steps, step, err);
-	}
-	_cleanup_free_ char *msg = NULL;
-	long st = api_post(e->d, path, NULL, step_changes(step), &msg, err);
-	if (st < 0)
-		return step_fail(e, steps, step, err);
-	if (st < 200 || st >= 300) {
-		api_error(err, st, "pause", msg);
-		return step_fail(e, steps, step, err);
 	}
 	json_t *a = action_new(e, "pause");
 	json_object_set_new(a, "by_cirt", json_true());
@@ -392,11 +403,9 @@ static bool has_line(const struct strv *lines, const char *hook, const char *fra
 static void problem(json_t *problems, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(json_t *problems, const char *fmt, ...)
 {
-	char *s = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (s)
 		json_array_append_new(problems, json_str(s));
@@ -959,24 +968,18 @@ static int do_stop(struct contain_env *e, struct txn *t, struct container *c, js
 	if (grace < 0 || grace > 3600)
 		grace = 10;
 	_cleanup_free_ char *path = xasprintf("/containers/%s/stop", c->id);
-	if (e->dry_run) {
-		json_array_append_new(step_changes(step), api_change("POST", path, NULL));
-		step_set(step, "would apply", "stop with the daemon's grace period (%ld s, then SIGKILL)", grace);
-		return step_done(e, steps, step, err);
-	}
 	/* the daemon answers only after the grace period: a client with room for it */
 	struct docker *d2 = NULL;
 	struct docker_opts dopt = {.host = e->docker_host, .timeout_ms = (int)(grace + 30) * 1000};
-	if (docker_open(&dopt, &d2, err) < 0)
+	if (!e->dry_run && docker_open(&dopt, &d2, err) < 0)
 		return step_fail(e, steps, step, err);
-	_cleanup_free_ char *msg = NULL;
-	long st = api_post(d2, path, NULL, step_changes(step), &msg, err);
+	int r = step_post(e, d2, step, path, "stop", true, err);
 	docker_close(d2);
-	if (st < 0)
+	if (r < 0)
 		return step_fail(e, steps, step, err);
-	if (st != 304 && (st < 200 || st >= 300)) {
-		api_error(err, st, "stop", msg);
-		return step_fail(e, steps, step, err);
+	if (r == 0) {
+		step_set(step, "would apply", "stop with the daemon's grace period (%ld s, then SIGKILL)", grace);
+		return step_done(e, steps, step, err);
 	}
 	json_t *a = action_new(e, "stop");
 	json_object_set_new(a, "grace_seconds", json_integer(grace));
@@ -1095,17 +1098,12 @@ static int undo_pause(struct contain_env *e, json_t *step, const char *id, json_
 		return 0;
 	}
 	_cleanup_free_ char *path = xasprintf("/containers/%s/unpause", id);
-	if (e->dry_run) {
-		json_array_append_new(step_changes(step), api_change("POST", path, NULL));
-		step_set(step, "would release", "resume its processes");
-		return 0;
+	int r = step_post(e, e->d, step, path, "unpause", false, err);
+	if (r <= 0) {
+		if (r == 0)
+			step_set(step, "would release", "resume its processes");
+		return r;
 	}
-	_cleanup_free_ char *msg = NULL;
-	long st = api_post(e->d, path, NULL, step_changes(step), &msg, err);
-	if (st < 0)
-		return -1;
-	if (st < 200 || st >= 300)
-		return api_error(err, st, "unpause", msg);
 	_cleanup_free_ char *fz = freezer_state(pid);
 	step_set(step, "released", "processes resumed (freezer: %s)", fz ? fz : "unknown");
 	return 0;
@@ -1204,17 +1202,12 @@ static int undo_stop(struct contain_env *e, json_t *step, const char *id, struct
 		return 0;
 	}
 	_cleanup_free_ char *path = xasprintf("/containers/%s/start", id);
-	if (e->dry_run) {
-		json_array_append_new(step_changes(step), api_change("POST", path, NULL));
-		step_set(step, "would release", "start it again");
-		return 0;
+	int r = step_post(e, e->d, step, path, "start", true, err);
+	if (r <= 0) {
+		if (r == 0)
+			step_set(step, "would release", "start it again");
+		return r;
 	}
-	_cleanup_free_ char *msg = NULL;
-	long st = api_post(e->d, path, NULL, step_changes(step), &msg, err);
-	if (st < 0)
-		return -1;
-	if (st != 304 && (st < 200 || st >= 300))
-		return api_error(err, st, "start", msg);
 	step_set(step, "released", "started again");
 	return 0;
 }

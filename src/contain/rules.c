@@ -354,16 +354,38 @@ static char *first_line(const struct buf *b)
 	return xstrndup(s, n);
 }
 
+/* A tool's standard output when it ran and exited 0; NULL otherwise. */
+static char *tool_output(char *const argv[])
+{
+	struct exec_result r;
+	struct cirt_err e = {0};
+	char *out = NULL;
+	if (run_tool(argv, NULL, &r, &e) == 0 && r.status == 0)
+		out = xstrdup(r.out.data ? r.out.data : "");
+	exec_result_clear(&r);
+	return out;
+}
+
+/* Feed TEXT to a tool on its standard input; a non-zero exit is an error naming its message. */
+static int tool_feed(char *const argv[], const char *text, struct cirt_err *err)
+{
+	struct exec_result r;
+	if (run_tool(argv, text, &r, err) < 0)
+		return -1;
+	int rc = 0;
+	if (r.status != 0) {
+		_cleanup_free_ char *m = first_line(&r.err);
+		rc = err_set(err, CIRT_EXIT_RUNTIME, "%s failed (exit %d): %s", argv[0], r.status, m);
+	}
+	exec_result_clear(&r);
+	return rc;
+}
+
 enum fw_backend fw_detect(void)
 {
 	char *const argv[] = {"iptables", "-w", "10", "-S", "DOCKER-USER", NULL};
-	struct exec_result r;
-	struct cirt_err e = {0};
-	enum fw_backend b = FW_NFT;
-	if (run_tool(argv, NULL, &r, &e) == 0 && r.status == 0)
-		b = FW_IPTABLES;
-	exec_result_clear(&r);
-	return b;
+	_cleanup_free_ char *out = tool_output(argv);
+	return out ? FW_IPTABLES : FW_NFT;
 }
 
 bool fw_br_netfilter(void)
@@ -443,65 +465,32 @@ char *fw_nft_list(const char *family, const char *id)
 		return NULL;
 	_cleanup_free_ char *table = fw_table(id);
 	char *const argv[] = {"nft", "list", "table", (char *)family, table, NULL};
-	struct exec_result r;
-	struct cirt_err e = {0};
-	char *out = NULL;
-	if (run_tool(argv, NULL, &r, &e) == 0 && r.status == 0)
-		out = xstrdup(r.out.data ? r.out.data : "");
-	exec_result_clear(&r);
-	return out;
+	return tool_output(argv);
 }
 
 int fw_ipt_restore(const char *text, struct cirt_err *err)
 {
 	char *const argv[] = {"iptables-restore", "-w", "10", "--noflush", NULL};
-	struct exec_result r;
-	if (run_tool(argv, text, &r, err) < 0)
-		return -1;
-	int rc = 0;
-	if (r.status != 0) {
-		_cleanup_free_ char *m = first_line(&r.err);
-		rc = err_set(err, CIRT_EXIT_RUNTIME, "iptables-restore failed (exit %d): %s", r.status, m);
-	}
-	exec_result_clear(&r);
-	return rc;
+	return tool_feed(argv, text, err);
 }
 
 int fw_nft_apply(const char *text, struct cirt_err *err)
 {
 	char *const argv[] = {"nft", "-f", "-", NULL};
-	struct exec_result r;
-	if (run_tool(argv, text, &r, err) < 0)
-		return -1;
-	int rc = 0;
-	if (r.status != 0) {
-		_cleanup_free_ char *m = first_line(&r.err);
-		rc = err_set(err, CIRT_EXIT_RUNTIME, "nft failed (exit %d): %s", r.status, m);
-	}
-	exec_result_clear(&r);
-	return rc;
+	return tool_feed(argv, text, err);
 }
 
 static bool ipt_is_nft(void)
 {
 	char *const argv[] = {"iptables", "-V", NULL};
-	struct exec_result r;
-	struct cirt_err e = {0};
-	bool yes = run_tool(argv, NULL, &r, &e) == 0 && r.status == 0 && r.out.data && strstr(r.out.data, "nf_tables");
-	exec_result_clear(&r);
-	return yes;
+	_cleanup_free_ char *out = tool_output(argv);
+	return out && strstr(out, "nf_tables");
 }
 
 static char *nft_chain_list(const char *name)
 {
 	char *const argv[] = {"nft", "list", "chain", "ip", "filter", (char *)name, NULL};
-	struct exec_result r;
-	struct cirt_err e = {0};
-	char *out = NULL;
-	if (run_tool(argv, NULL, &r, &e) == 0 && r.status == 0)
-		out = xstrdup(r.out.data ? r.out.data : "");
-	exec_result_clear(&r);
-	return out;
+	return tool_output(argv);
 }
 
 void fw_base_chains_missing(struct strv *ret)

@@ -389,14 +389,10 @@ void bundle_log(struct bundle *b, const char *fmt, ...)
 		return;
 	char t[32];
 	ev_utc_now(t, sizeof(t));
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
 	/* the log is text for people: what came from a container is escaped, one line per event */
 	_cleanup_free_ char *e = term_escape(s);
 	free(s);

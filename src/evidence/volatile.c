@@ -18,14 +18,10 @@
 
 void ev_note(struct ev *e, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
 	bundle_log(e->b, "  note (%s): %s", e->step ? e->step : "-", s);
 	json_t *notes = json_object_get(e->summary, "notes");
 	if (!notes) {

@@ -373,14 +373,10 @@ static void stray(struct netmap *m, size_t rule, const char *fmt, ...)
 	for (size_t i = 0; i < m->n_strays; i++)
 		if (m->strays[i].rule == rule)
 			return; /* one reason per rule: the first is the strongest */
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
 	const struct fw_rule *r = &m->fw.rules[rule];
 	const struct fw_chain *c = fw_rule_chain(&m->fw, r);
 	if (!m->reach)

@@ -282,8 +282,7 @@ void scan_add(struct scan_job *j, struct scan_file *f, const char *check, const 
 	};
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&nf.reason, fmt, ap) < 0)
-		nf.reason = xstrdup("?");
+	nf.reason = xvasprintf(fmt, ap);
 	va_end(ap);
 	add(j, &nf);
 }
@@ -301,8 +300,7 @@ void scan_add_pid(struct scan_job *j, int pid, const char *path, const char *che
 	};
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&nf.reason, fmt, ap) < 0)
-		nf.reason = xstrdup("?");
+	nf.reason = xvasprintf(fmt, ap);
 	va_end(ap);
 	add(j, &nf);
 }
@@ -326,14 +324,10 @@ void scan_add_hit(struct scan_job *j, struct scan_file *f, const char *check, co
 
 void scan_note(struct scan_job *j, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
 	pthread_mutex_lock(&j->mu);
 	bool dup = false;
 	for (size_t i = 0; i < j->n_notes && !dup; i++)

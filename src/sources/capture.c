@@ -155,8 +155,7 @@ static void set_error(struct capture_iface_stats *s, const char *fmt, ...)
 	free(s->error);
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s->error, fmt, ap) < 0)
-		s->error = NULL;
+	s->error = xvasprintf(fmt, ap);
 	va_end(ap);
 }
 

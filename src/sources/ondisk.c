@@ -19,13 +19,10 @@ static void note(json_t *notes, const char *fmt, ...)
 {
 	if (!json_is_array(notes))
 		return;
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&s, fmt, ap);
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return;
 	json_array_append_new(notes, json_str(s));
 	free(s);
 }
