@@ -51,6 +51,14 @@ enum cmd_flags {
 typedef int (*cmd_opt_cb)(struct ctx *x, int key, const char *arg, void *st);
 int cmd_parse(struct ctx *x, const struct cmd *c, int argc, char **argv, cmd_opt_cb on_opt, void *st);
 void cmd_help(FILE *f, const struct cmd *c);
+/* The lines of an option table (markdown: as a list for docs/reference.md). */
+void cmd_print_opts(FILE *f, const struct cmd_opt *o, bool markdown);
+/* --json and --help, which every command takes. */
+extern const struct cmd_opt cmd_common_opts[];
+/* getopt_long's tables from one or two option tables; with b NULL (the global options) parsing
+ * stops at the first operand, the command name. lo must hold every option and a terminator. */
+struct option;
+void cmd_build_long(const struct cmd_opt *a, const struct cmd_opt *b, struct option *lo, char *so);
 int cmd_usage(struct ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Load just what one command on the named containers needs, and find each of them.

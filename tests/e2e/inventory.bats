@@ -242,4 +242,10 @@ teardown_file() {
 	run "$CIRT" help --markdown
 	[ "$status" -eq 0 ]
 	diff <(echo "$output") "$TOP/docs/reference.md"
+	# each command once, in the help and in the reference
+	[ -z "$(echo "$output" | grep '^## cirt ' | sort | uniq -d)" ]
+	run "$CIRT" --help
+	cmds=$(echo "$output" | sed -n '/^commands:/,/^$/p' | awk 'NF {print $1}' | grep -v '^commands:')
+	[ "$(echo "$cmds" | wc -l)" -ge 18 ]
+	[ -z "$(echo "$cmds" | sort | uniq -d)" ]
 }
