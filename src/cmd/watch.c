@@ -534,44 +534,14 @@ static bool on_ct(const struct flow *f, enum conntrack_event ev, void *ud)
 
 /* ---------------------------------------------------------------- daemon records */
 
-static int container_of(struct watch *w, const struct evcontainer *c)
-{
-	return c->id ? addrmap_container(w->am, c->id, c->name, c->image) : -1;
-}
-
-static void apply_snapshot(struct watch *w, const struct evrec *r)
-{
-	/* containers we believed running that the daemon no longer lists ended during the gap */
-	int *open = NULL;
-	size_t nopen = addrmap_open_containers(w->am, &open);
-	for (size_t i = 0; i < nopen; i++) {
-		const struct am_container *c = addrmap_get(w->am, open[i]);
-		bool listed = false;
-		for (size_t k = 0; c && k < r->n_snap && !listed; k++)
-			listed = streq(r->snap[k].id, c->id);
-		if (!listed)
-			addrmap_close(w->am, open[i], NULL,
-			              r->gap_from_ns ? r->gap_from_ns : r->t_ns);
-	}
-	free(open);
-	for (size_t i = 0; i < r->n_snap; i++) {
-		const struct evcontainer *c = &r->snap[i];
-		int ci = container_of(w, c);
-		uint64_t from = c->started_ns && c->started_ns < r->t_ns ? c->started_ns : r->t_ns;
-		for (size_t k = 0; k < c->n_addrs; k++)
-			addrmap_open(w->am, ci, &c->addrs[k].a, c->addrs[k].network, from);
-	}
-}
-
 static void apply_record(struct watch *w, struct evrec *r)
 {
+	evrec_apply(w->am, r);
 	switch (r->kind) {
 	case EVR_SNAPSHOT:
-		apply_snapshot(w, r);
 		w->daemon_ok = true;
 		break;
 	case EVR_SUBNET:
-		addrmap_subnet(w->am, &r->net, r->prefix);
 		break;
 	case EVR_LOST:
 		if (w->daemon_ok) {
@@ -594,21 +564,10 @@ static void apply_record(struct watch *w, struct evrec *r)
 		     json_real_value(json_object_get(r->line, "gap_seconds")));
 		jwrite(w, json_incref(r->line));
 		break;
-	case EVR_EVENT: {
-		int ci = container_of(w, &r->c);
-		if (r->op == EVM_OPEN)
-			for (size_t k = 0; k < r->c.n_addrs; k++)
-				addrmap_open(w->am, ci, &r->c.addrs[k].a, r->c.addrs[k].network,
-				             r->t_ns);
-		else if (r->op == EVM_CLOSE_NET)
-			addrmap_close(w->am, ci, r->network, r->t_ns);
+	case EVR_EVENT:
 		w->n_events++;
 		jwrite(w, json_incref(r->line));
-		/* after the line: a destroy's own line still names it */
-		if (r->op == EVM_GONE)
-			addrmap_gone(w->am, ci, r->t_ns);
 		break;
-	}
 	}
 }
 

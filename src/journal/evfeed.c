@@ -203,6 +203,62 @@ struct evrec *evfeed_parse_event(const char *text, size_t len)
 	return r;
 }
 
+/* ---------------------------------------------------------------- the address map */
+
+static int container_of(struct addrmap *am, const struct evcontainer *c)
+{
+	return c->id ? addrmap_container(am, c->id, c->name, c->image) : -1;
+}
+
+static void apply_snapshot(struct addrmap *am, const struct evrec *r)
+{
+	/* containers believed running that the daemon no longer lists ended during the gap */
+	int *open = NULL;
+	size_t nopen = addrmap_open_containers(am, &open);
+	for (size_t i = 0; i < nopen; i++) {
+		const struct am_container *c = addrmap_get(am, open[i]);
+		bool listed = false;
+		for (size_t k = 0; c && k < r->n_snap && !listed; k++)
+			listed = streq(r->snap[k].id, c->id);
+		if (!listed)
+			addrmap_close(am, open[i], NULL, r->gap_from_ns ? r->gap_from_ns : r->t_ns);
+	}
+	free(open);
+	for (size_t i = 0; i < r->n_snap; i++) {
+		const struct evcontainer *c = &r->snap[i];
+		int ci = container_of(am, c);
+		uint64_t from = c->started_ns && c->started_ns < r->t_ns ? c->started_ns : r->t_ns;
+		for (size_t k = 0; k < c->n_addrs; k++)
+			addrmap_open(am, ci, &c->addrs[k].a, c->addrs[k].network, from);
+	}
+}
+
+void evrec_apply(struct addrmap *am, const struct evrec *r)
+{
+	switch (r->kind) {
+	case EVR_SNAPSHOT:
+		apply_snapshot(am, r);
+		break;
+	case EVR_SUBNET:
+		addrmap_subnet(am, &r->net, r->prefix);
+		break;
+	case EVR_EVENT: {
+		int ci = container_of(am, &r->c);
+		if (r->op == EVM_OPEN)
+			for (size_t k = 0; k < r->c.n_addrs; k++)
+				addrmap_open(am, ci, &r->c.addrs[k].a, r->c.addrs[k].network, r->t_ns);
+		else if (r->op == EVM_CLOSE_NET)
+			addrmap_close(am, ci, r->network, r->t_ns);
+		else if (r->op == EVM_GONE)
+			addrmap_gone(am, ci, r->t_ns);
+		break;
+	}
+	case EVR_LOST:
+	case EVR_BACK:
+		break;
+	}
+}
+
 /* ---------------------------------------------------------------- queue */
 
 static void push(struct evfeed *f, struct evrec *r)
@@ -340,7 +396,7 @@ static void enrich(struct evfeed *f, struct evrec *r)
 		r->c.name = xstrdup0(ce->name);
 	if (ce && !r->c.image)
 		r->c.image = xstrdup0(ce->image);
-	if (r->op == EVM_OPEN || !r->c.name) {
+	if (f->dr && (r->op == EVM_OPEN || !r->c.name)) {
 		_cleanup_free_ char *path = xasprintf("/containers/%s/json", r->c.id);
 		json_t *j = NULL;
 		struct cirt_err e = {0};
@@ -385,7 +441,7 @@ static void enrich(struct evfeed *f, struct evrec *r)
 	}
 	const char *action = jstr(r->line, "action");
 	const char *exec_id = jstr(r->line, "exec_id");
-	if (action && streq(action, "exec_start") && exec_id) {
+	if (f->dr && action && streq(action, "exec_start") && exec_id) {
 		/* who ran it, and with which privileges: the event does not say */
 		_cleanup_free_ char *enc = docker_urlencode(exec_id);
 		_cleanup_free_ char *path = xasprintf("/exec/%s/json", enc);
@@ -494,7 +550,8 @@ static void handle_line(struct evfeed *f, const char *s, size_t n)
 	if (f->nseen < SEEN_MAX)
 		f->seen[f->nseen++] = h;
 	if (net_create && net_id) {
-		fetch_subnets(f, net_id);
+		if (f->dr)
+			fetch_subnets(f, net_id);
 		return;
 	}
 	struct evrec *r = evfeed_parse_event(s, n);
@@ -696,14 +753,37 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int evfeed_start(const struct evfeed_opts *o, struct evfeed **ret, struct cirt_err *err)
+static struct evfeed *feed_new(struct cirt_err *err)
 {
 	struct evfeed *f = xcalloc(1, sizeof(*f));
-	f->efd = -1;
 	atomic_init(&f->abort, false);
 	atomic_init(&f->stopping, false);
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
+	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (f->efd < 0) {
+		err_set(err, CIRT_EXIT_RUNTIME, "eventfd: %s", strerror(errno));
+		evfeed_stop(f);
+		return NULL;
+	}
+	return f;
+}
+
+struct evfeed *evfeed_detached(struct cirt_err *err)
+{
+	return feed_new(err);
+}
+
+void evfeed_feed(struct evfeed *f, const char *data, size_t len)
+{
+	on_data(data, len, f);
+}
+
+int evfeed_start(const struct evfeed_opts *o, struct evfeed **ret, struct cirt_err *err)
+{
+	struct evfeed *f = feed_new(err);
+	if (!f)
+		return -1;
 	f->idle_ms = o->idle_ms > 0 ? o->idle_ms : 60000;
 	struct docker_opts dopts = {.host = o->host, .timeout_ms = o->timeout_ms};
 	if (docker_open(&dopts, &f->ds, err) < 0 || docker_open(&dopts, &f->dr, err) < 0) {
@@ -712,12 +792,6 @@ int evfeed_start(const struct evfeed_opts *o, struct evfeed **ret, struct cirt_e
 	}
 	docker_set_abort(f->ds, &f->stopping);
 	docker_set_abort(f->dr, &f->abort);
-	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (f->efd < 0) {
-		err_set(err, CIRT_EXIT_RUNTIME, "eventfd: %s", strerror(errno));
-		evfeed_stop(f);
-		return -1;
-	}
 	int e = pthread_create(&f->th, NULL, run, f);
 	if (e) {
 		err_set(err, CIRT_EXIT_RUNTIME, "cannot start the events thread: %s", strerror(e));

@@ -84,6 +84,19 @@ void evfeed_join(struct evfeed *f);
 /* Join, and free the feed with whatever is still queued. */
 void evfeed_stop(struct evfeed *f);
 
+struct addrmap;
+/* What a record changes in the caller's address map: a snapshot closes the containers it no
+ * longer lists and opens what it lists, an event opens, closes or forgets a container's
+ * addresses, a subnet is remembered. Records without an effect on the map are ignored. */
+void evrec_apply(struct addrmap *am, const struct evrec *r);
+
+/* A feed without its thread and without a daemon, for the fuzz target and tests: evfeed_feed()
+ * hands it bytes of an /events stream as they arrive (split anywhere); records are queued as
+ * live ones are (evfeed_take), but nothing is asked of a daemon: names come from earlier events
+ * only, addresses never. Free with evfeed_stop. */
+struct evfeed *evfeed_detached(struct cirt_err *err);
+void evfeed_feed(struct evfeed *f, const char *data, size_t len);
+
 /* Turn one line of the /events stream into a record (without asking the daemon anything: the
  * addresses are filled by the caller). NULL for events not recorded. Exposed for unit tests. */
 struct evrec *evfeed_parse_event(const char *line, size_t len);

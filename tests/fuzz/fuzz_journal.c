@@ -10,37 +10,6 @@
 #include "journal/journal.h"
 #include "fuzz.h"
 
-static char dir[512];
-static const char *const names[2] = {"journal-20260101T000000.000000Z-0000.ndjson",
-                                     "journal-20260101T000100.000000Z-0001.ndjson"};
-
-static void put(const char *name, const uint8_t *p, size_t n)
-{
-	char path[160];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		abort();
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-		if (k <= 0)
-			abort();
-		p += k;
-		n -= (size_t)k;
-	}
-	close(fd);
-}
-
-static void cleanup(void)
-{
-	char path[160];
-	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-}
-
 static bool dport80(const struct flow *f, void *ud)
 {
 	(void)ud;
@@ -51,25 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	if (!dir[0]) {
-		/* TMPDIR first: run.sh points it at a directory it removes afterwards */
-		const char *t = getenv("TMPDIR");
-		snprintf(dir, sizeof(dir), "%s/cirt-fuzz-journal-XXXXXX",
-		         t && *t                          ? t
-		         : access("/dev/shm", W_OK) == 0 ? "/dev/shm"
-		                                         : "/tmp");
-		if (!mkdtemp(dir))
-			abort();
-		atexit(cleanup);
-	}
-	unsigned sel = data[0];
-	data++;
-	size--;
-	const uint8_t *nul = (sel & 1) ? memchr(data, '\0', size) : NULL;
-	size_t n0 = nul ? (size_t)(nul - data) : size;
-	put(names[0], data, n0);
-	if (nul)
-		put(names[1], nul + 1, size - n0 - 1);
+	unsigned sel = data[0], files = 0;
+	const char *dir = fuzz_journal_dir(data + 1, size - 1, sel & 1, &files);
 
 	/* 2026-01-01T00:00:30Z and 2026-01-01T00:02:00Z */
 	uint64_t since = (sel & 2) ? 1767225630ull * 1000000000ull : 0;
@@ -92,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(!until || t <= until);
 	}
 	const struct journal_read_stats *st = journal_reader_stats(r);
-	CHECK(!(st->in_range > st->lines || st->files != (nul ? 2u : 1u)));
+	CHECK(!(st->in_range > st->lines || st->files != files));
 	journal_reader_close(r);
 
 	/* the flows, as locate and triage read them */
@@ -112,10 +64,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		flow_addr_str(&f->f.orig.src, b, sizeof(b));
 	}
 	jflows_clear(&jf);
-
-	/* the second file must not outlive an input without it */
-	char path[160];
-	snprintf(path, sizeof(path), "%s/%s", dir, names[1]);
-	unlink(path);
 	return 0;
 }

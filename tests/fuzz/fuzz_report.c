@@ -20,19 +20,10 @@ static void cleanup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!path[0]) {
-		/* TMPDIR first: run.sh points it at a directory it removes afterwards */
-		const char *t = getenv("TMPDIR");
-		snprintf(path, sizeof(path), "%s/cirt-fuzz-report-%ld.tar.gz",
-		         t && *t                          ? t
-		         : access("/dev/shm", W_OK) == 0 ? "/dev/shm"
-		                                         : "/tmp",
-		         (long)getpid());
+		snprintf(path, sizeof(path), "%s/cirt-fuzz-report-%ld.tar.gz", fuzz_scratch(), (long)getpid());
 		atexit(cleanup);
 	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size))
-		abort();
-	close(fd);
+	fuzz_put(path, NULL, data, size);
 	struct triage_opts o = {.command = "cirt report fuzz"};
 	json_t *doc = NULL;
 	struct cirt_err err = {0};

@@ -97,19 +97,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (!path[0]) {
-		/* TMPDIR first: run.sh points it at a directory it removes afterwards */
-		const char *t = getenv("TMPDIR");
-		snprintf(path, sizeof(path), "%s/cirt-fuzz-verify-%ld.tar",
-		         t && *t                          ? t
-		         : access("/dev/shm", W_OK) == 0 ? "/dev/shm"
-		                                         : "/tmp",
-		         (long)getpid());
+		snprintf(path, sizeof(path), "%s/cirt-fuzz-verify-%ld.tar", fuzz_scratch(), (long)getpid());
 		atexit(cleanup);
 	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, p, n) != (ssize_t)n)
-		abort();
-	close(fd);
+	fuzz_put(path, NULL, (const uint8_t *)p, n);
 	struct cirt_err err = {0};
 	if (bundle_verify(path, NULL, &r, &err) == 0)
 		check(&r);
