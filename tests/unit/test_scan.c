@@ -66,6 +66,16 @@ static struct scan_engine *engine(unsigned checks)
 	return e;
 }
 
+/* Scan the directory TOP as a container's root; *ret_t is the target (the caller frees it). */
+static struct scan_result run_rootfs(struct scan_engine *e, const char *top, struct scan_target **ret_t)
+{
+	struct cirt_err err = {0};
+	assert_int_equal(scan_target_rootfs(top, ret_t, &err), 0);
+	struct scan_result r = {0};
+	assert_int_equal(scan_target_run(e, *ret_t, &r, &err), 0);
+	return r;
+}
+
 /* "rule path origin" of every finding, one per line */
 static char *summary(const struct scan_result *r)
 {
@@ -340,10 +350,7 @@ static void test_weakpass(void **state)
 	put(top, "/etc/redis.conf", "bind 0.0.0.0\nprotected-mode no\n");
 	struct scan_engine *e = engine(CHK_WEAKPASS);
 	struct scan_target *t = NULL;
-	struct cirt_err err = {0};
-	assert_int_equal(scan_target_rootfs(top, &t, &err), 0);
-	struct scan_result r = {0};
-	assert_int_equal(scan_target_run(e, t, &r, &err), 0);
+	struct scan_result r = run_rootfs(e, top, &t);
 	char *s = summary(&r);
 	size_t weak = 0;
 	for (size_t i = 0; i < r.n; i++) {
@@ -394,10 +401,7 @@ static void test_backdoor_lines(void **state)
 	put(top, "/etc/crontab", "# only comments\n\n#* * * * * root /tmp/x\n");
 	struct scan_engine *e = engine(CHK_BACKDOOR | CHK_WEAKPASS);
 	struct scan_target *t = NULL;
-	struct cirt_err err = {0};
-	assert_int_equal(scan_target_rootfs(top, &t, &err), 0);
-	struct scan_result r = {0};
-	assert_int_equal(scan_target_run(e, t, &r, &err), 0);
+	struct scan_result r = run_rootfs(e, top, &t);
 	char *s = summary(&r);
 	print_message("%s", s);
 	assert_int_equal(line_of(&r, "backdoor.ld_so_preload", "/etc/ld.so.preload"), 4);
