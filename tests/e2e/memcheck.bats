@@ -23,14 +23,17 @@ setup() {
 
 teardown() {
 	fake_stop
+	docker rm -f mc-ev >/dev/null 2>&1 || true
 }
+
+VG=(valgrind -q --suppressions="$TOP/tests/valgrind.supp" --leak-check=full --show-leak-kinds=definite,indirect,possible
+	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=42)
 
 # memcheck EXPECTED-STATUS ARGS...: cirt under valgrind; fails on any valgrind report
 memcheck() {
 	local want=$1
 	shift
-	run_split valgrind -q --suppressions="$TOP/tests/valgrind.supp" --leak-check=full --show-leak-kinds=definite,indirect,possible \
-		--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=42 "$VG_CIRT" "$@"
+	run_split "${VG[@]}" "$VG_CIRT" "$@"
 	if [ "$status" -ne "$want" ] || [[ "$stderr" == *"=="[0-9]*"=="* ]]; then
 		echo "cirt $*: status $status (want $want)"
 		echo "$stderr" | head -40
@@ -107,4 +110,33 @@ memcheck() {
 	memcheck 0 --no-daemon scan --image "$LAB_IMAGE"
 	memcheck 0 --no-daemon collect lab-clean -o "$BATS_TEST_TMPDIR/nb"
 	memcheck 0 verify "$BATS_TEST_TMPDIR/nb"
+}
+
+@test "memcheck: watch through a container's life and an exec, stopped by SIGTERM; timeline; contain --dry-run and --status" {
+	local j=$BATS_TEST_TMPDIR/j o=$BATS_TEST_TMPDIR i st=0
+	"${VG[@]}" "$VG_CIRT" watch --journal "$j" --max-size 64M >"$o/w.out" 2>"$o/w.err" &
+	local vp=$!
+	for i in $(seq 1 240); do
+		grep -q "watching:" "$o/w.err" && break
+		sleep 0.25
+	done
+	grep -q "watching:" "$o/w.err" || { kill -TERM "$vp"; cat "$o/w.err"; false; }
+	docker run -d --name mc-ev --label cirt.lab=1 --network none "$LAB_IMAGE" sleep 60 >/dev/null
+	docker exec mc-ev true
+	docker rm -f mc-ev >/dev/null
+	for i in $(seq 1 40); do
+		grep -qs '"action":"destroy"' "$j"/journal-*.ndjson && break
+		sleep 0.25
+	done
+	kill -TERM "$vp"
+	wait "$vp" || st=$?
+	[ "$st" -eq 0 ] || { echo "watch: status $st"; cat "$o/w.err"; false; }
+	! grep -q '==[0-9]*==' "$o/w.err" || { cat "$o/w.err"; false; }
+	grep -q '"action":"exec_start"' "$j"/journal-*.ndjson
+	grep -q '"action":"destroy"' "$j"/journal-*.ndjson
+	memcheck 0 timeline mc-ev --journal "$j"
+	memcheck 0 --json timeline --journal "$j"
+	memcheck 0 contain --dry-run --pause --isolate lab-clean
+	run_split "$CIRT" contain --status
+	memcheck "$status" contain --status
 }
