@@ -229,6 +229,22 @@ static void test_cgroup_forms(void **state)
 	free(cg);
 }
 
+/* An empty file DIR/REL in a layer made by the test. */
+static void layer_file(const char *dir, const char *rel)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
+}
+
+/* An overlayfs whiteout DIR/REL: REL is deleted in the layers below. */
+static void layer_whiteout(const char *dir, const char *rel)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	assert_int_equal(mknod(p, S_IFCHR | 0, makedev(0, 0)), 0);
+}
+
 /* The change list from layers made here: a file added, one changed, one deleted (a whiteout),
  * a directory added with its content, one deleted below and made again (added), a symlink to a
  * host path (listed, never followed) and a tree deeper than the bound (cut, named). */
@@ -248,28 +264,19 @@ static void test_layerdiff(void **state)
 		assert_int_equal(mkdir(p, 0755), 0);
 	}
 	/* l2 (bottom): passwd, old; l1 (above): old deleted by a whiteout */
-	snprintf(p, sizeof(p), "%s/etc/passwd", lo2);
-	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
-	snprintf(p, sizeof(p), "%s/etc/old", lo2);
-	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
-	snprintf(p, sizeof(p), "%s/etc/gone", lo1);
-	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
-	snprintf(p, sizeof(p), "%s/etc/old", lo1);
-	assert_int_equal(mknod(p, S_IFCHR | 0, makedev(0, 0)), 0);
+	layer_file(lo2, "etc/passwd");
+	layer_file(lo2, "etc/old");
+	layer_file(lo1, "etc/gone");
+	layer_whiteout(lo1, "etc/old");
 	/* upper: passwd changed, new added, gone deleted, old made again (added: l1 deleted it),
 	 * /opt/x added, a link */
-	snprintf(p, sizeof(p), "%s/etc/passwd", up);
-	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
-	snprintf(p, sizeof(p), "%s/etc/new", up);
-	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
-	snprintf(p, sizeof(p), "%s/etc/gone", up);
-	assert_int_equal(mknod(p, S_IFCHR | 0, makedev(0, 0)), 0);
-	snprintf(p, sizeof(p), "%s/etc/old", up);
-	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
+	layer_file(up, "etc/passwd");
+	layer_file(up, "etc/new");
+	layer_whiteout(up, "etc/gone");
+	layer_file(up, "etc/old");
 	snprintf(p, sizeof(p), "%s/opt", up);
 	assert_int_equal(mkdir(p, 0755), 0);
-	snprintf(p, sizeof(p), "%s/opt/x", up);
-	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
+	layer_file(up, "opt/x");
 	snprintf(p, sizeof(p), "%s/etc/shadow.lnk", up);
 	assert_int_equal(symlink("/etc", p), 0);
 	/* a tree of LAYERDIFF_MAX_DEPTH + 5 directories */
