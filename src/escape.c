@@ -1,4 +1,5 @@
-/* escape.c: escaping of attacker-controlled text before it reaches a terminal or a JSON document. */
+/* escape.c: escaping of attacker-controlled text before it reaches a terminal or a JSON document.
+ */
 #include "escape.h"
 
 #include "util.h"

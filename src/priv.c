@@ -10,16 +10,46 @@
 #include <sys/syscall.h>
 
 static const char *const cap_names[] = {
-    "cap_chown",          "cap_dac_override",   "cap_dac_read_search", "cap_fowner",
-    "cap_fsetid",         "cap_kill",           "cap_setgid",          "cap_setuid",
-    "cap_setpcap",        "cap_linux_immutable", "cap_net_bind_service", "cap_net_broadcast",
-    "cap_net_admin",      "cap_net_raw",        "cap_ipc_lock",        "cap_ipc_owner",
-    "cap_sys_module",     "cap_sys_rawio",      "cap_sys_chroot",      "cap_sys_ptrace",
-    "cap_sys_pacct",      "cap_sys_admin",      "cap_sys_boot",        "cap_sys_nice",
-    "cap_sys_resource",   "cap_sys_time",       "cap_sys_tty_config",  "cap_mknod",
-    "cap_lease",          "cap_audit_write",    "cap_audit_control",   "cap_setfcap",
-    "cap_mac_override",   "cap_mac_admin",      "cap_syslog",          "cap_wake_alarm",
-    "cap_block_suspend",  "cap_audit_read",     "cap_perfmon",         "cap_bpf",
+    "cap_chown",
+    "cap_dac_override",
+    "cap_dac_read_search",
+    "cap_fowner",
+    "cap_fsetid",
+    "cap_kill",
+    "cap_setgid",
+    "cap_setuid",
+    "cap_setpcap",
+    "cap_linux_immutable",
+    "cap_net_bind_service",
+    "cap_net_broadcast",
+    "cap_net_admin",
+    "cap_net_raw",
+    "cap_ipc_lock",
+    "cap_ipc_owner",
+    "cap_sys_module",
+    "cap_sys_rawio",
+    "cap_sys_chroot",
+    "cap_sys_ptrace",
+    "cap_sys_pacct",
+    "cap_sys_admin",
+    "cap_sys_boot",
+    "cap_sys_nice",
+    "cap_sys_resource",
+    "cap_sys_time",
+    "cap_sys_tty_config",
+    "cap_mknod",
+    "cap_lease",
+    "cap_audit_write",
+    "cap_audit_control",
+    "cap_setfcap",
+    "cap_mac_override",
+    "cap_mac_admin",
+    "cap_syslog",
+    "cap_wake_alarm",
+    "cap_block_suspend",
+    "cap_audit_read",
+    "cap_perfmon",
+    "cap_bpf",
     "cap_checkpoint_restore",
 };
 
@@ -70,7 +100,8 @@ static int drop(const int *keep, size_t n_keep, bool whole, char **ret_desc, str
 		return err_set(err, CIRT_EXIT_RUNTIME, "no_new_privs: %s", strerror(errno));
 	if (!prm) {
 		if (ret_desc)
-			*ret_desc = xstrdup("no capabilities held: nothing to drop (no_new_privs set)");
+			*ret_desc =
+			    xstrdup("no capabilities held: nothing to drop (no_new_privs set)");
 		goto out;
 	}
 	size_t nt = whole ? thread_count() : 1;

@@ -1,4 +1,5 @@
-/* util.h: ownership helpers, the error type and small string/buffer helpers shared by every layer. */
+/* util.h: ownership helpers, the error type and small string/buffer helpers shared by every layer.
+ */
 #pragma once
 
 #include <errno.h>
@@ -13,26 +14,27 @@
 
 /* Exit codes (documented in README.md, "Exit codes"). */
 enum cirt_exit {
-	CIRT_EXIT_OK = 0,        /* ok, nothing found */
-	CIRT_EXIT_FOUND = 1,     /* scan/locate matched */
-	CIRT_EXIT_USAGE = 2,     /* bad command line */
+	CIRT_EXIT_OK = 0,          /* ok, nothing found */
+	CIRT_EXIT_FOUND = 1,       /* scan/locate matched */
+	CIRT_EXIT_USAGE = 2,       /* bad command line */
 	CIRT_EXIT_UNREACHABLE = 3, /* docker socket missing or refused */
-	CIRT_EXIT_PERM = 4,      /* permission denied */
-	CIRT_EXIT_TIMEOUT = 5,   /* daemon did not answer in time */
-	CIRT_EXIT_DAEMON = 6,    /* daemon answered with an HTTP error */
-	CIRT_EXIT_BADANSWER = 7, /* truncated, non-JSON or ill-typed answer */
-	CIRT_EXIT_NOTFOUND = 8,  /* no such container, or ambiguous prefix */
-	CIRT_EXIT_RUNTIME = 9,   /* any other runtime failure */
+	CIRT_EXIT_PERM = 4,        /* permission denied */
+	CIRT_EXIT_TIMEOUT = 5,     /* daemon did not answer in time */
+	CIRT_EXIT_DAEMON = 6,      /* daemon answered with an HTTP error */
+	CIRT_EXIT_BADANSWER = 7,   /* truncated, non-JSON or ill-typed answer */
+	CIRT_EXIT_NOTFOUND = 8,    /* no such container, or ambiguous prefix */
+	CIRT_EXIT_RUNTIME = 9,     /* any other runtime failure */
 };
 
 /* An error travels up as a negative errno-style return plus this struct. */
 struct cirt_err {
-	int code;  /* enum cirt_exit */
+	int code; /* enum cirt_exit */
 	char msg[1024];
 };
 
 /* Set the error (overwrites). Always returns -1 so callers can `return err_set(...)`. */
-int err_set(struct cirt_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int err_set(struct cirt_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Prefix context to an existing message: "inspect 'web1': <old>". Returns -1. */
 int err_prefix(struct cirt_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -93,9 +95,11 @@ static inline bool startswith(const char *s, const char *prefix)
 }
 
 /* Append a formatted string to a string vector (notes, warnings). */
-void strv_vpushf(char ***v, size_t *n, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+void strv_vpushf(char ***v, size_t *n, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 /* The same, unless an equal string is already there. */
-void strv_vpushf_unique(char ***v, size_t *n, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+void strv_vpushf_unique(char ***v, size_t *n, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* A growable byte buffer. */
 struct buf {

@@ -13,7 +13,8 @@
 
 /* ---------------------------------------------------------------- matching */
 
-static bool ep_eq(const struct flow_addr *a, uint16_t ap, const struct flow_addr *want, uint16_t wport)
+static bool ep_eq(const struct flow_addr *a, uint16_t ap, const struct flow_addr *want,
+                  uint16_t wport)
 {
 	return flow_addr_eq(a, want) && (!wport || ap == wport);
 }
@@ -21,11 +22,13 @@ static bool ep_eq(const struct flow_addr *a, uint16_t ap, const struct flow_addr
 /* Does any endpoint of the flow (both tuples) equal addr[:port]? */
 static bool flow_has(const struct flow *f, const struct flow_addr *a, uint16_t port)
 {
-	if (ep_eq(&f->orig.src, f->orig.sport, a, port) || ep_eq(&f->orig.dst, f->orig.dport, a, port))
+	if (ep_eq(&f->orig.src, f->orig.sport, a, port) ||
+	    ep_eq(&f->orig.dst, f->orig.dport, a, port))
 		return true;
 	if (!f->reply.src.family)
 		return false;
-	return ep_eq(&f->reply.src, f->reply.sport, a, port) || ep_eq(&f->reply.dst, f->reply.dport, a, port);
+	return ep_eq(&f->reply.src, f->reply.sport, a, port) ||
+	       ep_eq(&f->reply.dst, f->reply.dport, a, port);
 }
 
 bool locate_flow_matches(const struct locate_query *q, const struct flow *f)
@@ -43,13 +46,14 @@ bool locate_flow_matches(const struct locate_query *q, const struct flow *f)
 
 static bool is_query_addr(const struct locate_query *q, const struct flow_addr *a)
 {
-	return (q->has_addr && flow_addr_eq(a, &q->addr)) || (q->has_seen && flow_addr_eq(a, &q->seen));
+	return (q->has_addr && flow_addr_eq(a, &q->addr)) ||
+	       (q->has_seen && flow_addr_eq(a, &q->seen));
 }
 
 static bool same_tuple(const struct flow_tuple *a, const struct flow_tuple *b)
 {
-	return flow_addr_eq(&a->src, &b->src) && flow_addr_eq(&a->dst, &b->dst) && a->sport == b->sport &&
-	       a->dport == b->dport;
+	return flow_addr_eq(&a->src, &b->src) && flow_addr_eq(&a->dst, &b->dst) &&
+	       a->sport == b->sport && a->dport == b->dport;
 }
 
 /* A socket (local -> remote) is the originator's end of a conntrack entry, or, for a connection
@@ -62,8 +66,10 @@ static bool sock_is_ct(const struct flow *sock, const struct flow *ct)
 		return true;
 	if (!ct->reply.src.family)
 		return false;
-	struct flow_tuple rev = {.src = ct->reply.src, .dst = ct->reply.dst, .sport = ct->reply.sport,
-				 .dport = ct->reply.dport};
+	struct flow_tuple rev = {.src = ct->reply.src,
+	                         .dst = ct->reply.dst,
+	                         .sport = ct->reply.sport,
+	                         .dport = ct->reply.dport};
 	return same_tuple(&sock->orig, &rev);
 }
 
@@ -80,14 +86,15 @@ struct lctx {
 	struct locate_result *r;
 	struct aix *ix;
 	size_t nix;
-	struct flow *ct;  /* matching conntrack entries */
-	bool *ct_used;    /* merged into a socket's finding */
+	struct flow *ct; /* matching conntrack entries */
+	bool *ct_used;   /* merged into a socket's finding */
 	size_t nct;
 	size_t fcap;
 	uint64_t scan_ns;
 };
 
-static void add_warning(struct locate_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_warning(struct locate_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void add_warning(struct locate_result *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -138,7 +145,7 @@ static struct container *owner_of(const struct lctx *x, const struct flow_addr *
 /* The containers a flow belongs to: those owning an endpoint other than the one asked about
  * (who talked to ADDR), else those owning the asked-about endpoint itself. */
 static size_t flow_containers(const struct lctx *x, const struct flow *f, struct container *out[4],
-			      const struct flow_addr **ret_other)
+                              const struct flow_addr **ret_other)
 {
 	const struct flow_addr *eps[4] = {&f->orig.src, &f->orig.dst, &f->reply.src, &f->reply.dst};
 	size_t n = 0;
@@ -163,7 +170,7 @@ static size_t flow_containers(const struct lctx *x, const struct flow *f, struct
 #define SRC(s) (1u << (s))
 
 static struct locate_finding *add_finding(struct lctx *x, enum flow_source src, struct container *c,
-					  const struct flow *f)
+                                          const struct flow *f)
 {
 	struct locate_result *r = x->r;
 	if (r->n == x->fcap) {
@@ -197,8 +204,9 @@ static uint32_t state_timeout(const struct flow *f)
 		for (char *p = name; *p; p++)
 			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
 	} else if (f->proto == IPPROTO_UDP)
-		snprintf(name, sizeof(name), "%s", (f->status & (1u << 2)) /* IPS_ASSURED */ ? "udp_timeout_stream"
-											   : "udp_timeout");
+		snprintf(name, sizeof(name), "%s",
+		         (f->status & (1u << 2)) /* IPS_ASSURED */ ? "udp_timeout_stream"
+		                                                   : "udp_timeout");
 	else
 		return 0;
 	snprintf(path, sizeof(path), "/proc/sys/net/netfilter/nf_conntrack_%s", name);
@@ -251,13 +259,16 @@ static void *ct_read(void *arg)
 {
 	struct locate_pre *p = arg;
 	_cleanup_conntrack_ struct conntrack *ct = NULL;
-	p->ok = conntrack_open(0, &ct, &p->err) == 0 && conntrack_dump(ct, AF_UNSPEC, ct_collect, p, &p->err) == 0;
+	p->ok = conntrack_open(0, &ct, &p->err) == 0 &&
+	        conntrack_dump(ct, AF_UNSPEC, ct_collect, p, &p->err) == 0;
 	return NULL;
 }
 
 static unsigned proto_mask(const struct locate_query *q)
 {
-	return q->proto == IPPROTO_TCP ? SOCKDIAG_TCP : q->proto == IPPROTO_UDP ? SOCKDIAG_UDP : SOCKDIAG_ALL;
+	return q->proto == IPPROTO_TCP   ? SOCKDIAG_TCP
+	       : q->proto == IPPROTO_UDP ? SOCKDIAG_UDP
+	                                 : SOCKDIAG_ALL;
 }
 
 struct locate_pre *locate_prepare(const struct locate_query *q)
@@ -295,8 +306,10 @@ static void read_conntrack(struct lctx *x, struct locate_pre *pre)
 	p->nct = 0;
 	if (!p->ok) {
 		x->r->ct_error = xstrdup(p->err.msg);
-		add_warning(x->r, "%s: flows that already ended cannot be found, the other sources still answer",
-			    p->err.msg);
+		add_warning(
+		    x->r,
+		    "%s: flows that already ended cannot be found, the other sources still answer",
+		    p->err.msg);
 		return;
 	}
 	x->r->ct_ok = true;
@@ -328,7 +341,8 @@ static void socket_findings(struct lctx *x)
 		fd->seen_ns = x->scan_ns;
 		/* the same flow in conntrack: one finding seen by both, with the translated view */
 		for (size_t k = 0; k < x->nct; k++)
-			if (!x->ct_used[k] && same_tuple(&cs->s.f.orig, &x->ct[k].orig) && cs->s.f.proto == x->ct[k].proto) {
+			if (!x->ct_used[k] && same_tuple(&cs->s.f.orig, &x->ct[k].orig) &&
+			    cs->s.f.proto == x->ct[k].proto) {
 				x->ct_used[k] = true;
 				fd->sources |= SRC(FLOW_SRC_CONNTRACK);
 				fd->f.reply = x->ct[k].reply;
@@ -338,11 +352,14 @@ static void socket_findings(struct lctx *x)
 				fd->f.status = x->ct[k].status;
 				if (x->ct[k].counted) {
 					fd->f.counted = true;
-					memcpy(fd->f.packets, x->ct[k].packets, sizeof(fd->f.packets));
+					memcpy(fd->f.packets, x->ct[k].packets,
+					       sizeof(fd->f.packets));
 					memcpy(fd->f.bytes, x->ct[k].bytes, sizeof(fd->f.bytes));
 				}
-				/* a socket left behind by a closed connection: when it closed is conntrack's */
-				if (!streq(fd->f.state, "ESTABLISHED") && !streq(fd->f.state, "SYN_SENT")) {
+				/* a socket left behind by a closed connection: when it closed is
+				 * conntrack's */
+				if (!streq(fd->f.state, "ESTABLISHED") &&
+				    !streq(fd->f.state, "SYN_SENT")) {
 					bool est;
 					uint64_t seen = ct_seen(x, &x->ct[k], &est);
 					if (seen) {
@@ -389,37 +406,43 @@ static void conntrack_findings(struct lctx *x)
 		uint64_t seen = ct_seen(x, f, &est);
 		if (n == 0) {
 			/* a flow of the host itself, or of a container that is gone */
-			struct locate_finding *fd = add_finding(x, FLOW_SRC_CONNTRACK, sock ? sock->c : NULL, f);
+			struct locate_finding *fd =
+			    add_finding(x, FLOW_SRC_CONNTRACK, sock ? sock->c : NULL, f);
 			fd->proc = sock ? sock->proc : NULL;
 			fd->seen_ns = seen;
 			fd->seen_estimated = est;
 			if (!fd->c) {
 				char a[64];
 				flow_addr_str(other ? other : &f->orig.src, a, sizeof(a));
-				fd->note = xasprintf("no running container has the address %s: the host itself, a "
-						     "host-network container, or a container that has exited",
-						     a);
+				fd->note = xasprintf(
+				    "no running container has the address %s: the host itself, a "
+				    "host-network container, or a container that has exited",
+				    a);
 			}
 			continue;
 		}
 		for (size_t k = 0; k < n; k++) {
 			struct container *c = cs[k];
 			const struct proc_info *p = NULL;
-			/* a process in a container that shares the namespace makes that one the talker */
-			if (sock && sock->proc && sock->c && (sock->c == c || (sock->c->mode_target &&
-									    streq(sock->c->mode_target, c->id)))) {
+			/* a process in a container that shares the namespace makes that one the
+			 * talker */
+			if (sock && sock->proc && sock->c &&
+			    (sock->c == c ||
+			     (sock->c->mode_target && streq(sock->c->mode_target, c->id)))) {
 				c = sock->c;
 				p = sock->proc;
 			}
 			/* the address was handed to a newer container: the flow is older than it */
 			uint64_t created = created_ns(c);
 			if (!sock && seen && created && seen + 2000000000ull < created) {
-				struct locate_finding *fd = add_finding(x, FLOW_SRC_CONNTRACK, NULL, f);
+				struct locate_finding *fd =
+				    add_finding(x, FLOW_SRC_CONNTRACK, NULL, f);
 				fd->seen_ns = seen;
 				fd->seen_estimated = est;
-				fd->note = xasprintf("the address now belongs to container '%s', created after this flow: "
-						     "an earlier container that has exited",
-						     c->name);
+				fd->note = xasprintf("the address now belongs to container '%s', "
+				                     "created after this flow: "
+				                     "an earlier container that has exited",
+				                     c->name);
 				continue;
 			}
 			struct locate_finding *fd = add_finding(x, FLOW_SRC_CONNTRACK, c, f);
@@ -468,7 +491,8 @@ static struct container *cap_owner(struct cctx *cc, size_t iface, const struct f
 static struct container *cap_owner_mac(struct cctx *cc, size_t iface, const uint8_t mac[6])
 {
 	char m[20];
-	snprintf(m, sizeof(m), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	snprintf(m, sizeof(m), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+	         mac[4], mac[5]);
 	for (size_t i = 0; i < cc->cif[iface].ncs; i++) {
 		struct container *c = cc->cif[iface].cs[i];
 		for (size_t k = 0; k < c->n_eps; k++)
@@ -482,8 +506,8 @@ static char *pcap_name(const struct container *c)
 {
 	char *s = xasprintf("%s.pcap", c->name);
 	for (char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-		      *p == '_' || *p == '.'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
 			*p = '_';
 	if (s[0] == '.')
 		s[0] = '_';
@@ -506,8 +530,10 @@ static void write_packet(struct cctx *cc, struct container *c, const struct capt
 			_cleanup_free_ char *name = pcap_name(c);
 			struct capture_writer *w = NULL;
 			struct cirt_err e = {0};
-			if (capture_writer_open(cc->x->q->pcap_dirfd, name, p->linktype, 262144, &w, &e) < 0)
-				add_warning(r, "container '%s': packets not kept: %s", c->name, e.msg);
+			if (capture_writer_open(cc->x->q->pcap_dirfd, name, p->linktype, 262144, &w,
+			                        &e) < 0)
+				add_warning(r, "container '%s': packets not kept: %s", c->name,
+				            e.msg);
 			else {
 				pc->writer = w;
 				pc->file = steal_pointer(&name);
@@ -516,11 +542,12 @@ static void write_packet(struct cctx *cc, struct container *c, const struct capt
 	}
 	pc->packets++;
 	if (pc->writer && capture_writer_write(pc->writer, p) < 0 && pc->packets == 1)
-		add_warning(r, "container '%s': a packet of another link type was not kept", c->name);
+		add_warning(r, "container '%s': a packet of another link type was not kept",
+		            c->name);
 }
 
-static void count_flow(struct cctx *cc, struct container *c, size_t iface, const struct capture_packet *p,
-		       bool from_c)
+static void count_flow(struct cctx *cc, struct container *c, size_t iface,
+                       const struct capture_packet *p, bool from_c)
 {
 	struct flow_tuple t = p->f.orig;
 	if (!from_c) {
@@ -532,7 +559,8 @@ static void count_flow(struct cctx *cc, struct container *c, size_t iface, const
 	uint64_t ns = (uint64_t)p->ts.tv_sec * 1000000000ull + (uint64_t)p->ts.tv_usec * 1000ull;
 	struct capflow *cf = NULL;
 	for (size_t i = 0; i < cc->nflows && !cf; i++)
-		if (cc->flows[i].c == c && cc->flows[i].f.proto == p->f.proto && same_tuple(&cc->flows[i].f.orig, &t))
+		if (cc->flows[i].c == c && cc->flows[i].f.proto == p->f.proto &&
+		    same_tuple(&cc->flows[i].f.orig, &t))
 			cf = &cc->flows[i];
 	if (!cf) {
 		if (cc->nflows >= 100000)
@@ -600,12 +628,14 @@ static void on_ready(size_t n_open, void *ud)
 	if (!q->progress)
 		return;
 	struct buf b = {0};
-	buf_printf(&b, "capturing for %d s on %zu interface%s (", q->capture_seconds, n_open, n_open == 1 ? "" : "s");
+	buf_printf(&b, "capturing for %d s on %zu interface%s (", q->capture_seconds, n_open,
+	           n_open == 1 ? "" : "s");
 	size_t k = 0;
 	for (size_t i = 0; i < cc->x->r->n_ifaces; i++)
 		if (cc->st[i].opened)
 			buf_printf(&b, "%s%s", k++ ? ", " : "", cc->x->r->ifaces[i].name);
-	buf_printf(&b, "), filter '%s'%s", cc->x->r->cap_filter, q->first ? ", until the first packet" : "");
+	buf_printf(&b, "), filter '%s'%s", cc->x->r->cap_filter,
+	           q->first ? ", until the first packet" : "");
 	q->progress(buf_cstr(&b), q->progress_ud);
 	buf_free(&b);
 }
@@ -626,14 +656,15 @@ static bool keep_captured(const struct sockdiag_entry *e, void *ud)
 {
 	struct cctx *cc = ud;
 	for (size_t i = 0; i < cc->nflows; i++)
-		if (cc->flows[i].f.proto == e->f.proto && same_tuple(&cc->flows[i].f.orig, &e->f.orig))
+		if (cc->flows[i].f.proto == e->f.proto &&
+		    same_tuple(&cc->flows[i].f.orig, &e->f.orig))
 			return true;
 	return false;
 }
 
 /* cif runs parallel to r->ifaces; *n counts both */
-static void add_cap_if(struct locate_result *r, struct cap_if **cif, size_t *n, const char *name, bool bridge,
-		       struct container *c)
+static void add_cap_if(struct locate_result *r, struct cap_if **cif, size_t *n, const char *name,
+                       bool bridge, struct container *c)
 {
 	size_t i;
 	for (i = 0; i < *n; i++)
@@ -680,8 +711,10 @@ static void run_capture(struct lctx *x)
 			else if (e->veth)
 				add_cap_if(r, &cif, &ncif, e->veth, false, c);
 			else if (e->ipv4 || e->ipv6)
-				add_warning(r, "container '%s': no host interface found for network '%s': not captured",
-					    c->name, e->network ? e->network : "?");
+				add_warning(r,
+				            "container '%s': no host interface found for network "
+				            "'%s': not captured",
+				            c->name, e->network ? e->network : "?");
 		}
 	}
 	r->cap_filter = capture_filter(q);
@@ -698,7 +731,8 @@ static void run_capture(struct lctx *x)
 	}
 	struct capture_iface_stats *st = xcalloc(r->n_ifaces, sizeof(*st));
 	struct cctx cc = {.x = x, .ifs = r->ifaces, .cif = cif, .st = st};
-	struct capture_opts co = {.filter = r->cap_filter, .seconds = q->capture_seconds, .on_ready = on_ready};
+	struct capture_opts co = {
+	    .filter = r->cap_filter, .seconds = q->capture_seconds, .on_ready = on_ready};
 	struct cirt_err e = {0};
 	int rc = capture_run(ifs, r->n_ifaces, &co, on_packet, &cc, st, &e);
 	for (size_t i = 0; i < r->n_ifaces; i++) {
@@ -710,8 +744,8 @@ static void run_capture(struct lctx *x)
 		li->if_dropped = st[i].if_dropped;
 		r->cap_dropped += st[i].dropped + st[i].if_dropped;
 		if (st[i].error && (st[i].opened || rc == 0))
-			add_warning(r, "capture on %s (%s): %s", li->name, li->containers ? li->containers : "-",
-				    st[i].error);
+			add_warning(r, "capture on %s (%s): %s", li->name,
+			            li->containers ? li->containers : "-", st[i].error);
 	}
 	capture_stats_clear(st, r->n_ifaces);
 	free(st);
@@ -728,8 +762,9 @@ static void run_capture(struct lctx *x)
 	} else
 		r->cap_ok = true;
 	if (r->cap_dropped)
-		add_warning(r, "capture: %llu packet%s dropped (buffer full): the pcap files miss them",
-			    (unsigned long long)r->cap_dropped, r->cap_dropped == 1 ? " was" : "s were");
+		add_warning(
+		    r, "capture: %llu packet%s dropped (buffer full): the pcap files miss them",
+		    (unsigned long long)r->cap_dropped, r->cap_dropped == 1 ? " was" : "s were");
 
 	if (cc.nflows) {
 		/* the translated view of what was captured, from conntrack as it is now */
@@ -765,7 +800,8 @@ static void run_capture(struct lctx *x)
 			if (!dup)
 				only[nonly++] = cc.flows[i].c;
 		}
-		struct sockets_opts so = {.only = only, .n_only = nonly, .keep = keep_captured, .keep_ud = &cc};
+		struct sockets_opts so = {
+		    .only = only, .n_only = nonly, .keep = keep_captured, .keep_ud = &cc};
 		struct cirt_err se = {0};
 		if (sockets_load(x->h, &so, &r->socks_after, &se) == 0)
 			take_warnings(r, r->socks_after);
@@ -776,7 +812,8 @@ static void run_capture(struct lctx *x)
 			/* a flow the sockets or conntrack already reported: the same finding */
 			struct locate_finding *fd = NULL;
 			for (size_t k = 0; k < before && !fd; k++)
-				if (r->v[k].f.proto == cf->f.proto && same_tuple(&r->v[k].f.orig, &cf->f.orig))
+				if (r->v[k].f.proto == cf->f.proto &&
+				    same_tuple(&r->v[k].f.orig, &cf->f.orig))
 					fd = &r->v[k];
 			if (fd) {
 				fd->sources |= SRC(FLOW_SRC_CAPTURE);
@@ -799,9 +836,11 @@ static void run_capture(struct lctx *x)
 			for (size_t k = 0; k < r->n_pcaps; k++)
 				if (r->pcaps[k].c == cf->c)
 					fd->pcap_file = r->pcaps[k].file;
-			for (size_t k = 0; !fd->proc && r->socks_after && k < r->socks_after->n; k++) {
+			for (size_t k = 0; !fd->proc && r->socks_after && k < r->socks_after->n;
+			     k++) {
 				const struct csock *cs = &r->socks_after->v[k];
-				if (cs->s.f.proto == cf->f.proto && same_tuple(&cs->s.f.orig, &cf->f.orig)) {
+				if (cs->s.f.proto == cf->f.proto &&
+				    same_tuple(&cs->s.f.orig, &cf->f.orig)) {
 					fd->proc = cs->proc;
 					if (cs->c)
 						fd->c = cs->c;
@@ -858,7 +897,8 @@ static void read_journal(struct lctx *x)
 		needles[nn++] = flow_addr_str(&q->seen, a[1], sizeof(a[1]));
 	struct jflows jf = {0};
 	struct cirt_err e = {0};
-	if (jflows_read(q->journal_dir, q->since_ns, q->until_ns, needles, nn, j_match, (void *)q, 100000, &jf, &e) < 0) {
+	if (jflows_read(q->journal_dir, q->since_ns, q->until_ns, needles, nn, j_match, (void *)q,
+	                100000, &jf, &e) < 0) {
 		r->j_error = xstrdup(e.msg);
 		add_warning(r, "%s: flows recorded by cirt watch cannot be searched", e.msg);
 		return;
@@ -870,43 +910,53 @@ static void read_journal(struct lctx *x)
 	r->j_first_ns = jf.st.first_ns;
 	r->j_flows = jf.n;
 	if (jf.truncated)
-		add_warning(r, "journal: more than %zu matching flows: the oldest are shown, narrow --since/--until", jf.n);
+		add_warning(r,
+		            "journal: more than %zu matching flows: the oldest are shown, narrow "
+		            "--since/--until",
+		            jf.n);
 	if (!jf.st.files)
-		add_warning(r, "journal '%s' holds no files: is cirt watch running with --journal %s?", q->journal_dir,
-			    q->journal_dir);
+		add_warning(r,
+		            "journal '%s' holds no files: is cirt watch running with --journal %s?",
+		            q->journal_dir, q->journal_dir);
 	else if (q->since_ns && jf.st.first_ns > q->since_ns)
 		add_warning(r, "journal: it begins only %llu s ago, after --since",
-			    (unsigned long long)((realtime_ns() - jf.st.first_ns) / 1000000000ull));
+		            (unsigned long long)((realtime_ns() - jf.st.first_ns) / 1000000000ull));
 	size_t before = r->n;
 	for (size_t i = 0; i < jf.n; i++) {
 		const struct jflow *j = &jf.v[i];
 		/* who talked to ADDR: the side without the asked-about address, else that side */
-		bool q_src = is_query_addr(q, &j->f.orig.src) || (j->f.reply.dst.family && is_query_addr(q, &j->f.reply.dst));
-		const struct jcontainer *first = q_src ? &j->dst : &j->src, *second = q_src ? &j->src : &j->dst;
+		bool q_src = is_query_addr(q, &j->f.orig.src) ||
+		             (j->f.reply.dst.family && is_query_addr(q, &j->f.reply.dst));
+		const struct jcontainer *first = q_src ? &j->dst : &j->src,
+		                        *second = q_src ? &j->src : &j->dst;
 		const struct jcontainer *jc = first->id ? first : second->id ? second : NULL;
 		struct container *c = jc ? j_container(x, jc) : NULL;
 		/* the same flow still in conntrack: one finding, with its recorded start */
 		struct locate_finding *fd = NULL;
 		for (size_t k = 0; k < before && !fd; k++)
-			if ((r->v[k].sources & SRC(FLOW_SRC_CONNTRACK)) && r->v[k].f.id == j->f.id &&
-			    r->v[k].f.proto == j->f.proto && same_tuple(&r->v[k].f.orig, &j->f.orig))
+			if ((r->v[k].sources & SRC(FLOW_SRC_CONNTRACK)) &&
+			    r->v[k].f.id == j->f.id && r->v[k].f.proto == j->f.proto &&
+			    same_tuple(&r->v[k].f.orig, &j->f.orig))
 				fd = &r->v[k];
 		if (fd) {
 			fd->sources |= SRC(FLOW_SRC_JOURNAL);
 			if (!fd->f.first_ns)
 				fd->f.first_ns = j->f.first_ns;
-			/* the journal knew who held the address when the flow began; today's holder may
-			 * be a later container that got the same address */
+			/* the journal knew who held the address when the flow began; today's holder
+			 * may be a later container that got the same address */
 			if (c && fd->c != c) {
 				const struct container *now = fd->c;
 				free(fd->note);
-				fd->note = now ? xasprintf("attributed by cirt watch's record: the address belongs to '%s' now",
-							   now->name)
-					       : NULL;
+				fd->note = now ? xasprintf("attributed by cirt watch's record: the "
+				                           "address belongs to '%s' now",
+				                           now->name)
+				               : NULL;
 				if (c->state && streq(c->state, "gone"))
-					fd->note = fd->note ? fd->note
-							    : xstrdup("container not running now (removed or stopped since): as "
-								      "recorded by cirt watch");
+					fd->note = fd->note
+					               ? fd->note
+					               : xstrdup("container not running now "
+					                         "(removed or stopped since): as "
+					                         "recorded by cirt watch");
 				fd->c = c;
 				fd->proc = NULL;
 			}
@@ -915,15 +965,16 @@ static void read_journal(struct lctx *x)
 		fd = add_finding(x, FLOW_SRC_JOURNAL, c, &j->f);
 		fd->seen_ns = j->f.last_ns ? j->f.last_ns : j->f.first_ns;
 		if (c && c->state && streq(c->state, "gone"))
-			fd->note = xstrdup("container not running now (removed or stopped since): as recorded by cirt watch");
+			fd->note = xstrdup("container not running now (removed or stopped since): "
+			                   "as recorded by cirt watch");
 		else if (!c)
-			fd->note = xstrdup("no container held these addresses when cirt watch recorded the flow");
+			fd->note = xstrdup(
+			    "no container held these addresses when cirt watch recorded the flow");
 	}
 	jflows_clear(&jf);
 }
 
 /* ---------------------------------------------------------------- the run */
-
 
 static int cmp_finding(const void *a, const void *b)
 {
@@ -939,8 +990,8 @@ static int cmp_finding(const void *a, const void *b)
 	return (x->seen_ns < y->seen_ns) - (x->seen_ns > y->seen_ns);
 }
 
-int locate_run(struct host *h, const struct locate_query *q, struct locate_pre *pre, struct locate_result **ret,
-	       struct cirt_err *err)
+int locate_run(struct host *h, const struct locate_query *q, struct locate_pre *pre,
+               struct locate_result **ret, struct cirt_err *err)
 {
 	if (!q->has_addr && !q->has_seen)
 		return err_set(err, CIRT_EXIT_USAGE, "locate: no address to look for");
@@ -950,9 +1001,12 @@ int locate_run(struct host *h, const struct locate_query *q, struct locate_pre *
 	x.scan_ns = realtime_ns();
 	/* conntrack first: its matches tell which sockets to keep for the process join */
 	read_conntrack(&x, pre);
-	struct sockets_opts so = {.keep = keep_socket, .keep_ud = &x, .host_sockets = true,
-				  .pids_fresh = q->pids_fresh, .protos = proto_mask(q),
-				  .prefetch = pre ? pre->socks : NULL};
+	struct sockets_opts so = {.keep = keep_socket,
+	                          .keep_ud = &x,
+	                          .host_sockets = true,
+	                          .pids_fresh = q->pids_fresh,
+	                          .protos = proto_mask(q),
+	                          .prefetch = pre ? pre->socks : NULL};
 	if (sockets_load(h, &so, &r->socks, err) < 0) {
 		free(x.ix);
 		free(x.ct);

@@ -14,41 +14,42 @@
 #include "util.h"
 
 struct locate_query {
-	bool has_addr;          /* ADDR[:PORT] */
+	bool has_addr; /* ADDR[:PORT] */
 	struct flow_addr addr;
-	uint16_t port;          /* 0: any */
-	uint8_t proto;          /* 0: TCP and UDP */
-	bool has_seen;          /* --seen-from HOSTIP[:PORT]: the address an outside sensor saw */
+	uint16_t port; /* 0: any */
+	uint8_t proto; /* 0: TCP and UDP */
+	bool has_seen; /* --seen-from HOSTIP[:PORT]: the address an outside sensor saw */
 	struct flow_addr seen;
-	uint16_t seen_port;     /* 0: any */
-	int capture_seconds;    /* 0: no capture */
-	bool first;             /* capture: stop at the first packet of a container */
-	int pcap_dirfd;         /* capture: where per-container pcap files go; -1: none */
-	bool pids_fresh;        /* the host was loaded with host_load_list (see sockets_opts) */
+	uint16_t seen_port;  /* 0: any */
+	int capture_seconds; /* 0: no capture */
+	bool first;          /* capture: stop at the first packet of a container */
+	int pcap_dirfd;      /* capture: where per-container pcap files go; -1: none */
+	bool pids_fresh;     /* the host was loaded with host_load_list (see sockets_opts) */
 	void (*progress)(const char *msg, void *ud); /* "capturing ..." notes; may be NULL */
 	void *progress_ud;
-	const char *journal_dir; /* --since: also the flows `cirt watch` recorded there; NULL: not */
+	const char
+	    *journal_dir; /* --since: also the flows `cirt watch` recorded there; NULL: not */
 	uint64_t since_ns, until_ns; /* the journal's time range (until 0: now) */
 };
 
 /* One flow of one container, with every source that saw it. */
 struct locate_finding {
-	unsigned sources;             /* 1 << FLOW_SRC_* */
-	struct container *c;          /* NULL: no running container (the host, or one that exited) */
+	unsigned sources;    /* 1 << FLOW_SRC_* */
+	struct container *c; /* NULL: no running container (the host, or one that exited) */
 	const struct proc_info *proc; /* NULL when no process is known */
-	struct flow f;                /* orig: the container's side first when it is the originator */
-	uint64_t seen_ns;             /* when the source saw it (realtime ns) */
-	bool seen_estimated;          /* seen_ns derived from a conntrack timeout, not observed */
-	uint64_t captured_packets;    /* capture: packets of this flow in the pcap file */
-	char iface[IF_NAMESIZE];      /* capture: the interface the packets were on */
-	const char *pcap_file;        /* capture: the file holding this container's packets */
-	char *note;                   /* why there is no container, and such */
+	struct flow f;             /* orig: the container's side first when it is the originator */
+	uint64_t seen_ns;          /* when the source saw it (realtime ns) */
+	bool seen_estimated;       /* seen_ns derived from a conntrack timeout, not observed */
+	uint64_t captured_packets; /* capture: packets of this flow in the pcap file */
+	char iface[IF_NAMESIZE];   /* capture: the interface the packets were on */
+	const char *pcap_file;     /* capture: the file holding this container's packets */
+	char *note;                /* why there is no container, and such */
 };
 
 struct locate_iface {
 	char name[IF_NAMESIZE];
 	bool bridge;
-	char *containers;  /* names of the containers it carries, comma-separated */
+	char *containers; /* names of the containers it carries, comma-separated */
 	bool opened, failed;
 	char *error;
 	uint64_t packets, dropped, if_dropped;
@@ -66,7 +67,7 @@ struct locate_result {
 	size_t n;
 	char **warnings;
 	size_t n_warnings;
-	struct sockets *socks; /* owns the proc_info of socket and conntrack findings */
+	struct sockets *socks;       /* owns the proc_info of socket and conntrack findings */
 	struct sockets *socks_after; /* the post-capture lookups */
 
 	/* what each source did */
@@ -88,8 +89,8 @@ struct locate_result {
 	bool j_ran, j_ok;
 	char *j_error;
 	size_t j_files, j_files_read, j_lines, j_flows;
-	uint64_t j_first_ns;         /* the journal's oldest line */
-	struct container **j_gone;   /* containers named by the journal that are not running now */
+	uint64_t j_first_ns;       /* the journal's oldest line */
+	struct container **j_gone; /* containers named by the journal that are not running now */
 	size_t n_j_gone;
 };
 
@@ -105,6 +106,6 @@ void locate_pre_free(struct locate_pre *p);
 
 /* Run every source (pre: from locate_prepare, or NULL). Source failures become warnings and the
  * others still answer; fails only when nothing could be asked at all. */
-int locate_run(struct host *h, const struct locate_query *q, struct locate_pre *pre, struct locate_result **ret,
-	       struct cirt_err *err);
+int locate_run(struct host *h, const struct locate_query *q, struct locate_pre *pre,
+               struct locate_result **ret, struct cirt_err *err);
 void locate_result_free(struct locate_result *r);

@@ -33,7 +33,8 @@ const char *triage_level(long long score)
 	return score >= 100 ? "critical" : score >= 50 ? "high" : score >= 20 ? "medium" : "low";
 }
 
-static const int sev_points[] = {[SEV_INFO] = 0, [SEV_LOW] = 2, [SEV_MEDIUM] = 8, [SEV_HIGH] = 20, [SEV_CRITICAL] = 40};
+static const int sev_points[] = {
+    [SEV_INFO] = 0, [SEV_LOW] = 2, [SEV_MEDIUM] = 8, [SEV_HIGH] = 20, [SEV_CRITICAL] = 40};
 #define FINDINGS_CAP 120
 
 void tc_reason(struct tc *t, int points, const char *kind, const char *fmt, ...)
@@ -78,11 +79,14 @@ void tc_score_findings(struct tc *t)
 		if (shown < 3 && f->sev >= SEV_MEDIUM) {
 			char where[256] = "";
 			if (f->pid)
-				snprintf(where, sizeof(where), ", pid %d%s%s", f->pid, f->path ? " " : "", f->path ? f->path : "");
+				snprintf(where, sizeof(where), ", pid %d%s%s", f->pid,
+				         f->path ? " " : "", f->path ? f->path : "");
 			else if (f->path)
 				snprintf(where, sizeof(where), ", %s%s", f->path,
-					 f->origin == ORIGIN_ADDED ? " (added since the image)" : "");
-			tc_reason(t, p, "finding", "%s: %s (%s%s)", scan_sev_name(f->sev), f->reason, f->rule, where);
+				         f->origin == ORIGIN_ADDED ? " (added since the image)"
+				                                   : "");
+			tc_reason(t, p, "finding", "%s: %s (%s%s)", scan_sev_name(f->sev),
+			          f->reason, f->rule, where);
 			shown++;
 		} else {
 			rest += p;
@@ -90,15 +94,19 @@ void tc_score_findings(struct tc *t)
 		}
 	}
 	if (more)
-		tc_reason(t, rest, "finding", "%zu more finding%s of the quick checks", more, more == 1 ? "" : "s");
+		tc_reason(t, rest, "finding", "%zu more finding%s of the quick checks", more,
+		          more == 1 ? "" : "s");
 }
 
 /* Changed files (the daemon's change list): where they are says more than how many. */
-static const char *const sensitive_prefixes[] = {"/etc/cron", "/var/spool/cron", "/etc/ld.so.preload", "/root/.ssh",
-						 "/etc/passwd", "/etc/shadow", "/etc/sudoers", "/etc/profile",
-						 "/etc/rc.local", "/etc/init.d", "/etc/systemd", "/bin/", "/sbin/",
-						 "/usr/bin/", "/usr/sbin/", "/usr/local/bin/", "/lib/", "/usr/lib/",
-						 "/home/", "/etc/ssh", NULL};
+static const char *const sensitive_prefixes[] = {
+    "/etc/cron",       "/var/spool/cron", "/etc/ld.so.preload",
+    "/root/.ssh",      "/etc/passwd",     "/etc/shadow",
+    "/etc/sudoers",    "/etc/profile",    "/etc/rc.local",
+    "/etc/init.d",     "/etc/systemd",    "/bin/",
+    "/sbin/",          "/usr/bin/",       "/usr/sbin/",
+    "/usr/local/bin/", "/lib/",           "/usr/lib/",
+    "/home/",          "/etc/ssh",        NULL};
 static const char *const temp_prefixes[] = {"/tmp/", "/var/tmp/", "/dev/shm/", NULL};
 
 static bool has_prefix_in(const char *p, const char *const *list)
@@ -137,8 +145,13 @@ void tc_changes(struct tc *t, json_t *list)
 		if (k == 0 && !strchr(p + 1, '/'))
 			continue;
 		if (has_prefix_in(p, sensitive_prefixes) && json_array_size(sens) < 20)
-			json_array_append_new(sens, json_sprintf("%s %s", k == 1 ? "A" : k == 2 ? "D" : "C", p));
-		else if (k == 1 && (has_prefix_in(p, temp_prefixes) || hidden(p)) && json_array_size(tmp) < 20)
+			json_array_append_new(sens, json_sprintf("%s %s",
+			                                         k == 1   ? "A"
+			                                         : k == 2 ? "D"
+			                                                  : "C",
+			                                         p));
+		else if (k == 1 && (has_prefix_in(p, temp_prefixes) || hidden(p)) &&
+		         json_array_size(tmp) < 20)
 			json_array_append_new(tmp, json_sprintf("A %s", p));
 	}
 	json_object_set_new(t->ch_json, "added", json_integer((json_int_t)t->ch_added));
@@ -147,12 +160,15 @@ void tc_changes(struct tc *t, json_t *list)
 	json_object_set_new(t->ch_json, "sensitive", sens);
 	json_object_set_new(t->ch_json, "temp_or_hidden", tmp);
 	if (json_array_size(sens))
-		tc_reason(t, 10, "changes", "%zu change%s in system or login places since the image (e.g. %s)",
-			  json_array_size(sens), json_array_size(sens) == 1 ? "" : "s",
-			  json_string_value(json_array_get(sens, 0)) + 2);
+		tc_reason(t, 10, "changes",
+		          "%zu change%s in system or login places since the image (e.g. %s)",
+		          json_array_size(sens), json_array_size(sens) == 1 ? "" : "s",
+		          json_string_value(json_array_get(sens, 0)) + 2);
 	if (json_array_size(tmp))
-		tc_reason(t, 5, "changes", "%zu file%s added in temporary or hidden places (e.g. %s)", json_array_size(tmp),
-			  json_array_size(tmp) == 1 ? "" : "s", json_string_value(json_array_get(tmp, 0)) + 2);
+		tc_reason(t, 5, "changes",
+		          "%zu file%s added in temporary or hidden places (e.g. %s)",
+		          json_array_size(tmp), json_array_size(tmp) == 1 ? "" : "s",
+		          json_string_value(json_array_get(tmp, 0)) + 2);
 }
 
 /* ---------------------------------------------------------------- connections */
@@ -166,7 +182,7 @@ static bool is_loopback(const struct flow_addr *a)
 }
 
 struct conn *conn_get(struct tstate *s, struct tc *t, uint8_t proto, const struct flow_addr *remote,
-		      uint16_t key_port, bool out)
+                      uint16_t key_port, bool out)
 {
 	for (size_t i = 0; i < s->n_conns; i++) {
 		struct conn *c = &s->conns[i];
@@ -187,9 +203,9 @@ struct conn *conn_get(struct tstate *s, struct tc *t, uint8_t proto, const struc
 }
 
 /* One flow of a container: counted once per (local port, remote port), whichever sources saw it. */
-void conn_add(struct tstate *s, struct tc *t, const struct flow *f, const struct flow_addr *local, uint16_t lport,
-	      const struct flow_addr *remote, uint16_t rport, bool out, enum flow_source src, uint64_t seen_ns,
-	      const char *state, const char *proc)
+void conn_add(struct tstate *s, struct tc *t, const struct flow *f, const struct flow_addr *local,
+              uint16_t lport, const struct flow_addr *remote, uint16_t rport, bool out,
+              enum flow_source src, uint64_t seen_ns, const char *state, const char *proc)
 {
 	if (is_loopback(remote) || flow_addr_eq(local, remote))
 		return;
@@ -212,7 +228,8 @@ void conn_add(struct tstate *s, struct tc *t, const struct flow *f, const struct
 	c->rport = rport;
 	if (state && *state && (!c->state[0] || src == FLOW_SRC_SOCKET))
 		snprintf(c->state, sizeof(c->state), "%s", state);
-	if (src == FLOW_SRC_SOCKET && state && (streq(state, "ESTABLISHED") || streq(state, "SYN_SENT")))
+	if (src == FLOW_SRC_SOCKET && state &&
+	    (streq(state, "ESTABLISHED") || streq(state, "SYN_SENT")))
 		c->open_now = true;
 	if (seen_ns > c->last_ns)
 		c->last_ns = seen_ns;
@@ -243,8 +260,10 @@ static json_t *iso_ns(uint64_t ns)
 	return json_string(journal_time_str(ns, b, sizeof(b)));
 }
 
-static const char *const src_names[] = {[FLOW_SRC_SOCKET] = "socket", [FLOW_SRC_CONNTRACK] = "conntrack",
-					 [FLOW_SRC_CAPTURE] = "capture", [FLOW_SRC_JOURNAL] = "journal"};
+static const char *const src_names[] = {[FLOW_SRC_SOCKET] = "socket",
+                                        [FLOW_SRC_CONNTRACK] = "conntrack",
+                                        [FLOW_SRC_CAPTURE] = "capture",
+                                        [FLOW_SRC_JOURNAL] = "journal"};
 
 json_t *conn_json(const struct conn *c)
 {
@@ -253,8 +272,12 @@ json_t *conn_json(const struct conn *c)
 	json_object_set_new(o, "container", json_str(c->t->name));
 	json_object_set_new(o, "direction", json_string(c->out ? "out" : "in"));
 	json_object_set_new(o, "proto", json_string(flow_proto_name(c->proto)));
-	json_object_set_new(o, "remote", json_string(flow_endpoint_str(&c->remote, c->out ? c->rport : 0, a, sizeof(a))));
-	json_object_set_new(o, "local", json_string(flow_endpoint_str(&c->local, c->out ? 0 : c->lport, a, sizeof(a))));
+	json_object_set_new(
+	    o, "remote",
+	    json_string(flow_endpoint_str(&c->remote, c->out ? c->rport : 0, a, sizeof(a))));
+	json_object_set_new(
+	    o, "local",
+	    json_string(flow_endpoint_str(&c->local, c->out ? 0 : c->lport, a, sizeof(a))));
 	json_object_set_new(o, "flows", json_integer((json_int_t)c->count));
 	json_object_set_new(o, "state", c->state[0] ? json_string(c->state) : json_null());
 	json_object_set_new(o, "open_now", json_boolean(c->open_now));
@@ -289,18 +312,22 @@ void score_conns(struct tstate *s)
 			if (c->sources & (1u << k))
 				buf_printf(&src, "%s%s", src.len ? "+" : "", src_names[k]);
 		if (c->ioc) {
-			bool live = c->sources & ((1u << FLOW_SRC_SOCKET) | (1u << FLOW_SRC_CONNTRACK));
-			tc_reason(c->t, live ? 100 : 80, "ioc", "%s IOC %s%s%s%s: %zu %s flow%s%s (%s)",
-				  c->out ? "talked to" : "was reached from", a, c->ioc->comment ? " (" : "",
-				  c->ioc->comment ? c->ioc->comment : "", c->ioc->comment ? ")" : "", c->count,
-				  flow_proto_name(c->proto), c->count == 1 ? "" : "s", c->open_now ? ", one open now" : "",
-				  buf_cstr(&src));
+			bool live =
+			    c->sources & ((1u << FLOW_SRC_SOCKET) | (1u << FLOW_SRC_CONNTRACK));
+			tc_reason(
+			    c->t, live ? 100 : 80, "ioc", "%s IOC %s%s%s%s: %zu %s flow%s%s (%s)",
+			    c->out ? "talked to" : "was reached from", a,
+			    c->ioc->comment ? " (" : "", c->ioc->comment ? c->ioc->comment : "",
+			    c->ioc->comment ? ")" : "", c->count, flow_proto_name(c->proto),
+			    c->count == 1 ? "" : "s", c->open_now ? ", one open now" : "",
+			    buf_cstr(&src));
 			c->t->ioc_hits++;
 			if (!c->t->ioc_first)
 				c->t->ioc_first = c;
 		} else if (c->out && c->count >= 5 && !tstate_owner(s, &c->remote)) {
-			tc_reason(c->t, 20, "beacon", "connects to %s again and again: %zu %s flows (%s)", a, c->count,
-				  flow_proto_name(c->proto), buf_cstr(&src));
+			tc_reason(c->t, 20, "beacon",
+			          "connects to %s again and again: %zu %s flows (%s)", a, c->count,
+			          flow_proto_name(c->proto), buf_cstr(&src));
 			if (!c->t->beacon_first)
 				c->t->beacon_first = c;
 		}
@@ -357,7 +384,9 @@ static uint32_t state_timeout(struct tstate *s, const struct flow *f)
 		for (char *p = name; *p; p++)
 			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
 	} else if (f->proto == IPPROTO_UDP)
-		snprintf(name, sizeof(name), "%s", (f->status & (1u << 2)) /* IPS_ASSURED */ ? "udp_timeout_stream" : "udp_timeout");
+		snprintf(name, sizeof(name), "%s",
+		         (f->status & (1u << 2)) /* IPS_ASSURED */ ? "udp_timeout_stream"
+		                                                   : "udp_timeout");
 	else
 		return 0;
 	for (size_t i = 0; i < s->n_tmo; i++)
@@ -400,7 +429,8 @@ static struct tc *owner_at(struct tstate *s, const struct flow_addr *a, uint64_t
 static struct tc *unowned(struct tstate *s, const struct flow_addr *a)
 {
 	char buf[64], name[96];
-	snprintf(name, sizeof(name), "(address %s: no running container)", flow_addr_str(a, buf, sizeof(buf)));
+	snprintf(name, sizeof(name), "(address %s: no running container)",
+	         flow_addr_str(a, buf, sizeof(buf)));
 	for (size_t i = 0; i < s->n; i++)
 		if (!s->t[i]->id && streq(s->t[i]->name, name))
 			return s->t[i];
@@ -416,27 +446,28 @@ void ct_attribute(struct tstate *s, const struct flow *f, enum flow_source src, 
 	bool any = false;
 	/* the container opened it */
 	if ((t = owner_at(s, &f->orig.src, seen_ns))) {
-		conn_add(s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport, true, src, seen_ns, f->state,
-			 NULL);
+		conn_add(s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport, true,
+		         src, seen_ns, f->state, NULL);
 		any = true;
 	}
 	/* it answers: through a published port (DNAT: the reply comes from it) or directly */
-	if (f->reply.src.family && !flow_addr_eq(&f->reply.src, &f->orig.dst) && (t = owner_at(s, &f->reply.src, seen_ns))) {
-		conn_add(s, t, f, &f->reply.src, f->reply.sport, &f->orig.src, f->orig.sport, false, src, seen_ns,
-			 f->state, NULL);
+	if (f->reply.src.family && !flow_addr_eq(&f->reply.src, &f->orig.dst) &&
+	    (t = owner_at(s, &f->reply.src, seen_ns))) {
+		conn_add(s, t, f, &f->reply.src, f->reply.sport, &f->orig.src, f->orig.sport, false,
+		         src, seen_ns, f->state, NULL);
 		any = true;
 	} else if ((t = owner_at(s, &f->orig.dst, seen_ns))) {
-		conn_add(s, t, f, &f->orig.dst, f->orig.dport, &f->orig.src, f->orig.sport, false, src, seen_ns, f->state,
-			 NULL);
+		conn_add(s, t, f, &f->orig.dst, f->orig.dport, &f->orig.src, f->orig.sport, false,
+		         src, seen_ns, f->state, NULL);
 		any = true;
 	}
 	if (!any && s->o->ioc && s->attribute_unowned && !is_loopback(&f->orig.src)) {
 		if (ioc_match(s->o->ioc, &f->orig.dst))
-			conn_add(s, unowned(s, &f->orig.src), f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport,
-				 true, src, seen_ns, f->state, NULL);
+			conn_add(s, unowned(s, &f->orig.src), f, &f->orig.src, f->orig.sport,
+			         &f->orig.dst, f->orig.dport, true, src, seen_ns, f->state, NULL);
 		else if (ioc_match(s->o->ioc, &f->orig.src) && f->reply.src.family)
-			conn_add(s, unowned(s, &f->reply.src), f, &f->reply.src, f->reply.sport, &f->orig.src,
-				 f->orig.sport, false, src, seen_ns, f->state, NULL);
+			conn_add(s, unowned(s, &f->reply.src), f, &f->reply.src, f->reply.sport,
+			         &f->orig.src, f->orig.sport, false, src, seen_ns, f->state, NULL);
 	}
 }
 
@@ -450,9 +481,10 @@ static int cmp_tc_ptr(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static void timeline_add(struct tstate *s, uint64_t ns, const char *container, const char *kind, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static void timeline_add(struct tstate *s, uint64_t ns, const char *container, const char *kind, const char *fmt, ...)
+static void timeline_add(struct tstate *s, uint64_t ns, const char *container, const char *kind,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void timeline_add(struct tstate *s, uint64_t ns, const char *container, const char *kind,
+                         const char *fmt, ...)
 {
 	if (!ns)
 		return;
@@ -461,11 +493,12 @@ static void timeline_add(struct tstate *s, uint64_t ns, const char *container, c
 	char *m = xvasprintf(fmt, ap);
 	va_end(ap);
 	s->tl = xrealloc(s->tl, (s->n_tl + 1) * sizeof(*s->tl));
-	s->tl[s->n_tl++] = (struct tl_event){.ns = ns, .container = xstrdup0(container), .kind = kind, .text = m};
+	s->tl[s->n_tl++] =
+	    (struct tl_event){.ns = ns, .container = xstrdup0(container), .kind = kind, .text = m};
 }
 
-void tstate_timeline_rfc3339(struct tstate *s, const char *when, const char *container, const char *kind,
-			     const char *text)
+void tstate_timeline_rfc3339(struct tstate *s, const char *when, const char *container,
+                             const char *kind, const char *text)
 {
 	uint64_t ns;
 	if (!when || startswith(when, "0001-") || !journal_time_parse(when, &ns))
@@ -562,7 +595,8 @@ json_t *tstate_document(struct tstate *s)
 	json_object_set_new(counts, "ioc_flows", json_integer((json_int_t)ioc_flows));
 	json_object_set_new(counts, "connections", json_integer((json_int_t)s->n_conns));
 	json_object_set_new(counts, "findings", json_integer((json_int_t)findings));
-	json_object_set_new(counts, "network_oddities", json_integer((json_int_t)json_array_size(s->oddities)));
+	json_object_set_new(counts, "network_oddities",
+	                    json_integer((json_int_t)json_array_size(s->oddities)));
 	json_object_set_new(doc, "counts", counts);
 
 	if (o->ioc) {
@@ -581,7 +615,9 @@ json_t *tstate_document(struct tstate *s)
 		if (t->inv) {
 			json_t *r = json_deep_copy(t->inv);
 			json_object_set_new(r, "score", json_integer(t->score));
-			json_object_set_new(r, "level", t->score > 0 ? json_string(triage_level(t->score)) : json_null());
+			json_object_set_new(r, "level",
+			                    t->score > 0 ? json_string(triage_level(t->score))
+			                                 : json_null());
 			json_array_append_new(inv, r);
 		}
 		for (size_t k = 0; k < t->sr.n; k++) {
@@ -684,14 +720,16 @@ static void live_next(struct tstate *s, struct tc *t)
 	if (!t->c) {
 		if (t->unowned && t->ioc_first) {
 			char a[64];
-			tc_next(t, "cirt locate %s --since 24h", flow_addr_str(&t->ioc_first->remote, a, sizeof(a)));
+			tc_next(t, "cirt locate %s --since 24h",
+			        flow_addr_str(&t->ioc_first->remote, a, sizeof(a)));
 			tc_next(t, "cirt ps -a");
 			return;
 		}
 		/* gone: only its recorded flows are left */
 		if (t->ioc_first) {
 			char a[64];
-			tc_next(t, "cirt locate %s --since 24h", flow_addr_str(&t->ioc_first->remote, a, sizeof(a)));
+			tc_next(t, "cirt locate %s --since 24h",
+			        flow_addr_str(&t->ioc_first->remote, a, sizeof(a)));
 		}
 		return;
 	}
@@ -702,7 +740,8 @@ static void live_next(struct tstate *s, struct tc *t)
 		tc_next(t, "cirt collect %s --case %s", n, cs);
 	bool urgent = t->ioc_hits || t->beacon_first || t->score >= 50;
 	if (alive && urgent && o->can_contain)
-		tc_next(t, "cirt contain %s --isolate --reason %s", n, t->ioc_hits ? "'IOC contact'" : "triage");
+		tc_next(t, "cirt contain %s --isolate --reason %s", n,
+		        t->ioc_hits ? "'IOC contact'" : "triage");
 	struct conn *c = t->ioc_first ? t->ioc_first : t->beacon_first;
 	if (c) {
 		char a[64];
@@ -713,7 +752,8 @@ static void live_next(struct tstate *s, struct tc *t)
 	}
 	if (t->sr.n)
 		tc_next(t, "cirt scan %s", n);
-	if (t->ch_added + t->ch_changed + t->ch_deleted && (t->ioc_hits || t->sr.n || t->score >= 10))
+	if (t->ch_added + t->ch_changed + t->ch_deleted &&
+	    (t->ioc_hits || t->sr.n || t->score >= 10))
 		tc_next(t, "cirt diff %s", n);
 }
 
@@ -772,7 +812,10 @@ static json_t *inventory_row(const struct container *c, const struct netmap *m)
 {
 	json_t *r = json_object();
 	json_object_set_new(r, "name", json_str(c->name));
-	json_object_set_new(r, "id", json_strn(c->id ? c->id : "", c->id && strlen(c->id) > 12 ? 12 : c->id ? strlen(c->id) : 0));
+	json_object_set_new(r, "id",
+	                    json_strn(c->id ? c->id : "", c->id && strlen(c->id) > 12 ? 12
+	                                                  : c->id ? strlen(c->id)
+	                                                          : 0));
 	json_object_set_new(r, "image", json_str(c->image));
 	json_object_set_new(r, "state", json_str(c->state));
 	const char *mode = net_mode_name(c->mode);
@@ -795,9 +838,11 @@ static json_t *inventory_row(const struct container *c, const struct netmap *m)
 	json_t *ports = json_array();
 	for (size_t k = 0; k < c->n_ports; k++)
 		if (c->ports[k].host_port)
-			json_array_append_new(ports, json_sprintf("%s:%d->%d/%s", c->ports[k].host_ip ? c->ports[k].host_ip : "*",
-								  c->ports[k].host_port, c->ports[k].container_port,
-								  c->ports[k].proto));
+			json_array_append_new(
+			    ports, json_sprintf("%s:%d->%d/%s",
+			                        c->ports[k].host_ip ? c->ports[k].host_ip : "*",
+			                        c->ports[k].host_port, c->ports[k].container_port,
+			                        c->ports[k].proto));
 	json_object_set_new(r, "ports", ports);
 	json_object_set_new(r, "pid", c->pid ? json_integer(c->pid) : json_null());
 	json_object_set_new(r, "created", json_str(c->created));
@@ -818,23 +863,31 @@ static void network_oddities(struct tstate *s, const struct netmap *m, struct tc
 		bool any = !p->host_ip || streq(p->host_ip, "0.0.0.0") || streq(p->host_ip, "::");
 		json_t *o = NULL;
 		if (p->status == NM_PUB_RULE_ONLY) {
-			o = json_pack("{s:s,s:s?,s:s}", "kind", "dnat_not_published", "container", t ? t->name : NULL, "what",
-				      "a DNAT rule forwards a host port to it, but the daemon publishes no such port");
+			o = json_pack("{s:s,s:s?,s:s}", "kind", "dnat_not_published", "container",
+			              t ? t->name : NULL, "what",
+			              "a DNAT rule forwards a host port to it, but the daemon "
+			              "publishes no such port");
 			if (t)
-				tc_reason(t, 30, "network", "a DNAT rule the daemon does not know forwards host port %d/%s to it",
-					  p->host_port, p->proto);
+				tc_reason(t, 30, "network",
+				          "a DNAT rule the daemon does not know forwards host port "
+				          "%d/%s to it",
+				          p->host_port, p->proto);
 		} else if (any && p->family == 4 && t) {
 			o = json_pack("{s:s,s:s}", "kind", "published_all_addresses", "what",
-				      "a port published on every host address");
+			              "a port published on every host address");
 			json_object_set_new(o, "container", json_str(t->name));
 			if (t->pub_any++ < 2)
-				tc_reason(t, 3, "network", "port %d/%s published on every host address (to %d)", p->host_port,
-					  p->proto, p->container_port);
+				tc_reason(t, 3, "network",
+				          "port %d/%s published on every host address (to %d)",
+				          p->host_port, p->proto, p->container_port);
 		}
 		if (o) {
-			json_object_set_new(o, "detail", json_sprintf("%s:%d/%s -> %s:%d", p->host_ip ? p->host_ip : "*",
-								     p->host_port, p->proto,
-								     p->container_ip ? p->container_ip : "?", p->container_port));
+			json_object_set_new(o, "detail",
+			                    json_sprintf("%s:%d/%s -> %s:%d",
+			                                 p->host_ip ? p->host_ip : "*",
+			                                 p->host_port, p->proto,
+			                                 p->container_ip ? p->container_ip : "?",
+			                                 p->container_port));
 			json_array_append_new(s->oddities, o);
 		}
 	}
@@ -846,19 +899,23 @@ static void network_oddities(struct tstate *s, const struct netmap *m, struct tc
 		json_object_set_new(o, "kind", json_string("stray_rule"));
 		json_object_set_new(o, "container", json_null());
 		json_object_set_new(o, "what", json_incref(json_object_get(r, "reason")));
-		json_object_set_new(o, "detail", json_sprintf("%s %s: %s", jstr(r, "backend") ? jstr(r, "backend") : "?",
-							     jstr(r, "table") ? jstr(r, "table") : "?",
-							     jstr(r, "rule") ? jstr(r, "rule") : "?"));
+		json_object_set_new(o, "detail",
+		                    json_sprintf("%s %s: %s",
+		                                 jstr(r, "backend") ? jstr(r, "backend") : "?",
+		                                 jstr(r, "table") ? jstr(r, "table") : "?",
+		                                 jstr(r, "rule") ? jstr(r, "rule") : "?"));
 		json_array_append_new(s->oddities, o);
 		s->host_strays++;
 	}
 	for (size_t k = 0; k < m->h->n; k++) {
 		const struct container *c = &m->h->c[k];
 		if (c->running && c->mode == NETMODE_HOST) {
-			json_t *o = json_pack("{s:s,s:s}", "kind", "host_network", "what",
-					      "shares the host's network stack: its sockets are the host's");
+			json_t *o = json_pack(
+			    "{s:s,s:s}", "kind", "host_network", "what",
+			    "shares the host's network stack: its sockets are the host's");
 			json_object_set_new(o, "container", json_str(c->name));
-			json_object_set_new(o, "detail", json_str(m->mode_lines ? m->mode_lines[k] : NULL));
+			json_object_set_new(o, "detail",
+			                    json_str(m->mode_lines ? m->mode_lines[k] : NULL));
 			json_array_append_new(s->oddities, o);
 		}
 	}
@@ -898,13 +955,15 @@ static void read_journal(struct tstate *s)
 	}
 	struct jflows jf = {0};
 	struct cirt_err e = {0};
-	if (jflows_read(o->journal_dir, o->since_ns, 0, NULL, 0, journal_keep, NULL, 200000, &jf, &e) < 0) {
+	if (jflows_read(o->journal_dir, o->since_ns, 0, NULL, 0, journal_keep, NULL, 200000, &jf,
+	                &e) < 0) {
 		tstate_note(s, "journal '%s': %s", o->journal_dir, e.msg);
 		return;
 	}
 	s->journal_read = true;
 	if (jf.truncated)
-		tstate_note(s, "journal: more than 200000 flows since then: the newest were left out");
+		tstate_note(s,
+		            "journal: more than 200000 flows since then: the newest were left out");
 	for (size_t i = 0; i < jf.n; i++) {
 		const struct jflow *j = &jf.v[i];
 		const struct flow *f = &j->f;
@@ -918,28 +977,34 @@ static void read_journal(struct tstate *s)
 				t->state = xstrdup("removed");
 			}
 			if (side == 0)
-				conn_add(s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport, true,
-					 FLOW_SRC_JOURNAL, f->last_ns ? f->last_ns : f->first_ns, f->state, NULL);
+				conn_add(s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst,
+				         f->orig.dport, true, FLOW_SRC_JOURNAL,
+				         f->last_ns ? f->last_ns : f->first_ns, f->state, NULL);
 			else {
-				bool nat = f->reply.src.family && !flow_addr_eq(&f->reply.src, &f->orig.dst);
+				bool nat = f->reply.src.family &&
+				           !flow_addr_eq(&f->reply.src, &f->orig.dst);
 				const struct flow_addr *l = nat ? &f->reply.src : &f->orig.dst;
 				uint16_t lp = nat ? f->reply.sport : f->orig.dport;
-				conn_add(s, t, f, l, lp, &f->orig.src, f->orig.sport, false, FLOW_SRC_JOURNAL,
-					 f->last_ns ? f->last_ns : f->first_ns, f->state, NULL);
+				conn_add(s, t, f, l, lp, &f->orig.src, f->orig.sport, false,
+				         FLOW_SRC_JOURNAL, f->last_ns ? f->last_ns : f->first_ns,
+				         f->state, NULL);
 			}
 			const struct flow_addr *peer = side == 0 ? &f->orig.dst : &f->orig.src;
 			const struct ioc_entry *ie = o->ioc ? ioc_match(o->ioc, peer) : NULL;
 			if (ie && f->first_ns) {
 				char a[64];
-				timeline_add(s, f->first_ns, t->name, "ioc", "%s flow %s %s (journal)", flow_proto_name(f->proto),
-					     side == 0 ? "to" : "from",
-					     flow_endpoint_str(peer, side == 0 ? f->orig.dport : 0, a, sizeof(a)));
+				timeline_add(s, f->first_ns, t->name, "ioc",
+				             "%s flow %s %s (journal)", flow_proto_name(f->proto),
+				             side == 0 ? "to" : "from",
+				             flow_endpoint_str(peer, side == 0 ? f->orig.dport : 0,
+				                               a, sizeof(a)));
 			}
 		}
 	}
 	char a[40], b[40];
-	tstate_note(s, "journal '%s': %zu flows from %s to now (oldest line %s)", o->journal_dir, jf.n,
-		    journal_time_str(o->since_ns, a, sizeof(a)), jf.st.first_ns ? journal_time_str(jf.st.first_ns, b, sizeof(b)) : "-");
+	tstate_note(s, "journal '%s': %zu flows from %s to now (oldest line %s)", o->journal_dir,
+	            jf.n, journal_time_str(o->since_ns, a, sizeof(a)),
+	            jf.st.first_ns ? journal_time_str(jf.st.first_ns, b, sizeof(b)) : "-");
 	jflows_clear(&jf);
 }
 
@@ -958,7 +1023,8 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, stru
 	struct sockets_prefetch *pre = sockets_prefetch_start(SOCKDIAG_ALL, false);
 
 	_cleanup_host_ struct host *h = NULL;
-	struct host_load_opts lo = {.all = true, .needs = HOST_NEED_NET | HOST_NEED_PROC, .parallel = par};
+	struct host_load_opts lo = {
+	    .all = true, .needs = HOST_NEED_NET | HOST_NEED_PROC, .parallel = par};
 	int rc = host_load(d, &lo, &h, err);
 	if (rc < 0) {
 		fw_job_free(fw);
@@ -972,7 +1038,8 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, stru
 	char hn[256] = "";
 	if (gethostname(hn, sizeof(hn) - 1) == 0)
 		s.hostname = xstrdup(hn);
-	s.meta = json_pack("{s:{s:s?,s:s?}}", "docker", "host", h->docker_host, "api_version", h->api_version);
+	s.meta = json_pack("{s:{s:s?,s:s?}}", "docker", "host", h->docker_host, "api_version",
+	                   h->api_version);
 	for (size_t i = 0; i < h->n_warnings; i++)
 		tstate_note(&s, "%s", h->warnings[i]);
 
@@ -1004,7 +1071,8 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, stru
 	}
 
 	/* the quick checks run in a pool while the daemon answers the change lists */
-	struct scan_opts so = {.checks = CHK_ESCAPE | CHK_RUNTIME | CHK_BACKDOOR, .quick = true, .threads = 1};
+	struct scan_opts so = {
+	    .checks = CHK_ESCAPE | CHK_RUNTIME | CHK_BACKDOOR, .quick = true, .threads = 1};
 	struct scan_engine *eng = NULL;
 	struct cirt_err se = {0};
 	struct pool *pool = NULL;
@@ -1020,8 +1088,10 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, stru
 		for (size_t i = 0; i < h->n; i++) {
 			struct tc *t = s.t[i];
 			/* no image history: the history check is not among the quick ones */
-			if (!h->c[i].inspect || scan_target_container(NULL, h->c[i].inspect, &t->st, &se) < 0) {
-				t->scan_err = xstrdup(h->c[i].inspect ? se.msg : "no inspect answer");
+			if (!h->c[i].inspect ||
+			    scan_target_container(NULL, h->c[i].inspect, &t->st, &se) < 0) {
+				t->scan_err =
+				    xstrdup(h->c[i].inspect ? se.msg : "no inspect answer");
 				continue;
 			}
 			jobs[i] = (struct scanjob){.eng = eng, .t = t};
@@ -1042,7 +1112,8 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, stru
 			if (res[i].json)
 				tc_changes(s.t[i], json_is_array(res[i].json) ? res[i].json : NULL);
 			else if (res[i].err_msg && res[i].status != 404)
-				tstate_note(&s, "changed files of '%s': %s", h->c[i].name, res[i].err_msg);
+				tstate_note(&s, "changed files of '%s': %s", h->c[i].name,
+				            res[i].err_msg);
 			else if (!res[i].json && res[i].status == 204)
 				tc_changes(s.t[i], NULL);
 		}
@@ -1083,24 +1154,29 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, stru
 			const struct flow *f = &cs->s.f;
 			char pbuf[128] = "";
 			if (cs->proc)
-				snprintf(pbuf, sizeof(pbuf), "%s (pid %d)", cs->proc->comm ? cs->proc->comm : "?", cs->proc->pid);
-			/* a server's port below the ephemeral range talking to an ephemeral one: it came in */
+				snprintf(pbuf, sizeof(pbuf), "%s (pid %d)",
+				         cs->proc->comm ? cs->proc->comm : "?", cs->proc->pid);
+			/* a server's port below the ephemeral range talking to an ephemeral one: it
+			 * came in */
 			bool in = f->orig.sport < 32768 && f->orig.dport >= 32768;
-			conn_add(&s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport, !in, FLOW_SRC_SOCKET,
-				 scan_ns, f->state, pbuf[0] ? pbuf : NULL);
+			conn_add(&s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport,
+			         !in, FLOW_SRC_SOCKET, scan_ns, f->state, pbuf[0] ? pbuf : NULL);
 		}
 	}
 	if (ct.started)
 		pthread_join(ct.th, NULL);
 	if (!ct.ok)
-		tstate_note(&s, "conntrack: %s: flows that already ended are not shown", ct.err.msg);
+		tstate_note(&s, "conntrack: %s: flows that already ended are not shown",
+		            ct.err.msg);
 	s.attribute_unowned = true;
 	for (size_t i = 0; i < ct.n; i++)
 		ct_attribute(&s, &ct.v[i], FLOW_SRC_CONNTRACK, ct_seen_ns(&s, &ct.v[i], scan_ns));
 	if (s.stale_flows)
-		tstate_note(&s, "%zu conntrack entries are older than the container now holding their address: "
-				"not counted as its flows",
-			    s.stale_flows);
+		tstate_note(
+		    &s,
+		    "%zu conntrack entries are older than the container now holding their address: "
+		    "not counted as its flows",
+		    s.stale_flows);
 	free(ct.v);
 	sockets_prefetch_free(pre);
 	tp = phase(&s, "connections", tp);
@@ -1118,20 +1194,24 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, stru
 			tstate_note(&s, "quick checks of '%s': %s", t->name, t->scan_err);
 		for (size_t k = 0; k < t->sr.n_notes && k < 3; k++)
 			if (!strstr(t->sr.notes[k], "no process of the container"))
-				tstate_note(&s, "quick checks of '%s': %s", t->name, t->sr.notes[k]);
+				tstate_note(&s, "quick checks of '%s': %s", t->name,
+				            t->sr.notes[k]);
 		tc_score_findings(t);
 	}
 	score_conns(&s);
 	/* the daemon's own exposure and stray rules belong to the host */
 	if (host_tc.st) {
 		for (size_t k = 0; k < host_tc.sr.n; k++)
-			tstate_note(&s, "host: %s: %s (%s)", scan_sev_name(host_tc.sr.f[k].sev), host_tc.sr.f[k].reason,
-				    host_tc.sr.f[k].evidence ? host_tc.sr.f[k].evidence : host_tc.sr.f[k].rule);
+			tstate_note(&s, "host: %s: %s (%s)", scan_sev_name(host_tc.sr.f[k].sev),
+			            host_tc.sr.f[k].reason,
+			            host_tc.sr.f[k].evidence ? host_tc.sr.f[k].evidence
+			                                     : host_tc.sr.f[k].rule);
 	}
 	for (size_t i = 0; i < h->n; i++)
 		s.t[i]->inv = inventory_row(&h->c[i], m);
 	for (size_t i = h->n; i < s.n; i++)
-		s.t[i]->inv = json_pack("{s:s,s:s?,s:s?}", "name", s.t[i]->name, "id", s.t[i]->id, "state", s.t[i]->state);
+		s.t[i]->inv = json_pack("{s:s,s:s?,s:s?}", "name", s.t[i]->name, "id", s.t[i]->id,
+		                        "state", s.t[i]->state);
 
 	if (o->topology && m) {
 		_cleanup_free_ char *dot = netgraph_dot(m, NULL);

@@ -14,15 +14,15 @@
 #include "util.h"
 
 struct triage_opts {
-	const struct ioc_list *ioc;  /* --ioc: indicator addresses and networks; NULL: none */
-	const char *journal_dir;     /* cirt watch's journal, read when it exists; NULL: not read */
-	bool journal_explicit;       /* the user named it: a missing journal is an error */
-	uint64_t since_ns;           /* journal flows from then on */
-	const char *case_id;         /* in the suggested `cirt collect ... --case` commands */
-	bool topology;               /* render the network map as SVG into "topology_svg" */
-	bool can_contain;            /* `cirt contain` exists: suggest it */
-	unsigned parallel;           /* concurrent daemon requests and scans (0: 8) */
-	const char *command;         /* the command line, recorded in the document */
+	const struct ioc_list *ioc; /* --ioc: indicator addresses and networks; NULL: none */
+	const char *journal_dir;    /* cirt watch's journal, read when it exists; NULL: not read */
+	bool journal_explicit;      /* the user named it: a missing journal is an error */
+	uint64_t since_ns;          /* journal flows from then on */
+	const char *case_id;        /* in the suggested `cirt collect ... --case` commands */
+	bool topology;              /* render the network map as SVG into "topology_svg" */
+	bool can_contain;           /* `cirt contain` exists: suggest it */
+	unsigned parallel;          /* concurrent daemon requests and scans (0: 8) */
+	const char *command;        /* the command line, recorded in the document */
 	/* what took how long, for --verbose timings (may be NULL) */
 	void (*phase)(void *ud, const char *what, uint64_t ms);
 	void *phase_ud;
@@ -36,7 +36,8 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, stru
  * its manifest, inspect, processes, sockets, conntrack entries and change list, the escape
  * checks on its inspect, the quick backdoor checks on its copied files (directory bundles), and
  * the bundle's integrity (cirt verify). */
-int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, struct cirt_err *err);
+int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret,
+                  struct cirt_err *err);
 
 /* Severity word for a score: "critical" (>= 100), "high" (>= 50), "medium" (>= 20), "low". */
 const char *triage_level(long long score);

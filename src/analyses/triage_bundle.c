@@ -40,12 +40,14 @@ static int bundle_read(const char *path, bool archive, struct bfiles *b, struct 
 	if (!archive) {
 		int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
-			return err_set(err, errno == ENOENT ? CIRT_EXIT_NOTFOUND : CIRT_EXIT_RUNTIME, "bundle '%s': %s", path,
-				       strerror(errno));
+			return err_set(err,
+			               errno == ENOENT ? CIRT_EXIT_NOTFOUND : CIRT_EXIT_RUNTIME,
+			               "bundle '%s': %s", path, strerror(errno));
 		for (size_t i = 0; i < b->n; i++) {
 			/* a symlink in a bundle is never followed */
 			struct stat st;
-			if (fstatat(dfd, b->names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			if (fstatat(dfd, b->names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISREG(st.st_mode))
 				continue;
 			(void)read_file_max(dfd, b->names[i], BREAD_MAX, &b->data[i], &b->len[i]);
 		}
@@ -56,7 +58,8 @@ static int bundle_read(const char *path, bool archive, struct bfiles *b, struct 
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-		int r = err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': %s", path, archive_error_string(a));
+		int r = err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': %s", path,
+		                archive_error_string(a));
 		archive_read_free(a);
 		return r;
 	}
@@ -103,27 +106,30 @@ static void bundle_next(struct tstate *s, struct tc *t)
 	if (t->ioc_first) {
 		char a[64];
 		tc_next(t, "cirt locate %s --since 24h   (on the host it came from)",
-			flow_addr_str(&t->ioc_first->remote, a, sizeof(a)));
+		        flow_addr_str(&t->ioc_first->remote, a, sizeof(a)));
 	}
 	if (t->sr.n && jbool(bm, "directory"))
 		tc_next(t, "cirt scan --rootfs %s/files", p);
 }
 
-
 static bool flow_from_ct_json(json_t *e, struct flow *f)
 {
 	memset(f, 0, sizeof(*f));
 	const char *proto = jstr(e, "proto");
-	f->proto = proto && streq(proto, "udp") ? IPPROTO_UDP : proto && streq(proto, "tcp") ? IPPROTO_TCP : 0;
+	f->proto = proto && streq(proto, "udp")   ? IPPROTO_UDP
+	           : proto && streq(proto, "tcp") ? IPPROTO_TCP
+	                                          : 0;
 	if (!f->proto)
 		f->proto = (uint8_t)jint(e, "proto_number", 0);
 	json_t *o = jobj(e, "original"), *r = jobj(e, "reply");
-	if (!o || !jstr(o, "src") || !jstr(o, "dst") || !flow_addr_parse(jstr(o, "src"), &f->orig.src) ||
+	if (!o || !jstr(o, "src") || !jstr(o, "dst") ||
+	    !flow_addr_parse(jstr(o, "src"), &f->orig.src) ||
 	    !flow_addr_parse(jstr(o, "dst"), &f->orig.dst))
 		return false;
 	f->orig.sport = (uint16_t)jint(o, "sport", 0);
 	f->orig.dport = (uint16_t)jint(o, "dport", 0);
-	if (r && jstr(r, "src") && jstr(r, "dst") && flow_addr_parse(jstr(r, "src"), &f->reply.src) &&
+	if (r && jstr(r, "src") && jstr(r, "dst") &&
+	    flow_addr_parse(jstr(r, "src"), &f->reply.src) &&
 	    flow_addr_parse(jstr(r, "dst"), &f->reply.dst)) {
 		f->reply.sport = (uint16_t)jint(r, "sport", 0);
 		f->reply.dport = (uint16_t)jint(r, "dport", 0);
@@ -137,30 +143,37 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 {
 	struct stat st;
 	if (lstat(path, &st) < 0)
-		return err_set(err, errno == ENOENT ? CIRT_EXIT_NOTFOUND : CIRT_EXIT_RUNTIME, "bundle '%s': %s", path,
-			       strerror(errno));
+		return err_set(err, errno == ENOENT ? CIRT_EXIT_NOTFOUND : CIRT_EXIT_RUNTIME,
+		               "bundle '%s': %s", path, strerror(errno));
 	bool dir = S_ISDIR(st.st_mode);
 	if (!dir && !S_ISREG(st.st_mode))
-		return err_set(err, CIRT_EXIT_USAGE, "bundle '%s': not a directory or a .tar.gz file", path);
-	struct bfiles b = {.names = {BUNDLE_MANIFEST, "container/inspect.json", "volatile/processes.json",
-				     "volatile/sockets.json", "volatile/conntrack.json", "container/changes.json"},
-			   .n = 6};
+		return err_set(err, CIRT_EXIT_USAGE,
+		               "bundle '%s': not a directory or a .tar.gz file", path);
+	struct bfiles b = {.names = {BUNDLE_MANIFEST, "container/inspect.json",
+	                             "volatile/processes.json", "volatile/sockets.json",
+	                             "volatile/conntrack.json", "container/changes.json"},
+	                   .n = 6};
 	if (bundle_read(path, !dir, &b, err) < 0)
 		return -1;
 	json_t *man = bjson(&b, BUNDLE_MANIFEST);
-	if (!man || !json_is_object(man) || !jstr(man, "format") || !startswith(jstr(man, "format"), "cirt-bundle/")) {
+	if (!man || !json_is_object(man) || !jstr(man, "format") ||
+	    !startswith(jstr(man, "format"), "cirt-bundle/")) {
 		json_decref(man);
 		for (size_t i = 0; i < b.n; i++)
 			free(b.data[i]);
-		return err_set(err, CIRT_EXIT_USAGE, "bundle '%s': no readable manifest.json of cirt collect", path);
+		return err_set(err, CIRT_EXIT_USAGE,
+		               "bundle '%s': no readable manifest.json of cirt collect", path);
 	}
-	json_t *ins = bjson(&b, "container/inspect.json"), *procs = bjson(&b, "volatile/processes.json"),
-	       *socks = bjson(&b, "volatile/sockets.json"), *ctj = bjson(&b, "volatile/conntrack.json"),
+	json_t *ins = bjson(&b, "container/inspect.json"),
+	       *procs = bjson(&b, "volatile/processes.json"),
+	       *socks = bjson(&b, "volatile/sockets.json"),
+	       *ctj = bjson(&b, "volatile/conntrack.json"),
 	       *chg = bjson(&b, "container/changes.json");
 	for (size_t i = 0; i < b.n; i++)
 		free(b.data[i]);
 
-	struct tstate s = {.o = o, .source = "bundle", .title = "cirt report", .next_fn = bundle_next};
+	struct tstate s = {
+	    .o = o, .source = "bundle", .title = "cirt report", .next_fn = bundle_next};
 	json_t *mc = jobj(man, "container");
 	s.hostname = xstrdup0(jstr(jobj(man, "host"), "hostname"));
 	s.n_containers = 1;
@@ -179,11 +192,14 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 			json_array_foreach(vr.problems, i, p)
 			{
 				if (i >= 20) {
-					tstate_note(&s, "... %zu more problems (cirt verify lists them)", json_array_size(vr.problems) - i);
+					tstate_note(
+					    &s, "... %zu more problems (cirt verify lists them)",
+					    json_array_size(vr.problems) - i);
 					break;
 				}
-				tstate_note(&s, "bundle does not verify: %s %s", jstr(p, "status") ? jstr(p, "status") : "?",
-					    jstr(p, "path") ? jstr(p, "path") : "?");
+				tstate_note(&s, "bundle does not verify: %s %s",
+				            jstr(p, "status") ? jstr(p, "status") : "?",
+				            jstr(p, "path") ? jstr(p, "path") : "?");
 			}
 			if (vr.manifest_problem)
 				tstate_note(&s, "bundle does not verify: %s", vr.manifest_problem);
@@ -191,10 +207,12 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 	}
 	if (!jbool(man, "complete"))
 		tstate_note(&s, "the collection was incomplete (see its custody log)");
-	s.meta = json_pack("{s:{s:s,s:s?,s:b,s:b,s:b,s:s,s:O?,s:O?,s:O?}}", "bundle", "path", path, "case", jstr(man, "case"),
-			   "directory", dir, "verified", verified, "complete", jbool(man, "complete"), "sha256",
-			   vr.bundle_sha256, "started", json_object_get(man, "started"), "finished",
-			   json_object_get(man, "finished"), "collected_by", json_object_get(man, "command"));
+	s.meta =
+	    json_pack("{s:{s:s,s:s?,s:b,s:b,s:b,s:s,s:O?,s:O?,s:O?}}", "bundle", "path", path,
+	              "case", jstr(man, "case"), "directory", dir, "verified", verified, "complete",
+	              jbool(man, "complete"), "sha256", vr.bundle_sha256, "started",
+	              json_object_get(man, "started"), "finished", json_object_get(man, "finished"),
+	              "collected_by", json_object_get(man, "command"));
 	verify_report_clear(&vr);
 
 	struct tc *t = tstate_add(&s, jstr(mc, "name"), jstr(mc, "id"));
@@ -213,7 +231,8 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 		tstate_timeline_rfc3339(&s, c.started_at, t->name, "container", "started");
 		json_t *row = json_object();
 		json_object_set_new(row, "name", json_str(c.name));
-		json_object_set_new(row, "id", json_strn(c.id, strlen(c.id) > 12 ? 12 : strlen(c.id)));
+		json_object_set_new(row, "id",
+		                    json_strn(c.id, strlen(c.id) > 12 ? 12 : strlen(c.id)));
 		json_object_set_new(row, "image", json_str(c.image));
 		json_object_set_new(row, "state", json_str(t->state));
 		json_object_set_new(row, "network", json_str(net_mode_name(c.mode)));
@@ -225,9 +244,12 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 		json_object_set_new(row, "ports", json_array());
 		t->inv = row;
 	} else
-		tstate_note(&s, "container/inspect.json is missing or unreadable: exposure not examined");
-	tstate_timeline_rfc3339(&s, jstr(man, "started"), t->name, "evidence", "collection started");
-	tstate_timeline_rfc3339(&s, jstr(man, "finished"), t->name, "evidence", "collection finished");
+		tstate_note(
+		    &s, "container/inspect.json is missing or unreadable: exposure not examined");
+	tstate_timeline_rfc3339(&s, jstr(man, "started"), t->name, "evidence",
+	                        "collection started");
+	tstate_timeline_rfc3339(&s, jstr(man, "finished"), t->name, "evidence",
+	                        "collection finished");
 
 	/* exposure from the inspect alone (a facts-only target: no files, no live processes) */
 	struct scan_opts so = {.checks = CHK_ESCAPE, .quick = true, .threads = 1};
@@ -254,7 +276,8 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 		struct scan_opts bo = {.checks = CHK_BACKDOOR, .quick = true, .threads = 1};
 		struct scan_target *ft = NULL;
 		struct scan_result r = {0};
-		if (scan_engine_new(&bo, &eng, &se) == 0 && scan_target_rootfs(files, &ft, &se) == 0 &&
+		if (scan_engine_new(&bo, &eng, &se) == 0 &&
+		    scan_target_rootfs(files, &ft, &se) == 0 &&
 		    scan_target_run(eng, ft, &r, &se) == 0) {
 			size_t n0 = t->sr.n;
 			t->sr.f = xrealloc(t->sr.f, (n0 + r.n + 1) * sizeof(*t->sr.f));
@@ -274,7 +297,8 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 		scan_target_free(ft);
 		scan_engine_free(eng);
 	} else if (!dir)
-		tstate_note(&s, "an archive bundle: its copied files are not checked (unpack it and run cirt scan --rootfs)");
+		tstate_note(&s, "an archive bundle: its copied files are not checked (unpack it "
+		                "and run cirt scan --rootfs)");
 
 	/* processes that ran deleted programs, as the collection recovered them */
 	size_t i;
@@ -291,8 +315,10 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 		}
 	}
 	if (deleted)
-		tc_reason(t, 40, "evidence", "%zu process%s ran a program deleted from disk (e.g. %s; recovered in the bundle)",
-			  deleted, deleted == 1 ? "" : "es", first_del ? first_del : "?");
+		tc_reason(t, 40, "evidence",
+		          "%zu process%s ran a program deleted from disk (e.g. %s; recovered in "
+		          "the bundle)",
+		          deleted, deleted == 1 ? "" : "es", first_del ? first_del : "?");
 
 	/* its sockets, then the host's conntrack entries of its addresses */
 	json_t *sk;
@@ -313,10 +339,11 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 		char pbuf[128] = "";
 		json_t *ow = json_array_get(jarr(sk, "owners"), 0);
 		if (ow)
-			snprintf(pbuf, sizeof(pbuf), "%s (pid %lld)", jstr(ow, "comm") ? jstr(ow, "comm") : "?", jint(ow, "pid", 0));
+			snprintf(pbuf, sizeof(pbuf), "%s (pid %lld)",
+			         jstr(ow, "comm") ? jstr(ow, "comm") : "?", jint(ow, "pid", 0));
 		bool in = f.orig.sport < 32768 && f.orig.dport >= 32768;
-		conn_add(&s, t, &f, &f.orig.src, f.orig.sport, &f.orig.dst, f.orig.dport, !in, FLOW_SRC_SOCKET, 0, state,
-			 pbuf[0] ? pbuf : NULL);
+		conn_add(&s, t, &f, &f.orig.src, f.orig.sport, &f.orig.dst, f.orig.dport, !in,
+		         FLOW_SRC_SOCKET, 0, state, pbuf[0] ? pbuf : NULL);
 	}
 	json_t *ce;
 	json_array_foreach(jarr(ctj, "entries"), i, ce)
@@ -337,7 +364,8 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 		json_array_append_new(dl, json_pack("{s:s,s:i}", "Path", pth, "Kind", kind));
 		const char *type = jstr(ce, "type");
 		if (kind != 0 && !(type && streq(type, "directory"))) {
-			_cleanup_free_ char *txt = xasprintf("%s %s (mtime)", kind == 1 ? "file added:" : "file deleted:", pth);
+			_cleanup_free_ char *txt = xasprintf(
+			    "%s %s (mtime)", kind == 1 ? "file added:" : "file deleted:", pth);
 			tstate_timeline_rfc3339(&s, jstr(ce, "mtime"), t->name, "file", txt);
 		}
 	}

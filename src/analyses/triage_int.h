@@ -51,14 +51,14 @@ struct conn {
 	bool out;
 	struct flow_addr remote, local;
 	uint16_t key_port, lport, rport;
-	size_t count;             /* distinct flows (local port, remote port) */
+	size_t count; /* distinct flows (local port, remote port) */
 	uint16_t (*pairs)[2];
 	size_t n_pairs;
-	unsigned sources;         /* 1 << FLOW_SRC_* */
-	char state[16];           /* the latest known */
+	unsigned sources; /* 1 << FLOW_SRC_* */
+	char state[16];   /* the latest known */
 	bool open_now;
 	uint64_t first_ns, last_ns;
-	char *proc;               /* "comm (pid N)" of a socket's holder */
+	char *proc; /* "comm (pid N)" of a socket's holder */
 	const struct ioc_entry *ioc;
 };
 
@@ -106,7 +106,8 @@ struct tstate {
 	size_t n_tmo;
 };
 
-void tc_reason(struct tc *t, int points, const char *kind, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void tc_reason(struct tc *t, int points, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void tc_next(struct tc *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tc_score_findings(struct tc *t);
 /* The daemon's change list ([{Path, Kind}], NULL: none) summarized and scored. */
@@ -117,14 +118,14 @@ struct tc *tstate_by_id(struct tstate *s, const char *id);
 void tstate_index(struct tstate *s, const char *addr, struct tc *t);
 struct tc *tstate_owner(const struct tstate *s, const struct flow_addr *a);
 void tstate_note(struct tstate *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void tstate_timeline_rfc3339(struct tstate *s, const char *when, const char *container, const char *kind,
-			     const char *text);
+void tstate_timeline_rfc3339(struct tstate *s, const char *when, const char *container,
+                             const char *kind, const char *text);
 
 struct conn *conn_get(struct tstate *s, struct tc *t, uint8_t proto, const struct flow_addr *remote,
-		      uint16_t key_port, bool out);
-void conn_add(struct tstate *s, struct tc *t, const struct flow *f, const struct flow_addr *local, uint16_t lport,
-	      const struct flow_addr *remote, uint16_t rport, bool out, enum flow_source src, uint64_t seen_ns,
-	      const char *state, const char *proc);
+                      uint16_t key_port, bool out);
+void conn_add(struct tstate *s, struct tc *t, const struct flow *f, const struct flow_addr *local,
+              uint16_t lport, const struct flow_addr *remote, uint16_t rport, bool out,
+              enum flow_source src, uint64_t seen_ns, const char *state, const char *proc);
 json_t *conn_json(const struct conn *c);
 /* A conntrack entry attributed to the containers owning its addresses (the index). */
 void ct_attribute(struct tstate *s, const struct flow *f, enum flow_source src, uint64_t seen_ns);

@@ -10,10 +10,11 @@ void cmd_print_opts(FILE *f, const struct cmd_opt *o, bool markdown)
 	for (; o && o->name; o++) {
 		char lhs[96];
 		if (o->key > 0 && o->key < 256)
-			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", o->key, o->name, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
+			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", o->key, o->name,
+			         o->arg ? " " : "", o->arg ? o->arg : "");
 		else
-			snprintf(lhs, sizeof(lhs), "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+			snprintf(lhs, sizeof(lhs), "    --%s%s%s", o->name, o->arg ? " " : "",
+			         o->arg ? o->arg : "");
 		if (markdown)
 			fprintf(f, "- `%s`: %s\n", lhs[0] == ' ' ? lhs + 4 : lhs, o->help);
 		else
@@ -22,15 +23,15 @@ void cmd_print_opts(FILE *f, const struct cmd_opt *o, bool markdown)
 }
 
 const struct cmd_opt cmd_common_opts[] = {
-	{"json", 'j', NULL, "print JSON"},
-	{"help", 'h', NULL, "print this help"},
-	{0},
+    {"json", 'j', NULL, "print JSON"},
+    {"help", 'h', NULL, "print this help"},
+    {0},
 };
 
 void cmd_help(FILE *f, const struct cmd *c)
 {
 	fprintf(f, "usage: cirt %s [OPTIONS]%s%s\n\n%s\n\noptions:\n", c->name, c->args ? " " : "",
-		c->args ? c->args : "", c->summary);
+	        c->args ? c->args : "", c->summary);
 	cmd_print_opts(f, c->opts, false);
 	cmd_print_opts(f, cmd_common_opts, false);
 }
@@ -69,7 +70,8 @@ int cmd_usage(struct ctx *x, const char *fmt, ...)
 	return -1;
 }
 
-int cmd_parse(struct ctx *x, const struct cmd *c, int argc, char **argv, cmd_opt_cb on_opt, void *st)
+int cmd_parse(struct ctx *x, const struct cmd *c, int argc, char **argv, cmd_opt_cb on_opt,
+              void *st)
 {
 	struct option lo[64];
 	char so[160];
@@ -89,7 +91,8 @@ int cmd_parse(struct ctx *x, const struct cmd *c, int argc, char **argv, cmd_opt
 		if (k == '?' || k == ':') {
 			const char *bad = argv[optind - 1];
 			return cmd_usage(x, "%s: %s '%s' (see 'cirt %s --help')", c->name,
-					 k == ':' ? "option needs a value" : "unknown option", bad, c->name);
+			                 k == ':' ? "option needs a value" : "unknown option", bad,
+			                 c->name);
 		}
 		if (on_opt && on_opt(x, k, optarg, st) < 0)
 			return -1;
@@ -122,7 +125,7 @@ int ctx_host(struct ctx *x, bool all, unsigned needs, struct host **ret)
 }
 
 int ctx_containers(struct ctx *x, char *const *refs, size_t n, unsigned needs, struct host **ret_h,
-		   struct container **ret_c)
+                   struct container **ret_c)
 {
 	struct host_load_opts o = {.all = true, .needs = needs, .refs = refs, .n_refs = n};
 	struct host *h = NULL;

@@ -9,11 +9,11 @@
 #include "util.h"
 
 struct ctx {
-	const char *host;    /* --host, or NULL */
-	int timeout_ms;      /* --timeout */
-	bool json;           /* --json */
-	bool no_daemon;      /* --no-daemon: the host model from disk and /proc (host_load_nodaemon) */
-	struct docker *d;    /* opened on first use */
+	const char *host; /* --host, or NULL */
+	int timeout_ms;   /* --timeout */
+	bool json;        /* --json */
+	bool no_daemon;   /* --no-daemon: the host model from disk and /proc (host_load_nodaemon) */
+	struct docker *d; /* opened on first use */
 	struct cirt_err err; /* what main prints */
 	char **argv;         /* the whole command line, for reports and logs */
 	int argc;
@@ -28,28 +28,30 @@ int ctx_host(struct ctx *x, bool all, unsigned needs, struct host **ret);
 struct cmd_opt {
 	const char *name;
 	int key;
-	const char *arg;   /* NULL when the option takes no argument */
+	const char *arg; /* NULL when the option takes no argument */
 	const char *help;
 };
 
 struct cmd {
 	const char *name;
-	const char *args;    /* synopsis after the options, e.g. "CONTAINER" */
-	const char *summary; /* one line */
+	const char *args;           /* synopsis after the options, e.g. "CONTAINER" */
+	const char *summary;        /* one line */
 	const struct cmd_opt *opts; /* terminated by {0} */
 	int (*run)(struct ctx *x, int argc, char **argv);
-	unsigned flags;      /* enum cmd_flags */
+	unsigned flags; /* enum cmd_flags */
 };
 
 enum cmd_flags {
-	CMD_NODAEMON = 1 << 0, /* works with --no-daemon (reads the model through ctx_host/ctx_containers only) */
+	CMD_NODAEMON = 1 << 0, /* works with --no-daemon (reads the model through
+	                          ctx_host/ctx_containers only) */
 };
 
 /* Parse argv with the command's options plus --json and --help. on_opt is called for every
  * option of the table; returns the index of the first operand, -1 on a usage error (x->err
  * set) or -2 when help was printed. */
 typedef int (*cmd_opt_cb)(struct ctx *x, int key, const char *arg, void *st);
-int cmd_parse(struct ctx *x, const struct cmd *c, int argc, char **argv, cmd_opt_cb on_opt, void *st);
+int cmd_parse(struct ctx *x, const struct cmd *c, int argc, char **argv, cmd_opt_cb on_opt,
+              void *st);
 void cmd_help(FILE *f, const struct cmd *c);
 /* The lines of an option table (markdown: as a list for docs/reference.md). */
 void cmd_print_opts(FILE *f, const struct cmd_opt *o, bool markdown);
@@ -64,7 +66,7 @@ int cmd_usage(struct ctx *x, const char *fmt, ...) __attribute__((format(printf,
 /* Load just what one command on the named containers needs, and find each of them.
  * ret_c must hold n pointers. */
 int ctx_containers(struct ctx *x, char *const *refs, size_t n, unsigned needs, struct host **ret_h,
-		   struct container **ret_c);
+                   struct container **ret_c);
 
 /* The command table (cirt.c). */
 extern const struct cmd *const cirt_commands[];

@@ -215,8 +215,9 @@ static int collect_run(struct ctx *x, int argc, char **argv)
 	if (!a.o.commit && !a.o.commit_pause)
 		return cmd_usage(x, "collect: --no-pause only makes sense with --commit");
 	if (x->no_daemon && (a.o.commit || a.o.export_fs))
-		return cmd_usage(x, "collect: --%s needs the daemon: it does not work with --no-daemon",
-		                 a.o.commit ? "commit" : "export");
+		return cmd_usage(
+		    x, "collect: --%s needs the daemon: it does not work with --no-daemon",
+		    a.o.commit ? "commit" : "export");
 	_cleanup_host_ struct host *h = NULL;
 	struct container *c;
 	if (ctx_containers(x, argv + i, 1, HOST_NEED_NET | HOST_NEED_PROC, &h, &c) < 0)

@@ -12,10 +12,11 @@
 enum { OPT_LISTEN = 'l', OPT_ESTABLISHED = 'e', OPT_PROTO = 256 };
 
 static const struct cmd_opt conns_opts[] = {
-	{"listen", OPT_LISTEN, NULL, "only listening sockets (TCP LISTEN, unconnected UDP)"},
-	{"established", OPT_ESTABLISHED, NULL, "only established connections (TCP ESTABLISHED, connected UDP)"},
-	{"proto", OPT_PROTO, "tcp|udp", "only this protocol"},
-	{0},
+    {"listen", OPT_LISTEN, NULL, "only listening sockets (TCP LISTEN, unconnected UDP)"},
+    {"established", OPT_ESTABLISHED, NULL,
+     "only established connections (TCP ESTABLISHED, connected UDP)"},
+    {"proto", OPT_PROTO, "tcp|udp", "only this protocol"},
+    {0},
 };
 
 struct conns_args {
@@ -82,18 +83,24 @@ static json_t *table_row(const struct csock *s)
 	char a[64];
 	json_t *r = json_object();
 	json_object_set_new(r, "container", json_str(s->c ? s->c->name : NULL));
-	json_object_set_new(r, "proto", json_sprintf("%s%s", flow_proto_name(s->s.f.proto),
-						      s->s.f.orig.src.family == AF_INET6 ? "6" : ""));
+	json_object_set_new(r, "proto",
+	                    json_sprintf("%s%s", flow_proto_name(s->s.f.proto),
+	                                 s->s.f.orig.src.family == AF_INET6 ? "6" : ""));
 	json_object_set_new(r, "state", json_string(s->s.f.state));
-	json_object_set_new(r, "local", json_string(flow_socket_endpoint_str(&s->s.f.orig.src, s->s.f.orig.sport, a, sizeof(a))));
-	json_object_set_new(r, "remote", json_string(flow_socket_endpoint_str(&s->s.f.orig.dst, s->s.f.orig.dport, a, sizeof(a))));
+	json_object_set_new(r, "local",
+	                    json_string(flow_socket_endpoint_str(&s->s.f.orig.src,
+	                                                         s->s.f.orig.sport, a, sizeof(a))));
+	json_object_set_new(r, "remote",
+	                    json_string(flow_socket_endpoint_str(&s->s.f.orig.dst,
+	                                                         s->s.f.orig.dport, a, sizeof(a))));
 	const struct proc_info *p = s->proc;
 	json_object_set_new(r, "pid", p ? json_integer(p->pid) : json_null());
 	/* a host process holding a container's socket (dockerd's DNS, or an intruder) says so */
 	if (p && !p->c)
 		json_object_set_new(r, "cpid", json_string("(host)"));
 	else
-		json_object_set_new(r, "cpid", p && p->ns_pid ? json_integer(p->ns_pid) : json_null());
+		json_object_set_new(r, "cpid",
+		                    p && p->ns_pid ? json_integer(p->ns_pid) : json_null());
 	json_object_set_new(r, "comm", json_str(p ? p->comm : NULL));
 	if (p && p->user)
 		json_object_set_new(r, "user", json_str(p->user));
@@ -106,9 +113,9 @@ static json_t *table_row(const struct csock *s)
 }
 
 static const struct out_col conns_cols[] = {
-	{"CONTAINER", "container"}, {"PROTO", "proto"}, {"STATE", "state"}, {"LOCAL", "local"},
-	{"REMOTE", "remote"},       {"PID", "pid"},     {"CPID", "cpid"},   {"COMM", "comm"},
-	{"USER", "user"},           {"EXE", "exe"},
+    {"CONTAINER", "container"}, {"PROTO", "proto"}, {"STATE", "state"}, {"LOCAL", "local"},
+    {"REMOTE", "remote"},       {"PID", "pid"},     {"CPID", "cpid"},   {"COMM", "comm"},
+    {"USER", "user"},           {"EXE", "exe"},
 };
 
 static void print_sock_warnings(const struct sockets *s)
@@ -142,8 +149,12 @@ static int conns_run(struct ctx *x, int argc, char **argv)
 			return -1;
 	}
 	print_warnings(h);
-	struct sockets_opts so = {.only = only, .n_only = nref, .protos = a.protos, .keep = keep, .keep_ud = &a,
-				  .pids_fresh = nref == 0};
+	struct sockets_opts so = {.only = only,
+	                          .n_only = nref,
+	                          .protos = a.protos,
+	                          .keep = keep,
+	                          .keep_ud = &a,
+	                          .pids_fresh = nref == 0};
 	struct sockets *s = NULL;
 	if (sockets_load(h, &so, &s, &x->err) < 0)
 		return -1;
@@ -176,7 +187,8 @@ static int conns_run(struct ctx *x, int argc, char **argv)
 			for (size_t j = 0; j < s->n; j++)
 				if (s->v[j].c == c)
 					json_array_append_new(socks, csock_to_json(&s->v[j]));
-			json_object_set_new(o, "netns_inode", ns ? json_integer((json_int_t)ns) : json_null());
+			json_object_set_new(o, "netns_inode",
+			                    ns ? json_integer((json_int_t)ns) : json_null());
 			json_object_set_new(o, "sockets", socks);
 			json_array_append_new(cs, o);
 		}
@@ -202,10 +214,11 @@ static int conns_run(struct ctx *x, int argc, char **argv)
 }
 
 const struct cmd cmd_conns = {
-	.name = "conns",
-	.args = "[CONTAINER...]",
-	.summary = "every container's TCP/UDP sockets with the process holding each, read without entering the container",
-	.opts = conns_opts,
-	.run = conns_run,
-	.flags = CMD_NODAEMON,
+    .name = "conns",
+    .args = "[CONTAINER...]",
+    .summary = "every container's TCP/UDP sockets with the process holding each, read without "
+               "entering the container",
+    .opts = conns_opts,
+    .run = conns_run,
+    .flags = CMD_NODAEMON,
 };

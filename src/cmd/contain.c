@@ -23,19 +23,29 @@ enum {
 };
 
 static const struct cmd_opt contain_opts[] = {
-	{"pause", OPT_PAUSE, NULL, "freeze every process (the daemon's pause, cgroup freezer); files and memory unchanged"},
-	{"isolate", OPT_ISOLATE, NULL, "drop every packet to and from it (veth and addresses, same-bridge too), cut its connections; it keeps running"},
-	{"allow", OPT_ALLOW, "ADDR[/PREFIX]", "with --isolate: still let this address or network through, both ways (repeatable)"},
-	{"disconnect", OPT_DISCONNECT, "NET", "the daemon's network disconnect from NET (repeatable); destroys the veth: needs --force unless collected"},
-	{"disconnect-all", OPT_DISCONNECT_ALL, NULL, "disconnect from every network"},
-	{"force", OPT_FORCE, NULL, "disconnect even though the container was not collected first"},
-	{"stop", OPT_STOP, NULL, "stop it with the daemon's grace period"},
-	{"dry-run", OPT_DRY_RUN, NULL, "print exactly what would change (rules, API calls) and change nothing"},
-	{"reason", OPT_REASON, "TEXT", "why (recorded in the state file and the audit log)"},
-	{"status", OPT_STATUS, NULL, "list what cirt keeps contained and whether it still holds (exit 1 when not)"},
-	{"reapply", OPT_REAPPLY, NULL, "restore whatever no longer holds (new veth after a restart, rules flushed, ...)"},
-	{"backend", OPT_BACKEND, "auto|iptables|nft", "address rules: DOCKER-USER (iptables) or a table of cirt's own (nft); default auto"},
-	{0},
+    {"pause", OPT_PAUSE, NULL,
+     "freeze every process (the daemon's pause, cgroup freezer); files and memory unchanged"},
+    {"isolate", OPT_ISOLATE, NULL,
+     "drop every packet to and from it (veth and addresses, same-bridge too), cut its connections; "
+     "it keeps running"},
+    {"allow", OPT_ALLOW, "ADDR[/PREFIX]",
+     "with --isolate: still let this address or network through, both ways (repeatable)"},
+    {"disconnect", OPT_DISCONNECT, "NET",
+     "the daemon's network disconnect from NET (repeatable); destroys the veth: needs --force "
+     "unless collected"},
+    {"disconnect-all", OPT_DISCONNECT_ALL, NULL, "disconnect from every network"},
+    {"force", OPT_FORCE, NULL, "disconnect even though the container was not collected first"},
+    {"stop", OPT_STOP, NULL, "stop it with the daemon's grace period"},
+    {"dry-run", OPT_DRY_RUN, NULL,
+     "print exactly what would change (rules, API calls) and change nothing"},
+    {"reason", OPT_REASON, "TEXT", "why (recorded in the state file and the audit log)"},
+    {"status", OPT_STATUS, NULL,
+     "list what cirt keeps contained and whether it still holds (exit 1 when not)"},
+    {"reapply", OPT_REAPPLY, NULL,
+     "restore whatever no longer holds (new veth after a restart, rules flushed, ...)"},
+    {"backend", OPT_BACKEND, "auto|iptables|nft",
+     "address rules: DOCKER-USER (iptables) or a table of cirt's own (nft); default auto"},
+    {0},
 };
 
 struct contain_args {
@@ -58,9 +68,11 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 		break;
 	case OPT_ALLOW:
 		if (!fw_cidr_normalize(arg, norm, sizeof(norm), &v6))
-			return cmd_usage(x, "contain: --allow: '%s' is not an address or ADDR/PREFIX", arg);
+			return cmd_usage(
+			    x, "contain: --allow: '%s' is not an address or ADDR/PREFIX", arg);
 		if (streq(norm, "0.0.0.0/0") || streq(norm, "::/0"))
-			return cmd_usage(x, "contain: --allow: '%s' would let everything through", arg);
+			return cmd_usage(x, "contain: --allow: '%s' would let everything through",
+			                 arg);
 		if (!strv_has(&a->o.allow, norm))
 			strv_add(&a->o.allow, norm);
 		a->o.allow_given = true;
@@ -94,7 +106,8 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 	case OPT_BACKEND: {
 		int b = fw_backend_parse(arg);
 		if (b < 0)
-			return cmd_usage(x, "contain: --backend: '%s' is not auto, iptables or nft", arg);
+			return cmd_usage(x, "contain: --backend: '%s' is not auto, iptables or nft",
+			                 arg);
 		a->o.backend = (enum fw_backend)b;
 		break;
 	}
@@ -103,7 +116,10 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 }
 
 static const struct out_col step_cols[] = {
-	{"CONTAINER", "container"}, {"ACTION", "action"}, {"RESULT", "result"}, {"DETAIL", "detail"},
+    {"CONTAINER", "container"},
+    {"ACTION", "action"},
+    {"RESULT", "result"},
+    {"DETAIL", "detail"},
 };
 
 static void print_change(FILE *f, json_t *ch)
@@ -115,7 +131,8 @@ static void print_change(FILE *f, json_t *ch)
 		json_t *v;
 		json_array_foreach(jarr(ch, "argv"), i, v)
 		{
-			buf_printf(&b, "%s%s", i ? " " : "", json_string_value(v) ? json_string_value(v) : "");
+			buf_printf(&b, "%s%s", i ? " " : "",
+			           json_string_value(v) ? json_string_value(v) : "");
 		}
 		_cleanup_free_ char *text = term_escape(jstr(ch, "stdin"));
 		/* term_escape shows newlines as \n: print the input line by line instead */
@@ -133,13 +150,19 @@ static void print_change(FILE *f, json_t *ch)
 		buf_free(&b);
 		(void)text;
 	} else if (streq(kind, "api")) {
-		_cleanup_free_ char *body = json_object_get(ch, "body") ? json_dumps(json_object_get(ch, "body"), JSON_COMPACT) : NULL;
+		_cleanup_free_ char *body =
+		    json_object_get(ch, "body")
+		        ? json_dumps(json_object_get(ch, "body"), JSON_COMPACT)
+		        : NULL;
 		_cleanup_free_ char *eb = body ? term_escape(body) : NULL;
 		_cleanup_free_ char *ep = term_escape(jstr(ch, "path"));
-		fprintf(f, "  %s %s%s%s\n", jstr(ch, "method") ? jstr(ch, "method") : "?", ep, eb ? " " : "", eb ? eb : "");
+		fprintf(f, "  %s %s%s%s\n", jstr(ch, "method") ? jstr(ch, "method") : "?", ep,
+		        eb ? " " : "", eb ? eb : "");
 	} else if (streq(kind, "conntrack")) {
-		fprintf(f, "  conntrack: delete the %lld flow%s of its addresses (peers in the allow list kept)\n",
-			(long long)jint(ch, "flows", 0), jint(ch, "flows", 0) == 1 ? "" : "s");
+		fprintf(f,
+		        "  conntrack: delete the %lld flow%s of its addresses (peers in the allow "
+		        "list kept)\n",
+		        (long long)jint(ch, "flows", 0), jint(ch, "flows", 0) == 1 ? "" : "s");
 	}
 }
 
@@ -163,7 +186,9 @@ int contain_load(struct ctx *x, char *const *refs, size_t n, struct host **ret)
 			if (strstr(e.msg, "Multiple IDs found")) {
 				_cleanup_free_ char *en = term_escape(ref);
 				err_set(&x->err, CIRT_EXIT_NOTFOUND,
-					"'%s' is ambiguous: several containers have ids starting with it", en);
+				        "'%s' is ambiguous: several containers have ids starting "
+				        "with it",
+				        en);
 			} else
 				x->err = e;
 			host_free(h);
@@ -254,8 +279,8 @@ void contain_print_steps(struct ctx *x, json_t *steps, bool dry_run)
 }
 
 static const struct out_col status_cols[] = {
-	{"CONTAINER", "name"}, {"STATE", "state"},   {"ACTIONS", "actions"},   {"SINCE", "since"},
-	{"HOLDS", "holds"},    {"DROPPED", "dropped"}, {"PROBLEMS", "problems"},
+    {"CONTAINER", "name"}, {"STATE", "state"},     {"ACTIONS", "actions"},   {"SINCE", "since"},
+    {"HOLDS", "holds"},    {"DROPPED", "dropped"}, {"PROBLEMS", "problems"},
 };
 
 /* The containers of the state file's records (or the one named), loaded by id. ret_id: the
@@ -314,7 +339,9 @@ static int run_status(struct ctx *x, struct contain_env *e, const char *ref)
 		json_object_set(r, "name", json_object_get(o, "name"));
 		json_object_set(r, "state", json_object_get(o, "container_state"));
 		json_object_set(r, "since", json_object_get(o, "since"));
-		json_object_set_new(r, "holds", json_string(json_is_true(json_object_get(o, "holds")) ? "yes" : "NO"));
+		json_object_set_new(
+		    r, "holds",
+		    json_string(json_is_true(json_object_get(o, "holds")) ? "yes" : "NO"));
 		json_t *acts = json_array();
 		struct buf pb = {0};
 		json_t *dropped = json_null();
@@ -324,14 +351,18 @@ static int run_status(struct ctx *x, struct contain_env *e, const char *ref)
 		{
 			const char *t = jstr(a, "type");
 			if (t && streq(t, "disconnect"))
-				json_array_append_new(acts, json_sprintf("disconnect:%s", jstr(a, "network") ? jstr(a, "network") : "?"));
+				json_array_append_new(
+				    acts,
+				    json_sprintf("disconnect:%s",
+				                 jstr(a, "network") ? jstr(a, "network") : "?"));
 			else
 				json_array_append_new(acts, json_str(t));
 			size_t q;
 			json_t *pr;
 			json_array_foreach(jarr(a, "problems"), q, pr)
 			{
-				buf_printf(&pb, "%s%s", pb.len ? "; " : "", json_string_value(pr) ? json_string_value(pr) : "");
+				buf_printf(&pb, "%s%s", pb.len ? "; " : "",
+				           json_string_value(pr) ? json_string_value(pr) : "");
 			}
 			if (json_object_get(a, "dropped_frames"))
 				dropped = json_object_get(a, "dropped_frames");
@@ -372,7 +403,8 @@ static int contain_run(struct ctx *x, int argc, char **argv)
 		rc = nops;
 		goto out;
 	}
-	bool action = a.o.pause || a.o.isolate || a.o.stop || a.o.disconnect.n || a.o.disconnect_all;
+	bool action =
+	    a.o.pause || a.o.isolate || a.o.stop || a.o.disconnect.n || a.o.disconnect_all;
 	if (nops > 1) {
 		cmd_usage(x, "contain: name one CONTAINER (got %d)", nops);
 		goto out;
@@ -383,7 +415,8 @@ static int contain_run(struct ctx *x, int argc, char **argv)
 		goto out;
 	}
 	if (a.reapply && action) {
-		cmd_usage(x, "contain: --reapply restores what was recorded: no new action with it");
+		cmd_usage(x,
+		          "contain: --reapply restores what was recorded: no new action with it");
 		goto out;
 	}
 	if (a.o.allow_given && !a.o.isolate) {
@@ -395,7 +428,8 @@ static int contain_run(struct ctx *x, int argc, char **argv)
 		goto out;
 	}
 	if (!a.status && !a.reapply && !action) {
-		cmd_usage(x, "contain: say what to do: --pause, --isolate, --disconnect NET, --disconnect-all, --stop (or --status, --reapply)");
+		cmd_usage(x, "contain: say what to do: --pause, --isolate, --disconnect NET, "
+		             "--disconnect-all, --stop (or --status, --reapply)");
 		goto out;
 	}
 	if (!a.status && !a.reapply && !ref) {
@@ -404,14 +438,17 @@ static int contain_run(struct ctx *x, int argc, char **argv)
 	}
 	/* --status too: without CAP_NET_ADMIN every rule would look missing */
 	if (!a.dry_run && geteuid() != 0) {
-		err_set(&x->err, CIRT_EXIT_PERM, "contain: must run as root (iptables, nft, conntrack, the state in /var/lib/cirt)");
+		err_set(&x->err, CIRT_EXIT_PERM,
+		        "contain: must run as root (iptables, nft, conntrack, the state in "
+		        "/var/lib/cirt)");
 		goto out;
 	}
 	struct docker *d;
 	if (ctx_docker(x, &d) < 0)
 		goto out;
 	who = audit_who(x->argc, x->argv);
-	struct contain_env e = {.d = d, .docker_host = x->host, .who = who, .dry_run = a.dry_run, .reason = a.reason};
+	struct contain_env e = {
+	    .d = d, .docker_host = x->host, .who = who, .dry_run = a.dry_run, .reason = a.reason};
 	if (a.status) {
 		rc = run_status(x, &e, ref);
 		goto out;
@@ -447,9 +484,10 @@ out:
 }
 
 const struct cmd cmd_contain = {
-	.name = "contain",
-	.args = "[CONTAINER]",
-	.summary = "pause, isolate, disconnect or stop a container; recorded and audited, undone by 'cirt release'",
-	.opts = contain_opts,
-	.run = contain_run,
+    .name = "contain",
+    .args = "[CONTAINER]",
+    .summary = "pause, isolate, disconnect or stop a container; recorded and audited, undone by "
+               "'cirt release'",
+    .opts = contain_opts,
+    .run = contain_run,
 };

@@ -4,8 +4,9 @@
 #include "output/output.h"
 
 static const struct cmd_opt diff_opts[] = {
-	{"kind", 'k', "KINDS", "only these kinds, any of A (added), C (changed), D (deleted), e.g. \"A\" or \"AC\""},
-	{0},
+    {"kind", 'k', "KINDS",
+     "only these kinds, any of A (added), C (changed), D (deleted), e.g. \"A\" or \"AC\""},
+    {0},
 };
 
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
@@ -49,7 +50,8 @@ static int diff_run(struct ctx *x, int argc, char **argv)
 		return err_prefix(&x->err, "diff '%s'", c->name);
 	if (!json_is_array(j) && !json_is_null(j)) {
 		json_decref(j);
-		return err_set(&x->err, CIRT_EXIT_BADANSWER, "diff '%s': answer is not an array", c->name);
+		return err_set(&x->err, CIRT_EXIT_BADANSWER, "diff '%s': answer is not an array",
+		               c->name);
 	}
 	json_t *rows = json_array();
 	size_t k;
@@ -84,9 +86,9 @@ static int diff_run(struct ctx *x, int argc, char **argv)
 }
 
 const struct cmd cmd_diff = {
-	.name = "diff",
-	.args = "CONTAINER",
-	.summary = "files added (A), changed (C) and deleted (D) in a container since its image",
-	.opts = diff_opts,
-	.run = diff_run,
+    .name = "diff",
+    .args = "CONTAINER",
+    .summary = "files added (A), changed (C) and deleted (D) in a container since its image",
+    .opts = diff_opts,
+    .run = diff_run,
 };

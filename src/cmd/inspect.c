@@ -34,10 +34,11 @@ static int inspect_run(struct ctx *x, int argc, char **argv)
 }
 
 const struct cmd cmd_inspect = {
-	.name = "inspect",
-	.args = "CONTAINER...",
-	.summary = "the daemon's inspect plus derived facts (veth, bridge, netns inode, cgroup, upper dir) under \"Cirt\"",
-	.opts = inspect_opts,
-	.run = inspect_run,
-	.flags = CMD_NODAEMON,
+    .name = "inspect",
+    .args = "CONTAINER...",
+    .summary = "the daemon's inspect plus derived facts (veth, bridge, netns inode, cgroup, upper "
+               "dir) under \"Cirt\"",
+    .opts = inspect_opts,
+    .run = inspect_run,
+    .flags = CMD_NODAEMON,
 };

@@ -11,21 +11,39 @@
 #include "journal/journal.h"
 #include "output/output.h"
 
-enum { OPT_PORT = 256, OPT_PROTO, OPT_SEEN, OPT_CAPTURE, OPT_FIRST, OPT_PCAP_DIR, OPT_SINCE, OPT_UNTIL, OPT_JOURNAL,
-       OPT_ALL = 'a' };
+enum {
+	OPT_PORT = 256,
+	OPT_PROTO,
+	OPT_SEEN,
+	OPT_CAPTURE,
+	OPT_FIRST,
+	OPT_PCAP_DIR,
+	OPT_SINCE,
+	OPT_UNTIL,
+	OPT_JOURNAL,
+	OPT_ALL = 'a'
+};
 
 static const struct cmd_opt locate_opts[] = {
-	{"port", OPT_PORT, "PORT", "only flows where ADDR uses this port (same as ADDR:PORT)"},
-	{"proto", OPT_PROTO, "tcp|udp", "only this protocol (default both)"},
-	{"seen-from", OPT_SEEN, "HOSTIP[:PORT]", "the host address (and translated port) an outside sensor saw: mapped back through conntrack to the container's own address and port"},
-	{"capture", OPT_CAPTURE, "SECONDS", "also capture live for this long on every bridge (and bridgeless veth) with containers"},
-	{"first", OPT_FIRST, NULL, "with --capture: stop at the first packet of a container"},
-	{"pcap-dir", OPT_PCAP_DIR, "DIR", "with --capture: write one pcap file per container into DIR (an existing directory)"},
-	{"all", OPT_ALL, NULL, "table: one row per flow (default: flows to the same peer grouped, latest shown)"},
-	{"since", OPT_SINCE, "DURATION|TIME", "also search the flows cirt watch recorded since then (10m, 2h, 2026-01-02T03:04:05Z), containers removed since included"},
-	{"until", OPT_UNTIL, "DURATION|TIME", "with --since: only recorded flows up to then"},
-	{"journal", OPT_JOURNAL, "DIR", "with --since: the journal cirt watch writes (default " JOURNAL_DEFAULT_DIR ")"},
-	{0},
+    {"port", OPT_PORT, "PORT", "only flows where ADDR uses this port (same as ADDR:PORT)"},
+    {"proto", OPT_PROTO, "tcp|udp", "only this protocol (default both)"},
+    {"seen-from", OPT_SEEN, "HOSTIP[:PORT]",
+     "the host address (and translated port) an outside sensor saw: mapped back through conntrack "
+     "to the container's own address and port"},
+    {"capture", OPT_CAPTURE, "SECONDS",
+     "also capture live for this long on every bridge (and bridgeless veth) with containers"},
+    {"first", OPT_FIRST, NULL, "with --capture: stop at the first packet of a container"},
+    {"pcap-dir", OPT_PCAP_DIR, "DIR",
+     "with --capture: write one pcap file per container into DIR (an existing directory)"},
+    {"all", OPT_ALL, NULL,
+     "table: one row per flow (default: flows to the same peer grouped, latest shown)"},
+    {"since", OPT_SINCE, "DURATION|TIME",
+     "also search the flows cirt watch recorded since then (10m, 2h, 2026-01-02T03:04:05Z), "
+     "containers removed since included"},
+    {"until", OPT_UNTIL, "DURATION|TIME", "with --since: only recorded flows up to then"},
+    {"journal", OPT_JOURNAL, "DIR",
+     "with --since: the journal cirt watch writes (default " JOURNAL_DEFAULT_DIR ")"},
+    {0},
 };
 
 struct locate_args {
@@ -77,23 +95,28 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 	return 0;
 }
 
-static int parse_query(struct ctx *x, const struct locate_args *a, const char *addr, struct locate_query *q)
+static int parse_query(struct ctx *x, const struct locate_args *a, const char *addr,
+                       struct locate_query *q)
 {
 	if (addr) {
 		if (!flow_endpoint_parse(addr, &q->addr, &q->port))
-			return cmd_usage(x, "locate: '%s' is not an IPv4 or IPv6 address (ADDR, ADDR:PORT or [IPV6]:PORT)",
-					 addr);
+			return cmd_usage(x,
+			                 "locate: '%s' is not an IPv4 or IPv6 address (ADDR, "
+			                 "ADDR:PORT or [IPV6]:PORT)",
+			                 addr);
 		q->has_addr = true;
 	}
 	if (a->port) {
 		char *end;
 		long p = strtol(a->port, &end, 10);
 		if (*end || end == a->port || p < 1 || p > 65535)
-			return cmd_usage(x, "locate: --port: '%s' is not a port number (1-65535)", a->port);
+			return cmd_usage(x, "locate: --port: '%s' is not a port number (1-65535)",
+			                 a->port);
 		if (!q->has_addr)
 			return cmd_usage(x, "locate: --port needs an ADDR");
 		if (q->port && q->port != p)
-			return cmd_usage(x, "locate: --port %ld disagrees with the port in '%s'", p, addr);
+			return cmd_usage(x, "locate: --port %ld disagrees with the port in '%s'", p,
+			                 addr);
 		q->port = (uint16_t)p;
 	}
 	if (a->proto) {
@@ -104,7 +127,8 @@ static int parse_query(struct ctx *x, const struct locate_args *a, const char *a
 	}
 	if (a->seen) {
 		if (!flow_endpoint_parse(a->seen, &q->seen, &q->seen_port))
-			return cmd_usage(x, "locate: --seen-from: '%s' is not an address or ADDR:PORT", a->seen);
+			return cmd_usage(
+			    x, "locate: --seen-from: '%s' is not an address or ADDR:PORT", a->seen);
 		q->has_seen = true;
 	}
 	if (!q->has_addr && !q->has_seen)
@@ -112,7 +136,9 @@ static int parse_query(struct ctx *x, const struct locate_args *a, const char *a
 	if (a->capture) {
 		long s = parse_duration(a->capture);
 		if (s < 1 || s > 86400)
-			return cmd_usage(x, "locate: --capture: '%s' is not a duration of 1 s to 1 day", a->capture);
+			return cmd_usage(
+			    x, "locate: --capture: '%s' is not a duration of 1 s to 1 day",
+			    a->capture);
 		if (!q->has_addr)
 			return cmd_usage(x, "locate: --capture needs an ADDR to filter on");
 		q->capture_seconds = (int)s;
@@ -126,23 +152,28 @@ static int parse_query(struct ctx *x, const struct locate_args *a, const char *a
 	if (a->since) {
 		uint64_t now = journal_now_ns();
 		if (!journal_when_parse(a->since, now, &q->since_ns))
-			return cmd_usage(x, "locate: --since: '%s' is not a duration (10m, 2h) or a time (2026-01-02T03:04:05Z)",
-					 a->since);
+			return cmd_usage(x,
+			                 "locate: --since: '%s' is not a duration (10m, 2h) or a "
+			                 "time (2026-01-02T03:04:05Z)",
+			                 a->since);
 		if (a->until && !journal_when_parse(a->until, now, &q->until_ns))
-			return cmd_usage(x, "locate: --until: '%s' is not a duration (10m, 2h) or a time (2026-01-02T03:04:05Z)",
-					 a->until);
+			return cmd_usage(x,
+			                 "locate: --until: '%s' is not a duration (10m, 2h) or a "
+			                 "time (2026-01-02T03:04:05Z)",
+			                 a->until);
 		if (q->until_ns && q->until_ns < q->since_ns)
-			return cmd_usage(x, "locate: --until '%s' is before --since '%s'", a->until, a->since);
+			return cmd_usage(x, "locate: --until '%s' is before --since '%s'", a->until,
+			                 a->since);
 		q->journal_dir = a->journal ? a->journal : JOURNAL_DEFAULT_DIR;
 	}
 	return 0;
 }
 
 static const char *const source_names[] = {
-	[FLOW_SRC_SOCKET] = "socket",
-	[FLOW_SRC_CONNTRACK] = "conntrack",
-	[FLOW_SRC_CAPTURE] = "capture",
-	[FLOW_SRC_JOURNAL] = "journal",
+    [FLOW_SRC_SOCKET] = "socket",
+    [FLOW_SRC_CONNTRACK] = "conntrack",
+    [FLOW_SRC_CAPTURE] = "capture",
+    [FLOW_SRC_JOURNAL] = "journal",
 };
 
 static json_t *sources_json(unsigned m)
@@ -167,7 +198,7 @@ static char *tuple_text(const struct flow_tuple *t)
 {
 	char a[64], b[64];
 	return xasprintf("%s -> %s", flow_endpoint_str(&t->src, t->sport, a, sizeof(a)),
-			 flow_endpoint_str(&t->dst, t->dport, b, sizeof(b)));
+	                 flow_endpoint_str(&t->dst, t->dport, b, sizeof(b)));
 }
 
 /* What a sensor outside saw: the reply tuple turned around. NULL without NAT. */
@@ -175,7 +206,10 @@ static char *sensor_text(const struct flow *f)
 {
 	if (!flow_is_nat(f))
 		return NULL;
-	struct flow_tuple t = {.src = f->reply.dst, .sport = f->reply.dport, .dst = f->reply.src, .dport = f->reply.sport};
+	struct flow_tuple t = {.src = f->reply.dst,
+	                       .sport = f->reply.dport,
+	                       .dst = f->reply.src,
+	                       .dport = f->reply.sport};
 	return tuple_text(&t);
 }
 
@@ -192,11 +226,12 @@ static json_t *iso_ns(uint64_t ns)
 static char *when_text(const struct locate_finding *f, uint64_t now_ns)
 {
 	if ((f->sources & (1u << FLOW_SRC_SOCKET)) && !f->seen_estimated &&
-	    (streq(f->f.state, "ESTABLISHED") || streq(f->f.state, "LISTEN") || streq(f->f.state, "UNCONN") ||
-	     streq(f->f.state, "SYN_SENT")))
+	    (streq(f->f.state, "ESTABLISHED") || streq(f->f.state, "LISTEN") ||
+	     streq(f->f.state, "UNCONN") || streq(f->f.state, "SYN_SENT")))
 		return xstrdup("open now");
 	if (!f->seen_ns)
-		return f->f.timeout ? xasprintf("in table, expires in %us", f->f.timeout) : xstrdup("-");
+		return f->f.timeout ? xasprintf("in table, expires in %us", f->f.timeout)
+		                    : xstrdup("-");
 	uint64_t ago = now_ns > f->seen_ns ? (now_ns - f->seen_ns) / 1000000000ull : 0;
 	return xasprintf("%s%llus ago", f->seen_estimated ? "~" : "", (unsigned long long)ago);
 }
@@ -229,7 +264,8 @@ static json_t *finding_json(const struct locate_finding *f, const char *pcap_dir
 	json_object_set_new(o, "seen_at", iso_ns(f->seen_ns));
 	json_object_set_new(o, "seen_at_estimated", json_boolean(f->seen_estimated));
 	if (f->sources & (1u << FLOW_SRC_CAPTURE)) {
-		json_object_set_new(o, "captured_packets", json_integer((json_int_t)f->captured_packets));
+		json_object_set_new(o, "captured_packets",
+		                    json_integer((json_int_t)f->captured_packets));
 		json_object_set_new(o, "interface", json_str(f->iface));
 		_cleanup_free_ char *p = pcap_dir ? pcap_path(pcap_dir, f->pcap_file) : NULL;
 		json_object_set_new(o, "pcap_file", json_str(p));
@@ -268,17 +304,23 @@ static size_t summarize(const struct locate_result *r, struct summary **ret)
 	return n;
 }
 
-static json_t *doc_json(const struct locate_result *r, const struct locate_query *q, const struct locate_args *a,
-			const char *addr)
+static json_t *doc_json(const struct locate_result *r, const struct locate_query *q,
+                        const struct locate_args *a, const char *addr)
 {
 	char b[64];
 	json_t *doc = json_object();
 	json_t *qo = json_object();
-	json_object_set_new(qo, "addr", q->has_addr ? json_string(flow_addr_str(&q->addr, b, sizeof(b))) : json_null());
+	json_object_set_new(qo, "addr",
+	                    q->has_addr ? json_string(flow_addr_str(&q->addr, b, sizeof(b)))
+	                                : json_null());
 	json_object_set_new(qo, "port", q->port ? json_integer(q->port) : json_null());
-	json_object_set_new(qo, "proto", q->proto ? json_string(flow_proto_name(q->proto)) : json_null());
-	json_object_set_new(qo, "seen_from", q->has_seen ? json_string(flow_addr_str(&q->seen, b, sizeof(b))) : json_null());
-	json_object_set_new(qo, "seen_from_port", q->seen_port ? json_integer(q->seen_port) : json_null());
+	json_object_set_new(qo, "proto",
+	                    q->proto ? json_string(flow_proto_name(q->proto)) : json_null());
+	json_object_set_new(qo, "seen_from",
+	                    q->has_seen ? json_string(flow_addr_str(&q->seen, b, sizeof(b)))
+	                                : json_null());
+	json_object_set_new(qo, "seen_from_port",
+	                    q->seen_port ? json_integer(q->seen_port) : json_null());
 	json_object_set_new(doc, "query", qo);
 	json_object_set_new(doc, "found", json_boolean(r->n > 0));
 	struct summary *s = NULL;
@@ -297,10 +339,13 @@ static json_t *doc_json(const struct locate_result *r, const struct locate_query
 		json_object_set_new(o, "sources", sources_json(m));
 		json_object_set_new(o, "flows", json_integer(s[k].flows));
 		json_object_set_new(o, "socket_flows", json_integer(s[k].counts[FLOW_SRC_SOCKET]));
-		json_object_set_new(o, "conntrack_flows", json_integer(s[k].counts[FLOW_SRC_CONNTRACK]));
-		json_object_set_new(o, "captured_flows", json_integer(s[k].counts[FLOW_SRC_CAPTURE]));
+		json_object_set_new(o, "conntrack_flows",
+		                    json_integer(s[k].counts[FLOW_SRC_CONNTRACK]));
+		json_object_set_new(o, "captured_flows",
+		                    json_integer(s[k].counts[FLOW_SRC_CAPTURE]));
 		if (r->j_ran)
-			json_object_set_new(o, "journal_flows", json_integer(s[k].counts[FLOW_SRC_JOURNAL]));
+			json_object_set_new(o, "journal_flows",
+			                    json_integer(s[k].counts[FLOW_SRC_JOURNAL]));
 		json_array_append_new(cs, o);
 	}
 	free(s);
@@ -328,19 +373,23 @@ static json_t *doc_json(const struct locate_result *r, const struct locate_query
 		json_object_set_new(cp, "seconds", json_integer(q->capture_seconds));
 		json_object_set_new(cp, "packets", json_integer((json_int_t)r->cap_packets));
 		json_object_set_new(cp, "dropped", json_integer((json_int_t)r->cap_dropped));
-		json_object_set_new(cp, "unattributed", json_integer((json_int_t)r->cap_unattributed));
+		json_object_set_new(cp, "unattributed",
+		                    json_integer((json_int_t)r->cap_unattributed));
 		json_t *ifs = json_array();
 		for (size_t i = 0; i < r->n_ifaces; i++) {
 			const struct locate_iface *li = &r->ifaces[i];
 			json_t *io = json_object();
 			json_object_set_new(io, "name", json_str(li->name));
-			json_object_set_new(io, "kind", json_string(li->bridge ? "bridge" : "veth"));
+			json_object_set_new(io, "kind",
+			                    json_string(li->bridge ? "bridge" : "veth"));
 			json_object_set_new(io, "containers", json_str(li->containers));
 			json_object_set_new(io, "opened", json_boolean(li->opened));
 			json_object_set_new(io, "failed", json_boolean(li->failed));
 			json_object_set_new(io, "error", json_str(li->error));
 			json_object_set_new(io, "packets", json_integer((json_int_t)li->packets));
-			json_object_set_new(io, "dropped", json_integer((json_int_t)(li->dropped + li->if_dropped)));
+			json_object_set_new(
+			    io, "dropped",
+			    json_integer((json_int_t)(li->dropped + li->if_dropped)));
 			json_array_append_new(ifs, io);
 		}
 		json_object_set_new(cp, "interfaces", ifs);
@@ -352,7 +401,8 @@ static json_t *doc_json(const struct locate_result *r, const struct locate_query
 			json_object_set_new(fo, "container", json_str(r->pcaps[i].c->name));
 			_cleanup_free_ char *p = pcap_path(a->pcap_dir, r->pcaps[i].file);
 			json_object_set_new(fo, "file", json_str(p));
-			json_object_set_new(fo, "packets", json_integer((json_int_t)r->pcaps[i].packets));
+			json_object_set_new(fo, "packets",
+			                    json_integer((json_int_t)r->pcaps[i].packets));
 			json_array_append_new(files, fo);
 		}
 		json_object_set_new(cp, "files", files);
@@ -384,9 +434,16 @@ static json_t *doc_json(const struct locate_result *r, const struct locate_query
 }
 
 static const struct out_col locate_cols[] = {
-	{"CONTAINER", "container"}, {"SOURCES", "sources"}, {"PROTO", "proto"}, {"FLOW", "original"},
-	{"SEEN OUTSIDE AS", "outside"}, {"STATE", "state"}, {"FLOWS", "flows"}, {"PID", "pid"},
-	{"COMM", "comm"},           {"LAST SEEN", "when"},
+    {"CONTAINER", "container"},
+    {"SOURCES", "sources"},
+    {"PROTO", "proto"},
+    {"FLOW", "original"},
+    {"SEEN OUTSIDE AS", "outside"},
+    {"STATE", "state"},
+    {"FLOWS", "flows"},
+    {"PID", "pid"},
+    {"COMM", "comm"},
+    {"LAST SEEN", "when"},
 };
 
 /* Rows of the table: flows of one container and process to the same peer are one row unless
@@ -394,8 +451,9 @@ static const struct out_col locate_cols[] = {
 static bool same_group(const struct locate_finding *a, const struct locate_finding *b)
 {
 	return a->c == b->c && a->sources == b->sources && a->f.proto == b->f.proto &&
-	       flow_addr_eq(&a->f.orig.src, &b->f.orig.src) && flow_addr_eq(&a->f.orig.dst, &b->f.orig.dst) &&
-	       a->f.orig.dport == b->f.orig.dport && (a->proc ? a->proc->pid : 0) == (b->proc ? b->proc->pid : 0) &&
+	       flow_addr_eq(&a->f.orig.src, &b->f.orig.src) &&
+	       flow_addr_eq(&a->f.orig.dst, &b->f.orig.dst) && a->f.orig.dport == b->f.orig.dport &&
+	       (a->proc ? a->proc->pid : 0) == (b->proc ? b->proc->pid : 0) &&
 	       streq(a->f.state, b->f.state) && !a->note == !b->note;
 }
 
@@ -417,7 +475,8 @@ static void print_table(const struct locate_result *r, const struct locate_args 
 				count++;
 			}
 		json_t *o = json_object();
-		json_object_set_new(o, "container", f->c ? json_str(f->c->name) : json_string("(no container)"));
+		json_object_set_new(o, "container",
+		                    f->c ? json_str(f->c->name) : json_string("(no container)"));
 		_cleanup_free_ char *src = sources_text(f->sources);
 		json_object_set_new(o, "sources", json_string(src));
 		json_object_set_new(o, "proto", json_string(flow_proto_name(f->f.proto)));
@@ -425,7 +484,8 @@ static void print_table(const struct locate_result *r, const struct locate_args 
 		json_object_set_new(o, "original", json_string(orig));
 		_cleanup_free_ char *sv = sensor_text(&f->f);
 		json_object_set_new(o, "outside", sv ? json_string(sv) : json_null());
-		json_object_set_new(o, "state", f->f.state[0] ? json_string(f->f.state) : json_null());
+		json_object_set_new(o, "state",
+		                    f->f.state[0] ? json_string(f->f.state) : json_null());
 		json_object_set_new(o, "flows", json_integer(count));
 		json_object_set_new(o, "pid", f->proc ? json_integer(f->proc->pid) : json_null());
 		json_object_set_new(o, "comm", json_str(f->proc ? f->proc->comm : NULL));
@@ -442,7 +502,8 @@ static void print_table(const struct locate_result *r, const struct locate_args 
 	printf(ns ? "\nfound:" : "\nnothing found");
 	for (size_t k = 0; k < ns; k++) {
 		_cleanup_free_ char *name = term_escape(s[k].c ? s[k].c->name : "(no container)");
-		printf("%s %s (%u flow%s:", k ? "," : "", name, s[k].flows, s[k].flows == 1 ? "" : "s");
+		printf("%s %s (%u flow%s:", k ? "," : "", name, s[k].flows,
+		       s[k].flows == 1 ? "" : "s");
 		const char *sep = " ";
 		for (int j = FLOW_SRC_SOCKET; j <= FLOW_SRC_JOURNAL; j++)
 			if (s[k].counts[j]) {
@@ -456,8 +517,8 @@ static void print_table(const struct locate_result *r, const struct locate_args 
 		printf(")");
 	}
 	free(s);
-	printf("\nsources: sockets (%zu namespaces, %zu sockets), conntrack (%s", r->sock_namespaces, r->sock_scanned,
-	       r->ct_ok ? "" : "unavailable");
+	printf("\nsources: sockets (%zu namespaces, %zu sockets), conntrack (%s",
+	       r->sock_namespaces, r->sock_scanned, r->ct_ok ? "" : "unavailable");
 	if (r->ct_ok)
 		printf("%zu entries", r->ct_entries);
 	printf(")");
@@ -474,8 +535,8 @@ static void print_table(const struct locate_result *r, const struct locate_args 
 	}
 	if (r->j_ran) {
 		if (r->j_ok)
-			printf(", journal (%zu of %zu files, %zu lines, %zu flows)", r->j_files_read, r->j_files, r->j_lines,
-			       r->j_flows);
+			printf(", journal (%zu of %zu files, %zu lines, %zu flows)",
+			       r->j_files_read, r->j_files, r->j_lines, r->j_flows);
 		else
 			printf(", journal (unavailable)");
 	}
@@ -500,7 +561,8 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 	if (parse_query(x, &a, addr, &q) < 0)
 		return -1;
 	q.first = a.first;
-	_cleanup_close_ int dirfd = a.pcap_dir ? open(a.pcap_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	_cleanup_close_ int dirfd =
+	    a.pcap_dir ? open(a.pcap_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (a.pcap_dir && dirfd < 0)
 		return cmd_usage(x, "locate: --pcap-dir '%s': %s", a.pcap_dir, strerror(errno));
 	q.pcap_dirfd = dirfd;
@@ -511,8 +573,9 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 	struct locate_pre *pre = locate_prepare(&q);
 	unsigned needs = q.capture_seconds ? HOST_NEED_NET : 0;
 	/* without the daemon, the host's own records stand in for the list (cirt --no-daemon) */
-	if (x->no_daemon ? ctx_host(x, false, needs, &h) < 0
-			 : (ctx_docker(x, &d) < 0 || host_load_list(d, false, needs, &h, &x->err) < 0)) {
+	if (x->no_daemon
+	        ? ctx_host(x, false, needs, &h) < 0
+	        : (ctx_docker(x, &d) < 0 || host_load_list(d, false, needs, &h, &x->err) < 0)) {
 		locate_pre_free(pre);
 		return -1;
 	}
@@ -538,10 +601,11 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 }
 
 const struct cmd cmd_locate = {
-	.name = "locate",
-	.args = "[ADDR[:PORT]]",
-	.summary = "which container, process and flow talked to an address: live sockets, conntrack (ended flows, NAT reversed), live capture",
-	.opts = locate_opts,
-	.run = locate_run_cmd,
-	.flags = CMD_NODAEMON,
+    .name = "locate",
+    .args = "[ADDR[:PORT]]",
+    .summary = "which container, process and flow talked to an address: live sockets, conntrack "
+               "(ended flows, NAT reversed), live capture",
+    .opts = locate_opts,
+    .run = locate_run_cmd,
+    .flags = CMD_NODAEMON,
 };

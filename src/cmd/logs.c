@@ -8,12 +8,13 @@
 enum { OPT_SINCE = 256, OPT_UNTIL, OPT_TAIL, OPT_STREAM, OPT_NO_TS };
 
 static const struct cmd_opt logs_opts[] = {
-	{"since", OPT_SINCE, "WHEN", "only lines after WHEN: a duration back from now (90s, 10m, 2h) or a Unix/RFC 3339 time"},
-	{"until", OPT_UNTIL, "WHEN", "only lines before WHEN (same forms)"},
-	{"tail", OPT_TAIL, "N", "only the last N lines"},
-	{"stream", OPT_STREAM, "NAME", "only \"stdout\" or \"stderr\""},
-	{"no-timestamps", OPT_NO_TS, NULL, "do not prefix lines with the daemon's timestamps"},
-	{0},
+    {"since", OPT_SINCE, "WHEN",
+     "only lines after WHEN: a duration back from now (90s, 10m, 2h) or a Unix/RFC 3339 time"},
+    {"until", OPT_UNTIL, "WHEN", "only lines before WHEN (same forms)"},
+    {"tail", OPT_TAIL, "N", "only the last N lines"},
+    {"stream", OPT_STREAM, "NAME", "only \"stdout\" or \"stderr\""},
+    {"no-timestamps", OPT_NO_TS, NULL, "do not prefix lines with the daemon's timestamps"},
+    {0},
 };
 
 struct logs_args {
@@ -77,7 +78,8 @@ struct sink {
 static void emit_json_line(struct sink *k, int stream, const char *s, size_t n)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "stream", json_string(stream == DOCKER_STDERR ? "stderr" : "stdout"));
+	json_object_set_new(o, "stream",
+	                    json_string(stream == DOCKER_STDERR ? "stderr" : "stdout"));
 	const char *sp = k->ts ? memchr(s, ' ', n) : NULL;
 	if (sp) {
 		json_object_set_new(o, "time", json_strn(s, (size_t)(sp - s)));
@@ -136,8 +138,8 @@ static int logs_run(struct ctx *x, int argc, char **argv)
 		goto out;
 	}
 	struct buf p = {0};
-	buf_printf(&p, "/containers/%s/logs?stdout=%d&stderr=%d&timestamps=%d", c->id, a.only != 2, a.only != 1,
-		   !a.no_ts);
+	buf_printf(&p, "/containers/%s/logs?stdout=%d&stderr=%d&timestamps=%d", c->id, a.only != 2,
+	           a.only != 1, !a.no_ts);
 	if (a.since)
 		buf_printf(&p, "&since=%s", a.since);
 	if (a.until)
@@ -159,13 +161,15 @@ static int logs_run(struct ctx *x, int argc, char **argv)
 		goto out;
 	}
 	if (status < 200 || status >= 300) {
-		i = err_set(&x->err, status == 404 ? CIRT_EXIT_NOTFOUND : CIRT_EXIT_DAEMON,
-			    "logs '%s': daemon answered HTTP %ld (log driver without read support?)", c->name, status);
+		i = err_set(
+		    &x->err, status == 404 ? CIRT_EXIT_NOTFOUND : CIRT_EXIT_DAEMON,
+		    "logs '%s': daemon answered HTTP %ld (log driver without read support?)",
+		    c->name, status);
 		goto out;
 	}
 	if (k.dm.bad) {
-		i = err_set(&x->err, CIRT_EXIT_BADANSWER, "logs '%s': the stream is not multiplexed as expected",
-			    c->name);
+		i = err_set(&x->err, CIRT_EXIT_BADANSWER,
+		            "logs '%s': the stream is not multiplexed as expected", c->name);
 		goto out;
 	}
 	i = 0;
@@ -176,9 +180,10 @@ out:
 }
 
 const struct cmd cmd_logs = {
-	.name = "logs",
-	.args = "CONTAINER",
-	.summary = "a container's logs: stdout to stdout, stderr to stderr (or NDJSON with --json), with timestamps",
-	.opts = logs_opts,
-	.run = logs_run,
+    .name = "logs",
+    .args = "CONTAINER",
+    .summary = "a container's logs: stdout to stdout, stderr to stderr (or NDJSON with --json), "
+               "with timestamps",
+    .opts = logs_opts,
+    .run = logs_run,
 };

@@ -10,12 +10,16 @@
 enum { OPT_IP = 256, OPT_NAME, OPT_NETWORK, OPT_VERIFY };
 
 static const struct cmd_opt ps_opts[] = {
-	{"all", 'a', NULL, "include stopped containers"},
-	{"ip", OPT_IP, "ADDR", "only containers that own this exact address (IPv4 or IPv6; never a substring match)"},
-	{"name", OPT_NAME, "PATTERN", "only containers whose name matches (shell glob, e.g. 'web*')"},
-	{"network", OPT_NETWORK, "NET", "only containers with an endpoint on this network (name or id prefix)"},
-	{"verify", OPT_VERIFY, NULL, "cross-check the daemon against the host (processes in container cgroups, init pids, interfaces, veths on its bridges); exit 1 on any disagreement"},
-	{0},
+    {"all", 'a', NULL, "include stopped containers"},
+    {"ip", OPT_IP, "ADDR",
+     "only containers that own this exact address (IPv4 or IPv6; never a substring match)"},
+    {"name", OPT_NAME, "PATTERN", "only containers whose name matches (shell glob, e.g. 'web*')"},
+    {"network", OPT_NETWORK, "NET",
+     "only containers with an endpoint on this network (name or id prefix)"},
+    {"verify", OPT_VERIFY, NULL,
+     "cross-check the daemon against the host (processes in container cgroups, init pids, "
+     "interfaces, veths on its bridges); exit 1 on any disagreement"},
+    {0},
 };
 
 struct ps_args {
@@ -69,7 +73,8 @@ static char *mode_text(const struct container *c)
 	case NETMODE_CUSTOM:
 		return xasprintf("custom:%s", c->mode_raw);
 	case NETMODE_CONTAINER:
-		return xasprintf("container:%s", c->mode_target_name ? c->mode_target_name : c->mode_target);
+		return xasprintf("container:%s",
+		                 c->mode_target_name ? c->mode_target_name : c->mode_target);
 	default:
 		return xstrdup(net_mode_name(c->mode));
 	}
@@ -85,7 +90,8 @@ static json_t *display_row(const struct container *c)
 	json_object_set_new(r, "state", json_str(c->state));
 	_cleanup_free_ char *mode = mode_text(c);
 	json_object_set_new(r, "mode", json_str(mode));
-	json_t *ips = json_array(), *veths = json_array(), *bridges = json_array(), *ports = json_array();
+	json_t *ips = json_array(), *veths = json_array(), *bridges = json_array(),
+	       *ports = json_array();
 	for (size_t i = 0; i < c->n_eps; i++) {
 		const struct endpoint *e = &c->eps[i];
 		if (e->ipv4)
@@ -100,10 +106,12 @@ static json_t *display_row(const struct container *c)
 	for (size_t i = 0; i < c->n_ports; i++) {
 		const struct port *p = &c->ports[i];
 		if (p->host_port)
-			json_array_append_new(ports, json_sprintf("%s:%d->%d/%s", p->host_ip ? p->host_ip : "",
-								  p->host_port, p->container_port, p->proto));
+			json_array_append_new(
+			    ports, json_sprintf("%s:%d->%d/%s", p->host_ip ? p->host_ip : "",
+			                        p->host_port, p->container_port, p->proto));
 		else
-			json_array_append_new(ports, json_sprintf("%d/%s", p->container_port, p->proto));
+			json_array_append_new(ports,
+			                      json_sprintf("%d/%s", p->container_port, p->proto));
 	}
 	json_object_set_new(r, "ips", ips);
 	json_object_set_new(r, "veth", veths);
@@ -114,8 +122,9 @@ static json_t *display_row(const struct container *c)
 }
 
 static const struct out_col ps_cols[] = {
-	{"NAME", "name"}, {"ID", "id"},     {"IMAGE", "image"},   {"STATE", "state"}, {"MODE", "mode"},
-	{"IPS", "ips"},   {"VETH", "veth"}, {"BRIDGE", "bridge"}, {"PID", "pid"},     {"PORTS", "ports"},
+    {"NAME", "name"}, {"ID", "id"},       {"IMAGE", "image"}, {"STATE", "state"},
+    {"MODE", "mode"}, {"IPS", "ips"},     {"VETH", "veth"},   {"BRIDGE", "bridge"},
+    {"PID", "pid"},   {"PORTS", "ports"},
 };
 
 /* One look at both sides: the daemon's containers and bridges, the host's cgroups and links. */
@@ -154,13 +163,15 @@ static int verify_once(struct ctx *x, struct host **ret_h, struct verify_result 
 }
 
 static const struct out_col verify_cols[] = {
-	{"KIND", "kind"}, {"CONTAINER", "container"}, {"PID", "pid"}, {"VETH", "veth"}, {"DETAIL", "detail"},
+    {"KIND", "kind"}, {"CONTAINER", "container"}, {"PID", "pid"},
+    {"VETH", "veth"}, {"DETAIL", "detail"},
 };
 
 static int ps_verify(struct ctx *x)
 {
 	if (x->no_daemon)
-		return cmd_usage(x, "ps: --verify compares the daemon with the host: it cannot run with --no-daemon");
+		return cmd_usage(x, "ps: --verify compares the daemon with the host: it cannot run "
+		                    "with --no-daemon");
 	_cleanup_host_ struct host *h = NULL;
 	struct verify_result r = {0};
 	if (verify_once(x, &h, &r) < 0)
@@ -168,8 +179,8 @@ static int ps_verify(struct ctx *x)
 	if (!h)
 		return err_set(&x->err, CIRT_EXIT_RUNTIME, "ps: --verify: no host snapshot");
 	if (r.n > 0) {
-		/* a container started or removed between the two reads is a race, not a lie: keep only
-		 * what a second look confirms */
+		/* a container started or removed between the two reads is a race, not a lie: keep
+		 * only what a second look confirms */
 		_cleanup_host_ struct host *h2 = NULL;
 		struct verify_result r2 = {0};
 		if (verify_once(x, &h2, &r2) < 0) {
@@ -185,10 +196,12 @@ static int ps_verify(struct ctx *x)
 		json_t *o = disagreement_to_json(&r.v[i]);
 		const struct disagreement *d = &r.v[i];
 		if (!x->json)
-			json_object_set_new(o, "container",
-					    d->name && *d->name ? json_str(d->name)
-					    : d->container_id ? json_stringn(d->container_id, strnlen(d->container_id, 12))
-							      : json_null());
+			json_object_set_new(
+			    o, "container",
+			    d->name && *d->name ? json_str(d->name)
+			    : d->container_id
+			        ? json_stringn(d->container_id, strnlen(d->container_id, 12))
+			        : json_null());
 		json_array_append_new(list, o);
 	}
 	size_t running = 0;
@@ -210,8 +223,10 @@ static int ps_verify(struct ctx *x)
 		if (r.n)
 			out_table(stdout, list, verify_cols, ARRAY_SIZE(verify_cols));
 		json_decref(list);
-		fprintf(stderr, "cirt: checked %zu containers (%zu running) against the host: %zu disagreement%s\n", h->n,
-			running, r.n, r.n == 1 ? "" : "s");
+		fprintf(stderr,
+		        "cirt: checked %zu containers (%zu running) against the host: %zu "
+		        "disagreement%s\n",
+		        h->n, running, r.n, r.n == 1 ? "" : "s");
 	}
 	size_t n = r.n;
 	verify_result_free(&r);
@@ -228,7 +243,8 @@ static int ps_run(struct ctx *x, int argc, char **argv)
 		return cmd_usage(x, "ps: unexpected argument '%s'", argv[i]);
 	if (a.verify) {
 		if (a.ip || a.name || a.network || a.all)
-			return cmd_usage(x, "ps: --verify checks every container: it takes no filter");
+			return cmd_usage(x,
+			                 "ps: --verify checks every container: it takes no filter");
 		return ps_verify(x);
 	}
 	_cleanup_host_ struct host *h = NULL;
@@ -270,10 +286,11 @@ static int ps_run(struct ctx *x, int argc, char **argv)
 }
 
 const struct cmd cmd_ps = {
-	.name = "ps",
-	.args = NULL,
-	.summary = "list containers with network mode, IPs, MACs, host-side veth, bridge, PID and ports",
-	.opts = ps_opts,
-	.run = ps_run,
-	.flags = CMD_NODAEMON,
+    .name = "ps",
+    .args = NULL,
+    .summary =
+        "list containers with network mode, IPs, MACs, host-side veth, bridge, PID and ports",
+    .opts = ps_opts,
+    .run = ps_run,
+    .flags = CMD_NODAEMON,
 };

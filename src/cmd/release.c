@@ -8,10 +8,10 @@
 enum { OPT_ALL = 256, OPT_DRY_RUN, OPT_REASON };
 
 static const struct cmd_opt release_opts[] = {
-	{"all", OPT_ALL, NULL, "release every container cirt keeps contained"},
-	{"dry-run", OPT_DRY_RUN, NULL, "print exactly what would change and change nothing"},
-	{"reason", OPT_REASON, "TEXT", "why (recorded in the audit log)"},
-	{0},
+    {"all", OPT_ALL, NULL, "release every container cirt keeps contained"},
+    {"dry-run", OPT_DRY_RUN, NULL, "print exactly what would change and change nothing"},
+    {"reason", OPT_REASON, "TEXT", "why (recorded in the audit log)"},
+    {0},
 };
 
 struct release_args {
@@ -36,7 +36,6 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 	return 0;
 }
 
-
 /* A reference that the daemon no longer knows may still name a record (a removed container). */
 static const char *record_by_ref(json_t *recs, const char *ref, struct cirt_err *err)
 {
@@ -55,7 +54,9 @@ static const char *record_by_ref(json_t *recs, const char *ref, struct cirt_err 
 	}
 	_cleanup_free_ char *e = term_escape(ref);
 	if (n > 1) {
-		err_set(err, CIRT_EXIT_NOTFOUND, "'%s' is ambiguous: %zu contained containers have ids starting with it", e, n);
+		err_set(err, CIRT_EXIT_NOTFOUND,
+		        "'%s' is ambiguous: %zu contained containers have ids starting with it", e,
+		        n);
 		return NULL;
 	}
 	if (!found)
@@ -75,7 +76,9 @@ static int release_run(struct ctx *x, int argc, char **argv)
 	if (!a.all && !nops)
 		return cmd_usage(x, "release: name a CONTAINER (or --all)");
 	if (!a.dry_run && geteuid() != 0)
-		return err_set(&x->err, CIRT_EXIT_PERM, "release: must run as root (iptables, nft, the state in /var/lib/cirt)");
+		return err_set(
+		    &x->err, CIRT_EXIT_PERM,
+		    "release: must run as root (iptables, nft, the state in /var/lib/cirt)");
 	struct docker *d;
 	if (ctx_docker(x, &d) < 0)
 		return -1;
@@ -122,7 +125,8 @@ static int release_run(struct ctx *x, int argc, char **argv)
 	}
 	json_t *who = audit_who(x->argc, x->argv);
 	json_t *steps = json_array();
-	struct contain_env e = {.d = d, .docker_host = x->host, .who = who, .dry_run = a.dry_run, .reason = a.reason};
+	struct contain_env e = {
+	    .d = d, .docker_host = x->host, .who = who, .dry_run = a.dry_run, .reason = a.reason};
 	size_t n;
 	json_t *jid;
 	json_array_foreach(todo, n, jid)
@@ -148,9 +152,10 @@ static int release_run(struct ctx *x, int argc, char **argv)
 }
 
 const struct cmd cmd_release = {
-	.name = "release",
-	.args = "CONTAINER...|--all",
-	.summary = "undo what 'cirt contain' did, in reverse order: remove exactly its rules, unpause, reconnect with the same address",
-	.opts = release_opts,
-	.run = release_run,
+    .name = "release",
+    .args = "CONTAINER...|--all",
+    .summary = "undo what 'cirt contain' did, in reverse order: remove exactly its rules, unpause, "
+               "reconnect with the same address",
+    .opts = release_opts,
+    .run = release_run,
 };

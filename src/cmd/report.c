@@ -10,10 +10,11 @@
 enum { OPT_IOC = 256, OPT_OUT = 'o', OPT_TEXT = 257 };
 
 static const struct cmd_opt report_opts[] = {
-	{"ioc", OPT_IOC, "FILE", "indicator addresses and networks, one a line: the bundle's flows to them rank first"},
-	{"output", OPT_OUT, "FILE", "write the HTML report to FILE (default: HTML on stdout)"},
-	{"text", OPT_TEXT, NULL, "print the report as text instead of HTML"},
-	{0},
+    {"ioc", OPT_IOC, "FILE",
+     "indicator addresses and networks, one a line: the bundle's flows to them rank first"},
+    {"output", OPT_OUT, "FILE", "write the HTML report to FILE (default: HTML on stdout)"},
+    {"text", OPT_TEXT, NULL, "print the report as text instead of HTML"},
+    {0},
 };
 
 struct report_args {
@@ -43,11 +44,13 @@ static int report_run(struct ctx *x, int argc, char **argv)
 	if (i < 0)
 		return i;
 	if (i >= argc)
-		return cmd_usage(x, "report: name a BUNDLE (a directory or .tar.gz written by cirt collect)");
+		return cmd_usage(
+		    x, "report: name a BUNDLE (a directory or .tar.gz written by cirt collect)");
 	if (i + 1 < argc)
 		return cmd_usage(x, "report: unexpected argument '%s'", argv[i + 1]);
 	if (a.out && (a.text || x->json))
-		return cmd_usage(x, "report: --output writes HTML: it does not go with --%s", a.text ? "text" : "json");
+		return cmd_usage(x, "report: --output writes HTML: it does not go with --%s",
+		                 a.text ? "text" : "json");
 	struct ioc_list *ioc = NULL;
 	if (a.ioc && ioc_load(a.ioc, &ioc, &x->err) < 0)
 		return -1;
@@ -81,9 +84,10 @@ static int report_run(struct ctx *x, int argc, char **argv)
 }
 
 const struct cmd cmd_report = {
-	.name = "report",
-	.args = "BUNDLE",
-	.summary = "the triage report (HTML) of an evidence bundle of cirt collect: scored, with the bundle's integrity",
-	.opts = report_opts,
-	.run = report_run,
+    .name = "report",
+    .args = "BUNDLE",
+    .summary = "the triage report (HTML) of an evidence bundle of cirt collect: scored, with the "
+               "bundle's integrity",
+    .opts = report_opts,
+    .run = report_run,
 };

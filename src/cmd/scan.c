@@ -31,24 +31,37 @@ enum {
 };
 
 static const struct cmd_opt scan_opts[] = {
-	{"all", 'a', NULL, "every container, running or stopped"},
-	{"image", OPT_IMAGE, "IMAGE", "an image (its layers), or a `docker save` tarball when IMAGE is a file; repeatable"},
-	{"rootfs", OPT_ROOTFS, "DIR", "a directory holding a root filesystem; repeatable"},
-	{"checks", OPT_CHECKS, "LIST", "only these checks: backdoor,webshell,malware,secrets,weakpass,escape,history,runtime (default all)"},
-	{"quick", OPT_QUICK, NULL, "cheap checks at known locations only (escape, runtime, history, backdoor and credential files): no full content scan"},
-	{"rules", OPT_RULES, "DIR", "also match the YARA rules in DIR (*.yar, *.yara); meta severity/description/check are used"},
-	{"hashes", OPT_HASHES, "FILE", "report files whose SHA-256 is in FILE (one hex digest per line, optional name after it)"},
-	{"wordlist", OPT_WORDLIST, "FILE", "more passwords to try on /etc/shadow hashes (one per line)"},
-	{"format", OPT_FORMAT, "FMT", "table (default), json, or sarif (SARIF 2.1.0)"},
-	{"fail-on", OPT_FAIL_ON, "SEV", "exit 1 only for findings at or above SEV: info, low, medium, high, critical, or never (default info)"},
-	{"min-severity", OPT_MIN_SEV, "SEV", "leave out findings below SEV"},
-	{"max-size", OPT_MAX_SIZE, "SIZE", "read at most this much of a file, larger files are listed as skipped (default 256M; K, M, G)"},
-	{"max-depth", OPT_MAX_DEPTH, "N", "enter at most N directory levels (default 64)"},
-	{"threads", OPT_THREADS, "N", "worker threads (default: every online CPU)"},
-	{"xdev", OPT_XDEV, NULL, "stay on the container's root filesystem: volumes and bind mounts are not entered"},
-	{"no-progress", OPT_NO_PROGRESS, NULL, "no progress line on a terminal"},
-	{"crack-time", OPT_CRACK_TIME, "SECONDS", "time spent guessing each password hash (default 3)"},
-	{0},
+    {"all", 'a', NULL, "every container, running or stopped"},
+    {"image", OPT_IMAGE, "IMAGE",
+     "an image (its layers), or a `docker save` tarball when IMAGE is a file; repeatable"},
+    {"rootfs", OPT_ROOTFS, "DIR", "a directory holding a root filesystem; repeatable"},
+    {"checks", OPT_CHECKS, "LIST",
+     "only these checks: backdoor,webshell,malware,secrets,weakpass,escape,history,runtime "
+     "(default all)"},
+    {"quick", OPT_QUICK, NULL,
+     "cheap checks at known locations only (escape, runtime, history, backdoor and credential "
+     "files): no full content scan"},
+    {"rules", OPT_RULES, "DIR",
+     "also match the YARA rules in DIR (*.yar, *.yara); meta severity/description/check are used"},
+    {"hashes", OPT_HASHES, "FILE",
+     "report files whose SHA-256 is in FILE (one hex digest per line, optional name after it)"},
+    {"wordlist", OPT_WORDLIST, "FILE",
+     "more passwords to try on /etc/shadow hashes (one per line)"},
+    {"format", OPT_FORMAT, "FMT", "table (default), json, or sarif (SARIF 2.1.0)"},
+    {"fail-on", OPT_FAIL_ON, "SEV",
+     "exit 1 only for findings at or above SEV: info, low, medium, high, critical, or never "
+     "(default info)"},
+    {"min-severity", OPT_MIN_SEV, "SEV", "leave out findings below SEV"},
+    {"max-size", OPT_MAX_SIZE, "SIZE",
+     "read at most this much of a file, larger files are listed as skipped (default 256M; K, M, "
+     "G)"},
+    {"max-depth", OPT_MAX_DEPTH, "N", "enter at most N directory levels (default 64)"},
+    {"threads", OPT_THREADS, "N", "worker threads (default: every online CPU)"},
+    {"xdev", OPT_XDEV, NULL,
+     "stay on the container's root filesystem: volumes and bind mounts are not entered"},
+    {"no-progress", OPT_NO_PROGRESS, NULL, "no progress line on a terminal"},
+    {"crack-time", OPT_CRACK_TIME, "SECONDS", "time spent guessing each password hash (default 3)"},
+    {0},
 };
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_SARIF };
@@ -125,8 +138,11 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 	case OPT_CHECKS:
 		a->so.checks = scan_checks_parse(arg, &bad);
 		if (!a->so.checks)
-			return cmd_usage(x, "scan: --checks: '%s' is not a check (backdoor, webshell, malware, secrets, "
-					    "weakpass, escape, history, runtime)", bad);
+			return cmd_usage(x,
+			                 "scan: --checks: '%s' is not a check (backdoor, webshell, "
+			                 "malware, secrets, "
+			                 "weakpass, escape, history, runtime)",
+			                 bad);
 		break;
 	case OPT_QUICK:
 		a->so.quick = true;
@@ -148,7 +164,8 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 		else if (streq(arg, "sarif"))
 			a->fmt = FMT_SARIF;
 		else
-			return cmd_usage(x, "scan: --format: '%s' is not one of table, json, sarif", arg);
+			return cmd_usage(x, "scan: --format: '%s' is not one of table, json, sarif",
+			                 arg);
 		break;
 	case OPT_FAIL_ON:
 		if (streq(arg, "never") || streq(arg, "none")) {
@@ -157,31 +174,38 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 		}
 		a->fail_on = scan_sev_parse(arg);
 		if (a->fail_on < 0)
-			return cmd_usage(x, "scan: --fail-on: '%s' is not a severity (info, low, medium, high, critical, never)",
-					 arg);
+			return cmd_usage(x,
+			                 "scan: --fail-on: '%s' is not a severity (info, low, "
+			                 "medium, high, critical, never)",
+			                 arg);
 		break;
 	case OPT_MIN_SEV:
 		a->min_sev = scan_sev_parse(arg);
 		if (a->min_sev < 0)
-			return cmd_usage(x, "scan: --min-severity: '%s' is not a severity (info, low, medium, high, critical)",
-					 arg);
+			return cmd_usage(x,
+			                 "scan: --min-severity: '%s' is not a severity (info, low, "
+			                 "medium, high, critical)",
+			                 arg);
 		break;
 	case OPT_MAX_SIZE:
 		sz = parse_size(arg);
 		if (sz < 1)
-			return cmd_usage(x, "scan: --max-size: '%s' is not a size (e.g. 512K, 256M, 1G)", arg);
+			return cmd_usage(
+			    x, "scan: --max-size: '%s' is not a size (e.g. 512K, 256M, 1G)", arg);
 		a->so.max_size = (uint64_t)sz;
 		break;
 	case OPT_MAX_DEPTH:
 		v = parse_uint(arg, 4096);
 		if (v < 0)
-			return cmd_usage(x, "scan: --max-depth: '%s' is not a number from 1 to 4096", arg);
+			return cmd_usage(
+			    x, "scan: --max-depth: '%s' is not a number from 1 to 4096", arg);
 		a->so.max_depth = (unsigned)v;
 		break;
 	case OPT_THREADS:
 		v = parse_uint(arg, 1024);
 		if (v < 0)
-			return cmd_usage(x, "scan: --threads: '%s' is not a number from 1 to 1024", arg);
+			return cmd_usage(x, "scan: --threads: '%s' is not a number from 1 to 1024",
+			                 arg);
 		a->so.threads = (unsigned)v;
 		break;
 	case OPT_XDEV:
@@ -193,7 +217,9 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 	case OPT_CRACK_TIME:
 		v = parse_uint(arg, 3600);
 		if (v < 0)
-			return cmd_usage(x, "scan: --crack-time: '%s' is not a number of seconds from 1 to 3600", arg);
+			return cmd_usage(
+			    x, "scan: --crack-time: '%s' is not a number of seconds from 1 to 3600",
+			    arg);
 		a->so.crack_ms = (unsigned)v * 1000;
 		break;
 	}
@@ -208,9 +234,9 @@ static void progress(void *ud, const struct scan_progress *p)
 	double secs = p->elapsed_ms ? p->elapsed_ms / 1000.0 : 0.001;
 	_cleanup_free_ char *name = term_escape(p->target ? p->target : "");
 	fprintf(stderr, "\r\033[Kscanning %.40s: %llu files, %s, %s/s, %llu finding%s", name,
-		(unsigned long long)p->files, fmt_bytes(p->bytes, b, sizeof(b)),
-		fmt_bytes((uint64_t)(p->bytes / secs), r, sizeof(r)), (unsigned long long)p->findings,
-		p->findings == 1 ? "" : "s");
+	        (unsigned long long)p->files, fmt_bytes(p->bytes, b, sizeof(b)),
+	        fmt_bytes((uint64_t)(p->bytes / secs), r, sizeof(r)),
+	        (unsigned long long)p->findings, p->findings == 1 ? "" : "s");
 	fflush(stderr);
 }
 
@@ -230,8 +256,8 @@ static void filter(struct scan_result *r, int min_sev)
 }
 
 static const struct out_col cols[] = {
-	{"SEVERITY", "severity"}, {"RULE", "rule"},	{"LOCATION", "location"},
-	{"ORIGIN", "origin"},	  {"REASON", "reason"}, {"EVIDENCE", "evidence"},
+    {"SEVERITY", "severity"}, {"RULE", "rule"},     {"LOCATION", "location"},
+    {"ORIGIN", "origin"},     {"REASON", "reason"}, {"EVIDENCE", "evidence"},
 };
 
 static void print_table(const struct scan_target *t, const struct scan_result *r)
@@ -242,15 +268,16 @@ static void print_table(const struct scan_target *t, const struct scan_result *r
 	_cleanup_free_ char *name = term_escape(t->name);
 	printf("== %s %s", scan_kind_name(t->kind), name);
 	if (t->id && t->kind != SCAN_TARBALL)
-		printf(" (%.12s%s%s)", t->id + (startswith(t->id, "sha256:") ? 7 : 0), t->state ? ", " : "",
-		       t->state ? t->state : "");
+		printf(" (%.12s%s%s)", t->id + (startswith(t->id, "sha256:") ? 7 : 0),
+		       t->state ? ", " : "", t->state ? t->state : "");
 	printf(": %zu finding%s", r->n, r->n == 1 ? "" : "s");
 	if (r->n) {
 		printf(" (");
 		bool first = true;
 		for (int s = SEV_CRITICAL; s >= SEV_INFO; s--)
 			if (by[s]) {
-				printf("%s%zu %s", first ? "" : ", ", by[s], scan_sev_name((enum scan_sev)s));
+				printf("%s%zu %s", first ? "" : ", ", by[s],
+				       scan_sev_name((enum scan_sev)s));
 				first = false;
 			}
 		printf(")");
@@ -260,7 +287,8 @@ static void print_table(const struct scan_target *t, const struct scan_result *r
 		_cleanup_free_ char *how = term_escape(t->how ? t->how : "");
 		char bytes[32];
 		printf("   %llu files, %s in %.1f s; %s\n", (unsigned long long)r->st.files,
-		       fmt_bytes(r->st.bytes, bytes, sizeof(bytes)), r->st.elapsed_ms / 1000.0, how);
+		       fmt_bytes(r->st.bytes, bytes, sizeof(bytes)), r->st.elapsed_ms / 1000.0,
+		       how);
 	}
 	for (size_t i = 0; i < r->n_notes; i++) {
 		_cleanup_free_ char *n = term_escape(r->notes[i]);
@@ -290,7 +318,8 @@ static void print_table(const struct scan_target *t, const struct scan_result *r
 		json_object_set_new(row, "location", json_str(loc));
 		free(loc);
 		const char *o = scan_origin_name(f->origin);
-		json_object_set_new(row, "origin", o && f->origin != ORIGIN_UNKNOWN ? json_string(o) : json_null());
+		json_object_set_new(
+		    row, "origin", o && f->origin != ORIGIN_UNKNOWN ? json_string(o) : json_null());
 		json_object_set_new(row, "reason", json_str(f->reason));
 		json_object_set_new(row, "evidence", json_str(f->evidence));
 		json_array_append_new(rows, row);
@@ -365,7 +394,8 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 	char **refs = argv + i;
 	size_t nrefs = (size_t)(argc - i);
 	if (!nrefs && !a.all && !a.n_images && !a.n_rootfs)
-		return cmd_usage(x, "scan: name a CONTAINER, or use --all, --image IMAGE or --rootfs DIR");
+		return cmd_usage(
+		    x, "scan: name a CONTAINER, or use --all, --image IMAGE or --rootfs DIR");
 	if (nrefs && a.all)
 		return cmd_usage(x, "scan: --all and CONTAINER names do not go together");
 	if (a.progress && isatty(STDERR_FILENO)) {
@@ -376,7 +406,8 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 		return -1;
 	if (nrefs || a.all) {
 		struct docker *d = NULL;
-		struct host_load_opts o = {.all = true, .refs = nrefs ? refs : NULL, .n_refs = nrefs};
+		struct host_load_opts o = {
+		    .all = true, .refs = nrefs ? refs : NULL, .n_refs = nrefs};
 		if (x->no_daemon ? host_load_nodaemon(&o, &h, &x->err) < 0
 		                 : ctx_docker(x, &d) < 0 || host_load(d, &o, &h, &x->err) < 0) {
 			ret = -1;
@@ -456,14 +487,18 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 				if (a.so.progress)
 					fprintf(stderr, "\r\033[K");
 				_cleanup_free_ char *m = term_escape(targets[k]->name);
-				fprintf(stderr, "cirt: warning: container '%s' was removed during the scan: left out\n", m);
+				fprintf(stderr,
+				        "cirt: warning: container '%s' was removed during the "
+				        "scan: left out\n",
+				        m);
 				continue;
 			}
 		}
 		if (r < 0) {
 			if (a.so.progress)
 				fprintf(stderr, "\r\033[K");
-			err_prefix(&e, "scan %s '%s'", scan_kind_name(targets[k]->kind), targets[k]->name);
+			err_prefix(&e, "scan %s '%s'", scan_kind_name(targets[k]->kind),
+			           targets[k]->name);
 			_cleanup_free_ char *m = term_escape(e.msg);
 			fprintf(stderr, "cirt: warning: %s\n", m);
 			if (!failed)
@@ -493,8 +528,11 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 		json_t *sum = json_object();
 		json_object_set_new(sum, "targets", json_integer((json_int_t)nt));
 		json_object_set_new(sum, "findings", json_integer((json_int_t)total));
-		json_object_set_new(sum, "max_severity", worst >= 0 ? json_string(scan_sev_name((enum scan_sev)worst)) : json_null());
-		json_object_set_new(sum, "rules", json_integer((json_int_t)scan_engine_rule_count(eng)));
+		json_object_set_new(sum, "max_severity",
+		                    worst >= 0 ? json_string(scan_sev_name((enum scan_sev)worst))
+		                               : json_null());
+		json_object_set_new(sum, "rules",
+		                    json_integer((json_int_t)scan_engine_rule_count(eng)));
 		json_object_set_new(sum, "privileges", json_str(privs));
 		json_object_set_new(doc, "summary", sum);
 		out_json(stdout, doc);
@@ -525,11 +563,12 @@ out:
 }
 
 const struct cmd cmd_scan = {
-	.name = "scan",
-	.args = "[CONTAINER...]",
-	.summary = "scan containers, images, tarballs or directories for backdoors, webshells, malware, secrets, "
-		   "weak passwords, escape risks and intruder traces (offline, read-only)",
-	.opts = scan_opts,
-	.run = scan_run,
-	.flags = CMD_NODAEMON,
+    .name = "scan",
+    .args = "[CONTAINER...]",
+    .summary = "scan containers, images, tarballs or directories for backdoors, webshells, "
+               "malware, secrets, "
+               "weak passwords, escape risks and intruder traces (offline, read-only)",
+    .opts = scan_opts,
+    .run = scan_run,
+    .flags = CMD_NODAEMON,
 };

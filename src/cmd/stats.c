@@ -23,8 +23,10 @@ static json_t *stats_row(const struct container *c, json_t *s)
 	json_t *r = json_object();
 	json_object_set_new(r, "name", json_str(c->name));
 	json_object_set_new(r, "id", json_str(c->id));
-	double cpu_delta = num(s, "cpu_stats.cpu_usage.total_usage") - num(s, "precpu_stats.cpu_usage.total_usage");
-	double sys_delta = num(s, "cpu_stats.system_cpu_usage") - num(s, "precpu_stats.system_cpu_usage");
+	double cpu_delta = num(s, "cpu_stats.cpu_usage.total_usage") -
+	                   num(s, "precpu_stats.cpu_usage.total_usage");
+	double sys_delta =
+	    num(s, "cpu_stats.system_cpu_usage") - num(s, "precpu_stats.system_cpu_usage");
 	double ncpu = num(s, "cpu_stats.online_cpus");
 	if (ncpu <= 0)
 		ncpu = (double)json_array_size(jpath(s, "cpu_stats.cpu_usage.percpu_usage"));
@@ -60,8 +62,9 @@ static json_t *stats_row(const struct container *c, json_t *s)
 	json_object_set_new(r, "cpu_percent", json_real((double)(long long)(cpu * 100) / 100.0));
 	json_object_set_new(r, "mem_bytes", json_integer((json_int_t)usage));
 	json_object_set_new(r, "mem_limit_bytes", json_integer((json_int_t)limit));
-	json_object_set_new(r, "mem_percent",
-			    json_real(limit > 0 ? (double)(long long)(usage / limit * 10000) / 100.0 : 0));
+	json_object_set_new(
+	    r, "mem_percent",
+	    json_real(limit > 0 ? (double)(long long)(usage / limit * 10000) / 100.0 : 0));
 	json_object_set_new(r, "net_rx_bytes", json_integer((json_int_t)rx));
 	json_object_set_new(r, "net_tx_bytes", json_integer((json_int_t)tx));
 	json_object_set_new(r, "block_read_bytes", json_integer((json_int_t)rd));
@@ -108,7 +111,8 @@ static int stats_run(struct ctx *x, int argc, char **argv)
 			continue;
 		}
 		sel[np] = cs[k];
-		/* stream=false waits for two samples, so CPU percent is meaningful; all run at once */
+		/* stream=false waits for two samples, so CPU percent is meaningful; all run at once
+		 */
 		paths[np++] = xasprintf("/containers/%s/stats?stream=false", cs[k]->id);
 	}
 	struct docker_result *res = xcalloc(np + 1, sizeof(*res));
@@ -117,7 +121,8 @@ static int stats_run(struct ctx *x, int argc, char **argv)
 	for (size_t k = 0; r == 0 && k < np; k++) {
 		if (!json_is_object(res[k].json)) {
 			_cleanup_free_ char *e = term_escape(sel[k]->name);
-			_cleanup_free_ char *m = term_escape(res[k].err_msg ? res[k].err_msg : "not an object");
+			_cleanup_free_ char *m =
+			    term_escape(res[k].err_msg ? res[k].err_msg : "not an object");
 			fprintf(stderr, "cirt: warning: stats '%s': %s\n", e, m);
 			continue;
 		}
@@ -151,12 +156,14 @@ static int stats_run(struct ctx *x, int argc, char **argv)
 		humanize(row, "net_tx_bytes", "tx");
 		humanize(row, "block_read_bytes", "rd");
 		humanize(row, "block_write_bytes", "wr");
-		json_object_set_new(row, "id", json_stringn(json_string_value(json_object_get(row, "id")), 12));
+		json_object_set_new(
+		    row, "id", json_stringn(json_string_value(json_object_get(row, "id")), 12));
 	}
 	static const struct out_col cols[] = {
-		{"NAME", "name"}, {"ID", "id"},      {"CPU%", "cpu_percent"}, {"MEM", "mem"}, {"LIMIT", "limit"},
-		{"MEM%", "mem_percent"}, {"NET RX", "rx"}, {"NET TX", "tx"}, {"BLOCK R", "rd"},
-		{"BLOCK W", "wr"}, {"PIDS", "pids"},
+	    {"NAME", "name"},  {"ID", "id"},       {"CPU%", "cpu_percent"},
+	    {"MEM", "mem"},    {"LIMIT", "limit"}, {"MEM%", "mem_percent"},
+	    {"NET RX", "rx"},  {"NET TX", "tx"},   {"BLOCK R", "rd"},
+	    {"BLOCK W", "wr"}, {"PIDS", "pids"},
 	};
 	out_table(stdout, rows, cols, ARRAY_SIZE(cols));
 	json_decref(rows);
@@ -164,9 +171,10 @@ static int stats_run(struct ctx *x, int argc, char **argv)
 }
 
 const struct cmd cmd_stats = {
-	.name = "stats",
-	.args = "[CONTAINER...]",
-	.summary = "one resource snapshot (CPU, memory, network, block I/O, pids); all running containers when none is named",
-	.opts = stats_opts,
-	.run = stats_run,
+    .name = "stats",
+    .args = "[CONTAINER...]",
+    .summary = "one resource snapshot (CPU, memory, network, block I/O, pids); all running "
+               "containers when none is named",
+    .opts = stats_opts,
+    .run = stats_run,
 };

@@ -6,8 +6,8 @@
 enum { OPT_PS_ARGS = 256 };
 
 static const struct cmd_opt top_opts[] = {
-	{"ps-args", OPT_PS_ARGS, "ARGS", "arguments for ps on the host (default \"-ef\")"},
-	{0},
+    {"ps-args", OPT_PS_ARGS, "ARGS", "arguments for ps on the host (default \"-ef\")"},
+    {0},
 };
 
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
@@ -37,7 +37,8 @@ static int top_run(struct ctx *x, int argc, char **argv)
 	json_t *procs = jarr(j, "Processes");
 	if (!titles || !procs) {
 		json_decref(j);
-		return err_set(&x->err, CIRT_EXIT_BADANSWER, "top '%s': answer lacks Titles/Processes", c->name);
+		return err_set(&x->err, CIRT_EXIT_BADANSWER,
+		               "top '%s': answer lacks Titles/Processes", c->name);
 	}
 	size_t nt = json_array_size(titles);
 	json_t *rows = json_array();
@@ -74,9 +75,9 @@ static int top_run(struct ctx *x, int argc, char **argv)
 }
 
 const struct cmd cmd_top = {
-	.name = "top",
-	.args = "CONTAINER",
-	.summary = "the processes running in a container, with host PIDs",
-	.opts = top_opts,
-	.run = top_run,
+    .name = "top",
+    .args = "CONTAINER",
+    .summary = "the processes running in a container, with host PIDs",
+    .opts = top_opts,
+    .run = top_run,
 };

@@ -13,14 +13,19 @@
 enum { OPT_IOC = 256, OPT_HTML, OPT_CASE, OPT_JOURNAL, OPT_SINCE, OPT_ALL_ROWS, OPT_TIMINGS };
 
 static const struct cmd_opt triage_opts[] = {
-	{"ioc", OPT_IOC, "FILE", "indicator addresses and networks, one a line ('#' comments): flows to them rank first"},
-	{"html", OPT_HTML, "FILE", "also write a self-contained HTML report (summary, topology, sortable tables, timeline)"},
-	{"case", OPT_CASE, "ID", "case id in the suggested 'cirt collect' commands (default triage-<UTC date>)"},
-	{"journal", OPT_JOURNAL, "DIR", "the flow journal of cirt watch (default " JOURNAL_DEFAULT_DIR ", read when it exists)"},
-	{"since", OPT_SINCE, "DURATION|TIME", "journal flows since then (default 24h)"},
-	{"all", OPT_ALL_ROWS, NULL, "print every row of every table (default: the first ones, all in --json)"},
-	{"timings", OPT_TIMINGS, NULL, "print how long each phase took on stderr"},
-	{0},
+    {"ioc", OPT_IOC, "FILE",
+     "indicator addresses and networks, one a line ('#' comments): flows to them rank first"},
+    {"html", OPT_HTML, "FILE",
+     "also write a self-contained HTML report (summary, topology, sortable tables, timeline)"},
+    {"case", OPT_CASE, "ID",
+     "case id in the suggested 'cirt collect' commands (default triage-<UTC date>)"},
+    {"journal", OPT_JOURNAL, "DIR",
+     "the flow journal of cirt watch (default " JOURNAL_DEFAULT_DIR ", read when it exists)"},
+    {"since", OPT_SINCE, "DURATION|TIME", "journal flows since then (default 24h)"},
+    {"all", OPT_ALL_ROWS, NULL,
+     "print every row of every table (default: the first ones, all in --json)"},
+    {"timings", OPT_TIMINGS, NULL, "print how long each phase took on stderr"},
+    {0},
 };
 
 struct triage_args {
@@ -106,8 +111,10 @@ static int triage_run_cmd(struct ctx *x, int argc, char **argv)
 	uint64_t now = journal_now_ns(), since = 0;
 	if (a.since) {
 		if (!journal_when_parse(a.since, now, &since))
-			return cmd_usage(x, "triage: --since: '%s' is not a duration (10m, 2h) or a time (2026-01-02T03:04:05Z)",
-					 a.since);
+			return cmd_usage(x,
+			                 "triage: --since: '%s' is not a duration (10m, 2h) or a "
+			                 "time (2026-01-02T03:04:05Z)",
+			                 a.since);
 	} else
 		since = now - 24ull * 3600 * 1000000000ull;
 	if (a.html && !*a.html)
@@ -125,15 +132,15 @@ static int triage_run_cmd(struct ctx *x, int argc, char **argv)
 	}
 	_cleanup_free_ char *cmdline = triage_command_line(x);
 	struct triage_opts o = {
-		.ioc = ioc,
-		.journal_dir = a.journal ? a.journal : JOURNAL_DEFAULT_DIR,
-		.journal_explicit = a.journal != NULL,
-		.since_ns = since,
-		.case_id = a.case_id,
-		.topology = a.html != NULL,
-		.can_contain = triage_have_command("contain"),
-		.command = cmdline,
-		.phase = a.timings ? on_phase : NULL,
+	    .ioc = ioc,
+	    .journal_dir = a.journal ? a.journal : JOURNAL_DEFAULT_DIR,
+	    .journal_explicit = a.journal != NULL,
+	    .since_ns = since,
+	    .case_id = a.case_id,
+	    .topology = a.html != NULL,
+	    .can_contain = triage_have_command("contain"),
+	    .command = cmdline,
+	    .phase = a.timings ? on_phase : NULL,
 	};
 	struct docker *d;
 	json_t *doc = NULL;
@@ -163,10 +170,11 @@ static int triage_run_cmd(struct ctx *x, int argc, char **argv)
 }
 
 const struct cmd cmd_triage = {
-	.name = "triage",
-	.args = NULL,
-	.summary = "the first look at a host: inventory, network oddities, connections (IOC first), quick checks, "
-		   "changed files, ranked with the next command to run",
-	.opts = triage_opts,
-	.run = triage_run_cmd,
+    .name = "triage",
+    .args = NULL,
+    .summary = "the first look at a host: inventory, network oddities, connections (IOC first), "
+               "quick checks, "
+               "changed files, ranked with the next command to run",
+    .opts = triage_opts,
+    .run = triage_run_cmd,
 };

@@ -62,7 +62,8 @@ int audit_append(json_t *who, json_t *entry, struct cirt_err *err)
 	if (!s)
 		return err_set(err, CIRT_EXIT_RUNTIME, "audit: cannot serialize the entry");
 	_cleanup_free_ char *p = state_path("audit.log");
-	_cleanup_close_ int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	_cleanup_close_ int fd =
+	    open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return err_set(err, CIRT_EXIT_RUNTIME, "audit: open '%s': %s", p, strerror(errno));
 	_cleanup_free_ char *l = xasprintf("%s\n", s);
@@ -74,7 +75,7 @@ int audit_append(json_t *who, json_t *entry, struct cirt_err *err)
 	while (w < 0 && errno == EINTR);
 	if (w < 0 || (size_t)w != len)
 		return err_set(err, CIRT_EXIT_RUNTIME, "audit: write '%s': %s", p,
-			       w < 0 ? strerror(errno) : "short write");
+		               w < 0 ? strerror(errno) : "short write");
 	if (fsync(fd) < 0)
 		return err_set(err, CIRT_EXIT_RUNTIME, "audit: fsync '%s': %s", p, strerror(errno));
 	return 0;

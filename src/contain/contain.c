@@ -48,7 +48,8 @@ static json_t *step_new(const char *id, const char *name, const char *action)
 	return s;
 }
 
-static void step_set(json_t *s, const char *result, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void step_set(json_t *s, const char *result, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void step_set(json_t *s, const char *result, const char *fmt, ...)
 {
 	json_object_set_new(s, "result", json_string(result));
@@ -119,8 +120,8 @@ static json_t *api_change(const char *method, const char *path, json_t *body)
 
 /* POST to the daemon (recorded in changes). Returns the HTTP status, -1 on a transport error.
  * ret_msg gets the daemon's message for a non-2xx status. */
-static long api_post(struct docker *d, const char *path, json_t *body, json_t *changes, char **ret_msg,
-		     struct cirt_err *err)
+static long api_post(struct docker *d, const char *path, json_t *body, json_t *changes,
+                     char **ret_msg, struct cirt_err *err)
 {
 	if (changes)
 		json_array_append_new(changes, api_change("POST", path, body));
@@ -143,15 +144,15 @@ static long api_post(struct docker *d, const char *path, json_t *body, json_t *c
 
 static int api_error(struct cirt_err *err, long status, const char *what, const char *msg)
 {
-	return err_set(err, status == 404 ? CIRT_EXIT_NOTFOUND : CIRT_EXIT_DAEMON, "%s: daemon: %s (HTTP %ld)", what,
-		       msg && *msg ? msg : "error", status);
+	return err_set(err, status == 404 ? CIRT_EXIT_NOTFOUND : CIRT_EXIT_DAEMON,
+	               "%s: daemon: %s (HTTP %ld)", what, msg && *msg ? msg : "error", status);
 }
 
 /* A step's daemon call: in a dry run only recorded in the step's changes (returns 0); otherwise
  * posted and checked (returns 1, or -1 with err set). 304 ("already so") counts as done when
  * ok_304 is set. */
-static int step_post(struct contain_env *e, struct docker *d, json_t *step, const char *path, const char *what,
-		     bool ok_304, struct cirt_err *err)
+static int step_post(struct contain_env *e, struct docker *d, json_t *step, const char *path,
+                     const char *what, bool ok_304, struct cirt_err *err)
 {
 	if (e->dry_run) {
 		json_array_append_new(step_changes(step), api_change("POST", path, NULL));
@@ -283,28 +284,32 @@ static void drop_action(json_t *doc, const char *id, int idx)
 
 /* ------------------------------------------------------------------ pause */
 
-static int do_pause(struct contain_env *e, struct txn *t, struct container *c, json_t *steps, struct cirt_err *err)
+static int do_pause(struct contain_env *e, struct txn *t, struct container *c, json_t *steps,
+                    struct cirt_err *err)
 {
 	json_t *step = step_new(c->id, c->name, "pause");
 	json_t *rec = state_get(t->doc, c->id);
 	json_t *have = state_action(rec, "pause");
 	if (!c->running && !c->paused) {
-		err_set(err, CIRT_EXIT_RUNTIME, "pause '%s': it is not running (state %s)", c->name, c->state);
+		err_set(err, CIRT_EXIT_RUNTIME, "pause '%s': it is not running (state %s)", c->name,
+		        c->state);
 		return step_fail(e, steps, step, err);
 	}
 	if (c->paused) {
 		if (have)
 			step_set(step, "already", "already paused by cirt since %s",
-				 json_string_value(json_object_get(have, "at")));
+			         json_string_value(json_object_get(have, "at")));
 		else if (e->dry_run)
-			step_set(step, "would record", "already paused, not by cirt: release would leave it paused");
+			step_set(step, "would record",
+			         "already paused, not by cirt: release would leave it paused");
 		else {
 			json_t *a = action_new(e, "pause");
 			json_object_set_new(a, "by_cirt", json_false());
 			record_action(t->doc, c, a);
 			if (txn_save(e, t, err) < 0)
 				return step_fail(e, steps, step, err);
-			step_set(step, "recorded", "already paused, not by cirt: release will leave it paused");
+			step_set(step, "recorded",
+			         "already paused, not by cirt: release will leave it paused");
 		}
 		return step_done(e, steps, step, err);
 	}
@@ -313,7 +318,8 @@ static int do_pause(struct contain_env *e, struct txn *t, struct container *c, j
 	if (r < 0)
 		return step_fail(e, steps, step, err);
 	if (r == 0) {
-		step_set(step, "would apply", "freeze every process (cgroup freezer) through the daemon");
+		step_set(step, "would apply",
+		         "freeze every process (cgroup freezer) through the daemon");
 		return step_done(e, steps, step, err);
 	}
 	json_t *a = action_new(e, "pause");
@@ -324,14 +330,16 @@ static int do_pause(struct contain_env *e, struct txn *t, struct container *c, j
 	if (txn_save(e, t, err) < 0)
 		return step_fail(e, steps, step, err);
 	_cleanup_free_ char *fz = freezer_state(c->pid);
-	step_set(step, have ? "re-applied" : "applied", "processes frozen (freezer: %s)", fz ? fz : "unknown");
+	step_set(step, have ? "re-applied" : "applied", "processes frozen (freezer: %s)",
+	         fz ? fz : "unknown");
 	return step_done(e, steps, step, err);
 }
 
 /* ------------------------------------------------------------------ isolate */
 
 /* The spec from the container as it is now, with the given allow list. */
-static int build_spec(const struct container *c, const struct strv *allow, struct iso_spec *s, struct cirt_err *err)
+static int build_spec(const struct container *c, const struct strv *allow, struct iso_spec *s,
+                      struct cirt_err *err)
 {
 	memset(s, 0, sizeof(*s));
 	snprintf(s->id, sizeof(s->id), "%s", c->id);
@@ -343,13 +351,15 @@ static int build_spec(const struct container *c, const struct strv *allow, struc
 		if (!ep->veth) {
 			iso_spec_clear(s);
 			return err_set(err, CIRT_EXIT_RUNTIME,
-				       "isolate '%s': no host-side veth found for network '%s' (cirt isolates bridge networks)",
-				       c->name, ep->network ? ep->network : "?");
+			               "isolate '%s': no host-side veth found for network '%s' "
+			               "(cirt isolates bridge networks)",
+			               c->name, ep->network ? ep->network : "?");
 		}
 		if (!fw_ifname_ok(ep->veth)) {
 			iso_spec_clear(s);
-			return err_set(err, CIRT_EXIT_RUNTIME, "isolate '%s': unusual interface name on network '%s'",
-				       c->name, ep->network ? ep->network : "?");
+			return err_set(err, CIRT_EXIT_RUNTIME,
+			               "isolate '%s': unusual interface name on network '%s'",
+			               c->name, ep->network ? ep->network : "?");
 		}
 		if (!strv_has(&s->veths, ep->veth))
 			strv_add(&s->veths, ep->veth);
@@ -375,18 +385,21 @@ static int isolate_refusal(const struct container *c, struct cirt_err *err)
 	switch (c->mode) {
 	case NETMODE_HOST:
 		return err_set(err, CIRT_EXIT_USAGE,
-			       "isolate '%s': it uses the host's network stack (--network host): isolating it would isolate the host; use --pause or --stop",
-			       c->name);
+		               "isolate '%s': it uses the host's network stack (--network host): "
+		               "isolating it would isolate the host; use --pause or --stop",
+		               c->name);
 	case NETMODE_CONTAINER:
 		return err_set(err, CIRT_EXIT_USAGE,
-			       "isolate '%s': it shares the network namespace of '%s': isolate that container instead (it cuts both)",
-			       c->name, c->mode_target_name ? c->mode_target_name : c->mode_target);
+		               "isolate '%s': it shares the network namespace of '%s': isolate "
+		               "that container instead (it cuts both)",
+		               c->name, c->mode_target_name ? c->mode_target_name : c->mode_target);
 	default:
 		break;
 	}
 	if (!c->running)
-		return err_set(err, CIRT_EXIT_RUNTIME, "isolate '%s': it is not running (state %s): nothing to isolate",
-			       c->name, c->state);
+		return err_set(err, CIRT_EXIT_RUNTIME,
+		               "isolate '%s': it is not running (state %s): nothing to isolate",
+		               c->name, c->state);
 	return 0;
 }
 
@@ -421,22 +434,28 @@ static unsigned long long sum_counters(const char *listing)
 }
 
 /* Are the rules for this spec in place? Problems are appended; returns true when none. */
-static bool isolation_present(const struct iso_spec *s, enum fw_backend b, json_t *problems, json_t *info)
+static bool isolation_present(const struct iso_spec *s, enum fw_backend b, json_t *problems,
+                              json_t *info)
 {
 	size_t before = json_array_size(problems);
 	_cleanup_free_ char *l2 = fw_nft_list("bridge", s->id);
 	if (!l2)
-		problem(problems, "nft table bridge cirt-%.12s is missing: same-bridge and veth traffic is not blocked",
-			s->id);
+		problem(problems,
+		        "nft table bridge cirt-%.12s is missing: same-bridge and veth traffic is "
+		        "not blocked",
+		        s->id);
 	else {
 		for (size_t i = 0; i < s->veths.n; i++) {
 			_cleanup_free_ char *q = xasprintf("\"%s\"", s->veths.v[i]);
 			if (!strstr(l2, q))
-				problem(problems, "the bridge rules do not name the container's veth %s (it changed?)",
-					s->veths.v[i]);
+				problem(problems,
+				        "the bridge rules do not name the container's veth %s (it "
+				        "changed?)",
+				        s->veths.v[i]);
 		}
 		if (info)
-			json_object_set_new(info, "dropped_frames", json_integer((json_int_t)sum_counters(l2)));
+			json_object_set_new(info, "dropped_frames",
+			                    json_integer((json_int_t)sum_counters(l2)));
 	}
 	if (b == FW_IPTABLES) {
 		struct strv lines = {0}, chain_rules = {0};
@@ -457,15 +476,21 @@ static bool isolation_present(const struct iso_spec *s, enum fw_backend b, json_
 			for (size_t i = 0; i < s->addr4.n; i++) {
 				_cleanup_free_ char *src = xasprintf("-s %s/32", s->addr4.v[i]);
 				_cleanup_free_ char *dst = xasprintf("-d %s/32", s->addr4.v[i]);
-				if (!has_line(&lines, "DOCKER-USER", src) || !has_line(&lines, "DOCKER-USER", dst) ||
-				    !has_line(&lines, "INPUT", src) || !has_line(&lines, "OUTPUT", dst))
-					problem(problems, "iptables jumps for address %s are missing (address changed?)",
-						s->addr4.v[i]);
+				if (!has_line(&lines, "DOCKER-USER", src) ||
+				    !has_line(&lines, "DOCKER-USER", dst) ||
+				    !has_line(&lines, "INPUT", src) ||
+				    !has_line(&lines, "OUTPUT", dst))
+					problem(problems,
+					        "iptables jumps for address %s are missing "
+					        "(address changed?)",
+					        s->addr4.v[i]);
 			}
 			for (size_t i = 0; s->physdev && i < s->veths.n; i++) {
-				_cleanup_free_ char *m = xasprintf("--physdev-in %s", s->veths.v[i]);
+				_cleanup_free_ char *m =
+				    xasprintf("--physdev-in %s", s->veths.v[i]);
 				if (!has_line(&lines, "DOCKER-USER", m))
-					problem(problems, "iptables jump for veth %s is missing", s->veths.v[i]);
+					problem(problems, "iptables jump for veth %s is missing",
+					        s->veths.v[i]);
 			}
 		}
 		strv_clear(&lines);
@@ -479,8 +504,10 @@ static bool isolation_present(const struct iso_spec *s, enum fw_backend b, json_
 			for (int k = 0; k < 2; k++)
 				for (size_t i = 0; i < all[k]->n; i++)
 					if (!strstr(l3, all[k]->v[i]))
-						problem(problems, "the nft rules do not name address %s (address changed?)",
-							all[k]->v[i]);
+						problem(problems,
+						        "the nft rules do not name address %s "
+						        "(address changed?)",
+						        all[k]->v[i]);
 		}
 	}
 	return json_array_size(problems) == before;
@@ -522,8 +549,8 @@ static void drop_created_chains(struct contain_env *e, json_t *doc, json_t *chan
 		json_object_del(doc, "created_base_chains");
 }
 
-static int isolation_install(struct contain_env *e, struct txn *t, const struct iso_spec *s, enum fw_backend b,
-			     json_t *changes, struct cirt_err *err)
+static int isolation_install(struct contain_env *e, struct txn *t, const struct iso_spec *s,
+                             enum fw_backend b, json_t *changes, struct cirt_err *err)
 {
 	struct strv created = {0};
 	if (b == FW_IPTABLES)
@@ -567,7 +594,7 @@ static int isolation_install(struct contain_env *e, struct txn *t, const struct 
 }
 
 static json_t *isolate_record(struct contain_env *e, const struct iso_spec *s, enum fw_backend b,
-			      const struct strv *allow, const struct container *c)
+                              const struct strv *allow, const struct container *c)
 {
 	json_t *a = action_new(e, "isolate");
 	json_object_set_new(a, "backend", json_string(fw_backend_name(b)));
@@ -581,7 +608,8 @@ static json_t *isolate_record(struct contain_env *e, const struct iso_spec *s, e
 	json_object_set_new(a, "physdev", json_boolean(s->physdev));
 	_cleanup_free_ char *chain = fw_chain(c->id);
 	_cleanup_free_ char *table = fw_table(c->id);
-	json_object_set_new(a, "iptables_chain", b == FW_IPTABLES ? json_string(chain) : json_null());
+	json_object_set_new(a, "iptables_chain",
+	                    b == FW_IPTABLES ? json_string(chain) : json_null());
 	json_t *tables = json_array();
 	json_array_append_new(tables, json_sprintf("bridge %s", table));
 	if (b == FW_NFT)
@@ -601,8 +629,8 @@ static bool strv_eq(const struct strv *a, const struct strv *b)
 	return true;
 }
 
-static int do_isolate(struct contain_env *e, struct txn *t, struct container *c, const struct contain_opts *o,
-		      json_t *steps, struct cirt_err *err)
+static int do_isolate(struct contain_env *e, struct txn *t, struct container *c,
+                      const struct contain_opts *o, json_t *steps, struct cirt_err *err)
 {
 	json_t *step = step_new(c->id, c->name, "isolate");
 	if (c->mode == NETMODE_NONE) {
@@ -618,8 +646,10 @@ static int do_isolate(struct contain_env *e, struct txn *t, struct container *c,
 		int hb = fw_backend_parse(jstr(have, "backend") ? jstr(have, "backend") : "");
 		b = hb > 0 ? (enum fw_backend)hb : FW_IPTABLES;
 		if (o->backend != FW_AUTO && o->backend != b) {
-			err_set(err, CIRT_EXIT_USAGE, "isolate '%s': already isolated with the %s backend: release it first to switch",
-				c->name, fw_backend_name(b));
+			err_set(err, CIRT_EXIT_USAGE,
+			        "isolate '%s': already isolated with the %s backend: release it "
+			        "first to switch",
+			        c->name, fw_backend_name(b));
 			return step_fail(e, steps, step, err);
 		}
 	} else
@@ -639,7 +669,8 @@ static int do_isolate(struct contain_env *e, struct txn *t, struct container *c,
 		iso_spec_clear(&s);
 		strv_clear(&allow);
 		strv_clear(&had);
-		step_set(step, "skipped", "no network endpoint with an address: nothing to isolate");
+		step_set(step, "skipped",
+		         "no network endpoint with an address: nothing to isolate");
 		return step_done(e, steps, step, err);
 	}
 	_cleanup_free_ char *addrs = NULL, *veths = NULL, *allows = NULL;
@@ -667,8 +698,9 @@ static int do_isolate(struct contain_env *e, struct txn *t, struct container *c,
 		bool ok = isolation_present(&s, b, probs, NULL);
 		json_decref(probs);
 		if (ok) {
-			step_set(step, "already", "already isolated since %s (%s on %s; allowed: %s)",
-				 jstr(have, "at") ? jstr(have, "at") : "?", addrs, veths, allows);
+			step_set(step, "already",
+			         "already isolated since %s (%s on %s; allowed: %s)",
+			         jstr(have, "at") ? jstr(have, "at") : "?", addrs, veths, allows);
 			iso_spec_clear(&s);
 			strv_clear(&allow);
 			return step_done(e, steps, step, err);
@@ -695,11 +727,14 @@ static int do_isolate(struct contain_env *e, struct txn *t, struct container *c,
 		json_object_set_new(cc, "error", json_str(ce.msg));
 	json_array_append_new(step_changes(step), cc);
 	const char *verb = e->dry_run ? "would apply" : (have ? "re-applied" : "applied");
-	_cleanup_free_ char *cuts = cut_ok ? xasprintf("%s %zu connection%s", e->dry_run ? "would cut" : "cut", cut,
-						      cut == 1 ? "" : "s")
-					   : xasprintf("could not cut existing connections: %s", ce.msg);
-	step_set(step, verb, "%s all traffic of %s (veth %s) both ways, allowed: %s; rules: %s + nft bridge; %s",
-		 e->dry_run ? "would block" : "blocked", addrs, veths, allows, fw_backend_name(b), cuts);
+	_cleanup_free_ char *cuts =
+	    cut_ok ? xasprintf("%s %zu connection%s", e->dry_run ? "would cut" : "cut", cut,
+	                       cut == 1 ? "" : "s")
+	           : xasprintf("could not cut existing connections: %s", ce.msg);
+	step_set(
+	    step, verb,
+	    "%s all traffic of %s (veth %s) both ways, allowed: %s; rules: %s + nft bridge; %s",
+	    e->dry_run ? "would block" : "blocked", addrs, veths, allows, fw_backend_name(b), cuts);
 	if (!e->dry_run) {
 		json_t *a = isolate_record(e, &s, b, &allow, c);
 		json_object_set_new(a, "connections_cut", json_integer((json_int_t)cut));
@@ -775,7 +810,8 @@ static json_t *find_disconnect(json_t *rec, const char *net)
 	json_t *a;
 	json_array_foreach(acts, i, a)
 	{
-		const char *t = jstr(a, "type"), *n = jstr(a, "network"), *nid = jstr(a, "network_id");
+		const char *t = jstr(a, "type"), *n = jstr(a, "network"),
+		           *nid = jstr(a, "network_id");
 		if (t && streq(t, "disconnect") &&
 		    ((n && streq(n, net)) || (nid && strlen(net) >= 3 && startswith(nid, net))))
 			return a;
@@ -783,28 +819,31 @@ static json_t *find_disconnect(json_t *rec, const char *net)
 	return NULL;
 }
 
-static int disconnect_one(struct contain_env *e, struct txn *t, struct container *c, const char *net, json_t *ep,
-			  json_t *steps, struct cirt_err *err)
+static int disconnect_one(struct contain_env *e, struct txn *t, struct container *c,
+                          const char *net, json_t *ep, json_t *steps, struct cirt_err *err)
 {
 	json_t *step = step_new(c->id, c->name, "disconnect");
 	const char *nid = jstr(ep, "NetworkID");
 	if (!nid || !*nid || strchr(nid, '/') || strchr(nid, '?')) {
-		err_set(err, CIRT_EXIT_BADANSWER, "disconnect '%s': the daemon gave no usable id for network '%s'", c->name,
-			net);
+		err_set(err, CIRT_EXIT_BADANSWER,
+		        "disconnect '%s': the daemon gave no usable id for network '%s'", c->name,
+		        net);
 		return step_fail(e, steps, step, err);
 	}
 	const char *ip = jstr(ep, "IPAddress");
-	json_object_set_new(step, "warning",
-			    json_sprintf("disconnecting '%s' from '%s' destroys its veth: interface counters and the "
-					 "host side of its traffic are gone for good",
-					 c->name, net));
+	json_object_set_new(
+	    step, "warning",
+	    json_sprintf(
+	        "disconnecting '%s' from '%s' destroys its veth: interface counters and the "
+	        "host side of its traffic are gone for good",
+	        c->name, net));
 	_cleanup_free_ char *path = xasprintf("/networks/%s/disconnect", nid);
 	json_t *body = json_pack("{s:s, s:b}", "Container", c->id, "Force", 0);
 	if (e->dry_run) {
 		json_array_append_new(step_changes(step), api_change("POST", path, body));
 		json_decref(body);
-		step_set(step, "would apply", "disconnect from '%s' (address %s, kept for release)", net,
-			 ip && *ip ? ip : "none");
+		step_set(step, "would apply", "disconnect from '%s' (address %s, kept for release)",
+		         net, ip && *ip ? ip : "none");
 		return step_done(e, steps, step, err);
 	}
 	/* record first: should the daemon succeed and we die, the state still knows how to undo */
@@ -858,8 +897,9 @@ static int disconnect_one(struct contain_env *e, struct txn *t, struct container
 		txn_save(e, t, &se);
 		return step_fail(e, steps, step, err);
 	}
-	step_set(step, old ? "re-applied" : "applied", "disconnected from '%s' (address %s kept for release)", net,
-		 ip && *ip ? ip : "none");
+	step_set(step, old ? "re-applied" : "applied",
+	         "disconnected from '%s' (address %s kept for release)", net,
+	         ip && *ip ? ip : "none");
 	return step_done(e, steps, step, err);
 }
 
@@ -881,8 +921,8 @@ static bool was_collected(struct contain_env *e, const char *id)
 	return yes;
 }
 
-static int do_disconnect(struct contain_env *e, struct txn *t, struct container *c, const struct contain_opts *o,
-			 json_t *steps, struct cirt_err *err)
+static int do_disconnect(struct contain_env *e, struct txn *t, struct container *c,
+                         const struct contain_opts *o, json_t *steps, struct cirt_err *err)
 {
 	json_t *nets = jpath(c->inspect, "NetworkSettings.Networks");
 	json_t *rec = state_get(t->doc, c->id);
@@ -899,7 +939,8 @@ static int do_disconnect(struct contain_env *e, struct txn *t, struct container 
 			json_t *step = step_new(c->id, c->name, "disconnect");
 			bool ours = state_action(rec, "disconnect") != NULL;
 			step_set(step, ours ? "already" : "skipped",
-				 ours ? "already disconnected by cirt from every network" : "not connected to any network");
+			         ours ? "already disconnected by cirt from every network"
+			              : "not connected to any network");
 			return step_done(e, steps, step, err);
 		}
 	}
@@ -921,8 +962,8 @@ static int do_disconnect(struct contain_env *e, struct txn *t, struct container 
 		json_t *had = find_disconnect(rec, want);
 		json_t *step = step_new(c->id, c->name, "disconnect");
 		if (had) {
-			step_set(step, "already", "already disconnected by cirt from '%s' since %s", jstr(had, "network"),
-				 jstr(had, "at") ? jstr(had, "at") : "?");
+			step_set(step, "already", "already disconnected by cirt from '%s' since %s",
+			         jstr(had, "network"), jstr(had, "at") ? jstr(had, "at") : "?");
 			if (step_done(e, steps, step, err) < 0) {
 				strv_clear(&todo);
 				return -1;
@@ -930,15 +971,18 @@ static int do_disconnect(struct contain_env *e, struct txn *t, struct container 
 			continue;
 		}
 		_cleanup_free_ char *w = term_escape(want);
-		err_set(err, CIRT_EXIT_NOTFOUND, "disconnect '%s': it is not connected to network '%s'", c->name, w);
+		err_set(err, CIRT_EXIT_NOTFOUND,
+		        "disconnect '%s': it is not connected to network '%s'", c->name, w);
 		strv_clear(&todo);
 		return step_fail(e, steps, step, err);
 	}
 	if (todo.n && !o->force && !was_collected(e, c->id)) {
 		json_t *step = step_new(c->id, c->name, "disconnect");
 		err_set(err, CIRT_EXIT_USAGE,
-			"disconnect '%s': this destroys its veth and the evidence on it; it has not been collected: run 'cirt collect %s' first, or add --force (--isolate cuts the network and keeps the veth)",
-			c->name, c->name);
+		        "disconnect '%s': this destroys its veth and the evidence on it; it has "
+		        "not been collected: run 'cirt collect %s' first, or add --force "
+		        "(--isolate cuts the network and keeps the veth)",
+		        c->name, c->name);
 		strv_clear(&todo);
 		return step_fail(e, steps, step, err);
 	}
@@ -954,14 +998,17 @@ static int do_disconnect(struct contain_env *e, struct txn *t, struct container 
 
 /* ------------------------------------------------------------------ stop */
 
-static int do_stop(struct contain_env *e, struct txn *t, struct container *c, json_t *steps, struct cirt_err *err)
+static int do_stop(struct contain_env *e, struct txn *t, struct container *c, json_t *steps,
+                   struct cirt_err *err)
 {
 	json_t *step = step_new(c->id, c->name, "stop");
 	json_t *rec = state_get(t->doc, c->id);
 	json_t *have = state_action(rec, "stop");
 	if (!c->running) {
-		step_set(step, have ? "already" : "skipped", have ? "already stopped by cirt" : "not running (state %s): nothing to stop",
-			 c->state);
+		step_set(step, have ? "already" : "skipped",
+		         have ? "already stopped by cirt"
+		              : "not running (state %s): nothing to stop",
+		         c->state);
 		return step_done(e, steps, step, err);
 	}
 	long grace = (long)jint(jobj(c->inspect, "Config"), "StopTimeout", 10);
@@ -978,7 +1025,8 @@ static int do_stop(struct contain_env *e, struct txn *t, struct container *c, js
 	if (r < 0)
 		return step_fail(e, steps, step, err);
 	if (r == 0) {
-		step_set(step, "would apply", "stop with the daemon's grace period (%ld s, then SIGKILL)", grace);
+		step_set(step, "would apply",
+		         "stop with the daemon's grace period (%ld s, then SIGKILL)", grace);
 		return step_done(e, steps, step, err);
 	}
 	json_t *a = action_new(e, "stop");
@@ -996,8 +1044,8 @@ static int do_stop(struct contain_env *e, struct txn *t, struct container *c, js
 
 /* ------------------------------------------------------------------ contain */
 
-static int apply_locked(struct contain_env *e, struct txn *t, struct container *c, const struct contain_opts *o,
-			json_t *steps, struct cirt_err *err)
+static int apply_locked(struct contain_env *e, struct txn *t, struct container *c,
+                        const struct contain_opts *o, json_t *steps, struct cirt_err *err)
 {
 	if (o->pause) {
 		if (do_pause(e, t, c, steps, err) < 0)
@@ -1013,8 +1061,8 @@ static int apply_locked(struct contain_env *e, struct txn *t, struct container *
 	return 0;
 }
 
-int contain_apply(struct contain_env *e, struct container *c, const struct contain_opts *o, json_t *steps,
-		  struct cirt_err *err)
+int contain_apply(struct contain_env *e, struct container *c, const struct contain_opts *o,
+                  json_t *steps, struct cirt_err *err)
 {
 	struct txn t;
 	if (txn_begin(e, &t, err) < 0)
@@ -1073,11 +1121,13 @@ static int undo_isolate(struct contain_env *e, json_t *step, const char *id, str
 		step_set(step, "already", "no cirt rule for it was left");
 	else
 		step_set(step, e->dry_run ? "would release" : "released",
-			 "%s its bridge table and address rules (chain, jumps)", e->dry_run ? "would remove" : "removed");
+		         "%s its bridge table and address rules (chain, jumps)",
+		         e->dry_run ? "would remove" : "removed");
 	return 0;
 }
 
-static int undo_pause(struct contain_env *e, json_t *step, const char *id, json_t *a, struct cirt_err *err)
+static int undo_pause(struct contain_env *e, json_t *step, const char *id, json_t *a,
+                      struct cirt_err *err)
 {
 	if (json_is_false(json_object_get(a, "by_cirt"))) {
 		step_set(step, "kept", "it was paused before cirt: left paused");
@@ -1109,7 +1159,8 @@ static int undo_pause(struct contain_env *e, json_t *step, const char *id, json_
 	return 0;
 }
 
-static int undo_disconnect(struct contain_env *e, json_t *step, const char *id, json_t *a, struct cirt_err *err)
+static int undo_disconnect(struct contain_env *e, json_t *step, const char *id, json_t *a,
+                           struct cirt_err *err)
 {
 	const char *net = jstr(a, "network"), *nid = jstr(a, "network_id"), *ip = jstr(a, "ipv4");
 	json_t *j = NULL;
@@ -1122,7 +1173,7 @@ static int undo_disconnect(struct contain_env *e, json_t *step, const char *id, 
 	json_t *ep = attached(j, net, nid);
 	if (ep) {
 		step_set(step, "already", "connected to '%s' again (address %s)", net ? net : nid,
-			 jstr(ep, "IPAddress") ? jstr(ep, "IPAddress") : "none");
+		         jstr(ep, "IPAddress") ? jstr(ep, "IPAddress") : "none");
 		json_decref(j);
 		return 0;
 	}
@@ -1130,13 +1181,14 @@ static int undo_disconnect(struct contain_env *e, json_t *step, const char *id, 
 	json_t *cfg = json_object_get(a, "reconnect");
 	/* a copy: the retry below edits it, the record must keep what was asked */
 	json_t *body = json_pack("{s:s, s:o}", "Container", id, "EndpointConfig",
-				 cfg ? json_deep_copy(cfg) : json_object());
+	                         cfg ? json_deep_copy(cfg) : json_object());
 	_cleanup_free_ char *qn = docker_urlencode(nid ? nid : (net ? net : ""));
 	_cleanup_free_ char *path = xasprintf("/networks/%s/connect", qn);
 	if (e->dry_run) {
 		json_array_append_new(step_changes(step), api_change("POST", path, body));
 		json_decref(body);
-		step_set(step, "would release", "reconnect to '%s' asking for address %s", net, ip ? ip : "any");
+		step_set(step, "would release", "reconnect to '%s' asking for address %s", net,
+		         ip ? ip : "any");
 		return 0;
 	}
 	_cleanup_free_ char *msg = NULL;
@@ -1152,8 +1204,9 @@ static int undo_disconnect(struct contain_env *e, json_t *step, const char *id, 
 		st = api_post(e->d, path, body, step_changes(step), &msg, err);
 	}
 	if (st >= 400 && msg && strstr(msg, "user specified IP address is supported only")) {
-		/* a network without a user-configured subnet accepts no address request: the daemon hands
-		 * out the lowest free one, which is the old one unless it was taken meanwhile */
+		/* a network without a user-configured subnet accepts no address request: the daemon
+		 * hands out the lowest free one, which is the old one unless it was taken meanwhile
+		 */
 		json_t *ec = json_object_get(body, "EndpointConfig");
 		json_t *ipam = json_object_get(ec, "IPAMConfig");
 		json_object_del(ipam, "IPv4Address");
@@ -1163,7 +1216,8 @@ static int undo_disconnect(struct contain_env *e, json_t *step, const char *id, 
 		free(msg);
 		msg = NULL;
 		st = api_post(e->d, path, body, step_changes(step), &msg, err);
-		note = " (the network has no user-configured subnet: the address could not be requested)";
+		note = " (the network has no user-configured subnet: the address could not be "
+		       "requested)";
 	}
 	json_decref(body);
 	if (st < 0)
@@ -1176,10 +1230,12 @@ static int undo_disconnect(struct contain_env *e, json_t *step, const char *id, 
 	json_t *ep2 = attached(j2, net, NULL);
 	const char *now = ep2 ? jstr(ep2, "IPAddress") : NULL;
 	if (ip && now && streq(ip, now))
-		step_set(step, "released", "reconnected to '%s' with the same address %s%s", net, ip, "");
+		step_set(step, "released", "reconnected to '%s' with the same address %s%s", net,
+		         ip, "");
 	else
-		step_set(step, "released", "reconnected to '%s' with a DIFFERENT address %s (was %s)%s", net,
-			 now && *now ? now : "none", ip ? ip : "none", note);
+		step_set(step, "released",
+		         "reconnected to '%s' with a DIFFERENT address %s (was %s)%s", net,
+		         now && *now ? now : "none", ip ? ip : "none", note);
 	json_object_set_new(step, "address_before", json_str(ip));
 	json_object_set_new(step, "address_after", json_str(now));
 	json_decref(j2);
@@ -1212,8 +1268,8 @@ static int undo_stop(struct contain_env *e, json_t *step, const char *id, struct
 	return 0;
 }
 
-int contain_release(struct contain_env *e, const char *id, const char *name, struct container *c, json_t *steps,
-		    struct cirt_err *err)
+int contain_release(struct contain_env *e, const char *id, const char *name, struct container *c,
+                    json_t *steps, struct cirt_err *err)
 {
 	struct txn t;
 	if (txn_begin(e, &t, err) < 0)
@@ -1230,9 +1286,11 @@ int contain_release(struct contain_env *e, const char *id, const char *name, str
 		}
 		if (removed)
 			step_set(step, e->dry_run ? "would release" : "released",
-				 "not in the state file, but cirt rules for it were found: %s", e->dry_run ? "would remove them" : "removed");
+			         "not in the state file, but cirt rules for it were found: %s",
+			         e->dry_run ? "would remove them" : "removed");
 		else
-			step_set(step, "not contained", "cirt has not contained it: nothing to release");
+			step_set(step, "not contained",
+			         "cirt has not contained it: nothing to release");
 		int r = step_done(e, steps, step, err);
 		txn_end(&t);
 		return r;
@@ -1275,7 +1333,8 @@ int contain_release(struct contain_env *e, const char *id, const char *name, str
 		}
 	}
 	if (rc == 0 && !e->dry_run) {
-		/* anything tagged for it that the record did not know (an older run, a crash) goes too */
+		/* anything tagged for it that the record did not know (an older run, a crash) goes
+		 * too */
 		bool removed = false;
 		json_t *extra = json_array();
 		if (fw_remove_all(id, false, extra, &removed, err) < 0)
@@ -1314,7 +1373,8 @@ static bool on_network(const struct container *c, const char *net, const char *n
 {
 	for (size_t i = 0; c && i < c->n_eps; i++) {
 		const struct endpoint *ep = &c->eps[i];
-		if ((net && ep->network && streq(ep->network, net)) || (nid && ep->network_id && streq(ep->network_id, nid)))
+		if ((net && ep->network && streq(ep->network, net)) ||
+		    (nid && ep->network_id && streq(ep->network_id, nid)))
 			return true;
 	}
 	return false;
@@ -1338,10 +1398,14 @@ static json_t *check_action(const struct container *c, json_t *a)
 			problem(probs, "running again");
 	} else if (streq(type, "disconnect")) {
 		if (on_network(c, jstr(a, "network"), jstr(a, "network_id")))
-			problem(probs, "connected to '%s' again", jstr(a, "network") ? jstr(a, "network") : "?");
+			problem(probs, "connected to '%s' again",
+			        jstr(a, "network") ? jstr(a, "network") : "?");
 	} else if (streq(type, "isolate")) {
 		if (!c->running)
-			json_object_set_new(o, "note", json_string("not running: nothing can pass; check again after a start"));
+			json_object_set_new(
+			    o, "note",
+			    json_string(
+			        "not running: nothing can pass; check again after a start"));
 		else {
 			struct strv allow = {0}, was = {0};
 			json_strv(jarr(a, "allow"), &allow);
@@ -1354,10 +1418,13 @@ static json_t *check_action(const struct container *c, json_t *a)
 			else {
 				for (size_t i = 0; i < s.veths.n; i++)
 					if (!strv_has(&was, s.veths.v[i]))
-						problem(probs, "the container now uses veth %s, isolated was %s (restarted?)",
-							s.veths.v[i], was.n ? was.v[0] : "none");
+						problem(probs,
+						        "the container now uses veth %s, isolated "
+						        "was %s (restarted?)",
+						        s.veths.v[i], was.n ? was.v[0] : "none");
 				json_t *p2 = json_array();
-				isolation_present(&s, hb > 0 ? (enum fw_backend)hb : FW_IPTABLES, p2, o);
+				isolation_present(&s, hb > 0 ? (enum fw_backend)hb : FW_IPTABLES,
+				                  p2, o);
 				json_array_extend(probs, p2);
 				json_decref(p2);
 				json_object_set_new(o, "veths_now", strv_json(&s.veths));
@@ -1372,7 +1439,8 @@ static json_t *check_action(const struct container *c, json_t *a)
 	return o;
 }
 
-int contain_status(struct contain_env *e, struct host *h, const char *id, json_t **ret, struct cirt_err *err)
+int contain_status(struct contain_env *e, struct host *h, const char *id, json_t **ret,
+                   struct cirt_err *err)
 {
 	json_t *recs = NULL;
 	if (contain_records(&recs, err) < 0)
@@ -1410,7 +1478,8 @@ int contain_status(struct contain_env *e, struct host *h, const char *id, json_t
 	return 0;
 }
 
-int contain_reapply(struct contain_env *e, struct host *h, const char *id, json_t *steps, struct cirt_err *err)
+int contain_reapply(struct contain_env *e, struct host *h, const char *id, json_t *steps,
+                    struct cirt_err *err)
 {
 	struct txn t;
 	if (txn_begin(e, &t, err) < 0)
@@ -1433,7 +1502,9 @@ int contain_reapply(struct contain_env *e, struct host *h, const char *id, json_
 		struct container *c = by_id(h, cid);
 		if (!c) {
 			json_t *step = step_new(cid, jstr(rec, "name"), "reapply");
-			step_set(step, "gone", "the container no longer exists: 'cirt release' removes its rules");
+			step_set(
+			    step, "gone",
+			    "the container no longer exists: 'cirt release' removes its rules");
 			if ((rc = step_done(e, steps, step, err)) < 0)
 				break;
 			continue;
@@ -1445,14 +1516,16 @@ int contain_reapply(struct contain_env *e, struct host *h, const char *id, json_
 		{
 			const char *type = jstr(a, "type") ? jstr(a, "type") : "";
 			if (streq(type, "pause"))
-				o.pause = !json_is_false(json_object_get(a, "by_cirt")) || !c->paused;
+				o.pause =
+				    !json_is_false(json_object_get(a, "by_cirt")) || !c->paused;
 			else if (streq(type, "isolate")) {
 				o.isolate = true;
 				o.allow_given = true;
 				json_strv(jarr(a, "allow"), &o.allow);
 			} else if (streq(type, "stop"))
 				o.stop = true;
-			else if (streq(type, "disconnect") && on_network(c, jstr(a, "network"), jstr(a, "network_id")))
+			else if (streq(type, "disconnect") &&
+			         on_network(c, jstr(a, "network"), jstr(a, "network_id")))
 				strv_add(&o.disconnect, jstr(a, "network"));
 		}
 		rc = apply_locked(e, &t, c, &o, steps, err);

@@ -16,7 +16,7 @@ struct contain_env {
 	const char *docker_host; /* --host, for a second client with a longer timeout (stop) */
 	json_t *who;             /* audit_who() */
 	bool dry_run;
-	const char *reason;      /* may be NULL */
+	const char *reason; /* may be NULL */
 };
 
 struct contain_opts {
@@ -33,23 +33,25 @@ struct contain_opts {
 
 /* Apply what o asks, in this order: pause, isolate, disconnect, stop. Returns -1 with err set
  * on the first failure (what was done before stays done and recorded). */
-int contain_apply(struct contain_env *e, struct container *c, const struct contain_opts *o, json_t *steps,
-		  struct cirt_err *err);
+int contain_apply(struct contain_env *e, struct container *c, const struct contain_opts *o,
+                  json_t *steps, struct cirt_err *err);
 
 /* Undo everything cirt did to the container with this id, in reverse order; c is NULL when the
  * container no longer exists. A container cirt never contained is fine: "not contained". */
-int contain_release(struct contain_env *e, const char *id, const char *name, struct container *c, json_t *steps,
-		    struct cirt_err *err);
+int contain_release(struct contain_env *e, const char *id, const char *name, struct container *c,
+                    json_t *steps, struct cirt_err *err);
 
 /* The state file's records (NULL-safe): for release --all and name lookups. A new reference. */
 int contain_records(json_t **ret, struct cirt_err *err);
 
 /* One status object per record (or only for id): {"id", "name", "since", "reason",
  * "container_state", "holds", "actions": [{"type", "holds", "problems": [...], ...}]}. */
-int contain_status(struct contain_env *e, struct host *h, const char *id, json_t **ret, struct cirt_err *err);
+int contain_status(struct contain_env *e, struct host *h, const char *id, json_t **ret,
+                   struct cirt_err *err);
 
 /* Re-apply whatever no longer holds (all records, or only id). */
-int contain_reapply(struct contain_env *e, struct host *h, const char *id, json_t *steps, struct cirt_err *err);
+int contain_reapply(struct contain_env *e, struct host *h, const char *id, json_t *steps,
+                    struct cirt_err *err);
 
 /* cgroup freezer state of a pid ("FROZEN", "THAWED", "FREEZING"), or NULL. Caller frees. */
 char *freezer_state(int pid);

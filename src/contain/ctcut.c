@@ -67,18 +67,19 @@ static bool any(const struct addr *v, size_t n, int af, const unsigned char *b)
 	return false;
 }
 
-static void tuple_addr(const struct nf_conntrack *ct, int af, bool reply, bool dst, unsigned char out[16])
+static void tuple_addr(const struct nf_conntrack *ct, int af, bool reply, bool dst,
+                       unsigned char out[16])
 {
 	memset(out, 0, 16);
 	if (af == AF_INET) {
 		enum nf_conntrack_attr at = reply ? (dst ? ATTR_REPL_IPV4_DST : ATTR_REPL_IPV4_SRC)
-						  : (dst ? ATTR_ORIG_IPV4_DST : ATTR_ORIG_IPV4_SRC);
+		                                  : (dst ? ATTR_ORIG_IPV4_DST : ATTR_ORIG_IPV4_SRC);
 		const void *p = nfct_get_attr(ct, at);
 		if (p)
 			memcpy(out, p, 4);
 	} else {
 		enum nf_conntrack_attr at = reply ? (dst ? ATTR_REPL_IPV6_DST : ATTR_REPL_IPV6_SRC)
-						  : (dst ? ATTR_ORIG_IPV6_DST : ATTR_ORIG_IPV6_SRC);
+		                                  : (dst ? ATTR_ORIG_IPV6_DST : ATTR_ORIG_IPV6_SRC);
 		const void *p = nfct_get_attr(ct, at);
 		if (p)
 			memcpy(out, p, 16);
@@ -151,7 +152,8 @@ int ctcut_run(const struct iso_spec *s, bool dry_run, size_t *ret_n, struct cirt
 	if (!h) {
 		int e = errno;
 		cut_free(&c);
-		return err_set(err, e == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "conntrack: %s", strerror(e));
+		return err_set(err, e == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "conntrack: %s", strerror(e));
 	}
 	nfct_callback_register(h, NFCT_T_ALL, on_ct, &c);
 	int rc = 0;
@@ -159,7 +161,8 @@ int ctcut_run(const struct iso_spec *s, bool dry_run, size_t *ret_n, struct cirt
 	uint32_t fams[2] = {AF_INET, AF_INET6};
 	for (int k = 0; k < 2 && rc == 0; k++) {
 		if (nfct_query(h, NFCT_Q_DUMP, &fams[k]) < 0 && errno != ENOENT)
-			rc = err_set(err, CIRT_EXIT_RUNTIME, "conntrack: dump: %s", strerror(errno));
+			rc =
+			    err_set(err, CIRT_EXIT_RUNTIME, "conntrack: dump: %s", strerror(errno));
 	}
 	nfct_callback_unregister(h);
 	size_t deleted = 0;
@@ -172,7 +175,8 @@ int ctcut_run(const struct iso_spec *s, bool dry_run, size_t *ret_n, struct cirt
 		if (nfct_query(h, NFCT_Q_DESTROY, c.hits[i]) == 0)
 			deleted++;
 		else if (errno != ENOENT)
-			rc = err_set(err, CIRT_EXIT_RUNTIME, "conntrack: delete: %s", strerror(errno));
+			rc = err_set(err, CIRT_EXIT_RUNTIME, "conntrack: delete: %s",
+			             strerror(errno));
 	}
 	nfct_close(h);
 	cut_free(&c);

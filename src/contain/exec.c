@@ -48,7 +48,9 @@ static bool needs_quote(const char *s)
 	if (!*s)
 		return true;
 	for (const char *p = s; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@+%", *p))
+		if (!strchr(
+		        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@+%",
+		        *p))
 			return true;
 	return false;
 }
@@ -104,13 +106,13 @@ static void child(const char *path, char *const argv[], int in, int out, int err
 }
 
 int exec_run(char *const argv[], const char *stdin_data, int timeout_ms, struct exec_result *ret,
-	     struct cirt_err *err)
+             struct cirt_err *err)
 {
 	memset(ret, 0, sizeof(*ret));
 	_cleanup_free_ char *path = exec_find(argv[0]);
 	if (!path)
-		return err_set(err, CIRT_EXIT_RUNTIME, "'%s' not found in /usr/sbin, /usr/bin, /sbin, /bin",
-			       argv[0]);
+		return err_set(err, CIRT_EXIT_RUNTIME,
+		               "'%s' not found in /usr/sbin, /usr/bin, /sbin, /bin", argv[0]);
 	int pin[2], pout[2], perr[2];
 	if (pipe2(pin, O_CLOEXEC) < 0)
 		return err_set(err, CIRT_EXIT_RUNTIME, "pipe: %s", strerror(errno));
@@ -234,8 +236,8 @@ int exec_run(char *const argv[], const char *stdin_data, int timeout_ms, struct 
 	buf_cstr(&ret->err);
 	if (timed_out) {
 		_cleanup_free_ char *cmd = exec_argv_str(argv);
-		return err_set(err, CIRT_EXIT_RUNTIME, "'%s' did not finish within %d s: killed", cmd,
-			       (timeout_ms > 0 ? timeout_ms : 30000) / 1000);
+		return err_set(err, CIRT_EXIT_RUNTIME, "'%s' did not finish within %d s: killed",
+		               cmd, (timeout_ms > 0 ? timeout_ms : 30000) / 1000);
 	}
 	if (WIFEXITED(st))
 		ret->status = WEXITSTATUS(st);

@@ -153,7 +153,8 @@ bool fw_line_is_ours(const char *line, const char *id)
 
 /* ------------------------------------------------------------------ text */
 
-static void ipt_jump(struct buf *b, const char *hook, const char *match, const char *tag, const char *chain)
+static void ipt_jump(struct buf *b, const char *hook, const char *match, const char *tag,
+                     const char *chain)
 {
 	buf_printf(b, "-I %s 1 %s -m comment --comment %s -j %s\n", hook, match, tag, chain);
 }
@@ -168,10 +169,10 @@ char *fw_ipt_apply_text(const struct iso_spec *s, const struct strv *existing)
 	 * an allowed address that is itself isolated stays unreachable */
 	for (size_t i = 0; i < s->addr4.n; i++)
 		for (size_t k = 0; k < s->allow4.n; k++) {
-			buf_printf(&b, "-A %s -s %s/32 -d %s -m comment --comment %s -j RETURN\n", chain,
-				   s->addr4.v[i], s->allow4.v[k], tag);
-			buf_printf(&b, "-A %s -s %s -d %s/32 -m comment --comment %s -j RETURN\n", chain,
-				   s->allow4.v[k], s->addr4.v[i], tag);
+			buf_printf(&b, "-A %s -s %s/32 -d %s -m comment --comment %s -j RETURN\n",
+			           chain, s->addr4.v[i], s->allow4.v[k], tag);
+			buf_printf(&b, "-A %s -s %s -d %s/32 -m comment --comment %s -j RETURN\n",
+			           chain, s->allow4.v[k], s->addr4.v[i], tag);
 		}
 	buf_printf(&b, "-A %s -m comment --comment %s -j DROP\n", chain, tag);
 	for (size_t i = 0; existing && i < existing->n; i++) {
@@ -238,14 +239,15 @@ char *fw_nft_l2_text(const struct iso_spec *s)
 	nft_reset(&b, "bridge", table);
 	buf_printf(&b, "table bridge %s {\n", table);
 	static const char *const dirs[2][4] = {
-		/* chain, hook, interface match, address direction */
-		{"from_container", "prerouting", "iifname", "daddr"},
-		{"to_container", "postrouting", "oifname", "saddr"},
+	    /* chain, hook, interface match, address direction */
+	    {"from_container", "prerouting", "iifname", "daddr"},
+	    {"to_container", "postrouting", "oifname", "saddr"},
 	};
 	bool any_allow = s->allow4.n || s->allow6.n;
 	for (int d = 0; d < 2; d++) {
-		buf_printf(&b, "  chain %s {\n    type filter hook %s priority filter; policy accept;\n",
-			   dirs[d][0], dirs[d][1]);
+		buf_printf(
+		    &b, "  chain %s {\n    type filter hook %s priority filter; policy accept;\n",
+		    dirs[d][0], dirs[d][1]);
 		if (any_allow) {
 			buf_printf(&b, "    %s ", dirs[d][2]);
 			nft_set(&b, &s->veths, true);
@@ -261,8 +263,10 @@ char *fw_nft_l2_text(const struct iso_spec *s)
 		if (s->allow6.n) {
 			buf_printf(&b, "    %s ", dirs[d][2]);
 			nft_set(&b, &s->veths, true);
-			buf_printf(&b, " icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept comment \"%s\"\n",
-				   tag);
+			buf_printf(&b,
+			           " icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } "
+			           "accept comment \"%s\"\n",
+			           tag);
 			buf_printf(&b, "    %s ", dirs[d][2]);
 			nft_set(&b, &s->veths, true);
 			buf_printf(&b, " ip6 %s ", dirs[d][3]);
@@ -279,8 +283,8 @@ char *fw_nft_l2_text(const struct iso_spec *s)
 }
 
 /* one family (ip/ip6) of the L3 nft chains */
-static void nft_l3_family(struct buf *b, const char *fam, const struct strv *addrs, const struct strv *allow,
-			  const char *tag, bool fwd, bool in, bool out)
+static void nft_l3_family(struct buf *b, const char *fam, const struct strv *addrs,
+                          const struct strv *allow, const char *tag, bool fwd, bool in, bool out)
 {
 	if (!addrs->n)
 		return;
@@ -311,8 +315,10 @@ char *fw_nft_l3_text(const struct iso_spec *s)
 	buf_printf(&b, "table inet %s {\n", table);
 	static const char *const hooks[3] = {"forward", "input", "output"};
 	for (int h = 0; h < 3; h++) {
-		buf_printf(&b, "  chain %s {\n    type filter hook %s priority filter - 10; policy accept;\n",
-			   hooks[h], hooks[h]);
+		buf_printf(
+		    &b,
+		    "  chain %s {\n    type filter hook %s priority filter - 10; policy accept;\n",
+		    hooks[h], hooks[h]);
 		nft_l3_family(&b, "ip", &s->addr4, &s->allow4, tag, h == 0, h == 1, h == 2);
 		nft_l3_family(&b, "ip6", &s->addr6, &s->allow6, tag, h == 0, h == 1, h == 2);
 		buf_printf(&b, "  }\n");
@@ -375,7 +381,8 @@ static int tool_feed(char *const argv[], const char *text, struct cirt_err *err)
 	int rc = 0;
 	if (r.status != 0) {
 		_cleanup_free_ char *m = first_line(&r.err);
-		rc = err_set(err, CIRT_EXIT_RUNTIME, "%s failed (exit %d): %s", argv[0], r.status, m);
+		rc = err_set(err, CIRT_EXIT_RUNTIME, "%s failed (exit %d): %s", argv[0], r.status,
+		             m);
 	}
 	exec_result_clear(&r);
 	return rc;
@@ -391,7 +398,9 @@ enum fw_backend fw_detect(void)
 bool fw_br_netfilter(void)
 {
 	_cleanup_free_ char *v = NULL;
-	if (read_file_max(AT_FDCWD, "/proc/sys/net/bridge/bridge-nf-call-iptables", 16, &v, NULL) < 0 || !v)
+	if (read_file_max(AT_FDCWD, "/proc/sys/net/bridge/bridge-nf-call-iptables", 16, &v, NULL) <
+	        0 ||
+	    !v)
 		return false;
 	return v[0] == '1';
 }
@@ -435,8 +444,8 @@ static void scan_line(const char *line, void *ud)
 		strv_add(u->rules, line);
 }
 
-int fw_ipt_scan(const char *id, struct strv *ret_lines, bool *ret_chain_exists, struct strv *ret_chain_rules,
-		struct cirt_err *err)
+int fw_ipt_scan(const char *id, struct strv *ret_lines, bool *ret_chain_exists,
+                struct strv *ret_chain_rules, struct cirt_err *err)
 {
 	*ret_chain_exists = false;
 	if (!exec_have("iptables"))
@@ -452,7 +461,8 @@ int fw_ipt_scan(const char *id, struct strv *ret_lines, bool *ret_chain_exists, 
 		return err_set(err, CIRT_EXIT_RUNTIME, "iptables -S failed: %s", m);
 	}
 	_cleanup_free_ char *chain = fw_chain(id);
-	struct scan_all u = {.id = id, .chain = chain, .hooks = ret_lines, .rules = ret_chain_rules};
+	struct scan_all u = {
+	    .id = id, .chain = chain, .hooks = ret_lines, .rules = ret_chain_rules};
 	each_line(r.out.data, scan_line, &u);
 	exec_result_clear(&r);
 	*ret_chain_exists = u.exists;
@@ -545,7 +555,8 @@ json_t *fw_change(const char *tool, const char *text)
 	return o;
 }
 
-int fw_remove_all(const char *id, bool dry_run, json_t *ret_changes, bool *ret_removed, struct cirt_err *err)
+int fw_remove_all(const char *id, bool dry_run, json_t *ret_changes, bool *ret_removed,
+                  struct cirt_err *err)
 {
 	*ret_removed = false;
 	struct strv lines = {0};

@@ -37,10 +37,10 @@ void strv_clear(struct strv *s);
 
 struct iso_spec {
 	char id[65];
-	struct strv addr4, addr6; /* the container's addresses */
-	struct strv veths;        /* host-side veth names */
+	struct strv addr4, addr6;   /* the container's addresses */
+	struct strv veths;          /* host-side veth names */
 	struct strv allow4, allow6; /* CIDRs, normalized (network/prefix) */
-	bool physdev;             /* br_netfilter hands bridged IPv4 to iptables: match the veth too */
+	bool physdev; /* br_netfilter hands bridged IPv4 to iptables: match the veth too */
 };
 void iso_spec_clear(struct iso_spec *s);
 
@@ -79,8 +79,8 @@ enum fw_backend fw_detect(void);
 bool fw_br_netfilter(void);
 /* Our jump lines in DOCKER-USER, INPUT and OUTPUT, and whether our chain exists. Missing
  * DOCKER-USER is not an error (nothing of ours can be there). */
-int fw_ipt_scan(const char *id, struct strv *ret_lines, bool *ret_chain_exists, struct strv *ret_chain_rules,
-		struct cirt_err *err);
+int fw_ipt_scan(const char *id, struct strv *ret_lines, bool *ret_chain_exists,
+                struct strv *ret_chain_rules, struct cirt_err *err);
 /* The listing of an nft table (NULL when it does not exist). */
 char *fw_nft_list(const char *family, const char *id);
 /* Run iptables-restore -w 10 --noflush (stdin: text) or nft -f - (stdin: text). */
@@ -100,4 +100,5 @@ json_t *fw_change(const char *tool, const char *text);
 /* Remove every rule, chain and table of ours for this id, whatever the state file says.
  * ret_changes (may be NULL) gets the changes made (or that would be made, with dry_run).
  * *ret_removed tells whether anything was there. */
-int fw_remove_all(const char *id, bool dry_run, json_t *ret_changes, bool *ret_removed, struct cirt_err *err);
+int fw_remove_all(const char *id, bool dry_run, json_t *ret_changes, bool *ret_removed,
+                  struct cirt_err *err);

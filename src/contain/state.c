@@ -29,13 +29,16 @@ static int mkdir_p(const char *dir, struct cirt_err *err)
 			continue;
 		*p = '\0';
 		if (mkdir(d, 0755) < 0 && errno != EEXIST)
-			return err_set(err, errno == EACCES || errno == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-				       "create '%s': %s", d, strerror(errno));
+			return err_set(err,
+			               errno == EACCES || errno == EPERM ? CIRT_EXIT_PERM
+			                                                 : CIRT_EXIT_RUNTIME,
+			               "create '%s': %s", d, strerror(errno));
 		*p = '/';
 	}
 	if (mkdir(d, 0700) < 0 && errno != EEXIST)
-		return err_set(err, errno == EACCES || errno == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-			       "create '%s': %s", d, strerror(errno));
+		return err_set(
+		    err, errno == EACCES || errno == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		    "create '%s': %s", d, strerror(errno));
 	return 0;
 }
 
@@ -46,8 +49,9 @@ int state_lock(struct cirt_err *err)
 	_cleanup_free_ char *p = state_path("contain.lock");
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return err_set(err, errno == EACCES || errno == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-			       "open '%s': %s", p, strerror(errno));
+		return err_set(
+		    err, errno == EACCES || errno == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		    "open '%s': %s", p, strerror(errno));
 	for (int i = 0; i < 3000; i++) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return fd;
@@ -58,7 +62,7 @@ int state_lock(struct cirt_err *err)
 	int e = errno;
 	close(fd);
 	return err_set(err, CIRT_EXIT_RUNTIME, "lock '%s': %s", p,
-		       e == EWOULDBLOCK ? "another cirt holds it for more than 30 s" : strerror(e));
+	               e == EWOULDBLOCK ? "another cirt holds it for more than 30 s" : strerror(e));
 }
 
 static json_t *empty_state(void)
@@ -84,13 +88,16 @@ int state_load(json_t **ret, struct cirt_err *err)
 	json_error_t je;
 	json_t *d = json_loadb(data, len, 0, &je);
 	if (!d)
-		return err_set(err, CIRT_EXIT_RUNTIME, "'%s' is not valid JSON (%s, line %d): left untouched",
-			       p, je.text, je.line);
-	if (!json_is_object(d) || json_integer_value(json_object_get(d, "version")) != STATE_VERSION ||
+		return err_set(err, CIRT_EXIT_RUNTIME,
+		               "'%s' is not valid JSON (%s, line %d): left untouched", p, je.text,
+		               je.line);
+	if (!json_is_object(d) ||
+	    json_integer_value(json_object_get(d, "version")) != STATE_VERSION ||
 	    !json_is_object(json_object_get(d, "containers"))) {
 		json_decref(d);
-		return err_set(err, CIRT_EXIT_RUNTIME, "'%s' is not a cirt state file of version %d: left untouched",
-			       p, STATE_VERSION);
+		return err_set(err, CIRT_EXIT_RUNTIME,
+		               "'%s' is not a cirt state file of version %d: left untouched", p,
+		               STATE_VERSION);
 	}
 	*ret = d;
 	return 0;
@@ -118,8 +125,8 @@ int write_atomic(const char *path, const char *data, size_t len, struct cirt_err
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return err_set(err, CIRT_EXIT_RUNTIME, "create a temporary file beside '%s': %s", path,
-			       strerror(errno));
+		return err_set(err, CIRT_EXIT_RUNTIME, "create a temporary file beside '%s': %s",
+		               path, strerror(errno));
 	int r = write_all(fd, data, len);
 	if (r == 0 && fchmod(fd, 0600) < 0)
 		r = -errno;

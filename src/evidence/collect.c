@@ -169,8 +169,9 @@ static int step_logs_disk(struct ev *e)
 	const char *lp = jstr(e->c->inspect, "LogPath");
 	const char *drv = jstr(jobj(jobj(e->c->inspect, "HostConfig"), "LogConfig"), "Type");
 	if (!lp || !*lp) {
-		ev_note(e, "logs: log driver '%s' keeps no file the host can read without the "
-		           "daemon",
+		ev_note(e,
+		        "logs: log driver '%s' keeps no file the host can read without the "
+		        "daemon",
 		        drv ? drv : "?");
 		return 0;
 	}
@@ -194,7 +195,8 @@ static int step_logs_disk(struct ev *e)
 		}
 		_cleanup_free_ char *rel = i ? xasprintf("container/logs/json-file.log.%d", i)
 		                             : xstrdup("container/logs/json-file.log");
-		_cleanup_free_ char *src = xasprintf("disk: %s (the json-file log driver's file)", p);
+		_cleanup_free_ char *src =
+		    xasprintf("disk: %s (the json-file log driver's file)", p);
 		struct bundle_copy bc = {.bytes_total = &e->bytes};
 		if (bundle_copy_fd(e->b, rel, src, fd, &bc, e->err) < 0)
 			return -1;
@@ -271,8 +273,10 @@ static int step_config(struct ev *e)
 		_cleanup_free_ char *root = ondisk_docker_root();
 		static const char *const recs[] = {"config.v2.json", "hostconfig.json"};
 		for (size_t i = 0; i < ARRAY_SIZE(recs); i++) {
-			_cleanup_free_ char *p = xasprintf("%s/containers/%s/%s", root, e->c->id, recs[i]);
-			_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+			_cleanup_free_ char *p =
+			    xasprintf("%s/containers/%s/%s", root, e->c->id, recs[i]);
+			_cleanup_close_ int fd =
+			    open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 			struct stat st;
 			if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 				ev_note(e, "record '%s' not copied: %s", p,
@@ -318,8 +322,8 @@ static int step_image(struct ev *e)
 			return 0;
 		}
 		if (bundle_add_data(e->b, "container/image-config.json",
-		                    "disk: the image store's config (imagedb/content/sha256/<id>)", text,
-		                    len, e->err) < 0)
+		                    "disk: the image store's config (imagedb/content/sha256/<id>)",
+		                    text, len, e->err) < 0)
 			return -1;
 		bundle_log(e->b, "step image: ok (config and history of %s, from the image store)",
 		           e->c->image_id);
@@ -664,9 +668,11 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 	bundle_log(b, "bundle: %s%s", o->out,
 	           bundle_is_archive(b) ? " (archive, staged in a directory beside it)" : "");
 	bundle_log(b, "started: %s", started);
-	bundle_log(b, "method: read-only from the host (/proc, the writable layer, %s); no docker exec, "
-	              "nothing written in the container, O_NOATIME where permitted",
-	           d ? "the Engine API" : "the daemon's records on disk");
+	bundle_log(
+	    b,
+	    "method: read-only from the host (/proc, the writable layer, %s); no docker exec, "
+	    "nothing written in the container, O_NOATIME where permitted",
+	    d ? "the Engine API" : "the daemon's records on disk");
 
 	json_t *meta_c = json_object();
 	json_object_set_new(meta_c, "id", json_str(c->id));
@@ -738,7 +744,7 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 	if (!d) {
 		/* no daemon to ask: the init process is the same one, or it is not */
 		bundle_log(b, "state at the end: %s (from /proc; no daemon)",
-		           !e.was_running             ? "not running"
+		           !e.was_running            ? "not running"
 		           : !e.gone && ev_alive(&e) ? "init process still running"
 		                                     : "init process gone");
 	} else if (docker_get_json(d, api, &j, &derr) == 0) {

@@ -196,10 +196,10 @@ int ev_files(struct ev *e)
 		/* no daemon: the same list from the writable layer against the image's layers */
 		json_t *data = jobj(jobj(e->c->inspect, "GraphDriver"), "Data");
 		json_t *notes = json_array();
-		got = e->c->upper_dir ? layerdiff(e->c->upper_dir, jstr(data, "LowerDir"), 0, &j,
-		                                  notes, &derr)
-		                      : err_set(&derr, CIRT_EXIT_RUNTIME,
-		                                "no writable layer known (not overlay2?)");
+		got = e->c->upper_dir
+		          ? layerdiff(e->c->upper_dir, jstr(data, "LowerDir"), 0, &j, notes, &derr)
+		          : err_set(&derr, CIRT_EXIT_RUNTIME,
+		                    "no writable layer known (not overlay2?)");
 		size_t i;
 		json_t *n;
 		json_array_foreach(notes, i, n)
@@ -208,7 +208,8 @@ int ev_files(struct ev *e)
 		}
 		json_decref(notes);
 		if (got == 0)
-			bundle_log(e->b, "change list: computed from the writable layer %s (no daemon)",
+			bundle_log(e->b,
+			           "change list: computed from the writable layer %s (no daemon)",
 			           e->c->upper_dir);
 	} else {
 		got = docker_get_json(e->d, path, &j, &derr);

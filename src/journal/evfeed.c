@@ -246,7 +246,8 @@ void evrec_apply(struct addrmap *am, const struct evrec *r)
 		int ci = container_of(am, &r->c);
 		if (r->op == EVM_OPEN)
 			for (size_t k = 0; k < r->c.n_addrs; k++)
-				addrmap_open(am, ci, &r->c.addrs[k].a, r->c.addrs[k].network, r->t_ns);
+				addrmap_open(am, ci, &r->c.addrs[k].a, r->c.addrs[k].network,
+				             r->t_ns);
 		else if (r->op == EVM_CLOSE_NET)
 			addrmap_close(am, ci, r->network, r->t_ns);
 		else if (r->op == EVM_GONE)

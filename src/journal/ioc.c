@@ -42,8 +42,7 @@ int ioc_load(const char *path, struct ioc_list **ret, struct cirt_err *err)
 	return ioc_parse(path, data, len, ret, err);
 }
 
-int ioc_parse(const char *path, char *data, size_t len, struct ioc_list **ret,
-              struct cirt_err *err)
+int ioc_parse(const char *path, char *data, size_t len, struct ioc_list **ret, struct cirt_err *err)
 {
 	if (memchr(data, '\0', len))
 		return err_set(err, CIRT_EXIT_USAGE, "ioc file '%s': not a text file", path);

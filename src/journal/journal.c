@@ -460,8 +460,8 @@ static int write_all(struct journal_writer *w, const char *p, size_t n, struct c
 			/* never leave half a line behind: the next write would glue onto it */
 			if (ftruncate(w->fd, (off_t)before) == 0)
 				w->cur_size = before;
-			return err_set(err, CIRT_EXIT_RUNTIME,
-			               "journal '%s/%s': write: %s", w->dir, w->cur, strerror(e));
+			return err_set(err, CIRT_EXIT_RUNTIME, "journal '%s/%s': write: %s", w->dir,
+			               w->cur, strerror(e));
 		}
 		p += k;
 		n -= (size_t)k;

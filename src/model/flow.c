@@ -175,8 +175,9 @@ bool flow_is_nat(const struct flow *f)
 {
 	if (!f->reply.src.family)
 		return false;
-	return !flow_addr_eq(&f->reply.src, &f->orig.dst) || !flow_addr_eq(&f->reply.dst, &f->orig.src) ||
-	       f->reply.sport != f->orig.dport || f->reply.dport != f->orig.sport;
+	return !flow_addr_eq(&f->reply.src, &f->orig.dst) ||
+	       !flow_addr_eq(&f->reply.dst, &f->orig.src) || f->reply.sport != f->orig.dport ||
+	       f->reply.dport != f->orig.sport;
 }
 
 static json_t *addr_json(const struct flow_addr *a)
@@ -213,7 +214,8 @@ json_t *flow_to_json(const struct flow *f)
 	json_object_set_new(o, "proto", json_string(flow_proto_name(f->proto)));
 	json_object_set_new(o, "state", f->state[0] ? json_string(f->state) : json_null());
 	json_object_set_new(o, "original", flow_tuple_to_json(&f->orig));
-	json_object_set_new(o, "reply", f->reply.src.family ? flow_tuple_to_json(&f->reply) : json_null());
+	json_object_set_new(o, "reply",
+	                    f->reply.src.family ? flow_tuple_to_json(&f->reply) : json_null());
 	json_object_set_new(o, "nat", json_boolean(flow_is_nat(f)));
 	if (f->counted) {
 		json_t *c = json_object();

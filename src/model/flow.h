@@ -20,22 +20,28 @@ struct flow_tuple {
 };
 
 /* Where a flow came from. */
-enum flow_source { FLOW_SRC_SOCKET = 1, FLOW_SRC_CONNTRACK, FLOW_SRC_CAPTURE, FLOW_SRC_JOURNAL /* cirt watch's record */ };
+enum flow_source {
+	FLOW_SRC_SOCKET = 1,
+	FLOW_SRC_CONNTRACK,
+	FLOW_SRC_CAPTURE,
+	FLOW_SRC_JOURNAL /* cirt watch's record */
+};
 
 struct flow {
-	uint8_t proto;            /* IPPROTO_TCP, IPPROTO_UDP, ... */
-	struct flow_tuple orig;   /* as the originator sent it; a socket: local -> remote */
-	struct flow_tuple reply;  /* as the answer comes back, after NAT; src.family 0 when unknown */
-	char state[16];           /* "ESTABLISHED", "TIME_WAIT", "LISTEN", "UNCONN", ... or "" */
-	bool counted;             /* packets/bytes are valid */
-	uint64_t packets[2];      /* [0] original direction, [1] reply direction */
+	uint8_t proto;          /* IPPROTO_TCP, IPPROTO_UDP, ... */
+	struct flow_tuple orig; /* as the originator sent it; a socket: local -> remote */
+	struct flow_tuple
+	    reply;           /* as the answer comes back, after NAT; src.family 0 when unknown */
+	char state[16];      /* "ESTABLISHED", "TIME_WAIT", "LISTEN", "UNCONN", ... or "" */
+	bool counted;        /* packets/bytes are valid */
+	uint64_t packets[2]; /* [0] original direction, [1] reply direction */
 	uint64_t bytes[2];
-	uint64_t first_ns;        /* CLOCK_REALTIME, ns since the epoch; 0 when unknown */
+	uint64_t first_ns; /* CLOCK_REALTIME, ns since the epoch; 0 when unknown */
 	uint64_t last_ns;
-	uint32_t timeout;         /* conntrack: seconds before the entry expires */
-	uint32_t id;              /* conntrack entry id */
+	uint32_t timeout; /* conntrack: seconds before the entry expires */
+	uint32_t id;      /* conntrack entry id */
 	uint32_t mark;
-	uint32_t status;          /* conntrack IPS_* bits */
+	uint32_t status; /* conntrack IPS_* bits */
 };
 
 /* Fill from raw bytes (4 or 16); a v4-mapped IPv6 address becomes IPv4. */

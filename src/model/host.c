@@ -378,7 +378,8 @@ void host_link_shared(struct host *h)
 }
 
 /* Match each endpoint to the container-side link with its MAC, then to the host-side peer. */
-static void join_links(struct container *c, const struct rtnl_links *inner, const struct rtnl_links *hostl)
+static void join_links(struct container *c, const struct rtnl_links *inner,
+                       const struct rtnl_links *hostl)
 {
 	for (size_t i = 0; i < c->n_eps; i++) {
 		struct endpoint *e = &c->eps[i];
@@ -394,7 +395,8 @@ static void join_links(struct container *c, const struct rtnl_links *inner, cons
 			}
 		}
 		if (!k) {
-			container_note(c, "no interface with MAC %s in the container namespace", e->mac);
+			container_note(c, "no interface with MAC %s in the container namespace",
+			               e->mac);
 			continue;
 		}
 		e->ifname = xstrdup(k->name);
@@ -402,7 +404,8 @@ static void join_links(struct container *c, const struct rtnl_links *inner, cons
 		const struct rtnl_link *peer = rtnl_link_by_index(hostl, k->link);
 		/* both ends must point at each other: ifindexes repeat across namespaces */
 		if (!peer || peer->link != k->ifindex) {
-			container_note(c, "host-side peer of %s (ifindex %d) not found", k->name, k->link);
+			container_note(c, "host-side peer of %s (ifindex %d) not found", k->name,
+			               k->link);
 			continue;
 		}
 		e->veth = xstrdup(peer->name);
@@ -433,10 +436,12 @@ void host_load_net(struct host *h)
 		c->netns_inode = procfs_ns_inode(c->pid, "net");
 		if (!c->netns_inode) {
 			int e = errno;
-			container_note(c, "cannot read /proc/%d/ns/net: %s%s", c->pid, strerror(e),
-				       e == EACCES || e == EPERM ? " (veth and bridge need root: CAP_SYS_PTRACE to see another "
-								   "user's namespace, CAP_SYS_ADMIN to enter it)"
-								 : "");
+			container_note(
+			    c, "cannot read /proc/%d/ns/net: %s%s", c->pid, strerror(e),
+			    e == EACCES || e == EPERM
+			        ? " (veth and bridge need root: CAP_SYS_PTRACE to see another "
+			          "user's namespace, CAP_SYS_ADMIN to enter it)"
+			        : "");
 			continue;
 		}
 		if (c->netns_inode == host_netns || c->mode == NETMODE_HOST || c->n_eps == 0)
@@ -444,8 +449,8 @@ void host_load_net(struct host *h)
 		/* containers sharing a namespace (container:X) are read once, from the first */
 		struct container *same = NULL;
 		for (size_t k = 0; k < i; k++)
-			if (h->c[k].netns_inode == c->netns_inode && h->c[k].n_eps && h->c[k].eps[0].ifname &&
-			    !h->c[k].eps_shared)
+			if (h->c[k].netns_inode == c->netns_inode && h->c[k].n_eps &&
+			    h->c[k].eps[0].ifname && !h->c[k].eps_shared)
 				same = &h->c[k];
 		struct rtnl_links inner = {0};
 		_cleanup_close_ int nsfd = procfs_open_ns(c->pid, "net");
@@ -510,14 +515,16 @@ static int cmp_container(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret, struct cirt_err *err)
+int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret,
+              struct cirt_err *err)
 {
 	json_t *list = NULL;
 	if (docker_get_json(d, "/containers/json?all=1", &list, err) < 0)
 		return err_prefix(err, "list containers");
 	if (!json_is_array(list)) {
 		json_decref(list);
-		return err_set(err, CIRT_EXIT_BADANSWER, "list containers: daemon answer is not a JSON array");
+		return err_set(err, CIRT_EXIT_BADANSWER,
+		               "list containers: daemon answer is not a JSON array");
 	}
 	struct host *h = xcalloc(1, sizeof(*h));
 	h->docker_host = xstrdup(docker_host(d));
@@ -561,7 +568,8 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
 				continue;
 			}
 			if (!res[i].json) {
-				host_warn(h, "inspect: %s", res[i].err_msg ? res[i].err_msg : "no answer");
+				host_warn(h, "inspect: %s",
+				          res[i].err_msg ? res[i].err_msg : "no answer");
 				continue;
 			}
 			if (container_from_inspect(res[i].json, &h->c[h->n]) < 0) {
@@ -574,7 +582,7 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
 			qsort(h->c, h->n, sizeof(*h->c), cmp_container);
 		if (vanished)
 			host_warn(h, "%zu container%s removed while being read: left out", vanished,
-				  vanished == 1 ? " was" : "s were");
+			          vanished == 1 ? " was" : "s were");
 	}
 	for (size_t i = 0; i < np; i++) {
 		docker_result_clear(&res[i]);
@@ -589,7 +597,8 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
 	/* a container:X member needs X to be explained, even when only the member was asked for */
 	for (size_t i = 0; o->n_refs && i < h->n; i++) {
 		struct container *c = &h->c[i];
-		if (c->mode != NETMODE_CONTAINER || !c->mode_target || find_by_id(h, c->mode_target))
+		if (c->mode != NETMODE_CONTAINER || !c->mode_target ||
+		    find_by_id(h, c->mode_target))
 			continue;
 		_cleanup_free_ char *path = xasprintf("/containers/%s/json", c->mode_target);
 		json_t *j = NULL;
@@ -766,7 +775,8 @@ static void parse_list_ports(struct container *c, json_t *ports)
 		struct port *x = &c->ports[c->n_ports++];
 		memset(x, 0, sizeof(*x));
 		x->container_port = (int)jint(p, "PrivatePort", 0);
-		snprintf(x->proto, sizeof(x->proto), "%s", jstr(p, "Type") ? jstr(p, "Type") : "tcp");
+		snprintf(x->proto, sizeof(x->proto), "%s",
+		         jstr(p, "Type") ? jstr(p, "Type") : "tcp");
 		x->host_ip = nonempty_dup(jstr(p, "IP"));
 		x->host_port = (int)jint(p, "PublicPort", 0);
 	}
@@ -830,7 +840,8 @@ static void *proc_scan_thread(void *arg)
 	return NULL;
 }
 
-int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret, struct cirt_err *err)
+int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret,
+                   struct cirt_err *err)
 {
 	/* pids from the cgroups in /proc, one pass instead of one inspect per container, read
 	 * while the daemon prepares its answer */
@@ -850,7 +861,8 @@ int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret
 	if (!json_is_array(list)) {
 		json_decref(list);
 		free(ps.v);
-		return err_set(err, CIRT_EXIT_BADANSWER, "list containers: daemon answer is not a JSON array");
+		return err_set(err, CIRT_EXIT_BADANSWER,
+		               "list containers: daemon answer is not a JSON array");
 	}
 	struct host *h = xcalloc(1, sizeof(*h));
 	h->docker_host = xstrdup(docker_host(d));

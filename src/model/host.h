@@ -22,17 +22,17 @@ const char *net_mode_name(enum net_mode m);
 struct endpoint {
 	char *network;
 	char *network_id;
-	char *ipv4;        /* without prefix */
+	char *ipv4; /* without prefix */
 	int ipv4_prefix;
 	char *ipv6;
 	int ipv6_prefix;
-	char *mac;         /* lowercase */
+	char *mac; /* lowercase */
 	char *gateway;
 	char *gateway6;
 	/* derived from netlink inside the container's namespace and on the host */
-	char *ifname;      /* container side, e.g. "eth0" */
+	char *ifname; /* container side, e.g. "eth0" */
 	int ifindex;
-	char *veth;        /* host side */
+	char *veth; /* host side */
 	int veth_ifindex;
 	char *bridge;
 	int bridge_ifindex;
@@ -41,8 +41,8 @@ struct endpoint {
 struct port {
 	int container_port;
 	char proto[8];
-	char *host_ip;     /* NULL when not published */
-	int host_port;     /* 0 when not published */
+	char *host_ip; /* NULL when not published */
+	int host_port; /* 0 when not published */
 };
 
 struct mount {
@@ -55,19 +55,19 @@ struct mount {
 
 struct container {
 	char *id;
-	char *name;        /* without the leading '/' */
-	char *image;       /* as the user named it */
+	char *name;  /* without the leading '/' */
+	char *image; /* as the user named it */
 	char *image_id;
-	char *state;       /* running, exited, paused, created, ... */
+	char *state; /* running, exited, paused, created, ... */
 	bool running;
 	bool paused;
-	char *created;     /* RFC 3339 from the daemon */
+	char *created; /* RFC 3339 from the daemon */
 	char *started_at;
 	char *finished_at;
-	int pid;           /* host pid of the init process, 0 when not running */
+	int pid; /* host pid of the init process, 0 when not running */
 	int exit_code;
 	bool tty;
-	char *cmd;         /* Path + Args joined, for display */
+	char *cmd; /* Path + Args joined, for display */
 
 	enum net_mode mode;
 	char *mode_raw;    /* HostConfig.NetworkMode as given */
@@ -76,7 +76,7 @@ struct container {
 
 	struct endpoint *eps;
 	size_t n_eps;
-	bool eps_shared;   /* endpoints are those of mode_target's namespace */
+	bool eps_shared; /* endpoints are those of mode_target's namespace */
 
 	struct port *ports;
 	size_t n_ports;
@@ -87,17 +87,17 @@ struct container {
 	char **cap_add;
 	size_t n_cap_add;
 	char *pid_mode;
-	char *upper_dir;   /* overlay2 upper layer: what changed since the image */
+	char *upper_dir; /* overlay2 upper layer: what changed since the image */
 	char *merged_dir;
 
 	/* derived from /proc */
 	unsigned long netns_inode;
 	char *cgroup;
 
-	char **notes;      /* facts that could not be read, and why */
+	char **notes; /* facts that could not be read, and why */
 	size_t n_notes;
 
-	json_t *inspect;   /* the daemon's answer, kept for inspect and analyses */
+	json_t *inspect; /* the daemon's answer, kept for inspect and analyses */
 };
 
 struct host {
@@ -107,7 +107,7 @@ struct host {
 	char *api_version;
 	char **warnings;
 	size_t n_warnings;
-	bool daemonless;   /* built by host_load_nodaemon: from disk and /proc, not the daemon */
+	bool daemonless; /* built by host_load_nodaemon: from disk and /proc, not the daemon */
 };
 
 enum host_needs {
@@ -123,13 +123,15 @@ struct host_load_opts {
 	size_t n_refs;
 };
 
-int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret, struct cirt_err *err);
+int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret,
+              struct cirt_err *err);
 /* A lighter snapshot from one /containers/json answer and one pass over /proc instead of one
  * inspect per container: names, ids, images, state, network mode, endpoints, ports, mounts;
  * the pid of each running container comes from the cgroups of /proc (its pid-1 process).
  * No inspect document, no State details. For commands that must stay fast with hundreds of
  * containers (conns, locate). */
-int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret, struct cirt_err *err);
+int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret,
+                   struct cirt_err *err);
 /* Fill c from one /containers/json entry. -1 without a usable Id. */
 int container_from_list(json_t *j, struct container *c);
 /* The index host_load builds from the daemon's container list (GET /containers/json): id, name
@@ -149,7 +151,8 @@ static inline void host_freep(struct host **h)
  * wrong type: missing facts stay NULL/0 and a note says so. Returns -1 only without an Id. */
 int container_from_inspect(json_t *j, struct container *c);
 void container_clear(struct container *c);
-void container_note(struct container *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void container_note(struct container *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void host_warn(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Resolve container:X targets to names and share X's endpoints (after loading). */

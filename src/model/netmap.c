@@ -908,7 +908,8 @@ json_t *netmap_networks_from_containers(const struct host *h)
 	for (size_t i = 0; h && i < h->n; i++) {
 		const char *name;
 		json_t *ep;
-		json_object_foreach(jobj(jobj(h->c[i].inspect, "NetworkSettings"), "Networks"), name, ep)
+		json_object_foreach(jobj(jobj(h->c[i].inspect, "NetworkSettings"), "Networks"),
+		                    name, ep)
 		{
 			const char *id = jstr(ep, "NetworkID");
 			if (!id || !*id || json_object_get(byid, id))
@@ -917,15 +918,20 @@ json_t *netmap_networks_from_containers(const struct host *h)
 			json_object_set_new(n, "Id", json_string(id));
 			json_object_set_new(n, "Name", json_str(name));
 			bool host = streq(name, "host"), none = streq(name, "none");
-			json_object_set_new(n, "Driver", json_string(host ? "host" : none ? "null" : "bridge"));
+			json_object_set_new(n, "Driver",
+			                    json_string(host   ? "host"
+			                                : none ? "null"
+			                                       : "bridge"));
 			json_object_set_new(n, "Scope", json_string("local"));
 			json_t *opts = json_object();
 			if (streq(name, "bridge"))
-				json_object_set_new(opts, "com.docker.network.bridge.name", json_string("docker0"));
+				json_object_set_new(opts, "com.docker.network.bridge.name",
+				                    json_string("docker0"));
 			json_object_set_new(n, "Options", opts);
 			json_t *cfg = json_array();
 			const char *ip = jstr(ep, "IPAddress"), *gw = jstr(ep, "Gateway");
-			char *sn = ip && *ip ? subnet_of(ip, (int)jint(ep, "IPPrefixLen", 0)) : NULL;
+			char *sn =
+			    ip && *ip ? subnet_of(ip, (int)jint(ep, "IPPrefixLen", 0)) : NULL;
 			if (sn) {
 				json_t *c = json_object();
 				json_object_set_new(c, "Subnet", json_string(sn));

@@ -33,8 +33,9 @@ int host_find(struct host *h, const char *ref, struct container **ret, struct ci
 			}
 	_cleanup_free_ char *shown = term_escape(ref);
 	if (matches > 1)
-		return err_set(err, CIRT_EXIT_NOTFOUND, "'%s' is ambiguous: %zu containers have ids starting with it",
-			       shown, matches);
+		return err_set(err, CIRT_EXIT_NOTFOUND,
+		               "'%s' is ambiguous: %zu containers have ids starting with it", shown,
+		               matches);
 	if (!found)
 		return err_set(err, CIRT_EXIT_NOTFOUND, "no such container: '%s'", shown);
 	*ret = found;

@@ -25,7 +25,7 @@ struct passwd_cache {
 
 struct ctx {
 	struct sockets *s;
-	size_t *gidx;   /* group of each kept socket */
+	size_t *gidx; /* group of each kept socket */
 	size_t cap;
 	struct passwd_cache *pw;
 	size_t npw;
@@ -148,8 +148,9 @@ static int cmp_ino(const void *a, const void *b)
 
 /* Give the sockets pid holds (among the kept ones wanted) to pid; set_owner also makes c the
  * socket's container. */
-static void attribute_pid(struct ctx *x, const struct ino_ix *ix, size_t nix, int pid, struct container *c,
-			  bool set_owner, bool (*want)(const struct csock *cs, const void *ud), const void *ud)
+static void attribute_pid(struct ctx *x, const struct ino_ix *ix, size_t nix, int pid,
+                          struct container *c, bool set_owner,
+                          bool (*want)(const struct csock *cs, const void *ud), const void *ud)
 {
 	unsigned long *inodes = NULL;
 	int *fds = NULL;
@@ -227,7 +228,7 @@ static struct container *find_id(struct host *h, const char *id)
  * (dockerd's embedded DNS listeners, or something that entered the namespace). Every process
  * is looked at; its container, if any, comes from its cgroup. */
 static void attribute_rest(struct ctx *x, struct host *h, const struct ino_ix *ix, size_t nix,
-			   const struct procfs_cproc *cp, size_t ncp)
+                           const struct procfs_cproc *cp, size_t ncp)
 {
 	struct procfs_cproc *bypid = xcalloc(ncp + 1, sizeof(*bypid));
 	if (ncp)
@@ -245,7 +246,8 @@ static void attribute_rest(struct ctx *x, struct host *h, const struct ino_ix *i
 		if (*end || pid <= 0 || pid > INT32_MAX || pid == getpid())
 			continue;
 		struct procfs_cproc key = {.pid = (int)pid};
-		const struct procfs_cproc *hit = bsearch(&key, bypid, ncp, sizeof(*bypid), cmp_cproc_pid);
+		const struct procfs_cproc *hit =
+		    bsearch(&key, bypid, ncp, sizeof(*bypid), cmp_cproc_pid);
 		struct container *c = hit ? find_id(h, hit->id) : NULL;
 		attribute_pid(x, ix, nix, (int)pid, c, false, NULL, NULL);
 	}
@@ -256,8 +258,8 @@ static void attribute_rest(struct ctx *x, struct host *h, const struct ino_ix *i
 struct dump_job {
 	const struct group *g;
 	unsigned protos;
-	bool done;     /* already read (prefetched) */
-	bool skip;     /* no member could be entered: they exited */
+	bool done; /* already read (prefetched) */
+	bool skip; /* no member could be entered: they exited */
 	int rc;
 	struct cirt_err err;
 	struct sockdiag_list l;
@@ -358,7 +360,7 @@ struct sockets_prefetch {
 	unsigned protos;
 	bool host;
 	unsigned long host_ns;
-	struct group *gs;      /* one per namespace, with one stand-in member holding a pid */
+	struct group *gs; /* one per namespace, with one stand-in member holding a pid */
 	struct container *pids;
 	struct container **members;
 	struct dump_job *jobs;
@@ -447,11 +449,13 @@ void sockets_prefetch_free(struct sockets_prefetch *p)
 }
 
 /* Take the prefetched dump of a namespace, when it was read for the protocols asked. */
-static bool prefetch_take(struct sockets_prefetch *p, const struct group *g, unsigned protos, struct dump_job *j)
+static bool prefetch_take(struct sockets_prefetch *p, const struct group *g, unsigned protos,
+                          struct dump_job *j)
 {
 	for (size_t k = 0; p && k < p->n; k++) {
 		struct dump_job *pj = &p->jobs[k];
-		if (p->gs[k].ino != g->ino || p->gs[k].host != g->host || pj->skip || pj->rc < 0 || pj->done)
+		if (p->gs[k].ino != g->ino || p->gs[k].host != g->host || pj->skip || pj->rc < 0 ||
+		    pj->done)
 			continue;
 		if ((protos & ~p->protos) != 0)
 			return false;
@@ -464,11 +468,13 @@ static bool prefetch_take(struct sockets_prefetch *p, const struct group *g, uns
 	return false;
 }
 
-int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **ret, struct cirt_err *err)
+int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **ret,
+                 struct cirt_err *err)
 {
 	struct stat st;
 	if (stat("/proc/self/ns/net", &st) < 0)
-		return err_set(err, CIRT_EXIT_RUNTIME, "read /proc/self/ns/net: %s", strerror(errno));
+		return err_set(err, CIRT_EXIT_RUNTIME, "read /proc/self/ns/net: %s",
+		               strerror(errno));
 	unsigned long host_ns = (unsigned long)st.st_ino;
 	unsigned protos = o->protos ? o->protos : SOCKDIAG_ALL;
 	struct sockets *s = xcalloc(1, sizeof(*s));
@@ -485,7 +491,8 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 			continue;
 		}
 		if (c->pid <= 0) {
-			warn(s, "container '%s': none of its processes was found: skipped", c->name);
+			warn(s, "container '%s': none of its processes was found: skipped",
+			     c->name);
 			continue;
 		}
 		unsigned long ino = procfs_ns_inode(c->pid, "net");
@@ -513,13 +520,15 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 		struct dump_job *j = &jobs[g];
 		if (j->skip) {
 			for (size_t k = 0; k < gs[g].nm; k++)
-				warn(s, "container '%s' exited during the scan: skipped", gs[g].m[k]->name);
+				warn(s, "container '%s' exited during the scan: skipped",
+				     gs[g].m[k]->name);
 			gs[g].nm = 0;
 			continue;
 		}
 		if (j->rc < 0) {
 			if (gs[g].nm)
-				warn(s, "container '%s': sockets: %s", group_owner(&gs[g])->name, j->err.msg);
+				warn(s, "container '%s': sockets: %s", group_owner(&gs[g])->name,
+				     j->err.msg);
 			else
 				warn(s, "host sockets: %s", j->err.msg);
 			gs[g].nm = 0;
@@ -564,7 +573,8 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 				size_t np = 0;
 				if (procfs_cgroup_pids(c->pid, &pids, &np) == 0) {
 					for (size_t j = 0; j < np; j++) {
-						attribute_pid(&x, ix, nix, pids[j], c, true, in_group, &gs[g].ino);
+						attribute_pid(&x, ix, nix, pids[j], c, true,
+						              in_group, &gs[g].ino);
 						init_seen |= pids[j] == c->pid;
 					}
 					free(pids);
@@ -572,22 +582,28 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 					if (!scanned) {
 						int pr = procfs_container_procs(&cp, &ncp);
 						if (pr < 0)
-							warn(s, "cannot list processes: %s", strerror(-pr));
+							warn(s, "cannot list processes: %s",
+							     strerror(-pr));
 						scanned = true;
 					}
-					for (size_t j = lower_bound(cp, ncp, c->id); j < ncp && streq(cp[j].id, c->id); j++) {
-						attribute_pid(&x, ix, nix, cp[j].pid, c, true, in_group, &gs[g].ino);
+					for (size_t j = lower_bound(cp, ncp, c->id);
+					     j < ncp && streq(cp[j].id, c->id); j++) {
+						attribute_pid(&x, ix, nix, cp[j].pid, c, true,
+						              in_group, &gs[g].ino);
 						init_seen |= cp[j].pid == c->pid;
 					}
 				}
-				/* a cgroup layout we do not recognise still leaves the init process */
+				/* a cgroup layout we do not recognise still leaves the init process
+				 */
 				if (!init_seen)
-					attribute_pid(&x, ix, nix, c->pid, c, true, in_group, &gs[g].ino);
+					attribute_pid(&x, ix, nix, c->pid, c, true, in_group,
+					              &gs[g].ino);
 			}
 		}
 		bool missing = false;
 		for (size_t i = 0; i < s->n && !missing; i++)
-			missing = !s->v[i].proc && s->v[i].s.inode && (!gs[x.gidx[i]].host || o->host_sockets);
+			missing = !s->v[i].proc && s->v[i].s.inode &&
+			          (!gs[x.gidx[i]].host || o->host_sockets);
 		if (missing) {
 			if (!scanned && procfs_container_procs(&cp, &ncp) < 0)
 				ncp = 0;
@@ -666,13 +682,20 @@ json_t *csock_to_json(const struct csock *s)
 	char a[64];
 	json_t *o = json_object();
 	json_object_set_new(o, "proto", json_string(flow_proto_name(s->s.f.proto)));
-	json_object_set_new(o, "family", json_string(s->s.f.orig.src.family == AF_INET6 ? "ipv6" : "ipv4"));
+	json_object_set_new(o, "family",
+	                    json_string(s->s.f.orig.src.family == AF_INET6 ? "ipv6" : "ipv4"));
 	json_object_set_new(o, "state", json_string(s->s.f.state));
-	json_object_set_new(o, "local", json_string(flow_socket_endpoint_str(&s->s.f.orig.src, s->s.f.orig.sport, a, sizeof(a))));
-	json_object_set_new(o, "remote", json_string(flow_socket_endpoint_str(&s->s.f.orig.dst, s->s.f.orig.dport, a, sizeof(a))));
-	json_object_set_new(o, "local_addr", json_string(flow_addr_str(&s->s.f.orig.src, a, sizeof(a))));
+	json_object_set_new(o, "local",
+	                    json_string(flow_socket_endpoint_str(&s->s.f.orig.src,
+	                                                         s->s.f.orig.sport, a, sizeof(a))));
+	json_object_set_new(o, "remote",
+	                    json_string(flow_socket_endpoint_str(&s->s.f.orig.dst,
+	                                                         s->s.f.orig.dport, a, sizeof(a))));
+	json_object_set_new(o, "local_addr",
+	                    json_string(flow_addr_str(&s->s.f.orig.src, a, sizeof(a))));
 	json_object_set_new(o, "local_port", json_integer(s->s.f.orig.sport));
-	json_object_set_new(o, "remote_addr", json_string(flow_addr_str(&s->s.f.orig.dst, a, sizeof(a))));
+	json_object_set_new(o, "remote_addr",
+	                    json_string(flow_addr_str(&s->s.f.orig.dst, a, sizeof(a))));
 	json_object_set_new(o, "remote_port", json_integer(s->s.f.orig.dport));
 	json_object_set_new(o, "recv_q", json_integer(s->s.rqueue));
 	json_object_set_new(o, "send_q", json_integer(s->s.wqueue));

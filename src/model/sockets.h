@@ -14,22 +14,23 @@
 
 /* A process that holds a socket. */
 struct proc_info {
-	int pid;             /* host pid */
-	int ns_pid;          /* pid inside its own pid namespace; 0 when unknown */
+	int pid;    /* host pid */
+	int ns_pid; /* pid inside its own pid namespace; 0 when unknown */
 	char *comm;
-	char *exe;           /* path in the process's mount namespace */
+	char *exe; /* path in the process's mount namespace */
 	char *cmdline;
-	long uid;            /* effective uid as the host sees it; -1 when unknown */
-	char *user;          /* its name in the container's /etc/passwd (the host's for host processes) */
+	long uid;   /* effective uid as the host sees it; -1 when unknown */
+	char *user; /* its name in the container's /etc/passwd (the host's for host processes) */
 	struct container *c; /* the container whose cgroup holds it; NULL: a host process */
 };
 
 struct csock {
 	struct sockdiag_entry s;
-	struct container *c;          /* the container it belongs to; NULL: the host's own */
-	const struct proc_info *proc; /* NULL when no process holds it (TIME_WAIT) or it was not found */
-	int fd;                       /* descriptor number in proc, -1 when unknown */
-	unsigned long netns;          /* namespace inode */
+	struct container *c; /* the container it belongs to; NULL: the host's own */
+	const struct proc_info
+	    *proc;           /* NULL when no process holds it (TIME_WAIT) or it was not found */
+	int fd;              /* descriptor number in proc, -1 when unknown */
+	unsigned long netns; /* namespace inode */
 };
 
 struct sockets {
@@ -39,8 +40,8 @@ struct sockets {
 	size_t n_procs;
 	char **warnings;
 	size_t n_warnings;
-	size_t n_netns;    /* namespaces read */
-	size_t n_dumped;   /* sockets seen before the keep filter */
+	size_t n_netns;  /* namespaces read */
+	size_t n_dumped; /* sockets seen before the keep filter */
 };
 
 typedef bool (*sockets_keep_fn)(const struct sockdiag_entry *e, void *ud);
@@ -55,19 +56,20 @@ void sockets_prefetch_free(struct sockets_prefetch *p);
 struct sockets_opts {
 	struct container *const *only; /* when set: only these containers */
 	size_t n_only;
-	unsigned protos;               /* SOCKDIAG_*; 0: all */
-	sockets_keep_fn keep;          /* when set: only sockets it accepts are attributed and kept */
+	unsigned protos;      /* SOCKDIAG_*; 0: all */
+	sockets_keep_fn keep; /* when set: only sockets it accepts are attributed and kept */
 	void *keep_ud;
-	bool host_sockets;             /* keep host-namespace sockets of host processes too
-					* (their owners are found by scanning every process) */
+	bool host_sockets;                 /* keep host-namespace sockets of host processes too
+	                                    * (their owners are found by scanning every process) */
 	struct sockets_prefetch *prefetch; /* when set: namespaces already dumped */
-	bool pids_fresh;               /* the pids were just read from the cgroups (host_load_list):
-					* no need to check again that they are the containers' */
+	bool pids_fresh; /* the pids were just read from the cgroups (host_load_list):
+	                  * no need to check again that they are the containers' */
 };
 
 /* Containers that are not running, or exit during the scan, are skipped with a warning in
  * ret->warnings. Fails only on an internal error (no namespace of ours, /proc unreadable). */
-int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **ret, struct cirt_err *err);
+int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **ret,
+                 struct cirt_err *err);
 void sockets_free(struct sockets *s);
 
 json_t *proc_info_to_json(const struct proc_info *p);

@@ -77,26 +77,39 @@ static void esc_json(struct buf *b, json_t *v)
 }
 
 static const char css[] =
-    "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1b1f24;background:#fff}"
+    "body{font:14px/1.45 system-ui,-apple-system,'Segoe "
+    "UI',sans-serif;margin:0;color:#1b1f24;background:#fff}"
     "header{background:#1b1f24;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}"
     "header .meta{font-size:12px;color:#c9d1d9;margin-top:4px;word-break:break-all}"
-    "main{padding:8px 24px 40px}h2{font-size:17px;border-bottom:2px solid #d0d7de;padding-bottom:4px;margin-top:28px}"
-    ".cards{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #d0d7de;border-left:6px solid #cf222e;"
+    "main{padding:8px 24px 40px}h2{font-size:17px;border-bottom:2px solid "
+    "#d0d7de;padding-bottom:4px;margin-top:28px}"
+    ".cards{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #d0d7de;border-left:6px "
+    "solid #cf222e;"
     "border-radius:6px;padding:10px 14px;min-width:260px;flex:1 1 300px;break-inside:avoid}"
-    ".card.s2{border-left-color:#bf8700}.card.s1{border-left-color:#57606a}.card h3{margin:0 0 4px;font-size:15px}"
+    ".card.s2{border-left-color:#bf8700}.card.s1{border-left-color:#57606a}.card h3{margin:0 0 "
+    "4px;font-size:15px}"
     ".card .score{float:right;font-weight:bold}.card ul{margin:4px 0 6px 18px;padding:0}"
     "code{background:#f6f8fa;padding:1px 4px;border-radius:4px;font-size:12px;word-break:break-all}"
     "table{border-collapse:collapse;width:100%;font-size:12.5px;margin-top:6px}"
-    "th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top;word-break:break-word}"
-    "th{background:#f6f8fa;cursor:pointer;user-select:none}th.asc::after{content:' \\25B2'}th.desc::after{content:' \\25BC'}"
-    "tr:nth-child(even) td{background:#fbfcfd}input.filter{margin:4px 0;padding:4px 8px;width:320px;max-width:100%}"
-    ".topo{overflow:auto;border:1px solid #d0d7de;border-radius:6px;padding:6px}.topo svg{max-width:100%;height:auto}"
+    "th,td{border:1px solid #d0d7de;padding:3px "
+    "6px;text-align:left;vertical-align:top;word-break:break-word}"
+    "th{background:#f6f8fa;cursor:pointer;user-select:none}th.asc::after{content:' "
+    "\\25B2'}th.desc::after{content:' \\25BC'}"
+    "tr:nth-child(even) td{background:#fbfcfd}input.filter{margin:4px 0;padding:4px "
+    "8px;width:320px;max-width:100%}"
+    ".topo{overflow:auto;border:1px solid #d0d7de;border-radius:6px;padding:6px}.topo "
+    "svg{max-width:100%;height:auto}"
     ".sev-critical,.sev-high{color:#cf222e;font-weight:bold}.sev-medium{color:#bf8700}"
-    ".stats{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}.stat{border:1px solid #d0d7de;border-radius:6px;"
-    "padding:6px 14px;min-width:110px;text-align:center}.stat b{display:block;font-size:22px}.stat.alert b{color:#cf222e}"
-    ".stat span{font-size:11px;color:#57606a}header .sub{font-size:13px;margin-top:4px;color:#ffd8a8}"
+    ".stats{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}.stat{border:1px solid "
+    "#d0d7de;border-radius:6px;"
+    "padding:6px 14px;min-width:110px;text-align:center}.stat "
+    "b{display:block;font-size:22px}.stat.alert b{color:#cf222e}"
+    ".stat span{font-size:11px;color:#57606a}header "
+    ".sub{font-size:13px;margin-top:4px;color:#ffd8a8}"
     "footer{font-size:11px;color:#57606a;padding:12px 24px;border-top:1px solid #d0d7de}"
-    "@media print{input.filter{display:none}th{cursor:auto}.topo{overflow:visible}header{background:#fff;color:#000;"
+    "@media "
+    "print{input.filter{display:none}th{cursor:auto}.topo{overflow:visible}header{background:#fff;"
+    "color:#000;"
     "border-bottom:2px solid #000}header .meta{color:#000}tr{break-inside:avoid}}";
 
 /* Sorting and filtering without any external code. */
@@ -104,10 +117,13 @@ static const char js[] =
     "document.querySelectorAll('table.data').forEach(function(t){"
     "var ths=t.tHead.rows[0].cells;"
     "Array.prototype.forEach.call(ths,function(th,i){th.addEventListener('click',function(){"
-    "var asc=!th.classList.contains('asc');Array.prototype.forEach.call(ths,function(h){h.classList.remove('asc','desc')});"
+    "var "
+    "asc=!th.classList.contains('asc');Array.prototype.forEach.call(ths,function(h){h.classList."
+    "remove('asc','desc')});"
     "th.classList.add(asc?'asc':'desc');var rows=Array.prototype.slice.call(t.tBodies[0].rows);"
     "rows.sort(function(a,b){var x=a.cells[i].textContent,y=b.cells[i].textContent;"
-    "var nx=parseFloat(x),ny=parseFloat(y);var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);return asc?c:-c});"
+    "var nx=parseFloat(x),ny=parseFloat(y);var "
+    "c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);return asc?c:-c});"
     "rows.forEach(function(r){t.tBodies[0].appendChild(r)})})});"
     "var f=document.getElementById('f-'+t.id);if(f)f.addEventListener('input',function(){"
     "var q=f.value.toLowerCase();Array.prototype.forEach.call(t.tBodies[0].rows,function(r){"
@@ -117,8 +133,9 @@ static const char js[] =
  * whole if anything active slipped in. */
 static bool svg_safe(const char *s)
 {
-	static const char *bad[] = {"<script", "javascript:", " on", "<foreignobject", "<iframe", "href=\"http",
-				    "href='http", "xlink:href=\"http", "@import", "url(http"};
+	static const char *bad[] = {"<script", "javascript:", " on",        "<foreignobject",
+	                            "<iframe", "href=\"http", "href='http", "xlink:href=\"http",
+	                            "@import", "url(http"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		const char *p = s;
 		size_t l = strlen(bad[i]);
@@ -194,7 +211,7 @@ int html_report(FILE *f, json_t *doc, struct cirt_err *err)
 	buf_lit(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
 	/* nothing may be fetched: a strict policy in the page itself */
 	buf_printf(&b, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-		       "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
+	               "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
 	buf_lit(&b, "<meta name=\"viewport\" content=\"width=device-width\"><title>");
 	html_escape(&b, title ? title : "cirt report");
 	buf_printf(&b, "</title><style>%s</style></head><body>\n<header><h1>", css);
@@ -222,7 +239,8 @@ int html_report(FILE *f, json_t *doc, struct cirt_err *err)
 		buf_printf(&b, "<div class=\"stats\" id=\"counts\">");
 		json_array_foreach(cards, ci, card)
 		{
-			buf_printf(&b, "<div class=\"stat%s\"><b>", json_is_true(json_object_get(card, "alert")) ? " alert" : "");
+			buf_printf(&b, "<div class=\"stat%s\"><b>",
+			           json_is_true(json_object_get(card, "alert")) ? " alert" : "");
 			esc_json(&b, json_object_get(card, "value"));
 			buf_lit(&b, "</b><span>");
 			esc_json(&b, json_object_get(card, "label"));
@@ -242,7 +260,10 @@ int html_report(FILE *f, json_t *doc, struct cirt_err *err)
 	{
 		long long score = json_integer_value(json_object_get(s, "score"));
 		buf_printf(&b, "<div class=\"card %s\"><span class=\"score\">%lld</span><h3>",
-			   score >= 50 ? "s3" : score >= 20 ? "s2" : "s1", score);
+		           score >= 50   ? "s3"
+		           : score >= 20 ? "s2"
+		                         : "s1",
+		           score);
 		html_escape(&b, json_string_value(json_object_get(s, "container")));
 		buf_lit(&b, "</h3><ul>");
 		size_t k;
@@ -275,8 +296,7 @@ int html_report(FILE *f, json_t *doc, struct cirt_err *err)
 		buf_lit(&b, "</div></section>\n");
 	}
 	json_t *t;
-	json_array_foreach(json_object_get(doc, "tables"), i, t)
-	    table(&b, t);
+	json_array_foreach(json_object_get(doc, "tables"), i, t) table(&b, t);
 	json_t *notes = json_object_get(doc, "notes");
 	if (json_array_size(notes)) {
 		buf_lit(&b, "<section><h2>Notes</h2><ul>");
@@ -289,7 +309,7 @@ int html_report(FILE *f, json_t *doc, struct cirt_err *err)
 		buf_lit(&b, "</ul></section>\n");
 	}
 	buf_printf(&b, "</main><footer>Produced by cirt %s: ",
-		   json_string_value(json_object_get(doc, "cirt_version")) ?: "?");
+	           json_string_value(json_object_get(doc, "cirt_version")) ?: "?");
 	html_escape(&b, json_string_value(json_object_get(doc, "command")));
 	buf_printf(&b, "</footer><script>%s</script></body></html>\n", js);
 	size_t len = b.len;

@@ -31,8 +31,8 @@ static const char *level_color(const char *level)
 	return "";
 }
 
-static void rows_table(FILE *f, json_t *rows, const struct out_col *cols, size_t ncols, size_t max_rows,
-		       const char *more_hint)
+static void rows_table(FILE *f, json_t *rows, const struct out_col *cols, size_t ncols,
+                       size_t max_rows, const char *more_hint)
 {
 	size_t n = json_array_size(rows);
 	if (!n) {
@@ -51,33 +51,33 @@ static void rows_table(FILE *f, json_t *rows, const struct out_col *cols, size_t
 }
 
 static const struct out_col conn_cols[] = {
-	{"CONTAINER", "container"}, {"DIR", "direction"}, {"PROTO", "proto"},	 {"REMOTE", "remote"},
-	{"LOCAL", "local"},	    {"FLOWS", "flows"},	   {"STATE", "state"},	 {"SEEN BY", "sources"},
-	{"LAST SEEN", "last_seen"}, {"PROCESS", "process"}, {"IOC", "ioc"},
+    {"CONTAINER", "container"}, {"DIR", "direction"},   {"PROTO", "proto"}, {"REMOTE", "remote"},
+    {"LOCAL", "local"},         {"FLOWS", "flows"},     {"STATE", "state"}, {"SEEN BY", "sources"},
+    {"LAST SEEN", "last_seen"}, {"PROCESS", "process"}, {"IOC", "ioc"},
 };
 static const struct out_col odd_cols[] = {
-	{"CONTAINER", "container"},
-	{"KIND", "kind"},
-	{"WHAT", "what"},
-	{"DETAIL", "detail"},
+    {"CONTAINER", "container"},
+    {"KIND", "kind"},
+    {"WHAT", "what"},
+    {"DETAIL", "detail"},
 };
 static const struct out_col finding_cols[] = {
-	{"CONTAINER", "container"}, {"SEVERITY", "severity"}, {"RULE", "rule"}, {"LOCATION", "location"},
-	{"REASON", "reason"},
+    {"CONTAINER", "container"}, {"SEVERITY", "severity"}, {"RULE", "rule"},
+    {"LOCATION", "location"},   {"REASON", "reason"},
 };
 static const struct out_col change_cols[] = {
-	{"CONTAINER", "container"}, {"ADDED", "added"},	     {"CHANGED", "changed"},
-	{"DELETED", "deleted"},	    {"NOTABLE", "notable"},
+    {"CONTAINER", "container"}, {"ADDED", "added"},     {"CHANGED", "changed"},
+    {"DELETED", "deleted"},     {"NOTABLE", "notable"},
 };
 static const struct out_col inv_cols[] = {
-	{"NAME", "name"}, {"ID", "id"},	   {"IMAGE", "image"}, {"STATE", "state"},
-	{"NETWORK", "network"}, {"IPS", "ips"}, {"PORTS", "ports"}, {"SCORE", "score"},
+    {"NAME", "name"},       {"ID", "id"},   {"IMAGE", "image"}, {"STATE", "state"},
+    {"NETWORK", "network"}, {"IPS", "ips"}, {"PORTS", "ports"}, {"SCORE", "score"},
 };
 static const struct out_col tl_cols[] = {
-	{"TIME", "time"},
-	{"CONTAINER", "container"},
-	{"KIND", "kind"},
-	{"EVENT", "event"},
+    {"TIME", "time"},
+    {"CONTAINER", "container"},
+    {"KIND", "kind"},
+    {"EVENT", "event"},
 };
 
 /* A finding's location in one cell: "pid N /path", "/path:line" or "-". */
@@ -137,21 +137,27 @@ void report_print(FILE *f, json_t *doc, size_t max_rows)
 		_cleanup_free_ char *bp = term_escape(jstr(b, "path") ? jstr(b, "path") : "?");
 		_cleanup_free_ char *cs = term_escape(jstr(b, "case") ? jstr(b, "case") : "-");
 		fprintf(f, "cirt report: bundle %s (case %s) collected on %s; %s\n", bp, cs, hn,
-			jbool(b, "verified") ? "every file matches its manifest" : "THE BUNDLE DOES NOT VERIFY (see notes)");
+		        jbool(b, "verified") ? "every file matches its manifest"
+		                             : "THE BUNDLE DOES NOT VERIFY (see notes)");
 	} else {
 		json_t *dk = jobj(doc, "docker");
 		_cleanup_free_ char *dh = term_escape(jstr(dk, "host") ? jstr(dk, "host") : "?");
-		fprintf(f, "cirt triage: host %s, %lld containers (%lld running), docker %s API %s, %.1f s\n", hn,
-			jint(counts, "containers", 0), jint(counts, "running", 0), dh,
-			jstr(dk, "api_version") ? jstr(dk, "api_version") : "?", (double)jint(doc, "elapsed_ms", 0) / 1000.0);
+		fprintf(f,
+		        "cirt triage: host %s, %lld containers (%lld running), docker %s API %s, "
+		        "%.1f s\n",
+		        hn, jint(counts, "containers", 0), jint(counts, "running", 0), dh,
+		        jstr(dk, "api_version") ? jstr(dk, "api_version") : "?",
+		        (double)jint(doc, "elapsed_ms", 0) / 1000.0);
 	}
 	json_t *ioc = jobj(doc, "ioc");
 	if (ioc) {
 		_cleanup_free_ char *p = term_escape(jstr(ioc, "file") ? jstr(ioc, "file") : "?");
-		fprintf(f, "IOC list %s (%zu entr%s): %lld container%s in contact, %lld flow%s\n", p,
-			json_array_size(jarr(ioc, "entries")), json_array_size(jarr(ioc, "entries")) == 1 ? "y" : "ies",
-			jint(counts, "ioc_containers", 0), jint(counts, "ioc_containers", 0) == 1 ? "" : "s",
-			jint(counts, "ioc_flows", 0), jint(counts, "ioc_flows", 0) == 1 ? "" : "s");
+		fprintf(f, "IOC list %s (%zu entr%s): %lld container%s in contact, %lld flow%s\n",
+		        p, json_array_size(jarr(ioc, "entries")),
+		        json_array_size(jarr(ioc, "entries")) == 1 ? "y" : "ies",
+		        jint(counts, "ioc_containers", 0),
+		        jint(counts, "ioc_containers", 0) == 1 ? "" : "s",
+		        jint(counts, "ioc_flows", 0), jint(counts, "ioc_flows", 0) == 1 ? "" : "s");
 	}
 
 	json_t *sum = jarr(doc, "summary");
@@ -161,49 +167,60 @@ void report_print(FILE *f, json_t *doc, size_t max_rows)
 	json_array_foreach(sum, i, e)
 	{
 		if (max_rows && i >= max_rows) {
-			fprintf(f, "... %zu more containers with a score (all with --json)\n", json_array_size(sum) - i);
+			fprintf(f, "... %zu more containers with a score (all with --json)\n",
+			        json_array_size(sum) - i);
 			break;
 		}
-		_cleanup_free_ char *n = term_escape(jstr(e, "container") ? jstr(e, "container") : "?");
+		_cleanup_free_ char *n =
+		    term_escape(jstr(e, "container") ? jstr(e, "container") : "?");
 		const char *lv = jstr(e, "level");
-		fprintf(f, "%2zu. %s%s%s  score %lld (%s%s%s)%s%s\n", i + 1, color ? "\033[1m" : "", n, color ? "\033[0m" : "",
-			jint(e, "score", 0), color ? level_color(lv) : "", lv ? lv : "?", color ? "\033[0m" : "",
-			jstr(e, "state") && !streq(jstr(e, "state"), "running") ? ", " : "",
-			jstr(e, "state") && !streq(jstr(e, "state"), "running") ? jstr(e, "state") : "");
+		fprintf(f, "%2zu. %s%s%s  score %lld (%s%s%s)%s%s\n", i + 1, color ? "\033[1m" : "",
+		        n, color ? "\033[0m" : "", jint(e, "score", 0),
+		        color ? level_color(lv) : "", lv ? lv : "?", color ? "\033[0m" : "",
+		        jstr(e, "state") && !streq(jstr(e, "state"), "running") ? ", " : "",
+		        jstr(e, "state") && !streq(jstr(e, "state"), "running") ? jstr(e, "state")
+		                                                                : "");
 		size_t k;
 		json_t *w;
 		json_array_foreach(jarr(e, "why"), k, w)
 		{
-			_cleanup_free_ char *t = term_escape(jstr(w, "text") ? jstr(w, "text") : "");
+			_cleanup_free_ char *t =
+			    term_escape(jstr(w, "text") ? jstr(w, "text") : "");
 			fprintf(f, "    %+4lld  %s\n", jint(w, "points", 0), t);
 		}
 		json_array_foreach(jarr(e, "next"), k, w)
 		{
-			_cleanup_free_ char *t = term_escape(json_string_value(w) ? json_string_value(w) : "");
+			_cleanup_free_ char *t =
+			    term_escape(json_string_value(w) ? json_string_value(w) : "");
 			fprintf(f, "    %s %s\n", k ? "     " : "next:", t);
 		}
 	}
 
 	json_t *conns = jarr(doc, "connections");
 	heading(f, "CONNECTIONS", "(IOC first; flows to the same peer grouped)");
-	rows_table(f, conns, conn_cols, ARRAY_SIZE(conn_cols), max_rows ? 3 * max_rows : 0, "peers (all with --json)");
+	rows_table(f, conns, conn_cols, ARRAY_SIZE(conn_cols), max_rows ? 3 * max_rows : 0,
+	           "peers (all with --json)");
 
 	heading(f, "NETWORK ODDITIES", NULL);
-	rows_table(f, jarr(jobj(doc, "network"), "oddities"), odd_cols, ARRAY_SIZE(odd_cols), max_rows ? 3 * max_rows : 0,
-		   "(all with --json)");
+	rows_table(f, jarr(jobj(doc, "network"), "oddities"), odd_cols, ARRAY_SIZE(odd_cols),
+	           max_rows ? 3 * max_rows : 0, "(all with --json)");
 
 	json_t *fr = finding_rows(jarr(doc, "findings"), true);
-	heading(f, "FINDINGS", "(quick checks: escape and exposure, runtime traces, backdoor locations; high and critical)");
+	heading(f, "FINDINGS",
+	        "(quick checks: escape and exposure, runtime traces, backdoor locations; high and "
+	        "critical)");
 	rows_table(f, fr, finding_cols, ARRAY_SIZE(finding_cols), max_rows ? 4 * max_rows : 0,
-		   "findings (all with --json)");
+	           "findings (all with --json)");
 	size_t all = json_array_size(jarr(doc, "findings"));
 	if (all > json_array_size(fr))
-		fprintf(f, "(%zu more of lower severity in --json and the HTML report)\n", all - json_array_size(fr));
+		fprintf(f, "(%zu more of lower severity in --json and the HTML report)\n",
+		        all - json_array_size(fr));
 	json_decref(fr);
 
 	json_t *cr = change_rows(jarr(doc, "changes"));
 	heading(f, "CHANGED FILES", "(since the image, from the daemon's change list)");
-	rows_table(f, cr, change_cols, ARRAY_SIZE(change_cols), max_rows ? 3 * max_rows : 0, "containers (all with --json)");
+	rows_table(f, cr, change_cols, ARRAY_SIZE(change_cols), max_rows ? 3 * max_rows : 0,
+	           "containers (all with --json)");
 	json_decref(cr);
 
 	heading(f, "CONTAINERS", NULL);
@@ -220,13 +237,15 @@ void report_print(FILE *f, json_t *doc, size_t max_rows)
 	}
 }
 
-static json_t *table(const char *id, const char *title, const struct out_col *cols, size_t n, json_t *rows)
+static json_t *table(const char *id, const char *title, const struct out_col *cols, size_t n,
+                     json_t *rows)
 {
 	json_t *t = json_object(), *cs = json_array();
 	json_object_set_new(t, "id", json_string(id));
 	json_object_set_new(t, "title", json_string(title));
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(cs, json_pack("{s:s,s:s}", "key", cols[i].key, "title", cols[i].header));
+		json_array_append_new(
+		    cs, json_pack("{s:s,s:s}", "key", cols[i].key, "title", cols[i].header));
 	json_object_set_new(t, "columns", cs);
 	json_object_set_new(t, "rows", rows);
 	return t;
@@ -235,7 +254,8 @@ static json_t *table(const char *id, const char *title, const struct out_col *co
 json_t *report_html_doc(json_t *doc)
 {
 	json_t *h = json_object();
-	const char *keys[] = {"title", "cirt_version", "command", "hostname", "generated", "summary", "topology_svg", "notes"};
+	const char *keys[] = {"title",     "cirt_version", "command",      "hostname",
+	                      "generated", "summary",      "topology_svg", "notes"};
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (json_object_get(doc, keys[i]))
 			json_object_set(h, keys[i], json_object_get(doc, keys[i]));
@@ -244,47 +264,66 @@ json_t *report_html_doc(json_t *doc)
 	const char *src = jstr(doc, "source");
 	bool bundle = src && streq(src, "bundle");
 	if (!bundle) {
-		json_array_append_new(cards, json_pack("{s:s,s:I}", "label", "containers", "value", jint(counts, "containers", 0)));
-		json_array_append_new(cards, json_pack("{s:s,s:I}", "label", "running", "value", jint(counts, "running", 0)));
+		json_array_append_new(cards, json_pack("{s:s,s:I}", "label", "containers", "value",
+		                                       jint(counts, "containers", 0)));
+		json_array_append_new(cards, json_pack("{s:s,s:I}", "label", "running", "value",
+		                                       jint(counts, "running", 0)));
 	}
-	json_array_append_new(cards, json_pack("{s:s,s:I,s:b}", "label", "flagged", "value", jint(counts, "flagged", 0), "alert",
-					       jint(counts, "flagged", 0) > 0));
+	json_array_append_new(cards, json_pack("{s:s,s:I,s:b}", "label", "flagged", "value",
+	                                       jint(counts, "flagged", 0), "alert",
+	                                       jint(counts, "flagged", 0) > 0));
 	if (jobj(doc, "ioc"))
-		json_array_append_new(cards, json_pack("{s:s,s:I,s:b}", "label", "in contact with an IOC", "value",
-						       jint(counts, "ioc_containers", 0), "alert", jint(counts, "ioc_containers", 0) > 0));
-	json_array_append_new(cards, json_pack("{s:s,s:I}", "label", "connection groups", "value", jint(counts, "connections", 0)));
-	json_array_append_new(cards, json_pack("{s:s,s:I}", "label", "findings", "value", jint(counts, "findings", 0)));
+		json_array_append_new(cards,
+		                      json_pack("{s:s,s:I,s:b}", "label", "in contact with an IOC",
+		                                "value", jint(counts, "ioc_containers", 0), "alert",
+		                                jint(counts, "ioc_containers", 0) > 0));
+	json_array_append_new(cards, json_pack("{s:s,s:I}", "label", "connection groups", "value",
+	                                       jint(counts, "connections", 0)));
+	json_array_append_new(cards, json_pack("{s:s,s:I}", "label", "findings", "value",
+	                                       jint(counts, "findings", 0)));
 	if (!bundle)
-		json_array_append_new(cards, json_pack("{s:s,s:I}", "label", "network oddities", "value",
-						       jint(counts, "network_oddities", 0)));
+		json_array_append_new(cards,
+		                      json_pack("{s:s,s:I}", "label", "network oddities", "value",
+		                                jint(counts, "network_oddities", 0)));
 	json_object_set_new(h, "cards", cards);
 	if (bundle) {
 		json_t *b = jobj(doc, "bundle");
 		json_object_set_new(h, "subtitle",
-				    json_sprintf("evidence bundle %s, case %s: %s", jstr(b, "path") ? jstr(b, "path") : "?",
-						 jstr(b, "case") ? jstr(b, "case") : "-",
-						 jbool(b, "verified") ? "every file matches its manifest" : "DOES NOT VERIFY"));
+		                    json_sprintf("evidence bundle %s, case %s: %s",
+		                                 jstr(b, "path") ? jstr(b, "path") : "?",
+		                                 jstr(b, "case") ? jstr(b, "case") : "-",
+		                                 jbool(b, "verified")
+		                                     ? "every file matches its manifest"
+		                                     : "DOES NOT VERIFY"));
 	} else if (jobj(doc, "ioc"))
-		json_object_set_new(h, "subtitle", json_sprintf("IOC list %s", jstr(jobj(doc, "ioc"), "file") ?: "?"));
+		json_object_set_new(
+		    h, "subtitle",
+		    json_sprintf("IOC list %s", jstr(jobj(doc, "ioc"), "file") ?: "?"));
 
 	json_t *tables = json_array();
-	json_array_append_new(tables, table("connections", "Connections (IOC first)", conn_cols, ARRAY_SIZE(conn_cols),
-					    json_incref(jarr(doc, "connections"))));
+	json_array_append_new(tables,
+	                      table("connections", "Connections (IOC first)", conn_cols,
+	                            ARRAY_SIZE(conn_cols), json_incref(jarr(doc, "connections"))));
 	if (!bundle)
-		json_array_append_new(tables, table("network", "Network oddities", odd_cols, ARRAY_SIZE(odd_cols),
-						    json_incref(jarr(jobj(doc, "network"), "oddities"))));
+		json_array_append_new(
+		    tables, table("network", "Network oddities", odd_cols, ARRAY_SIZE(odd_cols),
+		                  json_incref(jarr(jobj(doc, "network"), "oddities"))));
 	static const struct out_col fcols[] = {
-		{"Container", "container"}, {"Severity", "severity"}, {"Rule", "rule"},	   {"Location", "location"},
-		{"Origin", "origin"},	    {"Reason", "reason"},     {"Evidence", "evidence"},
+	    {"Container", "container"}, {"Severity", "severity"}, {"Rule", "rule"},
+	    {"Location", "location"},   {"Origin", "origin"},     {"Reason", "reason"},
+	    {"Evidence", "evidence"},
 	};
-	json_array_append_new(tables, table("findings", "Findings of the quick checks", fcols, ARRAY_SIZE(fcols),
-					    finding_rows(jarr(doc, "findings"), false)));
-	json_array_append_new(tables, table("changes", "Changed files (since the image)", change_cols,
-					    ARRAY_SIZE(change_cols), change_rows(jarr(doc, "changes"))));
-	json_array_append_new(tables, table("containers", "Containers", inv_cols, ARRAY_SIZE(inv_cols),
-					    json_incref(jarr(doc, "containers"))));
+	json_array_append_new(tables,
+	                      table("findings", "Findings of the quick checks", fcols,
+	                            ARRAY_SIZE(fcols), finding_rows(jarr(doc, "findings"), false)));
+	json_array_append_new(tables,
+	                      table("changes", "Changed files (since the image)", change_cols,
+	                            ARRAY_SIZE(change_cols), change_rows(jarr(doc, "changes"))));
+	json_array_append_new(tables,
+	                      table("containers", "Containers", inv_cols, ARRAY_SIZE(inv_cols),
+	                            json_incref(jarr(doc, "containers"))));
 	json_array_append_new(tables, table("timeline", "Timeline", tl_cols, ARRAY_SIZE(tl_cols),
-					    json_incref(jarr(doc, "timeline"))));
+	                                    json_incref(jarr(doc, "timeline"))));
 	json_object_set_new(h, "tables", tables);
 	return h;
 }
@@ -294,8 +333,8 @@ int report_write_html(const char *path, json_t *triage, struct cirt_err *err)
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return err_set(err, errno == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "report '%s': %s", path,
-			       strerror(errno));
+		return err_set(err, errno == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "report '%s': %s", path, strerror(errno));
 	FILE *f = fdopen(fd, "w");
 	if (!f) {
 		int e = errno;

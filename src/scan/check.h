@@ -24,17 +24,17 @@ struct scan_hit {
 
 /* A file handed to the checks. */
 struct scan_file {
-	const char *path;  /* absolute inside the target: "/etc/crontab" */
-	const char *name;  /* last component */
-	struct stat st;    /* lstat (symlinks are not followed) */
-	const char *link;  /* symlink target text, for S_ISLNK */
+	const char *path;          /* absolute inside the target: "/etc/crontab" */
+	const char *name;          /* last component */
+	struct stat st;            /* lstat (symlinks are not followed) */
+	const char *link;          /* symlink target text, for S_ISLNK */
 	const unsigned char *data; /* content (regular files within the size cap), else NULL */
 	size_t len;
 	struct scan_hit *hits; /* YARA matches */
 	size_t n_hits;
-	enum scan_origin origin; /* read it through scan_origin() */
-	bool origin_pending;     /* resolved on first use (a running container's upper dir) */
-	int layer;         /* providing layer (layered targets and tarballs), 0 otherwise */
+	enum scan_origin origin;  /* read it through scan_origin() */
+	bool origin_pending;      /* resolved on first use (a running container's upper dir) */
+	int layer;                /* providing layer (layered targets and tarballs), 0 otherwise */
 	unsigned char sha256[32]; /* content digest, when an IOC list is loaded */
 	bool have_sha256;
 };
@@ -48,16 +48,16 @@ enum scan_origin scan_origin(struct scan_job *j, struct scan_file *f);
 /* Report a finding (thread-safe). f may be NULL for target-level facts; evidence is copied
  * and trimmed to one line. */
 void scan_add(struct scan_job *j, struct scan_file *f, const char *check, const char *rule,
-	      enum scan_sev sev, unsigned line, const char *evidence, const char *fmt, ...)
-	__attribute__((format(printf, 8, 9)));
+              enum scan_sev sev, unsigned line, const char *evidence, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
 /* Report a runtime (process) finding. */
-void scan_add_pid(struct scan_job *j, int pid, const char *path, const char *check, const char *rule,
-		  enum scan_sev sev, const char *evidence, const char *fmt, ...)
-	__attribute__((format(printf, 8, 9)));
+void scan_add_pid(struct scan_job *j, int pid, const char *path, const char *check,
+                  const char *rule, enum scan_sev sev, const char *evidence, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
 /* Report a YARA hit the generic way: the line (or bytes) of the first match as evidence, the
  * rule's description as reason, its severity or dflt. */
-void scan_add_hit(struct scan_job *j, struct scan_file *f, const char *check, const char *rule_prefix,
-		  const struct scan_hit *h, enum scan_sev dflt);
+void scan_add_hit(struct scan_job *j, struct scan_file *f, const char *check,
+                  const char *rule_prefix, const struct scan_hit *h, enum scan_sev dflt);
 /* Record a limit hit or an unreadable fact (thread-safe, deduplicated, capped). */
 void scan_note(struct scan_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -68,19 +68,20 @@ struct scan_check {
 	void (*on_target)(struct scan_job *j);
 	/* every file of the pass; may be NULL */
 	void (*on_file)(struct scan_job *j, struct scan_file *f);
-	/* the files this check reads by location, for the quick mode (fnmatch patterns, FNM_PATHNAME);
-	 * NULL-terminated */
+	/* the files this check reads by location, for the quick mode (fnmatch patterns,
+	 * FNM_PATHNAME); NULL-terminated */
 	const char *const *locations;
 };
 
 extern const struct scan_check scan_check_backdoor, scan_check_webshell, scan_check_malware,
-	scan_check_secrets, scan_check_weakpass, scan_check_escape, scan_check_history,
-	scan_check_runtime;
+    scan_check_secrets, scan_check_weakpass, scan_check_escape, scan_check_history,
+    scan_check_runtime;
 
 /* Helpers shared by the checks (finding.c). */
 /* The line holding data[off]: its 1-based number and a printable copy (at most max bytes,
  * centred on off when the line is longer). Caller frees. */
-char *scan_line_at(const unsigned char *data, size_t len, size_t off, size_t max, unsigned *ret_line);
+char *scan_line_at(const unsigned char *data, size_t len, size_t off, size_t max,
+                   unsigned *ret_line);
 /* Does the content look binary (NUL in the first 1 KiB)? */
 bool scan_is_binary(const unsigned char *data, size_t len);
 /* Mask a secret: keep a short prefix and suffix, stars between. Caller frees. */
@@ -101,7 +102,8 @@ const char *const *scan_engine_wordlist(struct scan_engine *e, size_t *n);
 unsigned scan_engine_crack_ms(struct scan_engine *e);
 /* A cache of cracked hashes across targets (the same image's shadow in many containers).
  * Returns true and *ret_pw (may be NULL: not cracked) when known. */
-bool scan_engine_crack_cached(struct scan_engine *e, const char *hash, char **ret_pw, bool *ret_cut);
+bool scan_engine_crack_cached(struct scan_engine *e, const char *hash, char **ret_pw,
+                              bool *ret_cut);
 void scan_engine_crack_store(struct scan_engine *e, const char *hash, const char *pw, bool cut);
 /* SHA-256 IOC list lookup (hashes.c). */
 bool scan_engine_has_hashes(struct scan_engine *e);
@@ -128,8 +130,9 @@ struct shellpat_hit {
 };
 #define SP_BIT(k) (1u << (k))
 #define SP_STARTUP                                                                                 \
-	(SP_BIT(SP_REVERSE_SHELL) | SP_BIT(SP_DOWNLOAD_EXEC) | SP_BIT(SP_DOWNLOAD) |             \
-	 SP_BIT(SP_BASE64_EXEC) | SP_BIT(SP_LD_PRELOAD) | SP_BIT(SP_PROMPT_COMMAND) | SP_BIT(SP_MINER))
+	(SP_BIT(SP_REVERSE_SHELL) | SP_BIT(SP_DOWNLOAD_EXEC) | SP_BIT(SP_DOWNLOAD) |               \
+	 SP_BIT(SP_BASE64_EXEC) | SP_BIT(SP_LD_PRELOAD) | SP_BIT(SP_PROMPT_COMMAND) |              \
+	 SP_BIT(SP_MINER))
 #define SP_ALL 0xffffu
 /* Classify one line of shell text among the kinds in mask (SP_BIT); the most severe wins.
  * Comment lines never match. */

@@ -16,8 +16,8 @@
 #define EVIDENCE_MAX 200
 
 static const struct scan_check *const all_checks[] = {
-	&scan_check_escape,  &scan_check_runtime,  &scan_check_history, &scan_check_backdoor,
-	&scan_check_webshell, &scan_check_malware, &scan_check_secrets, &scan_check_weakpass,
+    &scan_check_escape,   &scan_check_runtime, &scan_check_history, &scan_check_backdoor,
+    &scan_check_webshell, &scan_check_malware, &scan_check_secrets, &scan_check_weakpass,
 };
 
 struct crack_entry {
@@ -71,8 +71,9 @@ static int load_wordlist(const char *path, char ***ret, size_t *ret_n, struct ci
 	size_t len = 0;
 	int r = read_file_max(AT_FDCWD, path, 64u << 20, &s, &len);
 	if (r < 0)
-		return err_set(err, r == -ENOENT || r == -EISDIR ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME,
-			       "--wordlist: '%s': %s", path, strerror(-r));
+		return err_set(err,
+		               r == -ENOENT || r == -EISDIR ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME,
+		               "--wordlist: '%s': %s", path, strerror(-r));
 	char **v = NULL;
 	size_t n = 0;
 	for (char *save = NULL, *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -236,8 +237,9 @@ enum scan_origin scan_origin(struct scan_job *j, struct scan_file *f)
 	if (f->origin_pending) {
 		f->origin_pending = false;
 		struct stat st;
-		f->origin = j->upper_fd >= 0 && rootfs_lstat(j->upper_fd, f->path, &st) == 0 ? ORIGIN_ADDED
-											       : ORIGIN_IMAGE;
+		f->origin = j->upper_fd >= 0 && rootfs_lstat(j->upper_fd, f->path, &st) == 0
+		                ? ORIGIN_ADDED
+		                : ORIGIN_IMAGE;
 	}
 	return f->origin;
 }
@@ -268,17 +270,17 @@ static void add(struct scan_job *j, const struct scan_finding *nf)
 	atomic_fetch_add(&j->findings, 1);
 }
 
-void scan_add(struct scan_job *j, struct scan_file *f, const char *check, const char *rule, enum scan_sev sev,
-	      unsigned line, const char *evidence, const char *fmt, ...)
+void scan_add(struct scan_job *j, struct scan_file *f, const char *check, const char *rule,
+              enum scan_sev sev, unsigned line, const char *evidence, const char *fmt, ...)
 {
 	struct scan_finding nf = {
-		.check = xstrdup(check),
-		.rule = xstrdup(rule),
-		.sev = sev,
-		.path = f ? xstrdup(f->path) : NULL,
-		.line = line,
-		.origin = f ? scan_origin(j, f) : ORIGIN_NONE,
-		.evidence = one_line(evidence),
+	    .check = xstrdup(check),
+	    .rule = xstrdup(rule),
+	    .sev = sev,
+	    .path = f ? xstrdup(f->path) : NULL,
+	    .line = line,
+	    .origin = f ? scan_origin(j, f) : ORIGIN_NONE,
+	    .evidence = one_line(evidence),
 	};
 	va_list ap;
 	va_start(ap, fmt);
@@ -287,16 +289,16 @@ void scan_add(struct scan_job *j, struct scan_file *f, const char *check, const 
 	add(j, &nf);
 }
 
-void scan_add_pid(struct scan_job *j, int pid, const char *path, const char *check, const char *rule,
-		  enum scan_sev sev, const char *evidence, const char *fmt, ...)
+void scan_add_pid(struct scan_job *j, int pid, const char *path, const char *check,
+                  const char *rule, enum scan_sev sev, const char *evidence, const char *fmt, ...)
 {
 	struct scan_finding nf = {
-		.check = xstrdup(check),
-		.rule = xstrdup(rule),
-		.sev = sev,
-		.path = xstrdup0(path),
-		.pid = pid,
-		.evidence = one_line(evidence),
+	    .check = xstrdup(check),
+	    .rule = xstrdup(rule),
+	    .sev = sev,
+	    .path = xstrdup0(path),
+	    .pid = pid,
+	    .evidence = one_line(evidence),
 	};
 	va_list ap;
 	va_start(ap, fmt);
@@ -305,8 +307,8 @@ void scan_add_pid(struct scan_job *j, int pid, const char *path, const char *che
 	add(j, &nf);
 }
 
-void scan_add_hit(struct scan_job *j, struct scan_file *f, const char *check, const char *rule_prefix,
-		  const struct scan_hit *h, enum scan_sev dflt)
+void scan_add_hit(struct scan_job *j, struct scan_file *f, const char *check,
+                  const char *rule_prefix, const struct scan_hit *h, enum scan_sev dflt)
 {
 	_cleanup_free_ char *rule = xasprintf("%s.%s", rule_prefix, h->rule);
 	_cleanup_free_ char *ev = NULL;
@@ -319,7 +321,7 @@ void scan_add_hit(struct scan_job *j, struct scan_file *f, const char *check, co
 		ev = scan_line_at(f->data, f->len, h->off, 160, &line);
 	}
 	scan_add(j, f, check, rule, h->sev >= 0 ? (enum scan_sev)h->sev : dflt, line, ev, "%s",
-		 h->desc ? h->desc : h->rule);
+	         h->desc ? h->desc : h->rule);
 }
 
 void scan_note(struct scan_job *j, const char *fmt, ...)
@@ -373,7 +375,8 @@ static void set_first(struct scan_job *j, char **slot, const char *path)
 	pthread_mutex_unlock(&j->mu);
 }
 
-void scan_job_count(struct scan_job *j, const struct stat *st, uint64_t bytes_read, bool too_big, const char *path)
+void scan_job_count(struct scan_job *j, const struct stat *st, uint64_t bytes_read, bool too_big,
+                    const char *path)
 {
 	if (S_ISREG(st->st_mode))
 		atomic_fetch_add(&j->files, 1);
@@ -399,11 +402,11 @@ void scan_job_tick(void *ud)
 	if (!j->e->o.progress)
 		return;
 	struct scan_progress p = {
-		.files = atomic_load(&j->files),
-		.bytes = atomic_load(&j->bytes),
-		.findings = atomic_load(&j->findings),
-		.elapsed_ms = now_ms() - j->t0,
-		.target = j->t->name,
+	    .files = atomic_load(&j->files),
+	    .bytes = atomic_load(&j->bytes),
+	    .findings = atomic_load(&j->findings),
+	    .elapsed_ms = now_ms() - j->t0,
+	    .target = j->t->name,
 	};
 	j->e->o.progress(j->e->o.progress_ud, &p);
 }
@@ -420,7 +423,9 @@ void scan_job_file(struct scan_job *j, unsigned worker, struct scan_file *f)
 	}
 	if (f->data && j->e->hashes) {
 		unsigned int dl = 0;
-		f->have_sha256 = EVP_Digest(f->data, f->len, f->sha256, &dl, EVP_sha256(), NULL) == 1 && dl == 32;
+		f->have_sha256 =
+		    EVP_Digest(f->data, f->len, f->sha256, &dl, EVP_sha256(), NULL) == 1 &&
+		    dl == 32;
 	}
 	for (size_t i = 0; i < j->e->n_checks; i++)
 		if (j->e->checks[i]->on_file)
@@ -485,7 +490,9 @@ static void on_entry(void *ud, unsigned worker, const struct walk_entry *e)
 		} else {
 			_cleanup_close_ int fd = walk_open(e);
 			size_t len = 0;
-			int r = fd < 0 ? fd : read_all(fd, w, (uint64_t)e->st.st_size, j->e->o.max_size, &len);
+			int r = fd < 0 ? fd
+			               : read_all(fd, w, (uint64_t)e->st.st_size, j->e->o.max_size,
+			                          &len);
 			if (r < 0) {
 				atomic_fetch_add(&j->errors, 1);
 				scan_note(j, "%s: %s", e->path, strerror(-r));
@@ -520,14 +527,17 @@ static void on_skip(void *ud, const char *path, enum walk_skip why, int err)
 		set_first(j, &j->first_deep, path);
 		break;
 	case WALK_SKIP_FS:
-		/* pseudo filesystems (devpts, mqueue, ...) are skipped silently; volumes are worth a note */
+		/* pseudo filesystems (devpts, mqueue, ...) are skipped silently; volumes are worth
+		 * a note */
 		atomic_fetch_add(&j->fs, 1);
 		if (j->e->o.xdev)
 			scan_note(j, "%s: not entered (another filesystem, --xdev)", path);
 		break;
 	case WALK_SKIP_PATH:
 		if (!streq(path, "/proc") && !streq(path, "/sys"))
-			scan_note(j, "%s: not entered (a host directory mounted into the container)", path);
+			scan_note(j,
+			          "%s: not entered (a host directory mounted into the container)",
+			          path);
 		break;
 	case WALK_SKIP_ERROR:
 		atomic_fetch_add(&j->errors, 1);
@@ -548,10 +558,11 @@ static int walk_target(struct scan_job *j, struct cirt_err *err)
 		const char *dir = t->n_layers ? t->layers[i] : t->root;
 		roots[i] = rootfs_open_root(dir);
 		if (roots[i] < 0) {
-			/* gone: the container stopped or was removed meanwhile (the caller may look again) */
-			int code = roots[i] == -EACCES || roots[i] == -EPERM ? CIRT_EXIT_PERM
-				   : roots[i] == -ENOENT || roots[i] == -ESRCH ? CIRT_EXIT_NOTFOUND
-									 : CIRT_EXIT_RUNTIME;
+			/* gone: the container stopped or was removed meanwhile (the caller may look
+			 * again) */
+			int code = roots[i] == -EACCES || roots[i] == -EPERM   ? CIRT_EXIT_PERM
+			           : roots[i] == -ENOENT || roots[i] == -ESRCH ? CIRT_EXIT_NOTFOUND
+			                                                       : CIRT_EXIT_RUNTIME;
 			r = err_set(err, code, "open '%s': %s", dir, strerror(-roots[i]));
 			goto out;
 		}
@@ -563,20 +574,20 @@ static int walk_target(struct scan_job *j, struct cirt_err *err)
 	for (size_t i = 0; i < t->n_skip; i++)
 		skip[2 + i] = t->skip[i];
 	struct walk_opts wo = {
-		.roots = roots,
-		.n_roots = nroots,
-		.overlay = t->n_layers > 0,
-		.threads = j->nws,
-		.max_depth = j->e->o.max_depth,
-		.xdev = j->e->o.xdev,
-		.skip = skip,
-		.n_skip = nskip,
-		.only = scan_job_only(j),
-		.on_entry = on_entry,
-		.on_skip = on_skip,
-		.ud = j,
-		.tick_ms = 200,
-		.tick = scan_job_tick,
+	    .roots = roots,
+	    .n_roots = nroots,
+	    .overlay = t->n_layers > 0,
+	    .threads = j->nws,
+	    .max_depth = j->e->o.max_depth,
+	    .xdev = j->e->o.xdev,
+	    .skip = skip,
+	    .n_skip = nskip,
+	    .only = scan_job_only(j),
+	    .on_entry = on_entry,
+	    .on_skip = on_skip,
+	    .ud = j,
+	    .tick_ms = 200,
+	    .tick = scan_job_tick,
 	};
 	struct walk_stats ws = {0};
 	r = walk_run(&wo, &ws, err);
@@ -606,7 +617,8 @@ static int cmp_finding(const void *a, const void *b)
 	return x->pid - y->pid;
 }
 
-int scan_target_run(struct scan_engine *e, struct scan_target *t, struct scan_result *ret, struct cirt_err *err)
+int scan_target_run(struct scan_engine *e, struct scan_target *t, struct scan_result *ret,
+                    struct cirt_err *err)
 {
 	struct scan_job *j = xcalloc(1, sizeof(*j));
 	j->e = e;
@@ -619,15 +631,19 @@ int scan_target_run(struct scan_engine *e, struct scan_target *t, struct scan_re
 	for (unsigned i = 0; e->rules && i < j->nws; i++) {
 		j->ws[i].sc = rules_scanner_new(e->rules);
 		if (!j->ws[i].sc)
-			scan_note(j, "yara: cannot create a scanner: files were not matched against rules");
+			scan_note(
+			    j,
+			    "yara: cannot create a scanner: files were not matched against rules");
 	}
 	for (size_t i = 0; i < t->n_notes; i++)
 		scan_note(j, "%s", t->notes[i]);
 	if (t->upper && !t->n_layers) {
 		j->upper_fd = rootfs_open_root(t->upper);
 		if (j->upper_fd < 0)
-			scan_note(j, "upper layer '%s': %s: findings are not marked as added since the image",
-				  t->upper, strerror(-j->upper_fd));
+			scan_note(j,
+			          "upper layer '%s': %s: findings are not marked as added since "
+			          "the image",
+			          t->upper, strerror(-j->upper_fd));
 	}
 	for (size_t i = 0; i < e->n_checks; i++)
 		if (e->checks[i]->on_target)
@@ -651,12 +667,15 @@ int scan_target_run(struct scan_engine *e, struct scan_target *t, struct scan_re
 	uint64_t big = atomic_load(&j->big), deep = atomic_load(&j->deep);
 	if (big) {
 		char tmp[32];
-		scan_note(j, "%llu file%s larger than %s not read (--max-size), e.g. %s", (unsigned long long)big,
-			  big == 1 ? "" : "s", fmt_bytes(e->o.max_size, tmp, sizeof(tmp)), j->first_big);
+		scan_note(j, "%llu file%s larger than %s not read (--max-size), e.g. %s",
+		          (unsigned long long)big, big == 1 ? "" : "s",
+		          fmt_bytes(e->o.max_size, tmp, sizeof(tmp)), j->first_big);
 	}
 	if (deep)
-		scan_note(j, "%llu director%s deeper than %u levels not entered (--max-depth), e.g. %s",
-			  (unsigned long long)deep, deep == 1 ? "y" : "ies", e->o.max_depth, j->first_deep);
+		scan_note(
+		    j, "%llu director%s deeper than %u levels not entered (--max-depth), e.g. %s",
+		    (unsigned long long)deep, deep == 1 ? "y" : "ies", e->o.max_depth,
+		    j->first_deep);
 	if (j->notes_dropped)
 		scan_note(j, "... and %zu more notes", j->notes_dropped);
 	free(j->first_big);
@@ -665,23 +684,23 @@ int scan_target_run(struct scan_engine *e, struct scan_target *t, struct scan_re
 	if (j->n)
 		qsort(j->f, j->n, sizeof(*j->f), cmp_finding);
 	*ret = (struct scan_result){
-		.f = j->f,
-		.n = j->n,
-		.notes = j->notes,
-		.n_notes = j->n_notes,
-		.st =
-			{
-				.files = atomic_load(&j->files),
-				.dirs = atomic_load(&j->dirs),
-				.bytes = atomic_load(&j->bytes),
-				.symlinks = atomic_load(&j->symlinks),
-				.special = atomic_load(&j->special),
-				.skipped_size = big,
-				.skipped_depth = deep,
-				.skipped_fs = atomic_load(&j->fs),
-				.errors = atomic_load(&j->errors),
-				.elapsed_ms = now_ms() - j->t0,
-			},
+	    .f = j->f,
+	    .n = j->n,
+	    .notes = j->notes,
+	    .n_notes = j->n_notes,
+	    .st =
+	        {
+	            .files = atomic_load(&j->files),
+	            .dirs = atomic_load(&j->dirs),
+	            .bytes = atomic_load(&j->bytes),
+	            .symlinks = atomic_load(&j->symlinks),
+	            .special = atomic_load(&j->special),
+	            .skipped_size = big,
+	            .skipped_depth = deep,
+	            .skipped_fs = atomic_load(&j->fs),
+	            .errors = atomic_load(&j->errors),
+	            .elapsed_ms = now_ms() - j->t0,
+	        },
 	};
 	pthread_mutex_destroy(&j->mu);
 	free(j);

@@ -16,7 +16,7 @@ const char *const *scan_job_only(struct scan_job *j);
 bool scan_job_wants_data(struct scan_job *j, const char *path);
 /* Account for one entry (stats and progress). */
 void scan_job_count(struct scan_job *j, const struct stat *st, uint64_t bytes_read, bool too_big,
-		    const char *path);
+                    const char *path);
 void scan_job_count_dir(struct scan_job *j);
 void scan_job_tick(void *j);
 

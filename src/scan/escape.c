@@ -13,21 +13,53 @@
 
 /* Capability numbers (linux/capability.h) of what docker grants by default. */
 static const char *const cap_names[] = {
-	"CHOWN",	   "DAC_OVERRIDE",    "DAC_READ_SEARCH", "FOWNER",	    "FSETID",
-	"KILL",		   "SETGID",	      "SETUID",		 "SETPCAP",	    "LINUX_IMMUTABLE",
-	"NET_BIND_SERVICE", "NET_BROADCAST",  "NET_ADMIN",	 "NET_RAW",	    "IPC_LOCK",
-	"IPC_OWNER",	   "SYS_MODULE",      "SYS_RAWIO",	 "SYS_CHROOT",	    "SYS_PTRACE",
-	"SYS_PACCT",	   "SYS_ADMIN",	      "SYS_BOOT",	 "SYS_NICE",	    "SYS_RESOURCE",
-	"SYS_TIME",	   "SYS_TTY_CONFIG",  "MKNOD",		 "LEASE",	    "AUDIT_WRITE",
-	"AUDIT_CONTROL",   "SETFCAP",	      "MAC_OVERRIDE",	 "MAC_ADMIN",	    "SYSLOG",
-	"WAKE_ALARM",	   "BLOCK_SUSPEND",   "AUDIT_READ",	 "PERFMON",	    "BPF",
-	"CHECKPOINT_RESTORE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
 };
 
-static const char *const docker_default_caps[] = {"CHOWN",  "DAC_OVERRIDE", "FSETID",	      "FOWNER",
-						  "MKNOD",  "NET_RAW",	    "SETGID",	      "SETUID",
-						  "SETFCAP", "SETPCAP",	    "NET_BIND_SERVICE", "SYS_CHROOT",
-						  "KILL",   "AUDIT_WRITE",  NULL};
+static const char *const docker_default_caps[] = {
+    "CHOWN",  "DAC_OVERRIDE", "FSETID",  "FOWNER",           "MKNOD",      "NET_RAW", "SETGID",
+    "SETUID", "SETFCAP",      "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",    "AUDIT_WRITE",
+    NULL};
 
 struct dangerous {
 	const char *cap;
@@ -36,28 +68,44 @@ struct dangerous {
 };
 
 static const struct dangerous dangerous_caps[] = {
-	{"SYS_ADMIN", SEV_CRITICAL, "mount, cgroup release_agent and many other ways out"},
-	{"SYS_MODULE", SEV_CRITICAL, "loads kernel modules into the host kernel"},
-	{"SYS_RAWIO", SEV_HIGH, "raw I/O on host devices and memory"},
-	{"DAC_READ_SEARCH", SEV_HIGH, "open_by_handle_at reads any host file (shocker)"},
-	{"BPF", SEV_HIGH, "loads eBPF programs into the host kernel"},
-	{"SYS_PTRACE", SEV_MEDIUM, "traces processes it can see (with the host pid namespace: host processes)"},
-	{"NET_ADMIN", SEV_MEDIUM, "reconfigures networking, firewall rules and interfaces"},
-	{"MAC_ADMIN", SEV_HIGH, "changes the mandatory access control policy"},
-	{"PERFMON", SEV_MEDIUM, "perf events on the host kernel"},
-	{"SYS_BOOT", SEV_MEDIUM, "reboots the host (kexec)"},
-	{"SYSLOG", SEV_LOW, "reads the kernel log and addresses"},
-	{"SYS_TIME", SEV_LOW, "sets the host clock"},
+    {"SYS_ADMIN", SEV_CRITICAL, "mount, cgroup release_agent and many other ways out"},
+    {"SYS_MODULE", SEV_CRITICAL, "loads kernel modules into the host kernel"},
+    {"SYS_RAWIO", SEV_HIGH, "raw I/O on host devices and memory"},
+    {"DAC_READ_SEARCH", SEV_HIGH, "open_by_handle_at reads any host file (shocker)"},
+    {"BPF", SEV_HIGH, "loads eBPF programs into the host kernel"},
+    {"SYS_PTRACE", SEV_MEDIUM,
+     "traces processes it can see (with the host pid namespace: host processes)"},
+    {"NET_ADMIN", SEV_MEDIUM, "reconfigures networking, firewall rules and interfaces"},
+    {"MAC_ADMIN", SEV_HIGH, "changes the mandatory access control policy"},
+    {"PERFMON", SEV_MEDIUM, "perf events on the host kernel"},
+    {"SYS_BOOT", SEV_MEDIUM, "reboots the host (kexec)"},
+    {"SYSLOG", SEV_LOW, "reads the kernel log and addresses"},
+    {"SYS_TIME", SEV_LOW, "sets the host clock"},
 };
 
-static const char *const runtime_sockets[] = {"docker.sock",	 "containerd.sock", "crio.sock", "podman.sock",
-					      "dockershim.sock", "cri-dockerd.sock", "buildkitd.sock", NULL};
+static const char *const runtime_sockets[] = {
+    "docker.sock",     "containerd.sock",  "crio.sock",      "podman.sock",
+    "dockershim.sock", "cri-dockerd.sock", "buildkitd.sock", NULL};
 
-static const char *const sensitive_paths[] = {"/",	       "/etc",	      "/root",		"/var/lib/kubelet",
-					      "/proc",	       "/sys",	      "/dev",		"/var/lib/docker",
-					      "/var/run",      "/run",	      "/boot",		"/lib/modules",
-					      "/home",	       "/usr",	      "/etc/kubernetes", "/var/lib/containerd",
-					      "/var/log",      "/sys/fs/cgroup", NULL};
+static const char *const sensitive_paths[] = {"/",
+                                              "/etc",
+                                              "/root",
+                                              "/var/lib/kubelet",
+                                              "/proc",
+                                              "/sys",
+                                              "/dev",
+                                              "/var/lib/docker",
+                                              "/var/run",
+                                              "/run",
+                                              "/boot",
+                                              "/lib/modules",
+                                              "/home",
+                                              "/usr",
+                                              "/etc/kubernetes",
+                                              "/var/lib/containerd",
+                                              "/var/log",
+                                              "/sys/fs/cgroup",
+                                              NULL};
 
 static void cap_norm(const char *in, char *out, size_t n)
 {
@@ -89,8 +137,8 @@ static void report_caps(struct scan_job *j, json_t *hc, int pid, bool host_pid)
 		char name[64];
 		cap_norm(json_string_value(c), name, sizeof(name));
 		if (streq(name, "ALL")) {
-			scan_add(j, NULL, "escape", "escape.cap_all", SEV_CRITICAL, 0, "CapAdd: ALL",
-				 "every capability added: as good as privileged");
+			scan_add(j, NULL, "escape", "escape.cap_all", SEV_CRITICAL, 0,
+			         "CapAdd: ALL", "every capability added: as good as privileged");
 			return;
 		}
 		for (size_t k = 0; k < ARRAY_SIZE(dangerous_caps); k++)
@@ -137,32 +185,37 @@ static void report_mounts(struct scan_job *j, json_t *ins)
 	json_t *m;
 	json_array_foreach(jarr(ins, "Mounts"), i, m)
 	{
-		const char *src = jstr(m, "Source"), *dst = jstr(m, "Destination"), *type = jstr(m, "Type");
+		const char *src = jstr(m, "Source"), *dst = jstr(m, "Destination"),
+		           *type = jstr(m, "Type");
 		bool rw = jbool(m, "RW");
 		if (!src || !dst)
 			continue;
 		_cleanup_free_ char *ev = xasprintf("%s:%s%s", src, dst, rw ? "" : ":ro");
-		if (in_strv(runtime_sockets, basename_of(src)) || in_strv(runtime_sockets, basename_of(dst))) {
+		if (in_strv(runtime_sockets, basename_of(src)) ||
+		    in_strv(runtime_sockets, basename_of(dst))) {
 			scan_add(j, NULL, "escape", "escape.runtime_socket", SEV_CRITICAL, 0, ev,
-				 "container runtime socket mounted: full control of the host's containers");
+			         "container runtime socket mounted: full control of the host's "
+			         "containers");
 			continue;
 		}
 		if (type && !streq(type, "bind"))
 			continue;
 		bool sensitive = in_strv(sensitive_paths, src) || startswith(src, "/proc/") ||
-				 startswith(src, "/sys/") || startswith(src, "/dev/") || startswith(src, "/etc/") ||
-				 startswith(src, "/root/") || startswith(src, "/boot/") || startswith(src, "/var/lib/docker/");
+		                 startswith(src, "/sys/") || startswith(src, "/dev/") ||
+		                 startswith(src, "/etc/") || startswith(src, "/root/") ||
+		                 startswith(src, "/boot/") || startswith(src, "/var/lib/docker/");
 		if (!sensitive)
 			continue;
-		enum scan_sev sev = streq(src, "/") || (rw && !startswith(src, "/proc/") && !startswith(src, "/dev/"))
-					    ? SEV_CRITICAL
-					    : SEV_HIGH;
+		enum scan_sev sev = streq(src, "/") || (rw && !startswith(src, "/proc/") &&
+		                                        !startswith(src, "/dev/"))
+		                        ? SEV_CRITICAL
+		                        : SEV_HIGH;
 		if (!streq(src, "/") && !in_strv(sensitive_paths, src) && !rw)
 			sev = SEV_MEDIUM; /* one read-only host file, e.g. /etc/localtime */
 		if (streq(src, "/etc/localtime") || streq(src, "/etc/timezone"))
 			continue;
-		scan_add(j, NULL, "escape", "escape.host_mount", sev, 0, ev, "sensitive host path mounted%s",
-			 rw ? " read-write" : " read-only");
+		scan_add(j, NULL, "escape", "escape.host_mount", sev, 0, ev,
+		         "sensitive host path mounted%s", rw ? " read-write" : " read-only");
 	}
 }
 
@@ -173,17 +226,19 @@ static void report_namespaces(struct scan_job *j, json_t *hc)
 		enum scan_sev sev;
 		const char *why;
 	} ns[] = {
-		{"PidMode", "escape.host_pid", SEV_HIGH, "shares the host pid namespace: sees and signals host processes"},
-		{"NetworkMode", "escape.host_network", SEV_MEDIUM, "shares the host network stack"},
-		{"IpcMode", "escape.host_ipc", SEV_MEDIUM, "shares the host IPC namespace"},
-		{"UTSMode", "escape.host_uts", SEV_LOW, "shares the host UTS namespace (hostname)"},
-		{"UsernsMode", "escape.host_userns", SEV_LOW, "opted out of user namespace remapping"},
+	    {"PidMode", "escape.host_pid", SEV_HIGH,
+	     "shares the host pid namespace: sees and signals host processes"},
+	    {"NetworkMode", "escape.host_network", SEV_MEDIUM, "shares the host network stack"},
+	    {"IpcMode", "escape.host_ipc", SEV_MEDIUM, "shares the host IPC namespace"},
+	    {"UTSMode", "escape.host_uts", SEV_LOW, "shares the host UTS namespace (hostname)"},
+	    {"UsernsMode", "escape.host_userns", SEV_LOW, "opted out of user namespace remapping"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
 		const char *v = jstr(hc, ns[i].key);
 		if (!v || !streq(v, "host"))
 			continue;
-		/* user namespace remapping off is the default: only say so when the daemon remaps */
+		/* user namespace remapping off is the default: only say so when the daemon remaps
+		 */
 		if (streq(ns[i].key, "UsernsMode"))
 			continue;
 		char ev[64];
@@ -195,8 +250,9 @@ static void report_namespaces(struct scan_job *j, json_t *hc)
 static bool host_apparmor(void)
 {
 	char *s = NULL;
-	bool on = read_file_max(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", 16, &s, NULL) == 0 && s &&
-		  s[0] == 'Y';
+	bool on =
+	    read_file_max(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", 16, &s, NULL) == 0 &&
+	    s && s[0] == 'Y';
 	free(s);
 	return on;
 }
@@ -228,7 +284,7 @@ static void report_security(struct scan_job *j, json_t *ins, json_t *hc, int pid
 	}
 	if (no_seccomp && !privileged)
 		scan_add(j, NULL, "escape", "escape.no_seccomp", SEV_HIGH, 0, seccomp_ev,
-			 "no seccomp filter: every system call reaches the host kernel");
+		         "no seccomp filter: every system call reaches the host kernel");
 	const char *aa = jstr(ins, "AppArmorProfile");
 	bool unprofiled = false;
 	if (aa && streq(aa, "unconfined"))
@@ -236,16 +292,19 @@ static void report_security(struct scan_job *j, json_t *ins, json_t *hc, int pid
 	else if (!no_apparmor && aa && !*aa && host_apparmor())
 		unprofiled = true;
 	if (no_apparmor && !privileged)
-		scan_add(j, NULL, "escape", "escape.no_apparmor", SEV_MEDIUM, 0, "apparmor=unconfined",
-			 "AppArmor confinement switched off for this container");
+		scan_add(j, NULL, "escape", "escape.no_apparmor", SEV_MEDIUM, 0,
+		         "apparmor=unconfined",
+		         "AppArmor confinement switched off for this container");
 	else if (unprofiled && !privileged)
-		scan_add(j, NULL, "escape", "escape.no_apparmor", SEV_MEDIUM, 0, "AppArmorProfile: none",
-			 "no AppArmor profile on a host that enforces AppArmor");
+		scan_add(j, NULL, "escape", "escape.no_apparmor", SEV_MEDIUM, 0,
+		         "AppArmorProfile: none",
+		         "no AppArmor profile on a host that enforces AppArmor");
 	json_array_foreach(jarr(hc, "Devices"), i, o)
 	{
 		const char *dev = jstr(o, "PathOnHost");
 		if (dev)
-			scan_add(j, NULL, "escape", "escape.host_device", SEV_HIGH, 0, dev, "host device passed into the container");
+			scan_add(j, NULL, "escape", "escape.host_device", SEV_HIGH, 0, dev,
+			         "host device passed into the container");
 	}
 }
 
@@ -280,12 +339,13 @@ static void report_proc_mounts(struct scan_job *j, int pid)
 		if (rw && (streq(fstype, "cgroup") || streq(fstype, "cgroup2")) && !cg) {
 			cg = true;
 			scan_add(j, NULL, "escape", "escape.cgroup_writable", SEV_HIGH, 0, f[4],
-				 "cgroup filesystem writable inside the container (release_agent escape)");
+			         "cgroup filesystem writable inside the container (release_agent "
+			         "escape)");
 		}
 		if (rw && streq(fstype, "sysfs") && !sys) {
 			sys = true;
 			scan_add(j, NULL, "escape", "escape.sysfs_writable", SEV_HIGH, 0, f[4],
-				 "sysfs writable inside the container");
+			         "sysfs writable inside the container");
 		}
 	}
 }
@@ -295,8 +355,9 @@ static void container(struct scan_job *j, const struct scan_target *t)
 	json_t *ins = t->inspect, *hc = jobj(t->inspect, "HostConfig");
 	bool privileged = jbool(hc, "Privileged");
 	if (privileged)
-		scan_add(j, NULL, "escape", "escape.privileged", SEV_CRITICAL, 0, "HostConfig.Privileged: true",
-			 "privileged container: every capability, every device, no confinement");
+		scan_add(j, NULL, "escape", "escape.privileged", SEV_CRITICAL, 0,
+		         "HostConfig.Privileged: true",
+		         "privileged container: every capability, every device, no confinement");
 	const char *pm = jstr(hc, "PidMode");
 	bool host_pid = pm && streq(pm, "host");
 	if (!privileged)
@@ -314,9 +375,10 @@ static void host(struct scan_job *j)
 	struct stat st;
 	if (stat("/var/run/docker.sock", &st) == 0 && (st.st_mode & S_IWOTH)) {
 		char ev[64];
-		snprintf(ev, sizeof(ev), "/var/run/docker.sock mode %04o", (unsigned)(st.st_mode & 07777));
+		snprintf(ev, sizeof(ev), "/var/run/docker.sock mode %04o",
+		         (unsigned)(st.st_mode & 07777));
 		scan_add(j, NULL, "escape", "escape.socket_world_writable", SEV_CRITICAL, 0, ev,
-			 "any local user controls the docker daemon");
+		         "any local user controls the docker daemon");
 	}
 	DIR *d = opendir("/proc");
 	if (!d)
@@ -347,8 +409,9 @@ static void host(struct scan_job *j)
 		}
 		if (tcp && !tls) {
 			_cleanup_free_ char *ev = xasprintf("dockerd -H %s", tcp);
-			scan_add_pid(j, pid, NULL, "escape", "escape.daemon_tcp", SEV_CRITICAL, ev,
-				     "docker daemon listens on TCP without TLS client verification");
+			scan_add_pid(
+			    j, pid, NULL, "escape", "escape.daemon_tcp", SEV_CRITICAL, ev,
+			    "docker daemon listens on TCP without TLS client verification");
 		}
 		free(cl);
 	}
@@ -364,9 +427,12 @@ static void host(struct scan_job *j)
 		{
 			const char *s = json_string_value(h);
 			if (s && startswith(s, "tcp://") && !tls) {
-				_cleanup_free_ char *ev = xasprintf("/etc/docker/daemon.json hosts: %s", s);
-				scan_add(j, NULL, "escape", "escape.daemon_tcp", SEV_CRITICAL, 0, ev,
-					 "docker daemon configured on TCP without TLS client verification");
+				_cleanup_free_ char *ev =
+				    xasprintf("/etc/docker/daemon.json hosts: %s", s);
+				scan_add(j, NULL, "escape", "escape.daemon_tcp", SEV_CRITICAL, 0,
+				         ev,
+				         "docker daemon configured on TCP without TLS client "
+				         "verification");
 			}
 		}
 		json_decref(jc);
@@ -383,7 +449,7 @@ static void on_target(struct scan_job *j)
 }
 
 const struct scan_check scan_check_escape = {
-	.name = "escape",
-	.id = CHK_ESCAPE,
-	.on_target = on_target,
+    .name = "escape",
+    .id = CHK_ESCAPE,
+    .on_target = on_target,
 };

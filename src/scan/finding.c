@@ -54,9 +54,9 @@ static const struct {
 	const char *name;
 	unsigned id;
 } check_names[] = {
-	{"backdoor", CHK_BACKDOOR}, {"webshell", CHK_WEBSHELL}, {"malware", CHK_MALWARE},
-	{"secrets", CHK_SECRETS},   {"weakpass", CHK_WEAKPASS}, {"escape", CHK_ESCAPE},
-	{"history", CHK_HISTORY},   {"runtime", CHK_RUNTIME},
+    {"backdoor", CHK_BACKDOOR}, {"webshell", CHK_WEBSHELL}, {"malware", CHK_MALWARE},
+    {"secrets", CHK_SECRETS},   {"weakpass", CHK_WEAKPASS}, {"escape", CHK_ESCAPE},
+    {"history", CHK_HISTORY},   {"runtime", CHK_RUNTIME},
 };
 
 const char *scan_check_name(unsigned id)
@@ -72,7 +72,8 @@ unsigned scan_checks_parse(const char *list, const char **ret_bad)
 	static char bad[64];
 	unsigned bits = 0;
 	_cleanup_free_ char *dup = xstrdup(list);
-	for (char *save = NULL, *t = strtok_r(dup, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+	for (char *save = NULL, *t = strtok_r(dup, ", ", &save); t;
+	     t = strtok_r(NULL, ", ", &save)) {
 		unsigned b = 0;
 		if (streq(t, "all"))
 			b = CHK_ALL;
@@ -161,7 +162,8 @@ bool scan_is_binary(const unsigned char *data, size_t len)
 	return data && memchr(data, 0, len < 1024 ? len : 1024) != NULL;
 }
 
-char *scan_line_at(const unsigned char *data, size_t len, size_t off, size_t max, unsigned *ret_line)
+char *scan_line_at(const unsigned char *data, size_t len, size_t off, size_t max,
+                   unsigned *ret_line)
 {
 	if (off > len)
 		off = len;
@@ -172,7 +174,8 @@ char *scan_line_at(const unsigned char *data, size_t len, size_t off, size_t max
 		end++;
 	if (ret_line) {
 		unsigned line = 1;
-		for (const unsigned char *p = data; (p = memchr(p, '\n', (size_t)(data + start - p))); p++)
+		for (const unsigned char *p = data;
+		     (p = memchr(p, '\n', (size_t)(data + start - p))); p++)
 			line++;
 		*ret_line = line;
 	}
@@ -185,7 +188,8 @@ char *scan_line_at(const unsigned char *data, size_t len, size_t off, size_t max
 		start = s;
 		end = s + max;
 	}
-	while (end > start && (data[end - 1] == '\r' || data[end - 1] == ' ' || data[end - 1] == '\t'))
+	while (end > start &&
+	       (data[end - 1] == '\r' || data[end - 1] == ' ' || data[end - 1] == '\t'))
 		end--;
 	while (start < end && (data[start] == ' ' || data[start] == '\t'))
 		start++;

@@ -33,8 +33,9 @@ int hashes_load(const char *path, struct hashes **ret, struct cirt_err *err)
 	size_t len = 0;
 	int r = read_file_max(AT_FDCWD, path, 256u << 20, &s, &len);
 	if (r < 0)
-		return err_set(err, r == -ENOENT || r == -EISDIR ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME,
-			       "--hashes: '%s': %s", path, strerror(-r));
+		return err_set(err,
+		               r == -ENOENT || r == -EISDIR ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME,
+		               "--hashes: '%s': %s", path, strerror(-r));
 	struct hashes *h = xcalloc(1, sizeof(*h));
 	size_t cap = 0;
 	unsigned lineno = 0;
@@ -56,8 +57,9 @@ int hashes_load(const char *path, struct hashes **ret, struct cirt_err *err)
 		if (i != 64 || (line[64] && !isspace((unsigned char)line[64]))) {
 			free(s);
 			hashes_free(h);
-			return err_set(err, CIRT_EXIT_USAGE, "--hashes: '%s' line %u: not a SHA-256 (64 hex digits)",
-				       path, lineno);
+			return err_set(err, CIRT_EXIT_USAGE,
+			               "--hashes: '%s' line %u: not a SHA-256 (64 hex digits)",
+			               path, lineno);
 		}
 		char *name = line + 64;
 		while (*name && isspace((unsigned char)*name))

@@ -9,14 +9,31 @@
 #define MAX_PER_FILE 30
 
 static const char *const locations[] = {
-	"/root/.bash_history",	"/root/.ash_history",	 "/root/.sh_history",	   "/root/.zsh_history",
-	"/root/.history",	"/root/.mysql_history",	 "/root/.python_history",  "/root/.psql_history",
-	"/root/.rediscli_history", "/root/.sqlite_history", "/root/.node_repl_history",
-	"/root/.local/share/fish/fish_history", "/home/*/.bash_history", "/home/*/.ash_history",
-	"/home/*/.sh_history",	"/home/*/.zsh_history",	 "/home/*/.history",	   "/home/*/.mysql_history",
-	"/home/*/.python_history", "/home/*/.psql_history", "/home/*/.rediscli_history",
-	"/home/*/.sqlite_history", "/home/*/.node_repl_history", "/home/*/.local/share/fish/fish_history",
-	NULL,
+    "/root/.bash_history",
+    "/root/.ash_history",
+    "/root/.sh_history",
+    "/root/.zsh_history",
+    "/root/.history",
+    "/root/.mysql_history",
+    "/root/.python_history",
+    "/root/.psql_history",
+    "/root/.rediscli_history",
+    "/root/.sqlite_history",
+    "/root/.node_repl_history",
+    "/root/.local/share/fish/fish_history",
+    "/home/*/.bash_history",
+    "/home/*/.ash_history",
+    "/home/*/.sh_history",
+    "/home/*/.zsh_history",
+    "/home/*/.history",
+    "/home/*/.mysql_history",
+    "/home/*/.python_history",
+    "/home/*/.psql_history",
+    "/home/*/.rediscli_history",
+    "/home/*/.sqlite_history",
+    "/home/*/.node_repl_history",
+    "/home/*/.local/share/fish/fish_history",
+    NULL,
 };
 
 static bool is_history(const char *path)
@@ -33,8 +50,9 @@ static void on_file(struct scan_job *j, struct scan_file *f)
 		return;
 	if (S_ISLNK(f->st.st_mode)) {
 		if (f->link && streq(f->link, "/dev/null"))
-			scan_add(j, f, "history", "history.disabled", SEV_MEDIUM, 0, f->link,
-				 "history file is a link to /dev/null: history is being thrown away");
+			scan_add(
+			    j, f, "history", "history.disabled", SEV_MEDIUM, 0, f->link,
+			    "history file is a link to /dev/null: history is being thrown away");
 		return;
 	}
 	if (!f->data)
@@ -60,7 +78,8 @@ static void on_file(struct scan_job *j, struct scan_file *f)
 		if (!shellpat_classify(l, n, SP_ALL & ~SP_BIT(SP_PROMPT_COMMAND), &h))
 			continue;
 		if (++count > MAX_PER_FILE) {
-			scan_note(j, "%s: more than %d suspicious lines, the rest not reported", f->path, MAX_PER_FILE);
+			scan_note(j, "%s: more than %d suspicious lines, the rest not reported",
+			          f->path, MAX_PER_FILE);
 			break;
 		}
 		_cleanup_free_ char *rule = xasprintf("history.%s", h.slug);
@@ -106,7 +125,8 @@ static void on_target(struct scan_job *j)
 		return;
 	size_t i;
 	json_t *h;
-	/* history lists the newest step first (API) or the oldest (config); number them oldest = 1 */
+	/* history lists the newest step first (API) or the oldest (config); number them oldest = 1
+	 */
 	size_t n = json_array_size(t->history);
 	bool newest_first = t->kind != SCAN_TARBALL;
 	json_array_foreach(t->history, i, h)
@@ -117,22 +137,24 @@ static void on_target(struct scan_job *j)
 		if (!cb)
 			continue;
 		struct shellpat_hit hit;
-		unsigned mask = SP_BIT(SP_REVERSE_SHELL) | SP_BIT(SP_DOWNLOAD_EXEC) | SP_BIT(SP_DOWNLOAD) |
-				SP_BIT(SP_BASE64_EXEC) | SP_BIT(SP_MINER) | SP_BIT(SP_LD_PRELOAD);
+		unsigned mask = SP_BIT(SP_REVERSE_SHELL) | SP_BIT(SP_DOWNLOAD_EXEC) |
+		                SP_BIT(SP_DOWNLOAD) | SP_BIT(SP_BASE64_EXEC) | SP_BIT(SP_MINER) |
+		                SP_BIT(SP_LD_PRELOAD);
 		if (!shellpat_classify(cb, strlen(cb), mask, &hit))
 			continue;
 		size_t step = newest_first ? n - i : i + 1;
 		_cleanup_free_ char *rule = xasprintf("history.image.%s", hit.slug);
 		_cleanup_free_ char *shown = mask_build_args(cb);
 		_cleanup_free_ char *ev = xasprintf("step %zu: %s", step, shown);
-		scan_add(j, NULL, "history", rule, hit.sev, 0, ev, "image build step: %s", hit.reason);
+		scan_add(j, NULL, "history", rule, hit.sev, 0, ev, "image build step: %s",
+		         hit.reason);
 	}
 }
 
 const struct scan_check scan_check_history = {
-	.name = "history",
-	.id = CHK_HISTORY,
-	.on_target = on_target,
-	.on_file = on_file,
-	.locations = locations,
+    .name = "history",
+    .id = CHK_HISTORY,
+    .on_target = on_target,
+    .on_file = on_file,
+    .locations = locations,
 };

@@ -28,7 +28,7 @@ struct pool {
 	struct worker_arg {
 		struct pool *p;
 		unsigned idx;
-	} *args;
+	} * args;
 };
 
 static void *worker(void *arg)

@@ -48,7 +48,8 @@ json_t *scan_result_json(const struct scan_target *t, const struct scan_result *
 		size_t n = 0;
 		for (size_t i = 0; i < r->n; i++)
 			n += r->f[i].sev == (enum scan_sev)s;
-		json_object_set_new(sum, scan_sev_name((enum scan_sev)s), json_integer((json_int_t)n));
+		json_object_set_new(sum, scan_sev_name((enum scan_sev)s),
+		                    json_integer((json_int_t)n));
 	}
 	json_object_set_new(o, "summary", sum);
 	json_t *notes = json_array();
@@ -106,7 +107,8 @@ json_t *scan_sarif(struct scan_target *const *t, const struct scan_result *r, si
 				json_object_set_new(rule, "defaultConfiguration", dc);
 				json_t *props = json_object();
 				json_object_set_new(props, "check", json_str(f->check));
-				json_object_set_new(props, "security-severity", json_string(security_severity(f->sev)));
+				json_object_set_new(props, "security-severity",
+				                    json_string(security_severity(f->sev)));
 				json_t *tags = json_array();
 				json_array_append_new(tags, json_string("security"));
 				json_array_append_new(tags, json_str(f->check));
@@ -131,14 +133,16 @@ json_t *scan_sarif(struct scan_target *const *t, const struct scan_result *r, si
 				json_object_set_new(pl, "artifactLocation", al);
 				if (f->line) {
 					json_t *reg = json_object();
-					json_object_set_new(reg, "startLine", json_integer(f->line));
+					json_object_set_new(reg, "startLine",
+					                    json_integer(f->line));
 					json_object_set_new(pl, "region", reg);
 				}
 				json_object_set_new(loc, "physicalLocation", pl);
 			}
 			json_t *ll = json_object();
 			json_object_set_new(ll, "name", json_str(t[k]->name));
-			_cleanup_free_ char *fq = xasprintf("%s:%s", scan_kind_name(t[k]->kind), t[k]->name);
+			_cleanup_free_ char *fq =
+			    xasprintf("%s:%s", scan_kind_name(t[k]->kind), t[k]->name);
 			json_object_set_new(ll, "fullyQualifiedName", json_str(fq));
 			json_t *lls = json_array();
 			json_array_append_new(lls, ll);
@@ -150,7 +154,8 @@ json_t *scan_sarif(struct scan_target *const *t, const struct scan_result *r, si
 			json_object_set_new(props, "severity", json_string(scan_sev_name(f->sev)));
 			json_object_set_new(props, "check", json_str(f->check));
 			json_object_set_new(props, "target", json_str(t[k]->name));
-			json_object_set_new(props, "targetKind", json_string(scan_kind_name(t[k]->kind)));
+			json_object_set_new(props, "targetKind",
+			                    json_string(scan_kind_name(t[k]->kind)));
 			json_object_set_new(props, "targetId", json_str(t[k]->id));
 			const char *origin = scan_origin_name(f->origin);
 			if (origin)
@@ -176,7 +181,8 @@ json_t *scan_sarif(struct scan_target *const *t, const struct scan_result *r, si
 	json_t *runs = json_array();
 	json_array_append_new(runs, run);
 	json_t *doc = json_object();
-	json_object_set_new(doc, "$schema", json_string("https://json.schemastore.org/sarif-2.1.0.json"));
+	json_object_set_new(doc, "$schema",
+	                    json_string("https://json.schemastore.org/sarif-2.1.0.json"));
 	json_object_set_new(doc, "version", json_string("2.1.0"));
 	json_object_set_new(doc, "runs", runs);
 	return doc;

@@ -65,14 +65,16 @@ struct compile_ctx {
 	bool failed;
 };
 
-static void on_compile(int level, const char *file_name, int line, const YR_RULE *rule, const char *msg, void *ud)
+static void on_compile(int level, const char *file_name, int line, const YR_RULE *rule,
+                       const char *msg, void *ud)
 {
 	struct compile_ctx *c = ud;
 	(void)rule;
 	if (level != YARA_ERROR_LEVEL_ERROR || c->failed)
 		return;
 	c->failed = true;
-	err_set(c->err, CIRT_EXIT_USAGE, "rules '%s' line %d: %s", file_name ? file_name : c->file, line, msg);
+	err_set(c->err, CIRT_EXIT_USAGE, "rules '%s' line %d: %s", file_name ? file_name : c->file,
+	        line, msg);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -80,18 +82,21 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int add_user_dir(YR_COMPILER *comp, const char *dir, struct compile_ctx *cc, struct cirt_err *err)
+static int add_user_dir(YR_COMPILER *comp, const char *dir, struct compile_ctx *cc,
+                        struct cirt_err *err)
 {
 	DIR *d = opendir(dir);
 	if (!d)
-		return err_set(err, errno == ENOENT || errno == ENOTDIR ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME,
-			       "--rules: '%s': %s", dir, strerror(errno));
+		return err_set(
+		    err, errno == ENOENT || errno == ENOTDIR ? CIRT_EXIT_USAGE : CIRT_EXIT_RUNTIME,
+		    "--rules: '%s': %s", dir, strerror(errno));
 	char **names = NULL;
 	size_t n = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
-		if ((l > 4 && streq(de->d_name + l - 4, ".yar")) || (l > 5 && streq(de->d_name + l - 5, ".yara"))) {
+		if ((l > 4 && streq(de->d_name + l - 4, ".yar")) ||
+		    (l > 5 && streq(de->d_name + l - 5, ".yara"))) {
 			names = xrealloc(names, (n + 1) * sizeof(*names));
 			names[n++] = xstrdup(de->d_name);
 		}
@@ -106,7 +111,8 @@ static int add_user_dir(YR_COMPILER *comp, const char *dir, struct compile_ctx *
 			continue;
 		FILE *f = fopen(path, "re");
 		if (!f) {
-			r = err_set(err, CIRT_EXIT_USAGE, "--rules: '%s': %s", path, strerror(errno));
+			r = err_set(err, CIRT_EXIT_USAGE, "--rules: '%s': %s", path,
+			            strerror(errno));
 			continue;
 		}
 		cc->file = path;
@@ -122,7 +128,8 @@ static int add_user_dir(YR_COMPILER *comp, const char *dir, struct compile_ctx *
 		free(names[i]);
 	free(names);
 	if (r == 0 && n == 0)
-		return err_set(err, CIRT_EXIT_USAGE, "--rules: '%s' holds no *.yar or *.yara file", dir);
+		return err_set(err, CIRT_EXIT_USAGE, "--rules: '%s' holds no *.yar or *.yara file",
+		               dir);
 	return r;
 }
 
@@ -136,8 +143,8 @@ static bool in_list(const char *const *v, const char *s)
 
 /* One compiler run: the built-in namespaces asked for, of the classes in the set, and the user
  * directory. */
-static int compile_set(const char *const *builtin_ns, const char *user_dir, enum rule_set set, YR_RULES **ret,
-		       struct cirt_err *err)
+static int compile_set(const char *const *builtin_ns, const char *user_dir, enum rule_set set,
+                       YR_RULES **ret, struct cirt_err *err)
 {
 	YR_COMPILER *comp = NULL;
 	if (yr_compiler_create(&comp) != ERROR_SUCCESS)
@@ -165,7 +172,8 @@ static int compile_set(const char *const *builtin_ns, const char *user_dir, enum
 	return r;
 }
 
-int rules_compile(const char *const *builtin_ns, const char *user_dir, struct rules **ret, struct cirt_err *err)
+int rules_compile(const char *const *builtin_ns, const char *user_dir, struct rules **ret,
+                  struct cirt_err *err)
 {
 	if (yr_initialize() != ERROR_SUCCESS)
 		return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot initialize");
@@ -183,7 +191,8 @@ int rules_compile(const char *const *builtin_ns, const char *user_dir, struct ru
 	}
 	for (size_t i = 0; i < rules_builtin_count; i++) {
 		char ns[64];
-		if (rule_class(rules_builtin[i].ns, ns, sizeof(ns)) != CLASS_ELF || !in_list(builtin_ns, ns))
+		if (rule_class(rules_builtin[i].ns, ns, sizeof(ns)) != CLASS_ELF ||
+		    !in_list(builtin_ns, ns))
 			continue;
 		for (const char *p = rules_builtin[i].text; (p = strstr(p, "\nrule ")); p++)
 			rs->n++;
@@ -244,7 +253,8 @@ void rules_scanner_free(struct rules_scanner *s)
 /* "<?", "<%" or "<jsp:" anywhere: a PHP, ASP or JSP script could be in it. */
 static bool script_marker(const unsigned char *d, size_t len)
 {
-	for (const unsigned char *p = d, *end = d + len; (p = memchr(p, '<', (size_t)(end - p))); p++) {
+	for (const unsigned char *p = d, *end = d + len; (p = memchr(p, '<', (size_t)(end - p)));
+	     p++) {
 		size_t left = (size_t)(end - p);
 		if (left >= 2 && (p[1] == '?' || p[1] == '%'))
 			return true;
@@ -305,13 +315,13 @@ static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 	return CALLBACK_CONTINUE;
 }
 
-int rules_scan(struct rules_scanner *s, const unsigned char *data, size_t len, struct scan_hit **hits, size_t *n,
-	       const char **what)
+int rules_scan(struct rules_scanner *s, const unsigned char *data, size_t len,
+               struct scan_hit **hits, size_t *n, const char **what)
 {
 	s->n = 0;
 	enum rule_set set = len >= 4 && memcmp(data, "\177ELF", 4) == 0 ? SET_ELF
-			    : script_marker(data, len)				 ? SET_SCRIPT
-										 : SET_TEXT;
+	                    : script_marker(data, len)                  ? SET_SCRIPT
+	                                                                : SET_TEXT;
 	YR_SCANNER *sc = s->sc[set];
 	yr_scanner_set_callback(sc, on_scan, s);
 	int r = yr_scanner_scan_mem(sc, data, len);
@@ -319,7 +329,8 @@ int rules_scan(struct rules_scanner *s, const unsigned char *data, size_t len, s
 	*n = s->n;
 	if (r == ERROR_SUCCESS)
 		return 0;
-	*what = r == ERROR_SCAN_TIMEOUT ? "yara timed out" : r == ERROR_INSUFFICIENT_MEMORY ? "yara ran out of memory"
-											      : "yara scan failed";
+	*what = r == ERROR_SCAN_TIMEOUT          ? "yara timed out"
+	        : r == ERROR_INSUFFICIENT_MEMORY ? "yara ran out of memory"
+	                                         : "yara scan failed";
 	return -1;
 }

@@ -10,16 +10,18 @@
 
 #define MAX_PIDS 4096
 
-static const char *const shells[] = {"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox", "tcsh", "csh",
-				     "fish", NULL};
-static const char *const miners[] = {"xmrig", "xmr-stak", "minerd", "cpuminer", "ccminer", "kdevtmpfsi", "kinsing",
-				     "nanominer", "t-rex", "lolminer", "nbminer", "ethminer", "phoenixminer",
-				     "xmrig-notls", NULL};
-static const char *const tunnels[] = {"frpc", "frps", "ngrok", "chisel", "gost", "npc", "nps", "iox", "ligolo",
-				      "ligolo-ng", "ew", "earthworm", "rathole", "revsocks", "reGeorg", "venom",
-				      "pystinger", NULL};
-static const char *const scanners[] = {"masscan", "zmap", "nmap", "fscan", "hydra", "medusa", "zgrab", "nuclei",
-				       "sqlmap", NULL};
+static const char *const shells[] = {"sh",   "bash",    "ash",  "dash", "zsh",  "ksh",
+                                     "mksh", "busybox", "tcsh", "csh",  "fish", NULL};
+static const char *const miners[] = {"xmrig",        "xmr-stak",    "minerd",  "cpuminer",
+                                     "ccminer",      "kdevtmpfsi",  "kinsing", "nanominer",
+                                     "t-rex",        "lolminer",    "nbminer", "ethminer",
+                                     "phoenixminer", "xmrig-notls", NULL};
+static const char *const tunnels[] = {"frpc",  "frps",      "ngrok",   "chisel",   "gost",
+                                      "npc",   "nps",       "iox",     "ligolo",   "ligolo-ng",
+                                      "ew",    "earthworm", "rathole", "revsocks", "reGeorg",
+                                      "venom", "pystinger", NULL};
+static const char *const scanners[] = {"masscan", "zmap",  "nmap",   "fscan",  "hydra",
+                                       "medusa",  "zgrab", "nuclei", "sqlmap", NULL};
 
 static bool in_list(const char *const *v, const char *s)
 {
@@ -99,17 +101,20 @@ static void check_pid(struct scan_job *j, int pid, int upper_fd)
 		bool deleted = el > sizeof(del) - 1 && streq(exe + el - (sizeof(del) - 1), del);
 		if (deleted) {
 			exe[el - (sizeof(del) - 1)] = '\0';
-			scan_add_pid(j, pid, exe, "runtime", "runtime.deleted_binary", SEV_CRITICAL, ev,
-				     "process runs a program that was deleted from disk (%s)", comm);
+			scan_add_pid(j, pid, exe, "runtime", "runtime.deleted_binary", SEV_CRITICAL,
+			             ev, "process runs a program that was deleted from disk (%s)",
+			             comm);
 		} else {
 			struct stat st;
 			if (upper_fd >= 0 && rootfs_lstat(upper_fd, exe, &st) == 0)
-				scan_add_pid(j, pid, exe, "runtime", "runtime.exe_added", SEV_HIGH, ev,
-					     "process runs a program added or changed since the image (%s)", comm);
+				scan_add_pid(
+				    j, pid, exe, "runtime", "runtime.exe_added", SEV_HIGH, ev,
+				    "process runs a program added or changed since the image (%s)",
+				    comm);
 		}
 		if (in_tmp(exe))
 			scan_add_pid(j, pid, exe, "runtime", "runtime.exe_in_tmp", SEV_HIGH, ev,
-				     "process runs a program from a temporary directory");
+			             "process runs a program from a temporary directory");
 	}
 	if (in_list(shells, comm)) {
 		for (int fd = 0; fd <= 2; fd++) {
@@ -117,9 +122,12 @@ static void check_pid(struct scan_job *j, int pid, int upper_fd)
 			snprintf(what, sizeof(what), "fd/%d", fd);
 			_cleanup_free_ char *target = proc_link(pid, what);
 			if (target && startswith(target, "socket:")) {
-				_cleanup_free_ char *e2 = xasprintf("fd %d -> %s: %s", fd, target, ev);
-				scan_add_pid(j, pid, exe, "runtime", "runtime.socket_shell", SEV_CRITICAL, e2,
-					     "a shell reads or writes a network socket: a reverse or bind shell");
+				_cleanup_free_ char *e2 =
+				    xasprintf("fd %d -> %s: %s", fd, target, ev);
+				scan_add_pid(j, pid, exe, "runtime", "runtime.socket_shell",
+				             SEV_CRITICAL, e2,
+				             "a shell reads or writes a network socket: a reverse "
+				             "or bind shell");
 				break;
 			}
 		}
@@ -127,13 +135,14 @@ static void check_pid(struct scan_job *j, int pid, int upper_fd)
 	_cleanup_free_ char *tracer = procfs_status_field(pid, "TracerPid");
 	if (tracer && atoi(tracer) > 0) {
 		_cleanup_free_ char *e2 = xasprintf("TracerPid %s: %s", tracer, ev);
-		scan_add_pid(j, pid, exe, "runtime", "runtime.traced", SEV_HIGH, e2, "process is being traced (ptrace)");
+		scan_add_pid(j, pid, exe, "runtime", "runtime.traced", SEV_HIGH, e2,
+		             "process is being traced (ptrace)");
 	}
 	_cleanup_free_ char *pre = env_preload(pid);
 	if (pre) {
 		_cleanup_free_ char *e2 = xasprintf("LD_PRELOAD=%s", pre);
 		scan_add_pid(j, pid, exe, "runtime", "runtime.ld_preload", SEV_HIGH, e2,
-			     "process runs with LD_PRELOAD: an injected library");
+		             "process runs with LD_PRELOAD: an injected library");
 	}
 	/* named like a known tool: by comm or by the program's file name */
 	char *save = NULL, *argv0 = cl ? strtok_r(cl, " ", &save) : NULL;
@@ -143,18 +152,18 @@ static void check_pid(struct scan_job *j, int pid, int upper_fd)
 		if (!n)
 			continue;
 		if (in_list(miners, n)) {
-			scan_add_pid(j, pid, exe, "runtime", "runtime.miner_process", SEV_CRITICAL, n,
-				     "process named like a coin miner");
+			scan_add_pid(j, pid, exe, "runtime", "runtime.miner_process", SEV_CRITICAL,
+			             n, "process named like a coin miner");
 			break;
 		}
 		if (in_list(tunnels, n)) {
 			scan_add_pid(j, pid, exe, "runtime", "runtime.tunnel_process", SEV_HIGH, n,
-				     "process named like a proxy or tunnel tool");
+			             "process named like a proxy or tunnel tool");
 			break;
 		}
 		if (in_list(scanners, n)) {
-			scan_add_pid(j, pid, exe, "runtime", "runtime.scanner_process", SEV_MEDIUM, n,
-				     "process named like a network scanner or brute-forcer");
+			scan_add_pid(j, pid, exe, "runtime", "runtime.scanner_process", SEV_MEDIUM,
+			             n, "process named like a network scanner or brute-forcer");
 			break;
 		}
 	}
@@ -213,7 +222,7 @@ static void on_target(struct scan_job *j)
 }
 
 const struct scan_check scan_check_runtime = {
-	.name = "runtime",
-	.id = CHK_RUNTIME,
-	.on_target = on_target,
+    .name = "runtime",
+    .id = CHK_RUNTIME,
+    .on_target = on_target,
 };

@@ -56,11 +56,11 @@ unsigned scan_checks_parse(const char *list, const char **ret_bad);
 const char *scan_check_name(unsigned id);
 
 struct scan_finding {
-	char *check;    /* family: backdoor, webshell, malware, secrets, weakpass, escape, ... */
-	char *rule;     /* stable id: "backdoor.cron.reverse_shell" */
+	char *check; /* family: backdoor, webshell, malware, secrets, weakpass, escape, ... */
+	char *rule;  /* stable id: "backdoor.cron.reverse_shell" */
 	enum scan_sev sev;
-	char *path;     /* inside the target; NULL for facts that are not files */
-	unsigned line;  /* 1-based; 0 when not a line of text */
+	char *path;    /* inside the target; NULL for facts that are not files */
+	unsigned line; /* 1-based; 0 when not a line of text */
 	enum scan_origin origin;
 	int pid;        /* runtime findings: host pid; 0 otherwise */
 	char *reason;   /* one line */
@@ -73,30 +73,31 @@ const char *scan_kind_name(enum scan_kind k);
 /* One thing to scan and how its files are reached. Filled by scan_target_* (target.c). */
 struct scan_target {
 	enum scan_kind kind;
-	char *name;       /* container name, image reference, tarball or directory path */
-	char *id;         /* container or image id */
-	char *image;      /* image reference a container runs (weak-password candidates) */
+	char *name;  /* container name, image reference, tarball or directory path */
+	char *id;    /* container or image id */
+	char *image; /* image reference a container runs (weak-password candidates) */
 	char *image_id;
-	char *state;      /* container state */
-	int pid;          /* running container: host pid of its init */
-	json_t *inspect;  /* container or image inspect (owned reference) */
-	json_t *config;   /* image config: Env, history (owned; inspect's Config for images) */
-	json_t *history;  /* image history entries: [{created_by}] (owned) */
+	char *state;     /* container state */
+	int pid;         /* running container: host pid of its init */
+	json_t *inspect; /* container or image inspect (owned reference) */
+	json_t *config;  /* image config: Env, history (owned; inspect's Config for images) */
+	json_t *history; /* image history entries: [{created_by}] (owned) */
 	/* files: a single root, or overlay layers top first */
-	char *root;       /* /proc/<pid>/root, a mounted MergedDir, or --rootfs DIR */
-	char **layers;    /* overlay2 diff directories, top first */
+	char *root;    /* /proc/<pid>/root, a mounted MergedDir, or --rootfs DIR */
+	char **layers; /* overlay2 diff directories, top first */
 	size_t n_layers;
 	bool top_is_upper; /* layers[0] is the container's upper layer (added since image) */
-	char *upper;      /* single root of a container: its upper dir, for "added since image" */
-	char *tarball;    /* docker save file */
-	char **skip;      /* absolute paths never entered (sensitive host mounts) */
+	char *upper;       /* single root of a container: its upper dir, for "added since image" */
+	char *tarball;     /* docker save file */
+	char **skip;       /* absolute paths never entered (sensitive host mounts) */
 	size_t n_skip;
-	char *how;        /* one line: how the files were reached */
-	char **notes;     /* facts that could not be read */
+	char *how;    /* one line: how the files were reached */
+	char **notes; /* facts that could not be read */
 	size_t n_notes;
 };
 void scan_target_free(struct scan_target *t);
-void scan_target_note(struct scan_target *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void scan_target_note(struct scan_target *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 struct scan_stats {
 	uint64_t files, dirs, bytes, symlinks, special;
@@ -123,16 +124,16 @@ struct scan_progress {
 };
 
 struct scan_opts {
-	unsigned checks;        /* enum scan_check_id bits (0: all) */
-	bool quick;             /* known locations only: no full walk, no YARA over every file */
-	unsigned threads;       /* 0: every online CPU */
-	uint64_t max_size;      /* bytes read per file (0: 256 MiB); larger files are recorded */
-	unsigned max_depth;     /* directory depth (0: 64) */
-	bool xdev;              /* stay on the root's filesystem (volumes are not entered) */
-	const char *rules_dir;  /* extra YARA rules (*.yar, *.yara) */
-	const char *hashes;     /* SHA-256 IOC list */
-	const char *wordlist;   /* extra passwords */
-	unsigned crack_ms;      /* time budget per password hash (0: 3000) */
+	unsigned checks;       /* enum scan_check_id bits (0: all) */
+	bool quick;            /* known locations only: no full walk, no YARA over every file */
+	unsigned threads;      /* 0: every online CPU */
+	uint64_t max_size;     /* bytes read per file (0: 256 MiB); larger files are recorded */
+	unsigned max_depth;    /* directory depth (0: 64) */
+	bool xdev;             /* stay on the root's filesystem (volumes are not entered) */
+	const char *rules_dir; /* extra YARA rules (*.yar, *.yara) */
+	const char *hashes;    /* SHA-256 IOC list */
+	const char *wordlist;  /* extra passwords */
+	unsigned crack_ms;     /* time budget per password hash (0: 3000) */
 	void (*progress)(void *ud, const struct scan_progress *p);
 	void *progress_ud;
 };
@@ -149,15 +150,16 @@ size_t scan_engine_rule_count(const struct scan_engine *e);
  * Findings are sorted (severity, path, line, rule). Fails only when the files cannot be
  * reached at all. */
 int scan_target_run(struct scan_engine *e, struct scan_target *t, struct scan_result *ret,
-		    struct cirt_err *err);
+                    struct cirt_err *err);
 
 /* Targets (target.c). A container from its inspect: running through /proc/<pid>/root, stopped
  * through its overlay2 layers (or MergedDir while mounted). */
 struct docker;
 int scan_target_container(struct docker *d, json_t *inspect, struct scan_target **ret,
-			  struct cirt_err *err);
+                          struct cirt_err *err);
 /* An image by reference (overlay2 layers), or a `docker save` tarball when ref names a file. */
-int scan_target_image(struct docker *d, const char *ref, struct scan_target **ret, struct cirt_err *err);
+int scan_target_image(struct docker *d, const char *ref, struct scan_target **ret,
+                      struct cirt_err *err);
 int scan_target_tarball(const char *path, struct scan_target **ret, struct cirt_err *err);
 int scan_target_rootfs(const char *dir, struct scan_target **ret, struct cirt_err *err);
 /* The host itself (daemon exposure). */

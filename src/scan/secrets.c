@@ -11,21 +11,37 @@
 #define MAX_PER_FILE 20
 
 static const char *const locations[] = {
-	"/root/.git-credentials", "/home/*/.git-credentials", "/root/.netrc", "/home/*/.netrc", "/root/.pgpass",
-	"/home/*/.pgpass", "/root/.docker/config.json", "/home/*/.docker/config.json", "/root/.kube/config",
-	"/home/*/.kube/config", "/root/.aws/credentials", "/home/*/.aws/credentials", "/root/.my.cnf",
-	"/home/*/.my.cnf", "/root/.ssh/id_*", "/home/*/.ssh/id_*", "/etc/ssh/ssh_host_*_key", NULL,
+    "/root/.git-credentials",
+    "/home/*/.git-credentials",
+    "/root/.netrc",
+    "/home/*/.netrc",
+    "/root/.pgpass",
+    "/home/*/.pgpass",
+    "/root/.docker/config.json",
+    "/home/*/.docker/config.json",
+    "/root/.kube/config",
+    "/home/*/.kube/config",
+    "/root/.aws/credentials",
+    "/home/*/.aws/credentials",
+    "/root/.my.cnf",
+    "/home/*/.my.cnf",
+    "/root/.ssh/id_*",
+    "/home/*/.ssh/id_*",
+    "/etc/ssh/ssh_host_*_key",
+    NULL,
 };
 
 /* The line around a match with the matched bytes masked. */
-static char *masked_line(const unsigned char *d, size_t len, size_t off, size_t mlen, unsigned *ret_line)
+static char *masked_line(const unsigned char *d, size_t len, size_t off, size_t mlen,
+                         unsigned *ret_line)
 {
 	free(scan_line_at(d, len, off, 8, ret_line)); /* for the line number only */
 	/* "name = value" matches: only the value is secret */
 	for (size_t i = 0; i < mlen; i++)
 		if (d[off + i] == '=' || d[off + i] == ':') {
 			size_t k = i + 1;
-			while (k < mlen && (d[off + k] == ' ' || d[off + k] == '"' || d[off + k] == '\''))
+			while (k < mlen &&
+			       (d[off + k] == ' ' || d[off + k] == '"' || d[off + k] == '\''))
 				k++;
 			if (k < mlen) {
 				off += k;
@@ -61,9 +77,11 @@ static void report_hit(struct scan_job *j, struct scan_file *f, const struct sca
 	if (streq(h->rule, "private_key")) {
 		/* the header line says what it is and holds nothing secret */
 		size_t hl = 0;
-		while (h->off + hl < f->len && f->data[h->off + hl] != '\n' && f->data[h->off + hl] != '\r' && hl < 80)
+		while (h->off + hl < f->len && f->data[h->off + hl] != '\n' &&
+		       f->data[h->off + hl] != '\r' && hl < 80)
 			hl++;
-		free(scan_line_at(f->data, f->len, h->off, 8, &line)); /* for the line number only */
+		free(
+		    scan_line_at(f->data, f->len, h->off, 8, &line)); /* for the line number only */
 		ev = xstrndup((const char *)f->data + h->off, hl);
 	} else if (h->len) {
 		ev = masked_line(f->data, f->len, h->off, h->len, &line);
@@ -74,8 +92,8 @@ static void report_hit(struct scan_job *j, struct scan_file *f, const struct sca
 }
 
 /* A value after a key on one line ("password secret", "password=secret"): masked. */
-static void report_kv(struct scan_job *j, struct scan_file *f, const char *key, const char *rule, enum scan_sev sev,
-		      const char *reason)
+static void report_kv(struct scan_job *j, struct scan_file *f, const char *key, const char *rule,
+                      enum scan_sev sev, const char *reason)
 {
 	struct scan_lines it;
 	const char *l;
@@ -138,9 +156,10 @@ static void on_file(struct scan_job *j, struct scan_file *f)
 			if (!sep)
 				continue;
 			_cleanup_free_ char *m = scan_mask(sep + 1, (size_t)(at - sep - 1));
-			_cleanup_free_ char *ev = xasprintf("%.*s%s%s", (int)(sep + 1 - s), s, m, at);
+			_cleanup_free_ char *ev =
+			    xasprintf("%.*s%s%s", (int)(sep + 1 - s), s, m, at);
 			scan_add(j, f, "secrets", "secrets.git_credentials", SEV_HIGH, it.no, ev,
-				 "stored git credentials (password in clear)");
+			         "stored git credentials (password in clear)");
 		}
 	} else if (home_file(p, ".netrc")) {
 		report_kv(j, f, "password", "secrets.netrc", SEV_HIGH, "password in .netrc");
@@ -159,26 +178,32 @@ static void on_file(struct scan_job *j, struct scan_file *f)
 				continue;
 			_cleanup_free_ char *m = scan_mask(c, (size_t)(l + n - c));
 			_cleanup_free_ char *ev = xasprintf("%.*s%s", (int)(c - l), l, m);
-			scan_add(j, f, "secrets", "secrets.pgpass", SEV_HIGH, it.no, ev, "PostgreSQL password file");
+			scan_add(j, f, "secrets", "secrets.pgpass", SEV_HIGH, it.no, ev,
+			         "PostgreSQL password file");
 		}
 	} else if (home_file(p, ".docker/config.json")) {
-		report_kv(j, f, "\"auth\"", "secrets.docker_auth", SEV_HIGH, "registry credentials in docker config");
+		report_kv(j, f, "\"auth\"", "secrets.docker_auth", SEV_HIGH,
+		          "registry credentials in docker config");
 	} else if (home_file(p, ".kube/config")) {
-		report_kv(j, f, "token", "secrets.kubeconfig", SEV_HIGH, "Kubernetes credentials (token)");
-		report_kv(j, f, "client-key-data", "secrets.kubeconfig", SEV_HIGH, "Kubernetes credentials (client key)");
+		report_kv(j, f, "token", "secrets.kubeconfig", SEV_HIGH,
+		          "Kubernetes credentials (token)");
+		report_kv(j, f, "client-key-data", "secrets.kubeconfig", SEV_HIGH,
+		          "Kubernetes credentials (client key)");
 	} else if (home_file(p, ".aws/credentials")) {
 		scan_add(j, f, "secrets", "secrets.aws_credentials_file", SEV_MEDIUM, 0, NULL,
-			 "AWS credentials file (no key recognised in it)");
+		         "AWS credentials file (no key recognised in it)");
 	} else if (home_file(p, ".my.cnf")) {
-		report_kv(j, f, "password", "secrets.mysql_password", SEV_MEDIUM, "MySQL client password");
+		report_kv(j, f, "password", "secrets.mysql_password", SEV_MEDIUM,
+		          "MySQL client password");
 	}
 }
 
 /* Environment variables whose name says secret and whose value is set. */
 static bool secret_name(const char *name, size_t n)
 {
-	static const char *const words[] = {"PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY",
-					    "ACCESS_KEY", "PRIVATE_KEY", "CREDENTIAL", "AUTH_KEY", NULL};
+	static const char *const words[] = {"PASSWORD",   "PASSWD",   "SECRET",     "TOKEN",
+	                                    "API_KEY",    "APIKEY",   "ACCESS_KEY", "PRIVATE_KEY",
+	                                    "CREDENTIAL", "AUTH_KEY", NULL};
 	char up[256];
 	if (n >= sizeof(up))
 		n = sizeof(up) - 1;
@@ -212,15 +237,16 @@ static void on_target(struct scan_job *j)
 			continue;
 		_cleanup_free_ char *m = scan_mask(eq + 1, strlen(eq + 1));
 		_cleanup_free_ char *ev = xasprintf("%.*s=%s", (int)(eq - s), s, m);
-		scan_add(j, NULL, "secrets", "secrets.env", SEV_MEDIUM, 0, ev,
-			 "secret-looking environment variable (readable by anyone who can inspect)");
+		scan_add(
+		    j, NULL, "secrets", "secrets.env", SEV_MEDIUM, 0, ev,
+		    "secret-looking environment variable (readable by anyone who can inspect)");
 	}
 }
 
 const struct scan_check scan_check_secrets = {
-	.name = "secrets",
-	.id = CHK_SECRETS,
-	.on_target = on_target,
-	.on_file = on_file,
-	.locations = locations,
+    .name = "secrets",
+    .id = CHK_SECRETS,
+    .on_target = on_target,
+    .on_file = on_file,
+    .locations = locations,
 };

@@ -39,9 +39,10 @@ static bool any_sub(const char *s, const char *const *ws)
 	return false;
 }
 
-static const char *const downloaders[] = {"curl", "wget", "fetch", "tftp", "lwp-download", "ftpget", NULL};
-static const char *const shells[] = {"sh", "bash", "ash", "dash", "zsh", "ksh", "python", "python3", "perl",
-				     "ruby", "php", "busybox", NULL};
+static const char *const downloaders[] = {"curl",         "wget",   "fetch", "tftp",
+                                          "lwp-download", "ftpget", NULL};
+static const char *const shells[] = {"sh",      "bash", "ash",  "dash", "zsh",     "ksh", "python",
+                                     "python3", "perl", "ruby", "php",  "busybox", NULL};
 
 /* After a '|' (skipping blanks, "sudo", a path): a shell or interpreter? */
 static bool pipe_to_shell(const char *s)
@@ -57,7 +58,8 @@ static bool pipe_to_shell(const char *s)
 		while (*q == ' ')
 			q++;
 		const char *slash = NULL;
-		for (const char *r = q; *r && !isspace((unsigned char)*r) && *r != ';' && *r != '|'; r++)
+		for (const char *r = q; *r && !isspace((unsigned char)*r) && *r != ';' && *r != '|';
+		     r++)
 			if (*r == '/')
 				slash = r;
 		if (slash)
@@ -85,8 +87,9 @@ static bool raw_ip_url(const char *s)
 				else
 					digits++;
 			}
-			if (dots == 3 && digits >= 4 && (!*h || *h == ':' || *h == '/' || isspace((unsigned char)*h) ||
-							  *h == '"' || *h == '\''))
+			if (dots == 3 && digits >= 4 &&
+			    (!*h || *h == ':' || *h == '/' || isspace((unsigned char)*h) ||
+			     *h == '"' || *h == '\''))
 				return true;
 		}
 	return false;
@@ -96,9 +99,11 @@ static bool reverse_shell(const char *s, const char *lc)
 {
 	if (strstr(s, "/dev/tcp/") || strstr(s, "/dev/udp/"))
 		return true;
-	static const char *const ncs[] = {"nc", "ncat", "netcat", "nc.traditional", "nc.openbsd", NULL};
+	static const char *const ncs[] = {"nc",         "ncat", "netcat", "nc.traditional",
+	                                  "nc.openbsd", NULL};
 	if (any_word(lc, ncs)) {
-		static const char *const ex[] = {" -e ", " -c ", " -e/", "--exec", "--sh-exec", "--lua-exec", NULL};
+		static const char *const ex[] = {" -e ",      " -c ",       " -e/", "--exec",
+		                                 "--sh-exec", "--lua-exec", NULL};
 		if (any_sub(lc, ex))
 			return true;
 		/* the fifo pattern: mkfifo f; sh -i < f 2>&1 | nc host port > f */
@@ -112,14 +117,16 @@ static bool reverse_shell(const char *s, const char *lc)
 	    (strstr(lc, ">&") || strstr(lc, "0>&1") || strstr(lc, "<&")) &&
 	    (strstr(lc, "tcp") || strstr(lc, "udp") || strstr(lc, "nc ") || strstr(lc, "/dev/")))
 		return true;
-	if (word(lc, "socat") && strstr(lc, "exec:") && (strstr(lc, "tcp") || strstr(lc, "ssl") || strstr(lc, "udp")))
+	if (word(lc, "socat") && strstr(lc, "exec:") &&
+	    (strstr(lc, "tcp") || strstr(lc, "ssl") || strstr(lc, "udp")))
 		return true;
-	static const char *const interp[] = {"python", "python2", "python3", "perl", "php", "ruby", "lua", "node",
-					     NULL};
+	static const char *const interp[] = {"python", "python2", "python3", "perl", "php",
+	                                     "ruby",   "lua",     "node",    NULL};
 	if (any_word(lc, interp) && (strstr(lc, "socket") || strstr(lc, "fsockopen")) &&
-	    (strstr(lc, "connect") || strstr(lc, "fsockopen") || strstr(lc, "tcpsocket") || strstr(lc, "new socket")) &&
-	    (strstr(lc, "/bin/") || strstr(lc, "dup2") || strstr(lc, "exec") || strstr(lc, "spawn") ||
-	     strstr(lc, "popen") || strstr(lc, "system")))
+	    (strstr(lc, "connect") || strstr(lc, "fsockopen") || strstr(lc, "tcpsocket") ||
+	     strstr(lc, "new socket")) &&
+	    (strstr(lc, "/bin/") || strstr(lc, "dup2") || strstr(lc, "exec") ||
+	     strstr(lc, "spawn") || strstr(lc, "popen") || strstr(lc, "system")))
 		return true;
 	return false;
 }
@@ -132,11 +139,12 @@ static bool download_exec(const char *lc, bool *chmod_only)
 	if (pipe_to_shell(lc))
 		return true;
 	/* sh -c "$(curl ...)", bash <(curl ...) */
-	static const char *const sub[] = {"$(curl", "$(wget", "<(curl", "<(wget", "`curl", "`wget", NULL};
+	static const char *const sub[] = {"$(curl", "$(wget", "<(curl", "<(wget",
+	                                  "`curl",  "`wget",  NULL};
 	if (any_sub(lc, sub) && any_word(lc, shells))
 		return true;
-	if (strstr(lc, "chmod +x") || strstr(lc, "chmod 777") || strstr(lc, "chmod 755") || strstr(lc, "chmod u+x") ||
-	    strstr(lc, "chmod a+x")) {
+	if (strstr(lc, "chmod +x") || strstr(lc, "chmod 777") || strstr(lc, "chmod 755") ||
+	    strstr(lc, "chmod u+x") || strstr(lc, "chmod a+x")) {
 		*chmod_only = true;
 		return true;
 	}
@@ -145,8 +153,9 @@ static bool download_exec(const char *lc, bool *chmod_only)
 
 static bool base64_exec(const char *lc)
 {
-	static const char *const dec[] = {"base64 -d", "base64 --decode", "base64 -D", "base64 -di", "openssl base64 -d",
-					  "openssl enc -d", "b64decode", "base64_decode", "xxd -r -p", NULL};
+	static const char *const dec[] = {
+	    "base64 -d",      "base64 --decode", "base64 -D",     "base64 -di", "openssl base64 -d",
+	    "openssl enc -d", "b64decode",       "base64_decode", "xxd -r -p",  NULL};
 	if (!any_sub(lc, dec))
 		return false;
 	return pipe_to_shell(lc) || word(lc, "eval") || strstr(lc, "exec(") || strstr(lc, "exec (");
@@ -154,14 +163,15 @@ static bool base64_exec(const char *lc)
 
 static bool history_wipe(const char *lc)
 {
-	static const char *const w[] = {"history -c",	    "history -w /dev/null", "unset histfile",
-					"histfile=/dev/null", "histsize=0",	    "histfilesize=0",
-					"set +o history",     "export histfile=",   "unset histsave",
-					NULL};
+	static const char *const w[] = {"history -c",     "history -w /dev/null",
+	                                "unset histfile", "histfile=/dev/null",
+	                                "histsize=0",     "histfilesize=0",
+	                                "set +o history", "export histfile=",
+	                                "unset histsave", NULL};
 	if (any_sub(lc, w))
 		return true;
-	if (strstr(lc, "_history") && (word(lc, "rm") || word(lc, "shred") || strstr(lc, "/dev/null") ||
-				       word(lc, "truncate")))
+	if (strstr(lc, "_history") && (word(lc, "rm") || word(lc, "shred") ||
+	                               strstr(lc, "/dev/null") || word(lc, "truncate")))
 		return true;
 	return false;
 }
@@ -180,18 +190,21 @@ static bool log_wipe(const char *lc)
 			continue;
 		while (*q == ' ')
 			q++;
-		if (any_sub(q, logs) && (q == strstr(q, "/var/log") || strstr(q, "wtmp") == q || strstr(q, "btmp") == q ||
-					 startswith(q, "/var/run/utmp") || startswith(q, "/run/utmp")))
+		if (any_sub(q, logs) && (q == strstr(q, "/var/log") || strstr(q, "wtmp") == q ||
+		                         strstr(q, "btmp") == q || startswith(q, "/var/run/utmp") ||
+		                         startswith(q, "/run/utmp")))
 			return true;
 	}
-	return strstr(lc, "journalctl --vacuum") != NULL || strstr(lc, "journalctl --rotate") != NULL;
+	return strstr(lc, "journalctl --vacuum") != NULL ||
+	       strstr(lc, "journalctl --rotate") != NULL;
 }
 
 static bool miner(const char *lc)
 {
-	static const char *const m[] = {"xmrig", "xmr-stak", "minerd", "cpuminer", "stratum+tcp://", "stratum+ssl://",
-					"--donate-level", "kdevtmpfsi", "kinsing", "nanominer", "t-rex", "lolminer",
-					"nbminer", NULL};
+	static const char *const m[] = {
+	    "xmrig",          "xmr-stak",       "minerd",     "cpuminer", "stratum+tcp://",
+	    "stratum+ssl://", "--donate-level", "kdevtmpfsi", "kinsing",  "nanominer",
+	    "t-rex",          "lolminer",       "nbminer",    NULL};
 	return any_sub(lc, m);
 }
 
@@ -222,16 +235,20 @@ bool shellpat_classify(const char *line, size_t n, unsigned mask, struct shellpa
 	    "reverse shell: a shell wired to a network connection");
 	if ((mask & SP_BIT(SP_DOWNLOAD_EXEC)) && download_exec(lc, &chmod_only)) {
 		if (chmod_only)
-			TRY(SP_DOWNLOAD_EXEC, true, "download_exec", SEV_HIGH, "downloads a file and makes it executable");
+			TRY(SP_DOWNLOAD_EXEC, true, "download_exec", SEV_HIGH,
+			    "downloads a file and makes it executable");
 		else
-			TRY(SP_DOWNLOAD_EXEC, true, "download_exec", SEV_CRITICAL, "downloads code and runs it at once");
+			TRY(SP_DOWNLOAD_EXEC, true, "download_exec", SEV_CRITICAL,
+			    "downloads code and runs it at once");
 	}
-	TRY(SP_BASE64_EXEC, base64_exec(lc), "base64_exec", SEV_HIGH, "decodes a hidden payload and runs it");
+	TRY(SP_BASE64_EXEC, base64_exec(lc), "base64_exec", SEV_HIGH,
+	    "decodes a hidden payload and runs it");
 	TRY(SP_LD_PRELOAD, strstr(s, "LD_PRELOAD=") != NULL, "ld_preload", SEV_HIGH,
 	    "sets LD_PRELOAD: a library injected into every program");
 	TRY(SP_LOG_WIPE, log_wipe(lc), "log_wipe", SEV_HIGH, "wipes system logs");
 	TRY(SP_MINER, miner(lc), "miner", SEV_HIGH, "runs or configures a coin miner");
-	TRY(SP_HISTORY_WIPE, history_wipe(lc), "history_wipe", SEV_MEDIUM, "clears or disables shell history");
+	TRY(SP_HISTORY_WIPE, history_wipe(lc), "history_wipe", SEV_MEDIUM,
+	    "clears or disables shell history");
 	TRY(SP_DOWNLOAD, any_word(lc, downloaders) && raw_ip_url(lc), "raw_ip_download", SEV_MEDIUM,
 	    "downloads from a bare IP address");
 	TRY(SP_PROMPT_COMMAND, strstr(s, "PROMPT_COMMAND=") != NULL, "prompt_command", SEV_LOW,

@@ -9,8 +9,8 @@
 #include "scan/walker.h"
 #include "sources/docker.h"
 
-#define MAX_META (16u << 20)  /* manifest and config JSON */
-#define INFLIGHT (64u << 20)  /* file contents queued for the workers */
+#define MAX_META (16u << 20) /* manifest and config JSON */
+#define INFLIGHT (64u << 20) /* file contents queued for the workers */
 
 /* ---- a small string set (open addressing, FNV-1a) ---- */
 
@@ -158,7 +158,8 @@ int tarball_meta(const char *path, json_t **ret_config, char **ret_tags, struct 
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		_cleanup_free_ char *name = norm_path(archive_entry_pathname(e));
 		size_t nl = strlen(name);
-		if (nl < 5 || !streq(name + nl - 5, ".json") || archive_entry_size(e) > (la_int64_t)MAX_META)
+		if (nl < 5 || !streq(name + nl - 5, ".json") ||
+		    archive_entry_size(e) > (la_int64_t)MAX_META)
 			continue;
 		size_t len;
 		_cleanup_free_ char *data = read_entry(a, MAX_META, &len);
@@ -167,7 +168,8 @@ int tarball_meta(const char *path, json_t **ret_config, char **ret_tags, struct 
 			json_object_set_new(jsons, name, j);
 	}
 	bool bad = r != ARCHIVE_EOF;
-	_cleanup_free_ char *why = bad ? xstrdup(archive_error_string(a) ? archive_error_string(a) : "read error") : NULL;
+	_cleanup_free_ char *why =
+	    bad ? xstrdup(archive_error_string(a) ? archive_error_string(a) : "read error") : NULL;
 	archive_read_free(a);
 	json_t *man = json_object_get(jsons, "manifest.json");
 	json_t *m0 = json_array_get(man, 0);
@@ -176,13 +178,15 @@ int tarball_meta(const char *path, json_t **ret_config, char **ret_tags, struct 
 		json_decref(jsons);
 		if (bad)
 			return err_set(err, CIRT_EXIT_USAGE, "tarball '%s': %s", path, why);
-		return err_set(err, CIRT_EXIT_USAGE, "tarball '%s': no manifest.json: not a `docker save` archive", path);
+		return err_set(err, CIRT_EXIT_USAGE,
+		               "tarball '%s': no manifest.json: not a `docker save` archive", path);
 	}
 	_cleanup_free_ char *cfgname = norm_path(cfg);
 	json_t *config = json_object_get(jsons, cfgname);
 	if (!config) {
 		json_decref(jsons);
-		return err_set(err, CIRT_EXIT_USAGE, "tarball '%s': image config '%s' missing", path, cfg);
+		return err_set(err, CIRT_EXIT_USAGE, "tarball '%s': image config '%s' missing",
+		               path, cfg);
 	}
 	struct buf tags = {0};
 	size_t i;
@@ -219,14 +223,14 @@ static void run_tjob(void *ud, unsigned worker, void *job)
 	struct tctx *c = ud;
 	struct tjob *t = job;
 	struct scan_file f = {
-		.path = t->path,
-		.name = strrchr(t->path, '/') + 1,
-		.st = t->st,
-		.link = t->link,
-		.data = (const unsigned char *)t->data,
-		.len = t->len,
-		.origin = ORIGIN_IMAGE,
-		.layer = t->layer,
+	    .path = t->path,
+	    .name = strrchr(t->path, '/') + 1,
+	    .st = t->st,
+	    .link = t->link,
+	    .data = (const unsigned char *)t->data,
+	    .len = t->len,
+	    .origin = ORIGIN_IMAGE,
+	    .layer = t->layer,
 	};
 	scan_job_file(c->j, worker, &f);
 	free(t->path);
@@ -262,14 +266,15 @@ static bool hidden(const struct layer_sets *s, const char *p)
 	snprintf(buf, sizeof(buf), "%s", p);
 	for (char *sl = strrchr(buf, '/'); sl; sl = strrchr(buf, '/')) {
 		*sl = '\0';
-		if (sset_has(&s->whiteout, buf) || sset_has(&s->opaque, buf) || sset_has(&s->nondir, buf))
+		if (sset_has(&s->whiteout, buf) || sset_has(&s->opaque, buf) ||
+		    sset_has(&s->nondir, buf))
 			return true;
 	}
 	return false;
 }
 
-static int scan_layer(struct tctx *c, const char *tar, const char *layer_name, int layer, struct layer_sets *sets,
-		      struct cirt_err *err)
+static int scan_layer(struct tctx *c, const char *tar, const char *layer_name, int layer,
+                      struct layer_sets *sets, struct cirt_err *err)
 {
 	struct scan_job *j = c->j;
 	struct archive *a = open_outer(tar, err);
@@ -287,7 +292,8 @@ static int scan_layer(struct tctx *c, const char *tar, const char *layer_name, i
 	}
 	if (!found) {
 		archive_read_free(a);
-		return err_set(err, CIRT_EXIT_USAGE, "tarball '%s': layer '%s' missing", tar, layer_name);
+		return err_set(err, CIRT_EXIT_USAGE, "tarball '%s': layer '%s' missing", tar,
+		               layer_name);
 	}
 	struct inner_src *src = xmalloc(sizeof(*src));
 	src->outer = a;
@@ -299,7 +305,8 @@ static int scan_layer(struct tctx *c, const char *tar, const char *layer_name, i
 	uint64_t max = scan_job_max_size(j);
 	int ret = 0;
 	if (archive_read_open(in, src, NULL, inner_read, NULL) != ARCHIVE_OK) {
-		ret = err_set(err, CIRT_EXIT_USAGE, "tarball '%s': layer '%s': %s", tar, layer_name, archive_error_string(in));
+		ret = err_set(err, CIRT_EXIT_USAGE, "tarball '%s': layer '%s': %s", tar, layer_name,
+		              archive_error_string(in));
 		goto out;
 	}
 	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
@@ -309,11 +316,13 @@ static int scan_layer(struct tctx *c, const char *tar, const char *layer_name, i
 		char *slash = strrchr(p, '/');
 		const char *base = slash ? slash + 1 : p;
 		if (startswith(base, ".wh.")) {
-			_cleanup_free_ char *dir = slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup("");
+			_cleanup_free_ char *dir =
+			    slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup("");
 			if (streq(base, ".wh..wh..opq"))
 				sset_add(&pend.opaque, dir);
 			else {
-				_cleanup_free_ char *gone = *dir ? xasprintf("%s/%s", dir, base + 4) : xstrdup(base + 4);
+				_cleanup_free_ char *gone =
+				    *dir ? xasprintf("%s/%s", dir, base + 4) : xstrdup(base + 4);
 				sset_add(&pend.whiteout, gone);
 			}
 			continue;
@@ -356,7 +365,7 @@ static int scan_layer(struct tctx *c, const char *tar, const char *layer_name, i
 	}
 	if (r != ARCHIVE_EOF)
 		scan_note(j, "layer '%s': %s: the rest of it was not read", layer_name,
-			  archive_error_string(in) ? archive_error_string(in) : "read error");
+		          archive_error_string(in) ? archive_error_string(in) : "read error");
 	/* this layer's entries hide what lies below */
 	sset_merge(&sets->covered, &pend.covered);
 	sset_merge(&sets->whiteout, &pend.whiteout);
@@ -396,10 +405,12 @@ int tarball_scan(struct scan_job *j, const char *path, struct cirt_err *err)
 	json_t *layers = jarr(json_array_get(man, 0), "Layers");
 	if (!layers) {
 		json_decref(man);
-		return err_set(err, CIRT_EXIT_USAGE, "tarball '%s': manifest.json lists no layers", path);
+		return err_set(err, CIRT_EXIT_USAGE, "tarball '%s': manifest.json lists no layers",
+		               path);
 	}
 	if (json_array_size(man) > 1)
-		scan_note(j, "tarball holds %zu images: only the first is scanned", json_array_size(man));
+		scan_note(j, "tarball holds %zu images: only the first is scanned",
+		          json_array_size(man));
 	struct tctx c = {.j = j};
 	c.pool = pool_new(scan_job_threads(j), run_tjob, &c);
 	struct layer_sets sets = {0};

@@ -7,10 +7,27 @@
 #include "sources/docker.h"
 #include "sources/ondisk.h"
 
-static const char *const sensitive_sources[] = {"/",	"/etc",	 "/root", "/home", "/usr", "/var", "/var/lib",
-						"/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet",
-						"/boot", "/lib", "/lib64", "/opt", "/srv", "/run", "/var/run", "/proc",
-						"/sys", "/dev", NULL};
+static const char *const sensitive_sources[] = {"/",
+                                                "/etc",
+                                                "/root",
+                                                "/home",
+                                                "/usr",
+                                                "/var",
+                                                "/var/lib",
+                                                "/var/lib/docker",
+                                                "/var/lib/containerd",
+                                                "/var/lib/kubelet",
+                                                "/boot",
+                                                "/lib",
+                                                "/lib64",
+                                                "/opt",
+                                                "/srv",
+                                                "/run",
+                                                "/var/run",
+                                                "/proc",
+                                                "/sys",
+                                                "/dev",
+                                                NULL};
 
 static void push(char ***v, size_t *n, char *s)
 {
@@ -24,14 +41,16 @@ static size_t split_layers(const char *lower, char ***v, size_t *n)
 		return 0;
 	_cleanup_free_ char *d = xstrdup(lower);
 	size_t added = 0;
-	for (char *save = NULL, *t = strtok_r(d, ":", &save); t; t = strtok_r(NULL, ":", &save), added++)
+	for (char *save = NULL, *t = strtok_r(d, ":", &save); t;
+	     t = strtok_r(NULL, ":", &save), added++)
 		push(v, n, xstrdup(t));
 	return added;
 }
 
 /* The image's build history (API form, newest step first; without the daemon the config's own
  * list from the image store, oldest first); a note when unreadable. */
-static void load_history(struct docker *d, struct scan_target *t, const char *image, const char *driver)
+static void load_history(struct docker *d, struct scan_target *t, const char *image,
+                         const char *driver)
 {
 	if (!image)
 		return;
@@ -42,7 +61,8 @@ static void load_history(struct docker *d, struct scan_target *t, const char *im
 		_cleanup_free_ char *text = NULL;
 		size_t len = 0;
 		json_t *notes = json_array();
-		if (ondisk_image_config(root, driver ? driver : "overlay2", image, &text, &len, notes, &e) < 0) {
+		if (ondisk_image_config(root, driver ? driver : "overlay2", image, &text, &len,
+		                        notes, &e) < 0) {
 			scan_target_note(t, "image history: %s", e.msg);
 		} else {
 			json_t *cfg = json_loadb(text, len, 0, NULL);
@@ -78,7 +98,8 @@ static bool is_mountpoint(const char *dir)
 	return stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
 }
 
-int scan_target_container(struct docker *d, json_t *ins, struct scan_target **ret, struct cirt_err *err)
+int scan_target_container(struct docker *d, json_t *ins, struct scan_target **ret,
+                          struct cirt_err *err)
 {
 	struct scan_target *t = xcalloc(1, sizeof(*t));
 	t->kind = SCAN_CONTAINER;
@@ -95,21 +116,25 @@ int scan_target_container(struct docker *d, json_t *ins, struct scan_target **re
 	json_t *gd = jobj(ins, "GraphDriver");
 	const char *driver = jstr(gd, "Name");
 	json_t *data = jobj(gd, "Data");
-	const char *upper = jstr(data, "UpperDir"), *lower = jstr(data, "LowerDir"), *merged = jstr(data, "MergedDir");
+	const char *upper = jstr(data, "UpperDir"), *lower = jstr(data, "LowerDir"),
+	           *merged = jstr(data, "MergedDir");
 	bool overlay = driver && streq(driver, "overlay2");
 	if (t->pid > 0) {
 		t->root = xasprintf("/proc/%d/root", t->pid);
 		t->upper = overlay ? xstrdup0(upper) : NULL;
 		t->how = xasprintf("running: its root as the host sees it (/proc/%d/root)", t->pid);
 		if (!overlay)
-			scan_target_note(t, "storage driver '%s': findings are not marked as added since the image",
-					 driver ? driver : "?");
+			scan_target_note(
+			    t,
+			    "storage driver '%s': findings are not marked as added since the image",
+			    driver ? driver : "?");
 		/* a host directory mounted in is the host's, not the container's: not walked */
 		size_t i;
 		json_t *m;
 		json_array_foreach(jarr(ins, "Mounts"), i, m)
 		{
-			const char *src = jstr(m, "Source"), *dst = jstr(m, "Destination"), *type = jstr(m, "Type");
+			const char *src = jstr(m, "Source"), *dst = jstr(m, "Destination"),
+			           *type = jstr(m, "Type");
 			if (!src || !dst || !type || !streq(type, "bind"))
 				continue;
 			for (const char *const *s = sensitive_sources; *s; s++)
@@ -121,9 +146,10 @@ int scan_target_container(struct docker *d, json_t *ins, struct scan_target **re
 	} else {
 		if (!overlay || !upper) {
 			int r = err_set(err, CIRT_EXIT_RUNTIME,
-					"container '%s' is not running and its storage driver '%s' is not overlay2: "
-					"its files cannot be read",
-					t->name, driver ? driver : "?");
+			                "container '%s' is not running and its storage driver '%s' "
+			                "is not overlay2: "
+			                "its files cannot be read",
+			                t->name, driver ? driver : "?");
 			scan_target_free(t);
 			return r;
 		}
@@ -135,17 +161,20 @@ int scan_target_container(struct docker *d, json_t *ins, struct scan_target **re
 			push(&t->layers, &t->n_layers, xstrdup(upper));
 			split_layers(lower, &t->layers, &t->n_layers);
 			t->top_is_upper = true;
-			t->how = xasprintf("%s: its overlay2 layers (%zu, upper first)", t->state, t->n_layers);
+			t->how = xasprintf("%s: its overlay2 layers (%zu, upper first)", t->state,
+			                   t->n_layers);
 		}
 		if (json_array_size(jarr(ins, "Mounts")))
-			scan_target_note(t, "not running: its volumes and bind mounts are not scanned");
+			scan_target_note(
+			    t, "not running: its volumes and bind mounts are not scanned");
 	}
 	load_history(d, t, t->image_id, driver);
 	*ret = t;
 	return 0;
 }
 
-int scan_target_image(struct docker *d, const char *ref, struct scan_target **ret, struct cirt_err *err)
+int scan_target_image(struct docker *d, const char *ref, struct scan_target **ret,
+                      struct cirt_err *err)
 {
 	struct stat st;
 	if (stat(ref, &st) == 0 && S_ISREG(st.st_mode))
@@ -179,15 +208,16 @@ int scan_target_image(struct docker *d, const char *ref, struct scan_target **re
 	const char *upper = jstr(data, "UpperDir");
 	if (!driver || !streq(driver, "overlay2") || !upper) {
 		int r = err_set(err, CIRT_EXIT_RUNTIME,
-				"image '%s': storage driver '%s' is not overlay2: scan a `docker save` tarball instead",
-				ref, driver ? driver : "?");
+		                "image '%s': storage driver '%s' is not overlay2: scan a `docker "
+		                "save` tarball instead",
+		                ref, driver ? driver : "?");
 		scan_target_free(t);
 		return r;
 	}
 	push(&t->layers, &t->n_layers, xstrdup(upper));
 	split_layers(jstr(data, "LowerDir"), &t->layers, &t->n_layers);
 	t->how = xasprintf("image: its overlay2 layers (%zu, top first)%s", t->n_layers,
-			   d ? "" : ", from the image store on disk");
+	                   d ? "" : ", from the image store on disk");
 	size_t i;
 	json_t *n;
 	json_array_foreach(notes, i, n)
@@ -226,8 +256,11 @@ int scan_target_rootfs(const char *dir, struct scan_target **ret, struct cirt_er
 {
 	struct stat st;
 	if (stat(dir, &st) < 0)
-		return err_set(err, errno == ENOENT ? CIRT_EXIT_USAGE : errno == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-			       "--rootfs: '%s': %s", dir, strerror(errno));
+		return err_set(err,
+		               errno == ENOENT   ? CIRT_EXIT_USAGE
+		               : errno == EACCES ? CIRT_EXIT_PERM
+		                                 : CIRT_EXIT_RUNTIME,
+		               "--rootfs: '%s': %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return err_set(err, CIRT_EXIT_USAGE, "--rootfs: '%s' is not a directory", dir);
 	struct scan_target *t = xcalloc(1, sizeof(*t));

@@ -13,9 +13,9 @@
 #include "scan/pool.h"
 #include "sources/rootfs.h"
 
-#define BATCH 128            /* files in one batch */
+#define BATCH 128              /* files in one batch */
 #define BATCH_BYTES (8u << 20) /* bytes in one batch (a bigger file goes alone) */
-#define MAX_LAYERS 512   /* overlay2 allows 128; a tarball could claim more */
+#define MAX_LAYERS 512         /* overlay2 allows 128; a tarball could claim more */
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -43,15 +43,15 @@ struct fentry {
 
 struct job {
 	enum job_type type;
-	char *path;      /* the directory */
-	unsigned depth;  /* of the directory ("/" is 0) */
-	dev_t dev;       /* the filesystem of its parent (single roots) */
-	dev_t want_dev;  /* what the parent's listing saw (single roots; 0: not checked) */
+	char *path;     /* the directory */
+	unsigned depth; /* of the directory ("/" is 0) */
+	dev_t dev;      /* the filesystem of its parent (single roots) */
+	dev_t want_dev; /* what the parent's listing saw (single roots; 0: not checked) */
 	ino_t want_ino;
 	struct fentry *files; /* JOB_BATCH */
 	size_t n_files;
 	size_t nl;
-	int layers[];    /* indices into roots, top first */
+	int layers[]; /* indices into roots, top first */
 };
 
 struct walk {
@@ -61,8 +61,8 @@ struct walk {
 	atomic_uint_fast64_t dirs, entries;
 };
 
-static struct job *job_new(enum job_type type, const char *path, unsigned depth, dev_t dev, const int *layers,
-			   size_t nl)
+static struct job *job_new(enum job_type type, const char *path, unsigned depth, dev_t dev,
+                           const int *layers, size_t nl)
 {
 	struct job *j = xcalloc(1, sizeof(*j) + nl * sizeof(int));
 	j->type = type;
@@ -189,20 +189,21 @@ static int read_dir(int fd, int lpos, struct fentry **v, size_t *n, size_t *cap)
 	}
 }
 
-static void visit_file(struct walk *w, unsigned worker, const struct job *j, const struct fentry *fe, int dirfd)
+static void visit_file(struct walk *w, unsigned worker, const struct job *j,
+                       const struct fentry *fe, int dirfd)
 {
 	_cleanup_free_ char *path = join(j->path, fe->name);
 	if (w->o->only && !walk_file_wanted(w->o->only, path))
 		return;
 	atomic_fetch_add(&w->entries, 1);
 	struct walk_entry e = {
-		.path = path,
-		.name = fe->name,
-		.st = fe->st,
-		.layer = j->layers[fe->lpos],
-		.depth = j->depth + 1,
-		.dirfd = dirfd,
-		.mount = w->o->n_roots == 1 && fe->st.st_dev != w->root_dev,
+	    .path = path,
+	    .name = fe->name,
+	    .st = fe->st,
+	    .layer = j->layers[fe->lpos],
+	    .depth = j->depth + 1,
+	    .dirfd = dirfd,
+	    .mount = w->o->n_roots == 1 && fe->st.st_dev != w->root_dev,
 	};
 	w->o->on_entry(w->o->ud, worker, &e);
 }
@@ -244,14 +245,17 @@ static void run_dir(struct walk *w, unsigned worker, struct job *j)
 		}
 		if (o->n_roots == 1) {
 			struct stat st;
-			if (fstat(fd, &st) == 0 && j->want_ino && (st.st_ino != j->want_ino || st.st_dev != j->want_dev)) {
-				/* swapped since it was listed (a symlink planted on the path, say): the
-				 * confined open went elsewhere; what is there is not this path */
+			if (fstat(fd, &st) == 0 && j->want_ino &&
+			    (st.st_ino != j->want_ino || st.st_dev != j->want_dev)) {
+				/* swapped since it was listed (a symlink planted on the path, say):
+				 * the confined open went elsewhere; what is there is not this path
+				 */
 				skip(w, j->path, WALK_SKIP_ERROR, ESTALE);
 				break;
 			}
 			if (fstat(fd, &st) == 0 && st.st_dev != j->dev) {
-				/* a mount point: never a pseudo filesystem, and not at all with --xdev */
+				/* a mount point: never a pseudo filesystem, and not at all with
+				 * --xdev */
 				if (pseudo_fs(fd) || o->xdev) {
 					skip(w, j->path, WALK_SKIP_FS, 0);
 					break;
@@ -322,7 +326,8 @@ static void run_dir(struct walk *w, unsigned worker, struct job *j)
 		if (b == 0) {
 			first_end = e;
 		} else {
-			struct job *bj = job_new(JOB_BATCH, j->path, j->depth, dev, j->layers, j->nl);
+			struct job *bj =
+			    job_new(JOB_BATCH, j->path, j->depth, dev, j->layers, j->nl);
 			bj->files = xmalloc((e - b) * sizeof(*bj->files));
 			memcpy(bj->files, files + b, (e - b) * sizeof(*bj->files));
 			bj->n_files = e - b;
@@ -356,8 +361,8 @@ static void run_job(void *ud, unsigned worker, void *job)
 int walk_run(const struct walk_opts *o, struct walk_stats *ret_stats, struct cirt_err *err)
 {
 	if (o->n_roots == 0 || o->n_roots > MAX_LAYERS)
-		return err_set(err, CIRT_EXIT_RUNTIME, "walk: %zu layers (1 to %d supported)", o->n_roots,
-			       MAX_LAYERS);
+		return err_set(err, CIRT_EXIT_RUNTIME, "walk: %zu layers (1 to %d supported)",
+		               o->n_roots, MAX_LAYERS);
 	struct walk w = {.o = o};
 	struct stat st;
 	if (fstat(o->roots[0], &st) < 0)
@@ -412,7 +417,8 @@ int walk_readlink(const struct walk_entry *e, char *buf, size_t n)
 static size_t split(char *s, char **comp, size_t max)
 {
 	size_t n = 0;
-	for (char *save = NULL, *t = strtok_r(s, "/", &save); t && n < max; t = strtok_r(NULL, "/", &save))
+	for (char *save = NULL, *t = strtok_r(s, "/", &save); t && n < max;
+	     t = strtok_r(NULL, "/", &save))
 		comp[n++] = t;
 	return n;
 }

@@ -34,7 +34,7 @@ enum walk_skip {
 struct walk_opts {
 	const int *roots; /* O_PATH directory fds: one root, or overlay layers top first */
 	size_t n_roots;
-	bool overlay;     /* interpret overlay2 whiteouts (0/0 char devices) and opaque dirs */
+	bool overlay; /* interpret overlay2 whiteouts (0/0 char devices) and opaque dirs */
 	unsigned threads;
 	unsigned max_depth;
 	bool xdev;

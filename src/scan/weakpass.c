@@ -11,28 +11,39 @@
 #include "scan/check.h"
 
 static const char *const common[] = {
-	"123456", "password", "12345678", "qwerty", "123456789", "12345", "1234", "111111", "1234567",
-	"dragon", "123123", "baseball", "abc123", "football", "monkey", "letmein", "696969", "shadow",
-	"master", "666666", "qwertyuiop", "123321", "mustang", "1234567890", "michael", "654321",
-	"superman", "1qaz2wsx", "7777777", "121212", "000000", "qazwsx", "123qwe", "killer", "trustno1",
-	"jordan", "jennifer", "zxcvbnm", "asdfgh", "hunter", "buster", "soccer", "harley", "batman",
-	"andrew", "tigger", "sunshine", "iloveyou", "charlie", "robert", "thomas", "hockey", "ranger",
-	"daniel", "starwars", "112233", "george", "computer", "michelle", "jessica", "pepper", "1111",
-	"zxcvbn", "555555", "11111111", "131313", "freedom", "777777", "pass", "maggie", "159753",
-	"aaaaaa", "ginger", "princess", "joshua", "cheese", "amanda", "summer", "love", "ashley",
-	"nicole", "chelsea", "matthew", "access", "yankees", "987654321", "dallas", "austin", "thunder",
-	"taylor", "matrix", "root", "toor", "admin", "administrator", "admin123", "admin@123", "root123",
-	"root@123", "Passw0rd", "P@ssw0rd", "P@ssword", "password1", "password123", "changeme", "default",
-	"guest", "test", "test123", "user", "oracle", "postgres", "mysql", "redis", "docker", "ubuntu",
-	"debian", "centos", "alpine", "raspberry", "welcome", "welcome1", "qwe123", "1q2w3e4r", "1q2w3e",
-	"abcd1234", "a123456", "123456a", "qwerty123", "Aa123456", "Admin@123", "admin1234", "toor123",
-	"secret", "server", "linux", "system", "manager", "tomcat", "s3cret", "foobared", "redis123",
-	"nagios", "vagrant", "ansible", "jenkins", "git", "ftp", "support", "service", "12qwaszx",
-	"zaq12wsx", "huawei", "huawei123", "Huawei@123", "1qaz@WSX", "qwe123!@#", "abc@123", "abc123456",
-	"888888", "88888888", "147258369", "5201314", "woaini", "woaini1314", "123456789a", "aa123456",
-	"qq123456", "a123456789", "1314520", "letmein1", "passw0rd", "password!", "Password1", "qwer1234",
-	"1qazxsw2", "asdf1234", "zxcv1234", "pa55word", "rootroot", "adminadmin", "123abc", "abc",
-	"master123", "hello", "hello123", "super", "tester", "demo", "sample", "temp", "temp123", "x",
+    "123456",     "password",    "12345678",   "qwerty",     "123456789",     "12345",
+    "1234",       "111111",      "1234567",    "dragon",     "123123",        "baseball",
+    "abc123",     "football",    "monkey",     "letmein",    "696969",        "shadow",
+    "master",     "666666",      "qwertyuiop", "123321",     "mustang",       "1234567890",
+    "michael",    "654321",      "superman",   "1qaz2wsx",   "7777777",       "121212",
+    "000000",     "qazwsx",      "123qwe",     "killer",     "trustno1",      "jordan",
+    "jennifer",   "zxcvbnm",     "asdfgh",     "hunter",     "buster",        "soccer",
+    "harley",     "batman",      "andrew",     "tigger",     "sunshine",      "iloveyou",
+    "charlie",    "robert",      "thomas",     "hockey",     "ranger",        "daniel",
+    "starwars",   "112233",      "george",     "computer",   "michelle",      "jessica",
+    "pepper",     "1111",        "zxcvbn",     "555555",     "11111111",      "131313",
+    "freedom",    "777777",      "pass",       "maggie",     "159753",        "aaaaaa",
+    "ginger",     "princess",    "joshua",     "cheese",     "amanda",        "summer",
+    "love",       "ashley",      "nicole",     "chelsea",    "matthew",       "access",
+    "yankees",    "987654321",   "dallas",     "austin",     "thunder",       "taylor",
+    "matrix",     "root",        "toor",       "admin",      "administrator", "admin123",
+    "admin@123",  "root123",     "root@123",   "Passw0rd",   "P@ssw0rd",      "P@ssword",
+    "password1",  "password123", "changeme",   "default",    "guest",         "test",
+    "test123",    "user",        "oracle",     "postgres",   "mysql",         "redis",
+    "docker",     "ubuntu",      "debian",     "centos",     "alpine",        "raspberry",
+    "welcome",    "welcome1",    "qwe123",     "1q2w3e4r",   "1q2w3e",        "abcd1234",
+    "a123456",    "123456a",     "qwerty123",  "Aa123456",   "Admin@123",     "admin1234",
+    "toor123",    "secret",      "server",     "linux",      "system",        "manager",
+    "tomcat",     "s3cret",      "foobared",   "redis123",   "nagios",        "vagrant",
+    "ansible",    "jenkins",     "git",        "ftp",        "support",       "service",
+    "12qwaszx",   "zaq12wsx",    "huawei",     "huawei123",  "Huawei@123",    "1qaz@WSX",
+    "qwe123!@#",  "abc@123",     "abc123456",  "888888",     "88888888",      "147258369",
+    "5201314",    "woaini",      "woaini1314", "123456789a", "aa123456",      "qq123456",
+    "a123456789", "1314520",     "letmein1",   "passw0rd",   "password!",     "Password1",
+    "qwer1234",   "1qazxsw2",    "asdf1234",   "zxcv1234",   "pa55word",      "rootroot",
+    "adminadmin", "123abc",      "abc",        "master123",  "hello",         "hello123",
+    "super",      "tester",      "demo",       "sample",     "temp",          "temp123",
+    "x",
 };
 
 const char *const *scan_common_passwords(size_t *n)
@@ -42,9 +53,15 @@ const char *const *scan_common_passwords(size_t *n)
 }
 
 static const char *const locations[] = {
-	"/etc/shadow", "/etc/passwd", "/etc/redis.conf", "/etc/redis/*.conf", "/usr/local/etc/redis/*.conf",
-	"/etc/tomcat*/tomcat-users.xml", "/usr/local/tomcat/conf/tomcat-users.xml",
-	"/opt/tomcat/conf/tomcat-users.xml", NULL,
+    "/etc/shadow",
+    "/etc/passwd",
+    "/etc/redis.conf",
+    "/etc/redis/*.conf",
+    "/usr/local/etc/redis/*.conf",
+    "/etc/tomcat*/tomcat-users.xml",
+    "/usr/local/tomcat/conf/tomcat-users.xml",
+    "/opt/tomcat/conf/tomcat-users.xml",
+    NULL,
 };
 
 static bool in_list(const char *pw)
@@ -63,7 +80,8 @@ static void target_words(const struct scan_target *t, char ***v, size_t *n)
 		if (!**s)
 			continue;
 		_cleanup_free_ char *d = xstrdup(*s);
-		for (char *save = NULL, *w = strtok_r(d, "/:@.-_", &save); w; w = strtok_r(NULL, "/:@.-_", &save)) {
+		for (char *save = NULL, *w = strtok_r(d, "/:@.-_", &save); w;
+		     w = strtok_r(NULL, "/:@.-_", &save)) {
 			if (strlen(w) < 3 || strlen(w) > 64)
 				continue;
 			*v = xrealloc(*v, (*n + 2) * sizeof(**v));
@@ -183,12 +201,14 @@ static void check_accounts(struct scan_job *j, struct scan_file *f, bool shadow)
 		*c2 = '\0';
 		const char *user = s;
 		if (!*hash) {
-			scan_add(j, f, "weakpass", "weakpass.empty_password", SEV_CRITICAL, it.no, user,
-				 "account '%s' has an empty password: no password is asked", user);
+			scan_add(j, f, "weakpass", "weakpass.empty_password", SEV_CRITICAL, it.no,
+			         user, "account '%s' has an empty password: no password is asked",
+			         user);
 			continue;
 		}
 		/* locked, disabled, or kept elsewhere */
-		if (*hash == '!' || *hash == '*' || (!shadow && streq(hash, "x")) || strlen(hash) < 13)
+		if (*hash == '!' || *hash == '*' || (!shadow && streq(hash, "x")) ||
+		    strlen(hash) < 13)
 			continue;
 		if (cracked >= 16)
 			break;
@@ -197,12 +217,15 @@ static void check_accounts(struct scan_job *j, struct scan_file *f, bool shadow)
 		if (pw) {
 			cracked++;
 			_cleanup_free_ char *m = scan_mask(pw, strlen(pw));
-			_cleanup_free_ char *ev = xasprintf("%s: %s password %s", user, hash_method(hash), m);
-			scan_add(j, f, "weakpass", "weakpass.weak_password", SEV_CRITICAL, it.no, ev,
-				 "account '%s' has a common or guessable password", user);
+			_cleanup_free_ char *ev =
+			    xasprintf("%s: %s password %s", user, hash_method(hash), m);
+			scan_add(j, f, "weakpass", "weakpass.weak_password", SEV_CRITICAL, it.no,
+			         ev, "account '%s' has a common or guessable password", user);
 		} else if (cut) {
-			scan_note(j, "%s: password of '%s' (%s) not fully tried: time budget or method unsupported",
-				  f->path, user, hash_method(hash));
+			scan_note(j,
+			          "%s: password of '%s' (%s) not fully tried: time budget or "
+			          "method unsupported",
+			          f->path, user, hash_method(hash));
 		}
 	}
 }
@@ -223,17 +246,17 @@ static void check_redis(struct scan_job *j, struct scan_file *f)
 				_cleanup_free_ char *m = scan_mask(v, vl);
 				_cleanup_free_ char *ev = xasprintf("requirepass %s", m);
 				scan_add(j, f, "weakpass", "weakpass.redis", SEV_HIGH, it.no, ev,
-					 "redis password is a common one");
+				         "redis password is a common one");
 			}
 		} else if ((strncasecmp(p, "protected-mode", 14) == 0 && strstr(p, "no")) ||
-			   (strncasecmp(p, "bind", 4) == 0 && strstr(p, "0.0.0.0"))) {
+		           (strncasecmp(p, "bind", 4) == 0 && strstr(p, "0.0.0.0"))) {
 			exposed = true;
 			exposed_line = it.no;
 		}
 	}
 	if (!has_pass && exposed)
-		scan_add(j, f, "weakpass", "weakpass.redis_no_password", SEV_HIGH, exposed_line, NULL,
-			 "redis listens beyond localhost without a password");
+		scan_add(j, f, "weakpass", "weakpass.redis_no_password", SEV_HIGH, exposed_line,
+		         NULL, "redis listens beyond localhost without a password");
 }
 
 static char *xml_attr(const char *tag, const char *name)
@@ -273,7 +296,7 @@ static void check_tomcat(struct scan_job *j, struct scan_file *f)
 			_cleanup_free_ char *m = scan_mask(pw, strlen(pw));
 			_cleanup_free_ char *ev = xasprintf("user %s password %s", name, m);
 			scan_add(j, f, "weakpass", "weakpass.tomcat", SEV_HIGH, it.no, ev,
-				 "tomcat user '%s' has a weak password", name);
+			         "tomcat user '%s' has a weak password", name);
 		}
 	}
 }
@@ -294,8 +317,8 @@ static void on_file(struct scan_job *j, struct scan_file *f)
 }
 
 const struct scan_check scan_check_weakpass = {
-	.name = "weakpass",
-	.id = CHK_WEAKPASS,
-	.on_file = on_file,
-	.locations = locations,
+    .name = "weakpass",
+    .id = CHK_WEAKPASS,
+    .on_file = on_file,
+    .locations = locations,
 };

@@ -9,7 +9,7 @@ static void on_file(struct scan_job *j, struct scan_file *f)
 }
 
 const struct scan_check scan_check_webshell = {
-	.name = "webshell",
-	.id = CHK_WEBSHELL,
-	.on_file = on_file,
+    .name = "webshell",
+    .id = CHK_WEBSHELL,
+    .on_file = on_file,
 };

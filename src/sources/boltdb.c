@@ -112,7 +112,8 @@ static int load(uint8_t *d, size_t len, struct bolt **ret, struct cirt_err *err,
 		if (what)
 			return err_set(err, CIRT_EXIT_BADANSWER,
 			               "read '%s': not a bolt database (no valid meta page)", what);
-		return err_set(err, CIRT_EXIT_BADANSWER, "not a bolt database (no valid meta page)");
+		return err_set(err, CIRT_EXIT_BADANSWER,
+		               "not a bolt database (no valid meta page)");
 	}
 	int which = ok0 && (!ok1 || m0.txid >= m1.txid) ? 0 : 1;
 	const struct meta *m = which == 0 ? &m0 : &m1;
@@ -166,8 +167,8 @@ int bolt_open(const char *path, struct bolt **ret, struct cirt_err *err)
 	/* the file may grow while it is read: one byte past the cap tells */
 	int r = read_fd_max(fd, (size_t)BOLT_MAX_FILE + 1, &text, &len);
 	if (r < 0)
-		return err_set(err, -r == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "read '%s': %s",
-		               path, strerror(-r));
+		return err_set(err, -r == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "read '%s': %s", path, strerror(-r));
 	if (len > BOLT_MAX_FILE) {
 		free(text);
 		return err_set(err, CIRT_EXIT_BADANSWER, "read '%s': larger than %u MiB", path,
@@ -226,7 +227,8 @@ static const uint8_t *page_get(const struct bolt *b, uint64_t id, size_t *span, 
 	}
 	uint64_t over = le32(p + 12);
 	if (over >= b->npages - id) {
-		snprintf(why, why_len, "page %llu overflows past the end of the file (%llu more pages)",
+		snprintf(why, why_len,
+		         "page %llu overflows past the end of the file (%llu more pages)",
 		         (unsigned long long)id, (unsigned long long)over);
 		return NULL;
 	}
@@ -243,8 +245,8 @@ static bool node_ok(const uint8_t *p, size_t span, bool inl, char *why, size_t w
 	}
 	uint16_t flags = le16(p + 8), count = le16(p + 10);
 	if (flags != FLAG_LEAF && (flags != FLAG_BRANCH || inl)) {
-		snprintf(why, why_len, "%s is not a %s page (flags 0x%x)", inl ? "inline page" : "page",
-		         inl ? "leaf" : "branch or leaf", flags);
+		snprintf(why, why_len, "%s is not a %s page (flags 0x%x)",
+		         inl ? "inline page" : "page", inl ? "leaf" : "branch or leaf", flags);
 		return false;
 	}
 	if ((size_t)count * ELEM_SIZE > span - PAGE_HDR) {
@@ -292,7 +294,9 @@ static int walk_node(struct walk *w, const uint8_t *p, size_t span, unsigned dep
 		}
 		w->bytes += ks + vs;
 		if (w->bytes > w->b->len) {
-			damage(w->b, "page %llu: elements overlap (more key and value bytes than the file holds)",
+			damage(w->b,
+			       "page %llu: elements overlap (more key and value bytes than the "
+			       "file holds)",
 			       id);
 			w->exhausted = true;
 			return 1;
@@ -342,8 +346,8 @@ static int walk_page(struct walk *w, uint64_t id, unsigned depth)
 }
 
 struct bucket_ref {
-	uint64_t root;        /* 0: inline */
-	const uint8_t *inl;   /* the inline page */
+	uint64_t root;      /* 0: inline */
+	const uint8_t *inl; /* the inline page */
 	size_t inl_len;
 };
 
@@ -412,8 +416,8 @@ static int each_cb(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, uin
 	return e->fn(k, kl, v, vl, false, e->ctx);
 }
 
-int bolt_foreach(struct bolt *b, const char *const *path, size_t npath, bolt_each_fn fn,
-                 void *ctx, struct cirt_err *err)
+int bolt_foreach(struct bolt *b, const char *const *path, size_t npath, bolt_each_fn fn, void *ctx,
+                 struct cirt_err *err)
 {
 	if (npath > BOLT_MAX_PATH)
 		return err_set(err, CIRT_EXIT_USAGE, "bucket path of %zu names: at most %d", npath,
@@ -427,7 +431,8 @@ int bolt_foreach(struct bolt *b, const char *const *path, size_t npath, bolt_eac
 			return r;
 		name = path[i];
 		if (f.bad)
-			return err_set(err, CIRT_EXIT_BADANSWER, "bucket '%s': header too short", name);
+			return err_set(err, CIRT_EXIT_BADANSWER, "bucket '%s': header too short",
+			               name);
 		if (!f.found)
 			return err_set(err, CIRT_EXIT_NOTFOUND, "no bucket '%s'", name);
 		cur = f.ref;

@@ -70,8 +70,8 @@ typedef int (*bolt_each_fn)(const uint8_t *key, size_t klen, const uint8_t *val,
  * value when it stopped it, or -1 with err: CIRT_EXIT_NOTFOUND when a bucket on the path does
  * not exist, CIRT_EXIT_BADANSWER when the bucket's own root page cannot be read. Damaged pages
  * below a bucket's root are skipped and counted (bolt_damage), the rest is still walked. */
-int bolt_foreach(struct bolt *b, const char *const *path, size_t npath, bolt_each_fn fn,
-                 void *ctx, struct cirt_err *err);
+int bolt_foreach(struct bolt *b, const char *const *path, size_t npath, bolt_each_fn fn, void *ctx,
+                 struct cirt_err *err);
 
 /* How many damaged pages or elements the walks so far have skipped; *first (may be NULL) gets
  * a description of the first ("page 812 beyond the end of the file (512 pages)"), or NULL. */

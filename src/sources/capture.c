@@ -61,7 +61,8 @@ static void parse_ip(uint16_t ethertype, const uint8_t *d, uint32_t len, struct 
 		return;
 	f->proto = proto;
 	p->parsed = true;
-	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE) &&
+	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
+	     proto == IPPROTO_UDPLITE) &&
 	    l4len >= 4) {
 		f->orig.sport = be16(l4);
 		f->orig.dport = be16(l4 + 2);
@@ -149,7 +150,8 @@ struct compiled {
 	struct bpf_program prog;
 };
 
-static void set_error(struct capture_iface_stats *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(struct capture_iface_stats *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void set_error(struct capture_iface_stats *s, const char *fmt, ...)
 {
 	free(s->error);
@@ -174,8 +176,8 @@ static void drain(pcap_t *p, struct run_ctx *c, struct capture_iface_stats *st)
 	}
 }
 
-int capture_run(const struct capture_iface *ifs, size_t n, const struct capture_opts *o, capture_cb cb, void *ud,
-		struct capture_iface_stats *stats, struct cirt_err *err)
+int capture_run(const struct capture_iface *ifs, size_t n, const struct capture_opts *o,
+                capture_cb cb, void *ud, struct capture_iface_stats *stats, struct cirt_err *err)
 {
 	memset(stats, 0, n * sizeof(*stats));
 	pcap_t **hs = xcalloc(n + 1, sizeof(*hs));
@@ -202,7 +204,8 @@ int capture_run(const struct capture_iface *ifs, size_t n, const struct capture_
 		if (r < 0) {
 			if (r == PCAP_ERROR_PERM_DENIED) {
 				nperm++;
-				set_error(&stats[i], "permission denied (capture needs root or CAP_NET_RAW)");
+				set_error(&stats[i],
+				          "permission denied (capture needs root or CAP_NET_RAW)");
 			} else if (r == PCAP_ERROR_NO_SUCH_DEVICE)
 				set_error(&stats[i], "no such interface (gone)");
 			else
@@ -221,8 +224,10 @@ int capture_run(const struct capture_iface *ifs, size_t n, const struct capture_
 				pcap_close(p);
 				continue;
 			}
-			if (pcap_compile(p, &progs[nprogs].prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-				err_set(err, CIRT_EXIT_USAGE, "capture filter '%s': %s", o->filter, pcap_geterr(p));
+			if (pcap_compile(p, &progs[nprogs].prog, o->filter, 1,
+			                 PCAP_NETMASK_UNKNOWN) < 0) {
+				err_set(err, CIRT_EXIT_USAGE, "capture filter '%s': %s", o->filter,
+				        pcap_geterr(p));
 				pcap_close(p);
 				goto out;
 			}
@@ -247,10 +252,11 @@ int capture_run(const struct capture_iface *ifs, size_t n, const struct capture_
 	}
 	if (!nopen) {
 		if (nperm)
-			err_set(err, CIRT_EXIT_PERM, "capture: permission denied (needs root or CAP_NET_RAW)");
+			err_set(err, CIRT_EXIT_PERM,
+			        "capture: permission denied (needs root or CAP_NET_RAW)");
 		else
-			err_set(err, CIRT_EXIT_RUNTIME, "capture: no interface could be opened%s%s", n ? ": " : "",
-				n && stats[0].error ? stats[0].error : "");
+			err_set(err, CIRT_EXIT_RUNTIME, "capture: no interface could be opened%s%s",
+			        n ? ": " : "", n && stats[0].error ? stats[0].error : "");
 		goto out;
 	}
 	if (o->on_ready)
@@ -280,7 +286,8 @@ int capture_run(const struct capture_iface *ifs, size_t n, const struct capture_
 				/* the interface went down or was deleted: its container is gone */
 				stats[i].failed = true;
 				if (!stats[i].error)
-					set_error(&stats[i], "the interface went down or disappeared");
+					set_error(&stats[i],
+					          "the interface went down or disappeared");
 				pfd[i].fd = -1;
 			}
 		}
@@ -330,15 +337,17 @@ struct capture_writer {
 	int linktype;
 };
 
-int capture_writer_open(int dirfd, const char *name, int linktype, int snaplen, struct capture_writer **ret,
-			struct cirt_err *err)
+int capture_writer_open(int dirfd, const char *name, int linktype, int snaplen,
+                        struct capture_writer **ret, struct cirt_err *err)
 {
 	if (!*name || strchr(name, '/') || streq(name, ".") || streq(name, ".."))
-		return err_set(err, CIRT_EXIT_RUNTIME, "pcap file name '%s' is not a plain name", name);
+		return err_set(err, CIRT_EXIT_RUNTIME, "pcap file name '%s' is not a plain name",
+		               name);
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return err_set(err, errno == EACCES || errno == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-			       "create '%s': %s", name, strerror(errno));
+		return err_set(
+		    err, errno == EACCES || errno == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		    "create '%s': %s", name, strerror(errno));
 	FILE *f = fdopen(fd, "wb");
 	if (!f) {
 		int e = errno;

@@ -17,26 +17,21 @@ struct conntrack {
 struct cb_ctx {
 	conntrack_cb cb;
 	void *ud;
-	bool dump;  /* the answers of a dump come as updates: say what they are */
+	bool dump; /* the answers of a dump come as updates: say what they are */
 	bool stopped;
 	size_t delivered;
 };
 
 static const char *const ct_tcp_states[] = {
-	[TCP_CONNTRACK_NONE] = "NONE",
-	[TCP_CONNTRACK_SYN_SENT] = "SYN_SENT",
-	[TCP_CONNTRACK_SYN_RECV] = "SYN_RECV",
-	[TCP_CONNTRACK_ESTABLISHED] = "ESTABLISHED",
-	[TCP_CONNTRACK_FIN_WAIT] = "FIN_WAIT",
-	[TCP_CONNTRACK_CLOSE_WAIT] = "CLOSE_WAIT",
-	[TCP_CONNTRACK_LAST_ACK] = "LAST_ACK",
-	[TCP_CONNTRACK_TIME_WAIT] = "TIME_WAIT",
-	[TCP_CONNTRACK_CLOSE] = "CLOSE",
-	[TCP_CONNTRACK_SYN_SENT2] = "SYN_SENT2",
+    [TCP_CONNTRACK_NONE] = "NONE",         [TCP_CONNTRACK_SYN_SENT] = "SYN_SENT",
+    [TCP_CONNTRACK_SYN_RECV] = "SYN_RECV", [TCP_CONNTRACK_ESTABLISHED] = "ESTABLISHED",
+    [TCP_CONNTRACK_FIN_WAIT] = "FIN_WAIT", [TCP_CONNTRACK_CLOSE_WAIT] = "CLOSE_WAIT",
+    [TCP_CONNTRACK_LAST_ACK] = "LAST_ACK", [TCP_CONNTRACK_TIME_WAIT] = "TIME_WAIT",
+    [TCP_CONNTRACK_CLOSE] = "CLOSE",       [TCP_CONNTRACK_SYN_SENT2] = "SYN_SENT2",
 };
 
-static void get_addr(const struct nf_conntrack *ct, int l3, enum nf_conntrack_attr a4, enum nf_conntrack_attr a6,
-		     struct flow_addr *out)
+static void get_addr(const struct nf_conntrack *ct, int l3, enum nf_conntrack_attr a4,
+                     enum nf_conntrack_attr a6, struct flow_addr *out)
 {
 	if (l3 == AF_INET && nfct_attr_is_set(ct, a4) > 0)
 		flow_addr_set(out, AF_INET, nfct_get_attr(ct, a4));
@@ -69,10 +64,12 @@ void conntrack_to_flow(const struct nf_conntrack *ct, struct flow *f)
 	if (f->proto == IPPROTO_TCP && nfct_attr_is_set(ct, ATTR_TCP_STATE) > 0) {
 		uint8_t s = nfct_get_attr_u8(ct, ATTR_TCP_STATE);
 		snprintf(f->state, sizeof(f->state), "%s",
-			 s < ARRAY_SIZE(ct_tcp_states) && ct_tcp_states[s] ? ct_tcp_states[s] : "UNKNOWN");
+		         s < ARRAY_SIZE(ct_tcp_states) && ct_tcp_states[s] ? ct_tcp_states[s]
+		                                                           : "UNKNOWN");
 	} else if (f->proto != IPPROTO_TCP) {
 		/* what `conntrack -L` shows in brackets: did the other side ever answer? */
-		snprintf(f->state, sizeof(f->state), "%s", (f->status & IPS_SEEN_REPLY) ? "REPLIED" : "UNREPLIED");
+		snprintf(f->state, sizeof(f->state), "%s",
+		         (f->status & IPS_SEEN_REPLY) ? "REPLIED" : "UNREPLIED");
 	}
 	if (nfct_attr_is_set(ct, ATTR_ORIG_COUNTER_PACKETS) > 0) {
 		f->counted = true;
@@ -85,7 +82,8 @@ void conntrack_to_flow(const struct nf_conntrack *ct, struct flow *f)
 		f->first_ns = nfct_get_attr_u64(ct, ATTR_TIMESTAMP_START);
 	if (nfct_attr_is_set(ct, ATTR_TIMESTAMP_STOP) > 0)
 		f->last_ns = nfct_get_attr_u64(ct, ATTR_TIMESTAMP_STOP);
-	f->timeout = nfct_attr_is_set(ct, ATTR_TIMEOUT) > 0 ? nfct_get_attr_u32(ct, ATTR_TIMEOUT) : 0;
+	f->timeout =
+	    nfct_attr_is_set(ct, ATTR_TIMEOUT) > 0 ? nfct_get_attr_u32(ct, ATTR_TIMEOUT) : 0;
 	f->id = nfct_attr_is_set(ct, ATTR_ID) > 0 ? nfct_get_attr_u32(ct, ATTR_ID) : 0;
 	f->mark = nfct_attr_is_set(ct, ATTR_MARK) > 0 ? nfct_get_attr_u32(ct, ATTR_MARK) : 0;
 }
@@ -117,12 +115,14 @@ static int nfct_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, voi
 static int why(struct cirt_err *err, const char *what, int e)
 {
 	if (e == EPERM || e == EACCES)
-		return err_set(err, CIRT_EXIT_PERM, "conntrack %s: permission denied (needs root or CAP_NET_ADMIN)",
-			       what);
+		return err_set(err, CIRT_EXIT_PERM,
+		               "conntrack %s: permission denied (needs root or CAP_NET_ADMIN)",
+		               what);
 	if (e == EPROTONOSUPPORT || e == ENOENT || e == EOPNOTSUPP)
-		return err_set(err, CIRT_EXIT_RUNTIME,
-			       "conntrack %s: not available (%s; is the nf_conntrack_netlink module loaded?)", what,
-			       strerror(e));
+		return err_set(
+		    err, CIRT_EXIT_RUNTIME,
+		    "conntrack %s: not available (%s; is the nf_conntrack_netlink module loaded?)",
+		    what, strerror(e));
 	return err_set(err, CIRT_EXIT_RUNTIME, "conntrack %s: %s", what, strerror(e));
 }
 
@@ -162,7 +162,8 @@ int conntrack_fd(struct conntrack *ct)
 	return nfct_fd(ct->h);
 }
 
-int conntrack_dump(struct conntrack *ct, int family, conntrack_cb cb, void *ud, struct cirt_err *err)
+int conntrack_dump(struct conntrack *ct, int family, conntrack_cb cb, void *ud,
+                   struct cirt_err *err)
 {
 	struct cb_ctx c = {.cb = cb, .ud = ud, .dump = true};
 	nfct_callback_register(ct->h, NFCT_T_ALL, nfct_cb, &c);
@@ -175,13 +176,14 @@ int conntrack_dump(struct conntrack *ct, int family, conntrack_cb cb, void *ud, 
 	return 0;
 }
 
-int conntrack_read_events(struct conntrack *ct, int timeout_ms, conntrack_cb cb, void *ud, bool *ret_lost,
-			  struct cirt_err *err)
+int conntrack_read_events(struct conntrack *ct, int timeout_ms, conntrack_cb cb, void *ud,
+                          bool *ret_lost, struct cirt_err *err)
 {
 	if (ret_lost)
 		*ret_lost = false;
 	if (!ct->events)
-		return err_set(err, CIRT_EXIT_RUNTIME, "conntrack: handle not subscribed to events");
+		return err_set(err, CIRT_EXIT_RUNTIME,
+		               "conntrack: handle not subscribed to events");
 	int fd = nfct_fd(ct->h);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int pr;
@@ -189,7 +191,8 @@ int conntrack_read_events(struct conntrack *ct, int timeout_ms, conntrack_cb cb,
 		pr = poll(&p, 1, timeout_ms);
 	while (pr < 0 && errno == EINTR);
 	if (pr < 0)
-		return err_set(err, CIRT_EXIT_RUNTIME, "conntrack events: poll: %s", strerror(errno));
+		return err_set(err, CIRT_EXIT_RUNTIME, "conntrack events: poll: %s",
+		               strerror(errno));
 	if (pr == 0)
 		return 0;
 	/* drain what is queued without blocking: nfct_catch stops with EAGAIN */

@@ -12,7 +12,7 @@
 struct conntrack;
 
 enum conntrack_event {
-	CONNTRACK_EV_DUMP = 0,     /* an entry from a dump */
+	CONNTRACK_EV_DUMP = 0, /* an entry from a dump */
 	CONNTRACK_EV_NEW = 1 << 0,
 	CONNTRACK_EV_UPDATE = 1 << 1,
 	CONNTRACK_EV_DESTROY = 1 << 2,
@@ -34,13 +34,14 @@ static inline void conntrack_closep(struct conntrack **ct)
 typedef bool (*conntrack_cb)(const struct flow *f, enum conntrack_event ev, void *ud);
 
 /* Dump every entry of the table (family AF_INET, AF_INET6 or AF_UNSPEC for both). */
-int conntrack_dump(struct conntrack *ct, int family, conntrack_cb cb, void *ud, struct cirt_err *err);
+int conntrack_dump(struct conntrack *ct, int family, conntrack_cb cb, void *ud,
+                   struct cirt_err *err);
 
 /* For a handle opened with events: wait at most timeout_ms for events, then deliver every event
  * already queued. Returns the number delivered (0 on timeout); *ret_lost is set when the kernel
  * dropped events because we were too slow (ENOBUFS). -1 on error. */
-int conntrack_read_events(struct conntrack *ct, int timeout_ms, conntrack_cb cb, void *ud, bool *ret_lost,
-			  struct cirt_err *err);
+int conntrack_read_events(struct conntrack *ct, int timeout_ms, conntrack_cb cb, void *ud,
+                          bool *ret_lost, struct cirt_err *err);
 /* The descriptor to poll for events. */
 int conntrack_fd(struct conntrack *ct);
 

@@ -9,14 +9,14 @@
 
 struct docker {
 	CURL *easy;
-	char *host;        /* as given */
-	char *sock;        /* unix socket path, or NULL for tcp */
-	char *base;        /* "http://localhost" or "https://host:port" */
+	char *host; /* as given */
+	char *sock; /* unix socket path, or NULL for tcp */
+	char *base; /* "http://localhost" or "https://host:port" */
 	char *tls_ca, *tls_cert, *tls_key;
 	bool tls, tls_verify;
 	int timeout_ms, connect_timeout_ms;
 	size_t max_body;
-	char version[16];  /* negotiated, "" until then */
+	char version[16];         /* negotiated, "" until then */
 	const atomic_bool *abort; /* docker_set_abort */
 };
 
@@ -63,7 +63,8 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 		while (*v == ' ')
 			v++;
 		size_t l = 0;
-		while (l < sizeof(x->api_version) - 1 && v + l < p + n && v[l] != '\r' && v[l] != '\n')
+		while (l < sizeof(x->api_version) - 1 && v + l < p + n && v[l] != '\r' &&
+		       v[l] != '\n')
 			l++;
 		memcpy(x->api_version, v, l);
 		x->api_version[l] = '\0';
@@ -77,7 +78,8 @@ static int parse_host(struct docker *d, const char *host, struct cirt_err *err)
 	if (startswith(host, "unix://")) {
 		const char *path = host + strlen("unix://");
 		if (!*path)
-			return err_set(err, CIRT_EXIT_USAGE, "docker host '%s': empty socket path", host);
+			return err_set(err, CIRT_EXIT_USAGE, "docker host '%s': empty socket path",
+			               host);
 		d->sock = xstrdup(path);
 		d->base = xstrdup("http://localhost");
 		return 0;
@@ -96,7 +98,8 @@ static int parse_host(struct docker *d, const char *host, struct cirt_err *err)
 			const char *cp = getenv("DOCKER_CERT_PATH");
 			const char *home = getenv("HOME");
 			_cleanup_free_ char *dir =
-			    cp && *cp ? xstrdup(cp) : xasprintf("%s/.docker", home ? home : "/root");
+			    cp && *cp ? xstrdup(cp)
+			              : xasprintf("%s/.docker", home ? home : "/root");
 			d->tls_ca = xasprintf("%s/ca.pem", dir);
 			d->tls_cert = xasprintf("%s/cert.pem", dir);
 			d->tls_key = xasprintf("%s/key.pem", dir);
@@ -104,7 +107,7 @@ static int parse_host(struct docker *d, const char *host, struct cirt_err *err)
 		return 0;
 	}
 	return err_set(err, CIRT_EXIT_USAGE,
-		       "docker host '%s': unsupported scheme (use unix:// or tcp://)", host);
+	               "docker host '%s': unsupported scheme (use unix:// or tcp://)", host);
 }
 
 /* Called by libcurl about once a second even when nothing arrives: a set abort flag ends the
@@ -169,7 +172,8 @@ int docker_open(const struct docker_opts *opts, struct docker **ret, struct cirt
 	if (!host || !*host)
 		host = DOCKER_DEFAULT_HOST;
 	d->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : 10000;
-	d->connect_timeout_ms = opts && opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 2000;
+	d->connect_timeout_ms =
+	    opts && opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 2000;
 	d->max_body = opts && opts->max_body ? opts->max_body : 64u << 20;
 	if (parse_host(d, host, err) < 0) {
 		docker_close(d);
@@ -211,8 +215,8 @@ const char *docker_host(struct docker *d)
 }
 
 /* Turn a failed transfer into one clear message and exit code. */
-static int transport_error(struct docker *d, CURL *e, CURLcode rc, const struct xfer *x, int timeout_ms,
-			   struct cirt_err *err)
+static int transport_error(struct docker *d, CURL *e, CURLcode rc, const struct xfer *x,
+                           int timeout_ms, struct cirt_err *err)
 {
 	const char *where = d->sock ? d->sock : d->base;
 	long oserr = 0;
@@ -220,36 +224,43 @@ static int transport_error(struct docker *d, CURL *e, CURLcode rc, const struct 
 	/* a daemon run with --tlsverify drops a client without a certificate: during the handshake
 	 * (TLS 1.2) or after it (1.3: the request's send or the answer's read fails) */
 	bool lost = rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING ||
-		    rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PARTIAL_FILE;
+	            rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PARTIAL_FILE;
 	if (lost && !d->sock && d->tls && x && !x->answered &&
 	    (!d->tls_cert || access(d->tls_cert, R_OK) != 0))
-		return err_set(err, CIRT_EXIT_UNREACHABLE,
-			       "TLS to '%s': the daemon closed the connection (%s): no client certificate "
-			       "('%s' unreadable), which a daemon run with --tlsverify requires",
-			       where, curl_easy_strerror(rc), d->tls_cert ? d->tls_cert : "DOCKER_CERT_PATH/cert.pem");
+		return err_set(
+		    err, CIRT_EXIT_UNREACHABLE,
+		    "TLS to '%s': the daemon closed the connection (%s): no client certificate "
+		    "('%s' unreadable), which a daemon run with --tlsverify requires",
+		    where, curl_easy_strerror(rc),
+		    d->tls_cert ? d->tls_cert : "DOCKER_CERT_PATH/cert.pem");
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
 		if (oserr == EACCES || oserr == EPERM)
 			return err_set(err, CIRT_EXIT_PERM,
-				       "connect '%s': permission denied (run as root or join the docker group)",
-				       where);
+			               "connect '%s': permission denied (run as root or join the "
+			               "docker group)",
+			               where);
 		if (oserr == ENOENT)
-			return err_set(err, CIRT_EXIT_UNREACHABLE,
-				       "connect '%s': no such socket (is dockerd running? try --host)", where);
+			return err_set(
+			    err, CIRT_EXIT_UNREACHABLE,
+			    "connect '%s': no such socket (is dockerd running? try --host)", where);
 		if (oserr == ECONNREFUSED)
 			return err_set(err, CIRT_EXIT_UNREACHABLE,
-				       "connect '%s': connection refused (is dockerd running?)", where);
-		return err_set(err, CIRT_EXIT_UNREACHABLE, "connect '%s': %s%s%s (is dockerd running?)", where,
-			       curl_easy_strerror(rc), oserr ? ": " : "", oserr ? strerror((int)oserr) : "");
+			               "connect '%s': connection refused (is dockerd running?)",
+			               where);
+		return err_set(
+		    err, CIRT_EXIT_UNREACHABLE, "connect '%s': %s%s%s (is dockerd running?)", where,
+		    curl_easy_strerror(rc), oserr ? ": " : "", oserr ? strerror((int)oserr) : "");
 	case CURLE_OPERATION_TIMEDOUT:
 		return err_set(err, CIRT_EXIT_TIMEOUT,
-			       "daemon at '%s' did not answer within %.1f s (hung or overloaded?)", where,
-			       timeout_ms / 1000.0);
+		               "daemon at '%s' did not answer within %.1f s (hung or overloaded?)",
+		               where, timeout_ms / 1000.0);
 	case CURLE_WRITE_ERROR:
 		if (x && x->too_big)
-			return err_set(err, CIRT_EXIT_BADANSWER, "answer from '%s' larger than %zu MiB: refused",
-				       where, d->max_body >> 20);
+			return err_set(err, CIRT_EXIT_BADANSWER,
+			               "answer from '%s' larger than %zu MiB: refused", where,
+			               d->max_body >> 20);
 		break;
 	case CURLE_PARTIAL_FILE:
 	case CURLE_GOT_NOTHING:
@@ -258,25 +269,31 @@ static int transport_error(struct docker *d, CURL *e, CURLcode rc, const struct 
 	case CURLE_BAD_CONTENT_ENCODING:
 		/* nothing usable before the first byte of an answer: most often a TLS mismatch */
 		if (!d->sock && !d->tls && x && !x->answered)
-			return err_set(err, CIRT_EXIT_BADANSWER,
-				       "no HTTP answer from '%s': %s (if the daemon speaks TLS, set "
-				       "DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH)",
-				       where, curl_easy_strerror(rc));
-		return err_set(err, CIRT_EXIT_BADANSWER, "truncated or garbled answer from '%s': %s", where,
-			       curl_easy_strerror(rc));
+			return err_set(
+			    err, CIRT_EXIT_BADANSWER,
+			    "no HTTP answer from '%s': %s (if the daemon speaks TLS, set "
+			    "DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH)",
+			    where, curl_easy_strerror(rc));
+		return err_set(err, CIRT_EXIT_BADANSWER,
+		               "truncated or garbled answer from '%s': %s", where,
+		               curl_easy_strerror(rc));
 	case CURLE_PEER_FAILED_VERIFICATION:
-		return err_set(err, CIRT_EXIT_UNREACHABLE,
-			       "TLS to '%s': the daemon's certificate is not trusted: %s (is '%s' the CA that "
-			       "signed it, and is the address in the certificate?)",
-			       where, curl_easy_strerror(rc), d->tls_ca ? d->tls_ca : "DOCKER_CERT_PATH/ca.pem");
+		return err_set(
+		    err, CIRT_EXIT_UNREACHABLE,
+		    "TLS to '%s': the daemon's certificate is not trusted: %s (is '%s' the CA that "
+		    "signed it, and is the address in the certificate?)",
+		    where, curl_easy_strerror(rc),
+		    d->tls_ca ? d->tls_ca : "DOCKER_CERT_PATH/ca.pem");
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CACERT_BADFILE:
-		return err_set(err, CIRT_EXIT_UNREACHABLE, "TLS to '%s': %s", where, curl_easy_strerror(rc));
+		return err_set(err, CIRT_EXIT_UNREACHABLE, "TLS to '%s': %s", where,
+		               curl_easy_strerror(rc));
 	default:
 		break;
 	}
-	return err_set(err, CIRT_EXIT_RUNTIME, "request to '%s': %s", where, curl_easy_strerror(rc));
+	return err_set(err, CIRT_EXIT_RUNTIME, "request to '%s': %s", where,
+	               curl_easy_strerror(rc));
 }
 
 static int api_cmp(const char *a, const char *b)
@@ -291,8 +308,8 @@ static int api_cmp(const char *a, const char *b)
 	return 0;
 }
 
-static void prepare(struct docker *d, CURL *e, const char *method, const char *url, const char *body,
-		    struct xfer *x, long timeout_ms)
+static void prepare(struct docker *d, CURL *e, const char *method, const char *url,
+                    const char *body, struct xfer *x, long timeout_ms)
 {
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
@@ -329,14 +346,16 @@ int docker_negotiate(struct docker *d, struct cirt_err *err)
 	buf_free(&x.body);
 	if (status != 200)
 		return err_set(err, CIRT_EXIT_DAEMON, "daemon at '%s': /_ping answered HTTP %ld",
-			       d->sock ? d->sock : d->base, status);
+		               d->sock ? d->sock : d->base, status);
 	const char *v = x.api_version[0] ? x.api_version : "1.24";
 	unsigned maj, min;
 	if (sscanf(v, "%u.%u", &maj, &min) != 2)
-		return err_set(err, CIRT_EXIT_BADANSWER, "daemon announced an unreadable API version");
+		return err_set(err, CIRT_EXIT_BADANSWER,
+		               "daemon announced an unreadable API version");
 	if (api_cmp(v, DOCKER_API_MIN) < 0)
-		return err_set(err, CIRT_EXIT_DAEMON, "daemon API %u.%u is older than the oldest supported (%s)",
-			       maj, min, DOCKER_API_MIN);
+		return err_set(err, CIRT_EXIT_DAEMON,
+		               "daemon API %u.%u is older than the oldest supported (%s)", maj, min,
+		               DOCKER_API_MIN);
 	if (api_cmp(v, DOCKER_API_MAX) > 0)
 		v = DOCKER_API_MAX;
 	snprintf(d->version, sizeof(d->version), "%s", v);
@@ -349,7 +368,7 @@ static char *versioned_url(struct docker *d, const char *path)
 }
 
 int docker_request(struct docker *d, const char *method, const char *path, const char *body,
-		   long *ret_status, struct buf *ret_body, struct cirt_err *err)
+                   long *ret_status, struct buf *ret_body, struct cirt_err *err)
 {
 	if (docker_negotiate(d, err) < 0)
 		return -1;
@@ -404,14 +423,14 @@ static int parse_json(const struct buf *body, json_t **ret, struct cirt_err *err
 	}
 	json_t *j = json_loadb(body->data, body->len, JSON_DECODE_ANY, &je);
 	if (!j)
-		return err_set(err, CIRT_EXIT_BADANSWER, "daemon answer is not JSON (%s at byte %d)", je.text,
-			       je.position);
+		return err_set(err, CIRT_EXIT_BADANSWER,
+		               "daemon answer is not JSON (%s at byte %d)", je.text, je.position);
 	*ret = j;
 	return 0;
 }
 
 static int request_json(struct docker *d, const char *method, const char *path, const char *body,
-			json_t **ret, struct cirt_err *err)
+                        json_t **ret, struct cirt_err *err)
 {
 	long status = 0;
 	struct buf b = {0};
@@ -431,7 +450,8 @@ int docker_get_json(struct docker *d, const char *path, json_t **ret, struct cir
 	return request_json(d, "GET", path, NULL, ret, err);
 }
 
-int docker_post(struct docker *d, const char *path, const char *body, json_t **ret, struct cirt_err *err)
+int docker_post(struct docker *d, const char *path, const char *body, json_t **ret,
+                struct cirt_err *err)
 {
 	json_t *j = NULL;
 	if (request_json(d, "POST", path, body, &j, err) < 0)
@@ -451,7 +471,7 @@ void docker_result_clear(struct docker_result *r)
 }
 
 int docker_get_json_many(struct docker *d, char *const *paths, size_t n, size_t parallel,
-			 struct docker_result *res, struct cirt_err *err)
+                         struct docker_result *res, struct cirt_err *err)
 {
 	if (docker_negotiate(d, err) < 0)
 		return -1;
@@ -479,7 +499,7 @@ int docker_get_json_many(struct docker *d, char *const *paths, size_t n, size_t 
 #define START(s)                                                                                   \
 	do {                                                                                       \
 		which[s] = next;                                                                   \
-		memset(&xs[s], 0, sizeof(xs[s]));                                                 \
+		memset(&xs[s], 0, sizeof(xs[s]));                                                  \
 		xs[s].max = d->max_body;                                                           \
 		free(urls[s]);                                                                     \
 		urls[s] = versioned_url(d, paths[next]);                                           \
@@ -549,7 +569,7 @@ int docker_get_json_many(struct docker *d, char *const *paths, size_t n, size_t 
 }
 
 int docker_stream(struct docker *d, const char *path, int idle_timeout_ms, docker_data_cb on_data,
-		  void *ud, long *ret_status, struct cirt_err *err)
+                  void *ud, long *ret_status, struct cirt_err *err)
 {
 	if (docker_negotiate(d, err) < 0)
 		return -1;
@@ -604,7 +624,7 @@ bool docker_demux_feed(struct docker_demux *m, const char *data, size_t len)
 			}
 			m->stream = m->hdr[0];
 			m->remaining = ((size_t)m->hdr[4] << 24) | ((size_t)m->hdr[5] << 16) |
-				       ((size_t)m->hdr[6] << 8) | m->hdr[7];
+			               ((size_t)m->hdr[6] << 8) | m->hdr[7];
 			continue;
 		}
 		size_t take = m->remaining < len ? m->remaining : len;
@@ -621,8 +641,8 @@ char *docker_urlencode(const char *s)
 {
 	struct buf b = {0};
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '_' || *p == '.' || *p == '~')
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~')
 			buf_append(&b, p, 1);
 		else
 			buf_printf(&b, "%%%02X", *p);

@@ -41,32 +41,34 @@ const char *docker_api_version(struct docker *d);
 const char *docker_host(struct docker *d);
 
 /* Raw request: path is unversioned ("/containers/json?all=1"). body may be NULL.
- * Any HTTP status is returned; transport failures are errors. ret_body is a buf the caller frees. */
+ * Any HTTP status is returned; transport failures are errors. ret_body is a buf the caller frees.
+ */
 int docker_request(struct docker *d, const char *method, const char *path, const char *body,
-		   long *ret_status, struct buf *ret_body, struct cirt_err *err);
+                   long *ret_status, struct buf *ret_body, struct cirt_err *err);
 
 /* GET/POST expecting JSON with a 2xx status: HTTP errors carry the daemon's own message. */
 int docker_get_json(struct docker *d, const char *path, json_t **ret, struct cirt_err *err);
-int docker_post(struct docker *d, const char *path, const char *body, json_t **ret, struct cirt_err *err);
+int docker_post(struct docker *d, const char *path, const char *body, json_t **ret,
+                struct cirt_err *err);
 
 /* Many GETs at once over a small pool of keep-alive connections. Each result is filled
  * independently: a container removed meanwhile gives status 404 there, not a global failure.
  * Returns -1 only when the daemon cannot be reached at all. */
 struct docker_result {
 	long status;
-	json_t *json;   /* on 2xx with a JSON body */
-	int err_code;   /* 0 or enum cirt_exit */
-	char *err_msg;  /* owned */
+	json_t *json;  /* on 2xx with a JSON body */
+	int err_code;  /* 0 or enum cirt_exit */
+	char *err_msg; /* owned */
 };
 int docker_get_json_many(struct docker *d, char *const *paths, size_t n, size_t parallel,
-			 struct docker_result *res, struct cirt_err *err);
+                         struct docker_result *res, struct cirt_err *err);
 void docker_result_clear(struct docker_result *r);
 
 /* Streaming GET: on_data gets the raw body as it arrives (return false to stop).
  * idle_timeout_ms bounds silence, not the total time. */
 typedef bool (*docker_data_cb)(const char *data, size_t len, void *ud);
 int docker_stream(struct docker *d, const char *path, int idle_timeout_ms, docker_data_cb on_data,
-		  void *ud, long *ret_status, struct cirt_err *err);
+                  void *ud, long *ret_status, struct cirt_err *err);
 
 /* The 8-byte stdout/stderr multiplexing header of non-TTY attach/logs streams. */
 enum docker_stream_id { DOCKER_STDIN = 0, DOCKER_STDOUT = 1, DOCKER_STDERR = 2 };
@@ -76,8 +78,8 @@ struct docker_demux {
 	size_t hdr_len;
 	size_t remaining; /* payload bytes left in the current frame */
 	int stream;
-	bool raw;         /* TTY container: no headers, all stdout */
-	bool bad;         /* saw an impossible header */
+	bool raw; /* TTY container: no headers, all stdout */
+	bool bad; /* saw an impossible header */
 	docker_frame_cb cb;
 	void *ud;
 };
@@ -90,9 +92,9 @@ bool docker_demux_feed(struct docker_demux *m, const char *data, size_t len);
 char *docker_urlencode(const char *s);
 
 /* Small typed accessors that never crash on a wrong type. */
-const char *jstr(json_t *o, const char *key);        /* NULL when missing or not a string */
+const char *jstr(json_t *o, const char *key); /* NULL when missing or not a string */
 long long jint(json_t *o, const char *key, long long dflt);
 bool jbool(json_t *o, const char *key);
-json_t *jobj(json_t *o, const char *key);             /* NULL unless an object */
-json_t *jarr(json_t *o, const char *key);             /* NULL unless an array */
-json_t *jpath(json_t *o, const char *dotted);         /* "NetworkSettings.Networks" */
+json_t *jobj(json_t *o, const char *key);     /* NULL unless an object */
+json_t *jarr(json_t *o, const char *key);     /* NULL unless an array */
+json_t *jpath(json_t *o, const char *dotted); /* "NetworkSettings.Networks" */

@@ -567,7 +567,8 @@ static void nft_rule(struct fw_ruleset *rs, json_t *o, int family, const struct 
 					_cleanup_free_ char *mk = xasprintf(
 					    "%s %s %s", jstr(o, "family") ? jstr(o, "family") : "",
 					    table, data + 1);
-					/* a rule with two vmaps (or a map listed twice): the last */
+					/* a rule with two vmaps (or a map listed twice): the last
+					 */
 					for (size_t m = 0; m < n_maps; m++)
 						if (streq(maps[m].key, mk) && maps[m].targets) {
 							free(r->vmap_targets);

@@ -88,8 +88,8 @@ static int cmp_path(const void *a, const void *b)
 	return strcmp(jstr(*x, "Path"), jstr(*y, "Path"));
 }
 
-int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t **ret,
-              json_t *notes, struct cirt_err *err)
+int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t **ret, json_t *notes,
+              struct cirt_err *err)
 {
 	int ufd = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (ufd < 0)

@@ -16,5 +16,5 @@
 /* upper: the writable layer's directory; lower: the layers below it, colon-separated, top first
  * (GraphDriver.Data.LowerDir), or NULL. Entries past max_entries and directories past the depth
  * bound are left out with a note in notes (a JSON array of strings). Sorted by path. */
-int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t **ret,
-              json_t *notes, struct cirt_err *err);
+int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t **ret, json_t *notes,
+              struct cirt_err *err);

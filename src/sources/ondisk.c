@@ -475,8 +475,8 @@ int ondisk_image_id(const char *root, const char *driver, const char *ref, char 
 			const char *id = json_string_value(v);
 			if (!id)
 				continue;
-			if (streq(t, tagged) ||
-			    (strlen(hex) >= 12 && startswith(id, "sha256:") && startswith(id + 7, hex)))
+			if (streq(t, tagged) || (strlen(hex) >= 12 && startswith(id, "sha256:") &&
+			                         startswith(id + 7, hex)))
 				found = id;
 		}
 	}
@@ -717,7 +717,8 @@ static json_t *network_from_record(json_t *rec, json_t *notes)
 	json_t *ipam = json_object();
 	const char *ipt = jstr(rec, "ipamType");
 	json_object_set_new(ipam, "Driver", json_str(ipt && *ipt ? ipt : "default"));
-	json_object_set_new(ipam, "Options", copy_or(json_object_get(rec, "ipamOptions"), json_null()));
+	json_object_set_new(ipam, "Options",
+	                    copy_or(json_object_get(rec, "ipamOptions"), json_null()));
 	json_t *cfg = json_array();
 	ipam_family(rec, "ipamV4Config", "ipamV4Info", cfg, name, notes);
 	ipam_family(rec, "ipamV6Config", "ipamV6Info", cfg, name, notes);
@@ -735,8 +736,8 @@ static json_t *network_from_record(json_t *rec, json_t *notes)
 	json_object_set_new(o, "Containers", json_object());
 
 	/* the driver's options: the string values of generic["com.docker.network.generic"] */
-	json_object_set_new(o, "Options",
-	                    string_values(jobj(jobj(rec, "generic"), "com.docker.network.generic")));
+	json_object_set_new(
+	    o, "Options", string_values(jobj(jobj(rec, "generic"), "com.docker.network.generic")));
 	json_object_set_new(o, "Labels", string_values(jobj(rec, "labels")));
 	return o;
 }
@@ -781,7 +782,8 @@ static int net_cb(const uint8_t *key, size_t klen, const uint8_t *val, size_t vl
 	}
 	if (++w->seen > NET_MAX) {
 		if (w->seen == NET_MAX + 1)
-			note(w->notes, "%s: more than %d networks, the rest left out", w->what, NET_MAX);
+			note(w->notes, "%s: more than %d networks, the rest left out", w->what,
+			     NET_MAX);
 		return 0;
 	}
 	/* libkv's value: an 8-byte index, then the record */
@@ -804,7 +806,8 @@ static int net_cb(const uint8_t *key, size_t klen, const uint8_t *val, size_t vl
 		return 0;
 	const char *id = jstr(n, "Id");
 	if (strncmp(id, kid, 64) != 0) {
-		note(w->notes, "%s: network %.12s: the record is of network %.12s", w->what, kid, id);
+		note(w->notes, "%s: network %.12s: the record is of network %.12s", w->what, kid,
+		     id);
 		json_decref(n);
 		return 0;
 	}
@@ -856,8 +859,8 @@ static int networks_from(struct bolt *b, const char *what, json_t **ret, json_t 
 	return 0;
 }
 
-int ondisk_networks_mem(const void *data, size_t len, const char *what, json_t **ret,
-                        json_t *notes, struct cirt_err *err)
+int ondisk_networks_mem(const void *data, size_t len, const char *what, json_t **ret, json_t *notes,
+                        struct cirt_err *err)
 {
 	_cleanup_bolt_ struct bolt *b = NULL;
 	if (bolt_open_mem(data, len, &b, err) < 0)
@@ -867,8 +870,8 @@ int ondisk_networks_mem(const void *data, size_t len, const char *what, json_t *
 
 int ondisk_networks(const char *docker_root, json_t **ret, json_t *notes, struct cirt_err *err)
 {
-	_cleanup_free_ char *path =
-	    xasprintf("%s/%s", docker_root ? docker_root : ONDISK_DOCKER_ROOT, ONDISK_NETWORK_STORE);
+	_cleanup_free_ char *path = xasprintf(
+	    "%s/%s", docker_root ? docker_root : ONDISK_DOCKER_ROOT, ONDISK_NETWORK_STORE);
 	_cleanup_bolt_ struct bolt *b = NULL;
 	if (bolt_open(path, &b, err) < 0)
 		return -1;

@@ -73,8 +73,8 @@ int ondisk_image_inspect(const char *root, const char *driver, const char *ref, 
 #define ONDISK_NETWORK_STORE "network/files/local-kv.db"
 int ondisk_networks(const char *docker_root, json_t **ret, json_t *notes, struct cirt_err *err);
 /* The same from the store's bytes (what = the name used in messages). */
-int ondisk_networks_mem(const void *data, size_t len, const char *what, json_t **ret,
-                        json_t *notes, struct cirt_err *err);
+int ondisk_networks_mem(const void *data, size_t len, const char *what, json_t **ret, json_t *notes,
+                        struct cirt_err *err);
 /* One record's value (JSON, without libkv's 8-byte index prefix) into the API's shape; NULL (and
  * a note) when it is not a usable network record. */
 json_t *ondisk_network_parse(const char *text, size_t len, json_t *notes);

@@ -41,7 +41,8 @@ char *procfs_cgroup_parse(const char *text)
 	_cleanup_free_ char *s = xstrdup(text);
 	char *best = NULL;
 	int best_rank = 0;
-	for (char *save = NULL, *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *save = NULL, *line = strtok_r(s, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		/* hierarchy-ID:controllers:path */
 		char *c1 = strchr(line, ':');
 		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -82,7 +83,9 @@ bool procfs_cgroup_find_container(const char *text, char id[65], char **ret_path
 		char cand[65];
 		if (c2 && procfs_cgroup_container_id(c2 + 1, cand)) {
 			*c2 = '\0';
-			int rank = (c1 - l == 1 && l[0] == '0' && !c1[1]) ? 3 : strstr(c1 + 1, "memory") ? 2 : 1;
+			int rank = (c1 - l == 1 && l[0] == '0' && !c1[1]) ? 3
+			           : strstr(c1 + 1, "memory")             ? 2
+			                                                  : 1;
 			if (rank > best_rank) {
 				best_rank = rank;
 				memcpy(id, cand, 65);
@@ -364,7 +367,10 @@ size_t procfs_inet_sockets(int pid, struct procfs_sock **ret)
 		const char *file;
 		const char *proto;
 		int family;
-	} files[] = {{"net/tcp", "tcp", 4}, {"net/tcp6", "tcp", 6}, {"net/udp", "udp", 4}, {"net/udp6", "udp", 6}};
+	} files[] = {{"net/tcp", "tcp", 4},
+	             {"net/tcp6", "tcp", 6},
+	             {"net/udp", "udp", 4},
+	             {"net/udp6", "udp", 6}};
 	struct procfs_sock *v = NULL;
 	size_t n = 0;
 	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
@@ -373,12 +379,14 @@ size_t procfs_inet_sockets(int pid, struct procfs_sock **ret)
 			continue;
 		char *save = NULL;
 		strtok_r(s, "\n", &save); /* header */
-		for (char *line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		for (char *line = strtok_r(NULL, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
 			char local[64], remote[64];
 			unsigned st;
 			unsigned long inode;
 			/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
-			if (sscanf(line, " %*s %63s %63s %x %*s %*s %*s %*s %*s %lu", local, remote, &st, &inode) != 4)
+			if (sscanf(line, " %*s %63s %63s %x %*s %*s %*s %*s %*s %lu", local, remote,
+			           &st, &inode) != 4)
 				continue;
 			const char *lp = strchr(local, ':'), *rp = strchr(remote, ':');
 			if (!lp || !rp)
@@ -538,7 +546,8 @@ static long field_after(const char *text, const char *line_prefix, const char *k
 		const char *end = strchr(l, '\n');
 		size_t len = end ? (size_t)(end - l) : strlen(l);
 		char line[256];
-		snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) - 1 ? len : sizeof(line) - 1), l);
+		snprintf(line, sizeof(line), "%.*s",
+		         (int)(len < sizeof(line) - 1 ? len : sizeof(line) - 1), l);
 		char pat[64];
 		snprintf(pat, sizeof(pat), " %s ", key);
 		const char *k = strstr(line, pat);
@@ -597,7 +606,8 @@ static void read_procs_tree(int dirfd, int depth, int **v, size_t *n)
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sub =
+		    openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
 			continue;
 		read_procs_tree(sub, depth + 1, v, n);
@@ -632,7 +642,8 @@ int procfs_cgroup_pids(int pid, int **ret, size_t *ret_n)
 	_cleanup_free_ char *mi = NULL;
 	if (!cg || read_file_max(AT_FDCWD, "/proc/self/mountinfo", 1 << 20, &mi, NULL) < 0)
 		return -ENOENT;
-	for (char *s1 = NULL, *line = strtok_r(cg, "\n", &s1); line; line = strtok_r(NULL, "\n", &s1)) {
+	for (char *s1 = NULL, *line = strtok_r(cg, "\n", &s1); line;
+	     line = strtok_r(NULL, "\n", &s1)) {
 		/* hierarchy-ID:controllers:path */
 		char *c1 = strchr(line, ':');
 		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -654,12 +665,14 @@ int procfs_cgroup_pids(int pid, int **ret, size_t *ret_n)
 			char fstype[32] = "", src[64] = "", opts[512] = "";
 			if (sscanf(sep + 3, "%31s %63s %511s", fstype, src, opts) < 3)
 				continue;
-			if (v2 ? !streq(fstype, "cgroup2") : (!streq(fstype, "cgroup") || !has_controllers(opts, ctrls)))
+			if (v2 ? !streq(fstype, "cgroup2")
+			       : (!streq(fstype, "cgroup") || !has_controllers(opts, ctrls)))
 				continue;
 			char root[512], mnt[512];
 			if (sscanf(ml, "%*s %*s %*s %511s %511s", root, mnt) != 2)
 				continue;
-			/* a mount of a sub-tree (inside a cgroup namespace) only holds paths below its root */
+			/* a mount of a sub-tree (inside a cgroup namespace) only holds paths below
+			 * its root */
 			const char *rel = path;
 			if (!streq(root, "/")) {
 				size_t rl = strlen(root);

@@ -75,7 +75,8 @@ struct procfs_cproc {
 int procfs_container_procs(struct procfs_cproc **ret, size_t *ret_n);
 
 /* The socket inodes pid holds open with their descriptor numbers (readlink of each /proc/PID/fd
- * entry: "socket:[INODE]"), appended to the inodes and fds arrays (grown together). -errno (-ENOENT: the process is gone). */
+ * entry: "socket:[INODE]"), appended to the inodes and fds arrays (grown together). -errno
+ * (-ENOENT: the process is gone). */
 int procfs_socket_fds(int pid, unsigned long **inodes, int **fds, size_t *n);
 /* readlink /proc/<pid>/exe: the path inside the process's own mount namespace. NULL if unknown. */
 char *procfs_exe(int pid);
@@ -89,9 +90,9 @@ long procfs_euid(int pid);
 /* Socket counts of the network namespace pid lives in (/proc/<pid>/net/sockstat and
  * sockstat6): O(1) for the kernel, unlike a socket dump that walks the global TCP hash. */
 struct procfs_sockstat {
-	long tcp;  /* TCP + TCP6 "inuse" (listening and connected) */
-	long tw;   /* TIME_WAIT */
-	long udp;  /* UDP + UDP6 "inuse" */
+	long tcp; /* TCP + TCP6 "inuse" (listening and connected) */
+	long tw;  /* TIME_WAIT */
+	long udp; /* UDP + UDP6 "inuse" */
 };
 /* -errno when either file cannot be read. */
 int procfs_sockstat(int pid, struct procfs_sockstat *ret);

@@ -109,7 +109,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[IFLA_LINKINFO]) {
 		const struct nlattr *li[IFLA_INFO_MAX + 1] = {0};
 		mnl_attr_parse_nested(tb[IFLA_LINKINFO], linkinfo_attr_cb, li);
-		if (li[IFLA_INFO_KIND] && mnl_attr_validate(li[IFLA_INFO_KIND], MNL_TYPE_STRING) >= 0)
+		if (li[IFLA_INFO_KIND] &&
+		    mnl_attr_validate(li[IFLA_INFO_KIND], MNL_TYPE_STRING) >= 0)
 			attr_str(k->kind, sizeof(k->kind), li[IFLA_INFO_KIND]);
 	}
 	return MNL_CB_OK;
@@ -146,8 +147,8 @@ static int dump_links_once(int nsfd, struct rtnl_links *ret, struct cirt_err *er
 	int fd = netns_socket(nsfd, NETLINK_ROUTE);
 	if (fd < 0)
 		return err_set(err, fd == -EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-			       "netlink socket%s: %s", nsfd >= 0 ? " in container namespace" : "",
-			       strerror(-fd));
+		               "netlink socket%s: %s", nsfd >= 0 ? " in container namespace" : "",
+		               strerror(-fd));
 	struct mnl_socket *nl = mnl_socket_fdopen(fd);
 	if (!nl) {
 		close(fd);
@@ -180,11 +181,13 @@ static int dump_links_once(int nsfd, struct rtnl_links *ret, struct cirt_err *er
 			err_set(err, CIRT_EXIT_RUNTIME, "netlink receive: %s", strerror(errno));
 			goto out;
 		}
-		int r = mnl_cb_run(buf, rtnl_valid_prefix(buf, (size_t)n), seq, portid, link_cb, &c);
+		int r =
+		    mnl_cb_run(buf, rtnl_valid_prefix(buf, (size_t)n), seq, portid, link_cb, &c);
 		if (r == MNL_CB_STOP)
 			break;
 		if (r < 0) {
-			/* EINTR: the kernel flagged the dump inconsistent (links changed meanwhile) */
+			/* EINTR: the kernel flagged the dump inconsistent (links changed meanwhile)
+			 */
 			rc = errno == EINTR ? -EINTR : -1;
 			err_set(err, CIRT_EXIT_RUNTIME, "netlink link dump: %s", strerror(errno));
 			goto out;

@@ -10,13 +10,13 @@
 struct rtnl_link {
 	int ifindex;
 	char name[IF_NAMESIZE];
-	char kind[16];          /* "veth", "bridge", ... ("" when none) */
+	char kind[16]; /* "veth", "bridge", ... ("" when none) */
 	unsigned char mac[32];
 	int mac_len;
-	int master;             /* ifindex of the bridge it is enslaved to, 0 if none */
-	int link;               /* IFLA_LINK: the peer's ifindex (in link_netnsid's namespace) */
-	int link_netnsid;       /* -1 when the peer is in the same namespace or unknown */
-	unsigned int flags;     /* IFF_* */
+	int master;         /* ifindex of the bridge it is enslaved to, 0 if none */
+	int link;           /* IFLA_LINK: the peer's ifindex (in link_netnsid's namespace) */
+	int link_netnsid;   /* -1 when the peer is in the same namespace or unknown */
+	unsigned int flags; /* IFF_* */
 	int mtu;
 };
 

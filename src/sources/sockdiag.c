@@ -11,9 +11,9 @@
 
 /* include/net/tcp_states.h */
 static const char *const tcp_states[] = {
-	[1] = "ESTABLISHED", [2] = "SYN_SENT",  [3] = "SYN_RECV",   [4] = "FIN_WAIT1",
-	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT", [7] = "CLOSE",      [8] = "CLOSE_WAIT",
-	[9] = "LAST_ACK",    [10] = "LISTEN",   [11] = "CLOSING",   [12] = "NEW_SYN_RECV",
+    [1] = "ESTABLISHED", [2] = "SYN_SENT",  [3] = "SYN_RECV", [4] = "FIN_WAIT1",
+    [5] = "FIN_WAIT2",   [6] = "TIME_WAIT", [7] = "CLOSE",    [8] = "CLOSE_WAIT",
+    [9] = "LAST_ACK",    [10] = "LISTEN",   [11] = "CLOSING", [12] = "NEW_SYN_RECV",
 };
 
 const char *sockdiag_tcp_state_name(int state)
@@ -68,7 +68,7 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
  * kernel answers it with a dump for AF_UNSPEC, walking its (global, large) TCP hash once
  * instead of once per family: half the cost of a namespace. */
 static int dump_one(struct mnl_socket *nl, char *buf, size_t bufsz, int family, uint8_t proto,
-		    unsigned int seq, struct dump_ctx *c, struct cirt_err *err)
+                    unsigned int seq, struct dump_ctx *c, struct cirt_err *err)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -94,7 +94,8 @@ static int dump_one(struct mnl_socket *nl, char *buf, size_t bufsz, int family, 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return err_set(err, CIRT_EXIT_RUNTIME, "sock_diag receive: %s", strerror(errno));
+			return err_set(err, CIRT_EXIT_RUNTIME, "sock_diag receive: %s",
+			               strerror(errno));
 		}
 		int r = mnl_cb_run(buf, (size_t)n, seq, portid, diag_cb, c);
 		if (r == MNL_CB_STOP)
@@ -104,8 +105,9 @@ static int dump_one(struct mnl_socket *nl, char *buf, size_t bufsz, int family, 
 			/* no udp_diag module for this family: nothing to list, not a failure */
 			if (e == ENOENT && family != 0)
 				return 0;
-			return err_set(err, CIRT_EXIT_RUNTIME, "sock_diag %s%s dump: %s", flow_proto_name(proto),
-				       family == AF_INET6 ? "6" : "", strerror(e));
+			return err_set(err, CIRT_EXIT_RUNTIME, "sock_diag %s%s dump: %s",
+			               flow_proto_name(proto), family == AF_INET6 ? "6" : "",
+			               strerror(e));
 		}
 	}
 }
@@ -114,8 +116,8 @@ int sockdiag_dump(int nsfd, unsigned protos, struct sockdiag_list *ret, struct c
 {
 	int fd = netns_socket(nsfd, NETLINK_SOCK_DIAG);
 	if (fd < 0)
-		return err_set(err, fd == -EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "sock_diag socket: %s",
-			       strerror(-fd));
+		return err_set(err, fd == -EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "sock_diag socket: %s", strerror(-fd));
 	struct mnl_socket *nl = mnl_socket_fdopen(fd);
 	if (!nl) {
 		close(fd);

@@ -55,7 +55,7 @@
 static const char *mode = "ok";
 static volatile sig_atomic_t stop;
 static int req_has_until; /* the request's query holds until= (events mode) */
-static pid_t kids[1024]; /* live connection handlers, killed on exit */
+static pid_t kids[1024];  /* live connection handlers, killed on exit */
 static size_t nkids;
 
 /* SIGCHLD only interrupts ppoll() so that children get reaped. */
@@ -200,13 +200,14 @@ static int events_stream(int fd)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	char ev[1024], chunk[1100];
-	int n = snprintf(ev, sizeof ev,
-	                 "{\"status\":\"exec_start: fake-cmd --flag\",\"id\":\"" EV_ID "\","
-	                 "\"from\":\"fake/image:1\",\"Type\":\"container\","
-	                 "\"Action\":\"exec_start: fake-cmd --flag\",\"Actor\":{\"ID\":\"" EV_ID "\","
-	                 "\"Attributes\":{\"execID\":\"ex1\",\"image\":\"fake/image:1\","
-	                 "\"name\":\"fake-ev\"}},\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld}\n",
-	                 (long long)ts.tv_sec, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	int n = snprintf(
+	    ev, sizeof ev,
+	    "{\"status\":\"exec_start: fake-cmd --flag\",\"id\":\"" EV_ID "\","
+	    "\"from\":\"fake/image:1\",\"Type\":\"container\","
+	    "\"Action\":\"exec_start: fake-cmd --flag\",\"Actor\":{\"ID\":\"" EV_ID "\","
+	    "\"Attributes\":{\"execID\":\"ex1\",\"image\":\"fake/image:1\","
+	    "\"name\":\"fake-ev\"}},\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld}\n",
+	    (long long)ts.tv_sec, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
 	int cn = snprintf(chunk, sizeof chunk, "%x\r\n%s\r\n", n, ev);
 	if (send_all(fd, chunk, (size_t)cn) < 0)
 		return -1;
@@ -278,25 +279,36 @@ static int answer(int fd, const char *method, const char *path)
 			            "\"NetworkSettings\":{\"Networks\":{}}}");
 	}
 	if (strcmp(mode, "lying") == 0) {
-		static const char lie_id[] = "11e0000000000000000000000000000000000000000000000000000000000001";
+		static const char lie_id[] =
+		    "11e0000000000000000000000000000000000000000000000000000000000001";
 		const char *real = getenv("FAKE_REAL_ID");
 		int real_ok = real && strlen(real) == 64 && strspn(real, "0123456789abcdef") == 64;
 		char big[2048];
 		if (strcmp(path, "/networks") == 0)
-			return json(fd, head, 200, "OK",
-			            "[{\"Name\":\"bridge\",\"Id\":\"b000000000000000000000000000000000000000000000000000000000000001\","
-			            "\"Driver\":\"bridge\",\"Options\":{\"com.docker.network.bridge.name\":\"docker0\"}}]");
-		if (strcmp(path, "/containers/json?all=1") == 0 || strcmp(path, "/containers/json") == 0) {
-			snprintf(big, sizeof big, "[{\"Id\":\"%s\",\"Names\":[\"/invented\"],\"State\":\"running\"}%s%s%s]",
+			return json(
+			    fd, head, 200, "OK",
+			    "[{\"Name\":\"bridge\",\"Id\":"
+			    "\"b000000000000000000000000000000000000000000000000000000000000001\","
+			    "\"Driver\":\"bridge\",\"Options\":{\"com.docker.network.bridge.name\":"
+			    "\"docker0\"}}]");
+		if (strcmp(path, "/containers/json?all=1") == 0 ||
+		    strcmp(path, "/containers/json") == 0) {
+			snprintf(big, sizeof big,
+			         "[{\"Id\":\"%s\",\"Names\":[\"/"
+			         "invented\"],\"State\":\"running\"}%s%s%s]",
 			         lie_id, real_ok ? ",{\"Id\":\"" : "", real_ok ? real : "",
-			         real_ok ? "\",\"Names\":[\"/real-wrong-pid\"],\"State\":\"running\"}" : "");
+			         real_ok
+			             ? "\",\"Names\":[\"/real-wrong-pid\"],\"State\":\"running\"}"
+			             : "");
 			return json(fd, head, 200, "OK", big);
 		}
 		if (is_inspect && (strcmp(id, lie_id) == 0 || (real_ok && strcmp(id, real) == 0))) {
 			int pid = strcmp(id, lie_id) == 0 ? (int)getppid() : 1;
 			snprintf(big, sizeof big,
-			         "{\"Id\":\"%s\",\"Name\":\"/%s\",\"State\":{\"Status\":\"running\",\"Running\":true,"
-			         "\"Pid\":%d},\"Config\":{\"Image\":\"x\"},\"HostConfig\":{\"NetworkMode\":\"none\"},"
+			         "{\"Id\":\"%s\",\"Name\":\"/"
+			         "%s\",\"State\":{\"Status\":\"running\",\"Running\":true,"
+			         "\"Pid\":%d},\"Config\":{\"Image\":\"x\"},\"HostConfig\":{"
+			         "\"NetworkMode\":\"none\"},"
 			         "\"NetworkSettings\":{\"Networks\":{}}}",
 			         id, strcmp(id, lie_id) == 0 ? "invented" : "real-wrong-pid", pid);
 			return json(fd, head, 200, "OK", big);
@@ -306,11 +318,15 @@ static int answer(int fd, const char *method, const char *path)
 		if (strcmp(path, "/events") == 0)
 			return events_stream(fd);
 		if (strcmp(path, "/containers/json") == 0)
-			return json(fd, head, 200, "OK",
-			            "[{\"Id\":\"" EV_ID "\",\"Names\":[\"/fake-ev\"],\"Image\":\"fake/image:1\","
-			            "\"State\":\"running\",\"Status\":\"Up\",\"Ports\":[],\"Labels\":{},"
-			            "\"HostConfig\":{\"NetworkMode\":\"fakenet\"},\"NetworkSettings\":{\"Networks\":"
-			            "{\"fakenet\":{\"IPAddress\":\"10.213.98.2\",\"IPPrefixLen\":24}}},\"Mounts\":[]}]");
+			return json(
+			    fd, head, 200, "OK",
+			    "[{\"Id\":\"" EV_ID
+			    "\",\"Names\":[\"/fake-ev\"],\"Image\":\"fake/image:1\","
+			    "\"State\":\"running\",\"Status\":\"Up\",\"Ports\":[],\"Labels\":{},"
+			    "\"HostConfig\":{\"NetworkMode\":\"fakenet\"},\"NetworkSettings\":{"
+			    "\"Networks\":"
+			    "{\"fakenet\":{\"IPAddress\":\"10.213.98.2\",\"IPPrefixLen\":24}}},"
+			    "\"Mounts\":[]}]");
 		if (is_inspect && strcmp(id, EV_ID) == 0)
 			return json(fd, head, 200, "OK",
 			            "{\"Id\":\"" EV_ID "\",\"Name\":\"/fake-ev\","
@@ -318,16 +334,19 @@ static int answer(int fd, const char *method, const char *path)
 			            "\"StartedAt\":\"2026-01-01T00:00:00Z\"},"
 			            "\"Config\":{\"Image\":\"fake/image:1\"},"
 			            "\"HostConfig\":{\"NetworkMode\":\"fakenet\"},"
-			            "\"NetworkSettings\":{\"Networks\":{\"fakenet\":{\"IPAddress\":\"10.213.98.2\","
+			            "\"NetworkSettings\":{\"Networks\":{\"fakenet\":{\"IPAddress\":"
+			            "\"10.213.98.2\","
 			            "\"IPPrefixLen\":24}}}}");
 		if (strcmp(path, "/networks") == 0)
 			return json(fd, head, 200, "OK",
 			            "[{\"Name\":\"fakenet\",\"Id\":\"fn1\",\"IPAM\":{\"Config\":"
 			            "[{\"Subnet\":\"10.213.98.0/24\"}]}}]");
 		if (strncmp(path, "/exec/", 6) == 0)
-			return json(fd, head, 200, "OK",
-			            "{\"ID\":\"ex1\",\"ProcessConfig\":{\"entrypoint\":\"fake-cmd\","
-			            "\"arguments\":[\"--flag\"],\"privileged\":true,\"user\":\"root\",\"tty\":false}}");
+			return json(
+			    fd, head, 200, "OK",
+			    "{\"ID\":\"ex1\",\"ProcessConfig\":{\"entrypoint\":\"fake-cmd\","
+			    "\"arguments\":[\"--flag\"],\"privileged\":true,\"user\":\"root\","
+			    "\"tty\":false}}");
 	}
 	/* ok, oldapi, and the well-behaved rest of escapes */
 	if (strcmp(path, "/version") == 0)
@@ -439,11 +458,9 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	static const char *const modes[] = {"ok",       "oldapi",    "hang",       "noaccept",
-	                                    "garbage",  "truncated", "wrongtypes", "error500",
-	                                    "notfound", "huge",      "drip",       "escapes",
-	                                    "lying",
-	                                    "events"};
+	static const char *const modes[] = {
+	    "ok",       "oldapi",   "hang", "noaccept", "garbage", "truncated", "wrongtypes",
+	    "error500", "notfound", "huge", "drip",     "escapes", "lying",     "events"};
 	const char *sock_path = NULL, *pidfile = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc)

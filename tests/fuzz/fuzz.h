@@ -63,10 +63,12 @@ static inline void fuzz_jdir_cleanup(void)
 	rmdir(fuzz_jdir_path);
 }
 
-static inline const char *fuzz_journal_dir(const uint8_t *data, size_t size, int split, unsigned *ret_files)
+static inline const char *fuzz_journal_dir(const uint8_t *data, size_t size, int split,
+                                           unsigned *ret_files)
 {
 	if (!fuzz_jdir_path[0]) {
-		snprintf(fuzz_jdir_path, sizeof(fuzz_jdir_path), "%s/cirt-fuzz-journal-XXXXXX", fuzz_scratch());
+		snprintf(fuzz_jdir_path, sizeof(fuzz_jdir_path), "%s/cirt-fuzz-journal-XXXXXX",
+		         fuzz_scratch());
 		if (!mkdtemp(fuzz_jdir_path))
 			abort();
 		atexit(fuzz_jdir_cleanup);

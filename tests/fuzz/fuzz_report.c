@@ -20,7 +20,8 @@ static void cleanup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!path[0]) {
-		snprintf(path, sizeof(path), "%s/cirt-fuzz-report-%ld.tar.gz", fuzz_scratch(), (long)getpid());
+		snprintf(path, sizeof(path), "%s/cirt-fuzz-report-%ld.tar.gz", fuzz_scratch(),
+		         (long)getpid());
 		atexit(cleanup);
 	}
 	fuzz_put(path, NULL, data, size);

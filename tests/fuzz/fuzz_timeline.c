@@ -91,10 +91,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned char c = (unsigned char)o[i];
 		CHECK(c >= 0x20 || c == '\n');
 		if (sel & 2)
-			continue; /* JSON escapes C0 controls; DEL and C1 are valid in its strings */
+			continue; /* JSON escapes C0 controls; DEL and C1 are valid in its strings
+			           */
 		CHECK(c != 0x7f);
 		/* U+0080..U+009F, which terminals may take as controls */
-		CHECK(!(c == 0xc2 && i + 1 < n && (unsigned char)o[i + 1] >= 0x80 && (unsigned char)o[i + 1] <= 0x9f));
+		CHECK(!(c == 0xc2 && i + 1 < n && (unsigned char)o[i + 1] >= 0x80 &&
+		        (unsigned char)o[i + 1] <= 0x9f));
 	}
 	if ((sel & 2) && r == 0) {
 		json_t *doc = json_loadb(o, n, 0, NULL);

@@ -97,7 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (!path[0]) {
-		snprintf(path, sizeof(path), "%s/cirt-fuzz-verify-%ld.tar", fuzz_scratch(), (long)getpid());
+		snprintf(path, sizeof(path), "%s/cirt-fuzz-verify-%ld.tar", fuzz_scratch(),
+		         (long)getpid());
 		atexit(cleanup);
 	}
 	fuzz_put(path, NULL, (const uint8_t *)p, n);

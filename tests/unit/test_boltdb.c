@@ -164,17 +164,17 @@ static struct fb std_file(uint32_t ps)
 	fb_meta(&f, 0, 3, STD_PAGES, 11);
 	fb_meta(&f, 1, 9, STD_PAGES, 10);
 	size_t l1 = bucket_val(v1, sizeof(v1), 4, NULL, 0);
-	size_t l2 = bucket_val(v2, sizeof(v2), 0,
-	                       (struct kv[]){{"a", "1", 1, 0}, {"b", "2", 1, 0}}, 2);
-	leaf_at(pg(&f, 3), ps, 3, 0,
-	        (struct kv[]){{"libnetwork", v1, l1, 1}, {"other", v2, l2, 1}}, 2);
+	size_t l2 =
+	    bucket_val(v2, sizeof(v2), 0, (struct kv[]){{"a", "1", 1, 0}, {"b", "2", 1, 0}}, 2);
+	leaf_at(pg(&f, 3), ps, 3, 0, (struct kv[]){{"libnetwork", v1, l1, 1}, {"other", v2, l2, 1}},
+	        2);
 	branch_at(pg(&f, 4), 4, (uint64_t[]){5, 6}, 2);
 	l1 = bucket_val(v1, sizeof(v1), 8, NULL, 0);
-	l2 = bucket_val(v2, sizeof(v2), 0, (struct kv[]){{"i1", "v1", 2, 0}, {"i2", "v2", 2, 0}},
-	                2);
+	l2 =
+	    bucket_val(v2, sizeof(v2), 0, (struct kv[]){{"i1", "v1", 2, 0}, {"i2", "v2", 2, 0}}, 2);
 	leaf_at(pg(&f, 5), ps, 5, 0,
-	        (struct kv[]){{"a", "1", 1, 0}, {"b", "2", 1, 0}, {"deep", v1, l1, 1},
-	                      {"inl", v2, l2, 1}},
+	        (struct kv[]){
+	            {"a", "1", 1, 0}, {"b", "2", 1, 0}, {"deep", v1, l1, 1}, {"inl", v2, l2, 1}},
 	        4);
 	uint32_t over = (uint32_t)((sizeof(big) + 100) / ps);
 	assert_true(6 + over < 8);
@@ -338,11 +338,11 @@ static void test_meta_fallback(void **state)
 	(void)state;
 	struct {
 		const char *what;
-		int meta;     /* which meta to damage */
-		size_t off;   /* byte within the meta */
+		int meta;   /* which meta to damage */
+		size_t off; /* byte within the meta */
 		uint8_t val;
-		bool resum;   /* recompute the checksum (a well-formed but wrong meta) */
-		int want;     /* meta then in use */
+		bool resum; /* recompute the checksum (a well-formed but wrong meta) */
+		int want;   /* meta then in use */
 	} cases[] = {
 	    {"bad magic", 0, 0, 0x00, true, 1},
 	    {"bad checksum", 0, 48, 0x55, false, 1},
@@ -563,7 +563,8 @@ static void test_overlaps(void **state)
 	uint8_t *m = p6 + 16 + 20 * 16; /* after the 20 elements */
 	m[0] = 'm';
 	memcpy(m + 1, big, sizeof(big));
-	put16(p6 + 10, 20); /* 20 elements, each the 5000-byte "m": 100000 bytes in a 40960-byte file */
+	put16(p6 + 10,
+	      20); /* 20 elements, each the 5000-byte "m": 100000 bytes in a 40960-byte file */
 	for (size_t i = 0; i < 20; i++) {
 		uint8_t *e = p6 + 16 + i * 16;
 		put32(e, 0);
@@ -883,7 +884,8 @@ static void test_network_records(void **state)
 	    "\\\"10.9.0.128/25\\\",\\\"Gateway\\\":\\\"10.9.0.1\\\",\\\"AuxAddresses\\\":"
 	    "{\\\"r\\\":\\\"10.9.0.5\\\"}}]\","
 	    "\"ipamV6Info\":\"[{\\\"IPAMData\\\":\\\"{\\\\\\\"Pool\\\\\\\":"
-	    "\\\\\\\"fd00:1::/64\\\\\\\",\\\\\\\"Gateway\\\\\\\":\\\\\\\"fd00:1::1/64\\\\\\\"}\\\"}]\"}",
+	    "\\\\\\\"fd00:1::/64\\\\\\\",\\\\\\\"Gateway\\\\\\\":\\\\\\\"fd00:1::1/"
+	    "64\\\\\\\"}\\\"}]\"}",
 	    /* being deleted */
 	    "{\"id\":\"" ID_B "\",\"name\":\"going\",\"networkType\":\"bridge\","
 	    "\"inDelete\":true}",
@@ -907,7 +909,8 @@ static void test_network_records(void **state)
 	    "{\"Subnet\":\"fd00:1::/64\",\"Gateway\":\"fd00:1::1\"}]},"
 	    "\"Internal\":true,\"Attachable\":false,\"Ingress\":false,"
 	    "\"ConfigFrom\":{\"Network\":\"\"},\"ConfigOnly\":false,\"Containers\":{},"
-	    "\"Options\":{\"com.docker.network.bridge.name\":\"br-mine\"},\"Labels\":{\"a\":\"b\"}}",
+	    "\"Options\":{\"com.docker.network.bridge.name\":\"br-mine\"},\"Labels\":{\"a\":\"b\"}"
+	    "}",
 	    0, &je);
 	assert_non_null(want);
 	json_t *got = json_array_get(nets, 0);
@@ -932,8 +935,12 @@ static void test_network_parse(void **state)
 {
 	(void)state;
 	const char *bad[] = {
-	    "", "[]", "{\"id\":3,\"name\":\"x\"}", "{\"id\":\"" ID_A "\"}",
-	    "{\"id\":\"" ID_A "\",\"name\":\"\"}", "{\"id\":\"AB\",\"name\":\"x\"}",
+	    "",
+	    "[]",
+	    "{\"id\":3,\"name\":\"x\"}",
+	    "{\"id\":\"" ID_A "\"}",
+	    "{\"id\":\"" ID_A "\",\"name\":\"\"}",
+	    "{\"id\":\"AB\",\"name\":\"x\"}",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		json_t *notes = json_array();

@@ -58,7 +58,8 @@ static void test_names(void **state)
 	free(t);
 	free(g);
 	/* our lines only: the whole id, quoted (iptables-nft) or not (legacy) */
-	assert_true(fw_line_is_ours("-A DOCKER-USER -s 1.2.3.4/32 -m comment --comment \"cirt:" ID "\" -j X", ID));
+	assert_true(fw_line_is_ours(
+	    "-A DOCKER-USER -s 1.2.3.4/32 -m comment --comment \"cirt:" ID "\" -j X", ID));
 	assert_true(fw_line_is_ours("-A INPUT -m comment --comment cirt:" ID " -j X", ID));
 	assert_false(fw_line_is_ours("-A INPUT -m comment --comment cirt:" ID "00 -j X", ID));
 	assert_false(fw_line_is_ours("-A INPUT -m comment --comment \"cirt:179f\" -j X", ID));
@@ -91,24 +92,30 @@ static void test_ipt_text(void **state)
 	struct iso_spec s;
 	spec(&s, true, true);
 	struct strv old = {0};
-	strv_add(&old, "-A DOCKER-USER -s 172.21.0.4/32 -m comment --comment \"cirt:" ID "\" -j CIRT-179f1bafd573a9a5f8f9");
+	strv_add(&old, "-A DOCKER-USER -s 172.21.0.4/32 -m comment --comment \"cirt:" ID
+	               "\" -j CIRT-179f1bafd573a9a5f8f9");
 	char *t = fw_ipt_apply_text(&s, &old);
 	/* one atomic transaction: the chain (re)declared, which flushes it */
 	assert_true(startswith(t, "*filter\n:CIRT-179f1bafd573a9a5f8f9 - [0:0]\n"));
 	assert_non_null(strstr(t, "\nCOMMIT\n"));
 	/* allowed peers RETURN both ways, then DROP, in this order */
-	const char *r1 = strstr(t, "-A CIRT-179f1bafd573a9a5f8f9 -s 172.21.0.5/32 -d 10.66.0.2/32 -m comment --comment cirt:" ID " -j RETURN");
-	const char *r2 = strstr(t, "-A CIRT-179f1bafd573a9a5f8f9 -s 10.66.0.2/32 -d 172.21.0.5/32 -m comment --comment cirt:" ID " -j RETURN");
-	const char *d = strstr(t, "-A CIRT-179f1bafd573a9a5f8f9 -m comment --comment cirt:" ID " -j DROP");
+	const char *r1 = strstr(t, "-A CIRT-179f1bafd573a9a5f8f9 -s 172.21.0.5/32 -d 10.66.0.2/32 "
+	                           "-m comment --comment cirt:" ID " -j RETURN");
+	const char *r2 = strstr(t, "-A CIRT-179f1bafd573a9a5f8f9 -s 10.66.0.2/32 -d 172.21.0.5/32 "
+	                           "-m comment --comment cirt:" ID " -j RETURN");
+	const char *d =
+	    strstr(t, "-A CIRT-179f1bafd573a9a5f8f9 -m comment --comment cirt:" ID " -j DROP");
 	assert_non_null(r1);
 	assert_non_null(r2);
 	assert_non_null(d);
 	assert_true(r1 < d && r2 < d);
 	/* the old jump goes, the new ones come: DOCKER-USER both ways + veth, INPUT, OUTPUT */
-	assert_non_null(strstr(t, "-D DOCKER-USER -s 172.21.0.4/32 -m comment --comment \"cirt:" ID "\""));
+	assert_non_null(
+	    strstr(t, "-D DOCKER-USER -s 172.21.0.4/32 -m comment --comment \"cirt:" ID "\""));
 	assert_non_null(strstr(t, "-I DOCKER-USER 1 -s 172.21.0.5/32 -m comment"));
 	assert_non_null(strstr(t, "-I DOCKER-USER 1 -d 172.21.0.5/32 -m comment"));
-	assert_non_null(strstr(t, "-I DOCKER-USER 1 -m physdev --physdev-in veth1ed6531 -m comment"));
+	assert_non_null(
+	    strstr(t, "-I DOCKER-USER 1 -m physdev --physdev-in veth1ed6531 -m comment"));
 	assert_non_null(strstr(t, "-I INPUT 1 -s 172.21.0.5/32 -m comment"));
 	assert_non_null(strstr(t, "-I INPUT 1 -m physdev --physdev-in veth1ed6531"));
 	assert_non_null(strstr(t, "-I OUTPUT 1 -d 172.21.0.5/32 -m comment"));
@@ -127,8 +134,10 @@ static void test_ipt_text(void **state)
 	iso_spec_clear(&s);
 	/* removal: exactly the listed jumps, then the chain */
 	t = fw_ipt_remove_text(ID, &old, true);
-	assert_string_equal(t, "*filter\n-D DOCKER-USER -s 172.21.0.4/32 -m comment --comment \"cirt:" ID
-			       "\" -j CIRT-179f1bafd573a9a5f8f9\n-F CIRT-179f1bafd573a9a5f8f9\n-X CIRT-179f1bafd573a9a5f8f9\nCOMMIT\n");
+	assert_string_equal(
+	    t, "*filter\n-D DOCKER-USER -s 172.21.0.4/32 -m comment --comment \"cirt:" ID
+	       "\" -j CIRT-179f1bafd573a9a5f8f9\n-F CIRT-179f1bafd573a9a5f8f9\n-X "
+	       "CIRT-179f1bafd573a9a5f8f9\nCOMMIT\n");
 	free(t);
 	assert_null(fw_ipt_remove_text(ID, NULL, false));
 	strv_clear(&old);
@@ -140,11 +149,14 @@ static void test_nft_text(void **state)
 	spec(&s, false, true);
 	char *t = fw_nft_l2_text(&s);
 	/* replace atomically: create-if-missing, delete, create */
-	assert_true(startswith(t, "table bridge cirt-" ID "\ndelete table bridge cirt-" ID "\ntable bridge cirt-" ID " {\n"));
+	assert_true(startswith(t, "table bridge cirt-" ID "\ndelete table bridge cirt-" ID
+	                          "\ntable bridge cirt-" ID " {\n"));
 	assert_non_null(strstr(t, "type filter hook prerouting priority filter;"));
 	assert_non_null(strstr(t, "type filter hook postrouting priority filter;"));
-	assert_non_null(strstr(t, "iifname { \"veth1ed6531\" } counter drop comment \"cirt:" ID "\""));
-	assert_non_null(strstr(t, "oifname { \"veth1ed6531\" } counter drop comment \"cirt:" ID "\""));
+	assert_non_null(
+	    strstr(t, "iifname { \"veth1ed6531\" } counter drop comment \"cirt:" ID "\""));
+	assert_non_null(
+	    strstr(t, "oifname { \"veth1ed6531\" } counter drop comment \"cirt:" ID "\""));
 	assert_null(strstr(t, " accept comment"));
 	free(t);
 	iso_spec_clear(&s);
@@ -153,10 +165,12 @@ static void test_nft_text(void **state)
 	assert_non_null(strstr(t, "iifname { \"veth1ed6531\" } ether type arp accept"));
 	assert_non_null(strstr(t, "iifname { \"veth1ed6531\" } ip daddr { 10.66.0.2/32 } accept"));
 	assert_non_null(strstr(t, "oifname { \"veth1ed6531\" } ip saddr { 10.66.0.2/32 } accept"));
-	assert_non_null(strstr(t, "iifname { \"veth1ed6531\" } ip6 daddr { 2001:db8::/64 } accept"));
+	assert_non_null(
+	    strstr(t, "iifname { \"veth1ed6531\" } ip6 daddr { 2001:db8::/64 } accept"));
 	assert_non_null(strstr(t, "nd-neighbor-solicit"));
 	/* accepts come before the drop of the same chain */
-	assert_true(strstr(t, "ip daddr { 10.66.0.2/32 } accept") < strstr(t, "iifname { \"veth1ed6531\" } counter drop"));
+	assert_true(strstr(t, "ip daddr { 10.66.0.2/32 } accept") <
+	            strstr(t, "iifname { \"veth1ed6531\" } counter drop"));
 	free(t);
 	t = fw_nft_l3_text(&s);
 	assert_true(startswith(t, "table inet cirt-" ID "\ndelete table inet cirt-" ID "\n"));
@@ -241,7 +255,8 @@ static void test_state(void **state)
 	assert_int_equal(json_object_size(state_all(doc)), 0);
 	json_t *rec = state_get_or_add(doc, ID, "ct-beacon");
 	json_array_append_new(json_object_get(rec, "actions"), json_pack("{s:s}", "type", "pause"));
-	json_array_append_new(json_object_get(rec, "actions"), json_pack("{s:s, s:s}", "type", "isolate", "backend", "nft"));
+	json_array_append_new(json_object_get(rec, "actions"),
+	                      json_pack("{s:s, s:s}", "type", "isolate", "backend", "nft"));
 	assert_non_null(state_action(rec, "isolate"));
 	assert_int_equal(state_action_index(rec, "isolate"), 1);
 	assert_null(state_action(rec, "stop"));
@@ -311,7 +326,9 @@ static void test_audit(void **state)
 		assert_string_equal(json_string_value(json_object_get(j, "reason")), "why\nnot");
 		assert_true(json_is_integer(json_object_get(j, "uid")));
 		assert_non_null(json_object_get(j, "time"));
-		assert_string_equal(json_string_value(json_array_get(json_object_get(j, "argv"), 2)), "x\n--isolate");
+		assert_string_equal(
+		    json_string_value(json_array_get(json_object_get(j, "argv"), 2)),
+		    "x\n--isolate");
 		json_decref(j);
 		n++;
 	}
@@ -322,13 +339,13 @@ static void test_audit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cidr),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_ipt_text),
-		cmocka_unit_test(test_nft_text),
-		cmocka_unit_test(test_exec),
-		cmocka_unit_test_setup_teardown(test_state, mk_state_dir, rm_state_dir),
-		cmocka_unit_test_setup_teardown(test_audit, mk_state_dir, rm_state_dir),
+	    cmocka_unit_test(test_cidr),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_ipt_text),
+	    cmocka_unit_test(test_nft_text),
+	    cmocka_unit_test(test_exec),
+	    cmocka_unit_test_setup_teardown(test_state, mk_state_dir, rm_state_dir),
+	    cmocka_unit_test_setup_teardown(test_audit, mk_state_dir, rm_state_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

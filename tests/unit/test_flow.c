@@ -19,15 +19,15 @@
 #include "sources/procfs.h"
 #include "sources/sockdiag.h"
 
-static struct flow_addr A(const char *s)
-{
+static struct flow_addr A(const char *s) {
 	struct flow_addr a;
 	if (!flow_addr_parse(s, &a))
 		fail_msg("not an address: %s", s);
 	return a;
 }
 
-static void test_endpoint_parse(void **state)
+static void
+test_endpoint_parse(void **state)
 {
 	struct flow_addr a;
 	uint16_t p;
@@ -52,10 +52,21 @@ static void test_endpoint_parse(void **state)
 	assert_true(flow_endpoint_parse("[::ffff:10.66.0.2]:8080", &a, &p));
 	assert_true(flow_addr_eq(&a, &v4));
 	assert_int_equal(p, 8080);
-	static const char *const bad[] = {"",          "10.66.0",       "10.66.0.2:",  "10.66.0.2:0",
-					  "10.66.0.2:65536", "10.66.0.2:8x", "[::1",       "[::1]x",
-					  "[::1]:",    "host:80",       "10.66.0.256", "10.66.0.2/24",
-					  " 10.66.0.2", "[10.66.0.2]:80x", "1.2.3.4:123456"};
+	static const char *const bad[] = {"",
+	                                  "10.66.0",
+	                                  "10.66.0.2:",
+	                                  "10.66.0.2:0",
+	                                  "10.66.0.2:65536",
+	                                  "10.66.0.2:8x",
+	                                  "[::1",
+	                                  "[::1]x",
+	                                  "[::1]:",
+	                                  "host:80",
+	                                  "10.66.0.256",
+	                                  "10.66.0.2/24",
+	                                  " 10.66.0.2",
+	                                  "[10.66.0.2]:80x",
+	                                  "1.2.3.4:123456"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		if (flow_endpoint_parse(bad[i], &a, &p))
 			fail_msg("accepted '%s'", bad[i]);
@@ -149,14 +160,17 @@ static void test_conntrack_flow(void **state)
 	nfct_destroy(ct);
 	char b[64];
 	assert_int_equal(f.proto, IPPROTO_TCP);
-	assert_string_equal(flow_endpoint_str(&f.orig.src, f.orig.sport, b, sizeof(b)), "172.21.0.3:40001");
-	assert_string_equal(flow_endpoint_str(&f.reply.dst, f.reply.dport, b, sizeof(b)), "10.66.0.1:40002");
+	assert_string_equal(flow_endpoint_str(&f.orig.src, f.orig.sport, b, sizeof(b)),
+	                    "172.21.0.3:40001");
+	assert_string_equal(flow_endpoint_str(&f.reply.dst, f.reply.dport, b, sizeof(b)),
+	                    "10.66.0.1:40002");
 	assert_string_equal(f.state, "TIME_WAIT");
 	assert_int_equal(f.timeout, 77);
 	assert_false(f.counted);
 	assert_true(flow_is_nat(&f));
 	json_t *j = flow_to_json(&f);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "reply"), "dst")), "10.66.0.1");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "reply"), "dst")),
+	                    "10.66.0.1");
 	assert_true(json_is_true(json_object_get(j, "nat")));
 	json_decref(j);
 }
@@ -174,7 +188,8 @@ static size_t frame(uint8_t *b, bool vlan, bool v6, uint8_t proto)
 	if (!v6) {
 		memcpy(b + o, "\x08\x00", 2);
 		o += 2;
-		uint8_t ip[20] = {0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, proto, 0, 0, 172, 21, 0, 4, 10, 66, 0, 2};
+		uint8_t ip[20] = {0x45, 0, 0,   40, 0, 0, 0x40, 0,  64, proto,
+		                  0,    0, 172, 21, 0, 4, 10,   66, 0,  2};
 		memcpy(b + o, ip, 20);
 		o += 20;
 	} else {
@@ -201,8 +216,10 @@ static void test_capture_parse(void **state)
 	capture_parse(1 /* DLT_EN10MB */, b, (uint32_t)n, &p);
 	assert_true(p.parsed);
 	assert_int_equal(p.f.proto, IPPROTO_TCP);
-	assert_string_equal(flow_endpoint_str(&p.f.orig.src, p.f.orig.sport, s, sizeof(s)), "172.21.0.4:40001");
-	assert_string_equal(flow_endpoint_str(&p.f.orig.dst, p.f.orig.dport, s, sizeof(s)), "10.66.0.2:80");
+	assert_string_equal(flow_endpoint_str(&p.f.orig.src, p.f.orig.sport, s, sizeof(s)),
+	                    "172.21.0.4:40001");
+	assert_string_equal(flow_endpoint_str(&p.f.orig.dst, p.f.orig.dport, s, sizeof(s)),
+	                    "10.66.0.2:80");
 	assert_true(p.has_mac);
 	assert_memory_equal(p.src_mac, "\x02\x42\xac\x15\x00\x04", 6);
 	n = frame(b, true, false, IPPROTO_UDP);
@@ -213,7 +230,8 @@ static void test_capture_parse(void **state)
 	n = frame(b, false, true, IPPROTO_TCP);
 	capture_parse(1, b, (uint32_t)n, &p);
 	assert_true(p.parsed);
-	assert_string_equal(flow_endpoint_str(&p.f.orig.src, p.f.orig.sport, s, sizeof(s)), "[2001:db8::4]:40001");
+	assert_string_equal(flow_endpoint_str(&p.f.orig.src, p.f.orig.sport, s, sizeof(s)),
+	                    "[2001:db8::4]:40001");
 	/* every truncation of a frame parses without reading past it (ASan watches) */
 	for (size_t k = 0; k <= n; k++) {
 		uint8_t *copy = malloc(k ? k : 1);
@@ -298,7 +316,8 @@ static void test_conntrack_events(void **state)
 {
 	struct conntrack *ev = NULL, *dump = NULL;
 	struct cirt_err err = {0};
-	if (geteuid() != 0 || conntrack_open(CONNTRACK_EV_NEW | CONNTRACK_EV_DESTROY, &ev, &err) < 0)
+	if (geteuid() != 0 ||
+	    conntrack_open(CONNTRACK_EV_NEW | CONNTRACK_EV_DESTROY, &ev, &err) < 0)
 		skip();
 	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -387,10 +406,10 @@ static void test_container_from_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_endpoint_parse), cmocka_unit_test(test_matching),
-		cmocka_unit_test(test_conntrack_flow), cmocka_unit_test(test_capture_parse),
-		cmocka_unit_test(test_sockdiag_self), cmocka_unit_test(test_container_from_list),
-		cmocka_unit_test(test_conntrack_events),
+	    cmocka_unit_test(test_endpoint_parse),   cmocka_unit_test(test_matching),
+	    cmocka_unit_test(test_conntrack_flow),   cmocka_unit_test(test_capture_parse),
+	    cmocka_unit_test(test_sockdiag_self),    cmocka_unit_test(test_container_from_list),
+	    cmocka_unit_test(test_conntrack_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,10 +131,12 @@ static void test_find(void **state)
 static void test_wrong_types(void **state)
 {
 	/* a hostile or broken daemon: every field of the wrong type */
-	const char *bad = "{\"Id\":\"x1\",\"Name\":5,\"State\":\"running\",\"Config\":[],"
-			  "\"HostConfig\":{\"NetworkMode\":7,\"CapAdd\":\"ALL\",\"Privileged\":\"yes\"},"
-			  "\"NetworkSettings\":{\"Networks\":{\"n\":5,\"m\":{\"IPAddress\":3}},\"Ports\":{\"x\":1,"
-			  "\"80/tcp\":[5,{\"HostPort\":7}]}},\"Mounts\":{\"a\":1}}";
+	const char *bad =
+	    "{\"Id\":\"x1\",\"Name\":5,\"State\":\"running\",\"Config\":[],"
+	    "\"HostConfig\":{\"NetworkMode\":7,\"CapAdd\":\"ALL\",\"Privileged\":\"yes\"},"
+	    "\"NetworkSettings\":{\"Networks\":{\"n\":5,\"m\":{\"IPAddress\":3}},\"Ports\":{\"x\":"
+	    "1,"
+	    "\"80/tcp\":[5,{\"HostPort\":7}]}},\"Mounts\":{\"a\":1}}";
 	json_t *j = json_loads(bad, 0, NULL);
 	assert_non_null(j);
 	struct container c;
@@ -171,7 +173,7 @@ static void test_jint_reals(void **state)
 {
 	(void)state;
 	json_t *o = json_pack("{s:f, s:f, s:f, s:I, s:s}", "small", 42.9, "huge", 5.3e53, "neg",
-			      -5.3e53, "int", (json_int_t)7, "str", "8");
+	                      -5.3e53, "int", (json_int_t)7, "str", "8");
 	assert_int_equal(jint(o, "small", -1), 42);
 	assert_int_equal(jint(o, "huge", -1), -1);
 	assert_int_equal(jint(o, "neg", -1), -1);
@@ -184,8 +186,10 @@ static void test_jint_reals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bridge), cmocka_unit_test(test_custom), cmocka_unit_test(test_host_none),
-		cmocka_unit_test(test_shared), cmocka_unit_test(test_find),   cmocka_unit_test(test_wrong_types), cmocka_unit_test(test_jint_reals),
+	    cmocka_unit_test(test_bridge),     cmocka_unit_test(test_custom),
+	    cmocka_unit_test(test_host_none),  cmocka_unit_test(test_shared),
+	    cmocka_unit_test(test_find),       cmocka_unit_test(test_wrong_types),
+	    cmocka_unit_test(test_jint_reals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

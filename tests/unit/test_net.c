@@ -483,7 +483,8 @@ static void test_dot_escaping(void **state)
 static void test_brief_matches_inspect(void **state)
 {
 	json_t *list = fixture_json("engine-20.10.24/containers-list.json");
-	static const char *const names[] = {"lab-bridge", "lab-custom", "lab-host", "lab-none", "lab-shared"};
+	static const char *const names[] = {"lab-bridge", "lab-custom", "lab-host", "lab-none",
+	                                    "lab-shared"};
 	size_t matched = 0;
 	for (size_t i = 0; i < json_array_size(list); i++) {
 		json_t *shaped = brief_to_inspect(json_array_get(list, i));
@@ -500,7 +501,8 @@ static void test_brief_matches_inspect(void **state)
 			assert_int_equal(b.mode, f.mode);
 			assert_string_equal(b.mode_raw, f.mode_raw);
 			assert_true(b.running);
-			assert_int_equal(b.pid, 0); /* the list has none: host_load_brief reads /proc */
+			assert_int_equal(b.pid,
+			                 0); /* the list has none: host_load_brief reads /proc */
 			assert_string_equal(b.image, f.image);
 			if (f.mode_target)
 				assert_string_equal(b.mode_target, f.mode_target);
@@ -508,12 +510,15 @@ static void test_brief_matches_inspect(void **state)
 			for (size_t e = 0; e < f.n_eps; e++) {
 				assert_string_equal(b.eps[e].network, f.eps[e].network);
 				assert_string_equal(b.eps[e].network_id ? b.eps[e].network_id : "-",
-						    f.eps[e].network_id ? f.eps[e].network_id : "-");
-				assert_string_equal(b.eps[e].ipv4 ? b.eps[e].ipv4 : "-", f.eps[e].ipv4 ? f.eps[e].ipv4 : "-");
+				                    f.eps[e].network_id ? f.eps[e].network_id
+				                                        : "-");
+				assert_string_equal(b.eps[e].ipv4 ? b.eps[e].ipv4 : "-",
+				                    f.eps[e].ipv4 ? f.eps[e].ipv4 : "-");
 				assert_int_equal(b.eps[e].ipv4_prefix, f.eps[e].ipv4_prefix);
-				assert_string_equal(b.eps[e].mac ? b.eps[e].mac : "-", f.eps[e].mac ? f.eps[e].mac : "-");
+				assert_string_equal(b.eps[e].mac ? b.eps[e].mac : "-",
+				                    f.eps[e].mac ? f.eps[e].mac : "-");
 				assert_string_equal(b.eps[e].gateway ? b.eps[e].gateway : "-",
-						    f.eps[e].gateway ? f.eps[e].gateway : "-");
+				                    f.eps[e].gateway ? f.eps[e].gateway : "-");
 			}
 			/* published ports: lab-bridge's 18080 on 0.0.0.0 and :: */
 			size_t pb = 0, pf = 0;
@@ -524,9 +529,10 @@ static void test_brief_matches_inspect(void **state)
 			assert_int_equal(pb, pf);
 			for (size_t q = 0; q < b.n_ports && q < f.n_ports; q++) {
 				assert_int_equal(b.ports[q].host_port, f.ports[q].host_port);
-				assert_int_equal(b.ports[q].container_port, f.ports[q].container_port);
+				assert_int_equal(b.ports[q].container_port,
+				                 f.ports[q].container_port);
 				assert_string_equal(b.ports[q].host_ip ? b.ports[q].host_ip : "-",
-						    f.ports[q].host_ip ? f.ports[q].host_ip : "-");
+				                    f.ports[q].host_ip ? f.ports[q].host_ip : "-");
 			}
 			container_clear(&f);
 			matched++;
@@ -544,11 +550,15 @@ static void test_brief_matches_inspect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_iptables_save), cmocka_unit_test(test_iptables_legacy_v6),
-	    cmocka_unit_test(test_nft_json),      cmocka_unit_test(test_netmap_rules),
+	    cmocka_unit_test(test_iptables_save),
+	    cmocka_unit_test(test_iptables_legacy_v6),
+	    cmocka_unit_test(test_nft_json),
+	    cmocka_unit_test(test_netmap_rules),
 	    cmocka_unit_test(test_networks_from_containers),
-	    cmocka_unit_test(test_netmap_strays), cmocka_unit_test(test_mode_lines),
-	    cmocka_unit_test(test_addr_helpers),  cmocka_unit_test(test_shell_quote),
+	    cmocka_unit_test(test_netmap_strays),
+	    cmocka_unit_test(test_mode_lines),
+	    cmocka_unit_test(test_addr_helpers),
+	    cmocka_unit_test(test_shell_quote),
 	    cmocka_unit_test(test_dot_escaping),
 	    cmocka_unit_test(test_brief_matches_inspect),
 	};

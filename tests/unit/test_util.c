@@ -84,11 +84,11 @@ static bool collect(int stream, const char *d, size_t n, void *ud)
 static void test_demux(void **state)
 {
 	static const char s[] = "\x01\0\0\0\0\0\0\x04"
-				"out1"
-				"\x02\0\0\0\0\0\0\x04"
-				"err1"
-				"\x01\0\0\0\0\0\0\x02"
-				"o2";
+	                        "out1"
+	                        "\x02\0\0\0\0\0\0\x04"
+	                        "err1"
+	                        "\x01\0\0\0\0\0\0\x02"
+	                        "o2";
 	struct frames f = {0};
 	struct docker_demux m;
 	docker_demux_init(&m, false, collect, &f);
@@ -196,13 +196,13 @@ static void test_rootfs_fallback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_term_escape),
-		cmocka_unit_test(test_json_str),
-		cmocka_unit_test(test_ip_normalize),
-		cmocka_unit_test(test_demux),
-		cmocka_unit_test(test_duration),
-		cmocka_unit_test_setup_teardown(test_rootfs_openat2, make_root, drop_root),
-		cmocka_unit_test_setup_teardown(test_rootfs_fallback, make_root, drop_root),
+	    cmocka_unit_test(test_term_escape),
+	    cmocka_unit_test(test_json_str),
+	    cmocka_unit_test(test_ip_normalize),
+	    cmocka_unit_test(test_demux),
+	    cmocka_unit_test(test_duration),
+	    cmocka_unit_test_setup_teardown(test_rootfs_openat2, make_root, drop_root),
+	    cmocka_unit_test_setup_teardown(test_rootfs_fallback, make_root, drop_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

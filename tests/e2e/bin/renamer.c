@@ -33,8 +33,8 @@ int main(int argc, char **argv)
 	char *end = argv[argc - 1] + strlen(argv[argc - 1]);
 	size_t room = (size_t)(end - start) + 1;
 	if (argc > 1 && strcmp(argv[1], "-s") == 0) {
-		static const char *const lies[] = {"\033[31mred\033[0m", "", "a\nb\nc", "\377\376\375",
-		                                   "x"};
+		static const char *const lies[] = {"\033[31mred\033[0m", "", "a\nb\nc",
+		                                   "\377\376\375", "x"};
 		struct timespec ms = {0, 1000000};
 		for (long i = 0; i < 600000; i++) {
 			const char *l = lies[i % 5];
