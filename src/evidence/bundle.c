@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "escape.h"
-#include "sources/docker.h"
+#include "json.h"
 
 #define COPY_BUF (1u << 20)
 

@@ -7,7 +7,7 @@
 #include "escape.h"
 #include "evidence/evidence.h"
 #include "evidence/sockets.h"
-#include "sources/docker.h"
+#include "json.h"
 
 static const char *tcp_state(unsigned st)
 {

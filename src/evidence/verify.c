@@ -12,7 +12,7 @@
 
 #include "escape.h"
 #include "evidence/bundle.h"
-#include "sources/docker.h"
+#include "json.h"
 
 #define BUF_SZ (1u << 20)
 #define MAX_MANIFEST (256u << 20)

@@ -9,7 +9,7 @@
 
 #include "escape.h"
 #include "evidence/evidence.h"
-#include "sources/docker.h"
+#include "json.h"
 
 #define MAX_PROCS 4096
 #define MAX_FDS 16384

@@ -3,7 +3,7 @@
 
 #include <netinet/in.h>
 
-#include "sources/docker.h"
+#include "json.h"
 
 void jcontainer_clear(struct jcontainer *c)
 {

@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 
 #include "escape.h"
+#include "json.h"
 #include "output/html.h"
-#include "sources/docker.h" /* jstr, jint, jobj, jarr: typed JSON accessors */
 #include "output/output.h"
 
 static void heading(FILE *f, const char *title, const char *extra)

@@ -7,8 +7,8 @@
 #include <fcntl.h>
 #include <strings.h>
 
+#include "json.h"
 #include "scan/check.h"
-#include "sources/docker.h"
 #include "sources/procfs.h"
 
 /* Capability numbers (linux/capability.h) of what docker grants by default. */

@@ -3,8 +3,8 @@
  * (downloads from raw IPs, piped installers, miners). */
 #include <fnmatch.h>
 
+#include "json.h"
 #include "scan/check.h"
-#include "sources/docker.h"
 
 #define MAX_PER_FILE 30
 

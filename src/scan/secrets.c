@@ -5,8 +5,8 @@
 #include <fnmatch.h>
 #include <strings.h>
 
+#include "json.h"
 #include "scan/check.h"
-#include "sources/docker.h"
 
 #define MAX_PER_FILE 20
 

@@ -4,10 +4,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "json.h"
 #include "scan/engine.h"
 #include "scan/pool.h"
 #include "scan/walker.h"
-#include "sources/docker.h"
 
 #define MAX_META (16u << 20) /* manifest and config JSON */
 #define INFLIGHT (64u << 20) /* file contents queued for the workers */

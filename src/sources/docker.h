@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "json.h" /* the answers come as JSON: its accessors come with the client */
 #include "util.h"
 
 #define DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
@@ -90,11 +91,3 @@ bool docker_demux_feed(struct docker_demux *m, const char *data, size_t len);
 
 /* URL-encode a query value into a new string. */
 char *docker_urlencode(const char *s);
-
-/* Small typed accessors that never crash on a wrong type. */
-const char *jstr(json_t *o, const char *key); /* NULL when missing or not a string */
-long long jint(json_t *o, const char *key, long long dflt);
-bool jbool(json_t *o, const char *key);
-json_t *jobj(json_t *o, const char *key);     /* NULL unless an object */
-json_t *jarr(json_t *o, const char *key);     /* NULL unless an array */
-json_t *jpath(json_t *o, const char *dotted); /* "NetworkSettings.Networks" */

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "escape.h"
-#include "sources/docker.h" /* jstr/jobj/jarr: typed JSON accessors */
+#include "json.h"
 
 #define FW_MAX_OUTPUT (64u << 20)
 #define FW_TIMEOUT_MS 10000

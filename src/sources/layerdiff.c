@@ -8,7 +8,7 @@
 #include <sys/xattr.h>
 
 #include "escape.h"
-#include "sources/docker.h"
+#include "json.h"
 #include "sources/rootfs.h"
 
 struct walk {

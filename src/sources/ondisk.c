@@ -5,8 +5,8 @@
 #include <fcntl.h>
 
 #include "escape.h"
+#include "json.h"
 #include "sources/boltdb.h"
-#include "sources/docker.h"
 
 #include <openssl/sha.h>
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "evidence/verify.h"
-#include "sources/docker.h"
+#include "json.h"
 #include "fuzz.h"
 
 static char path[512];

@@ -13,7 +13,7 @@
 #include "evidence/collect.h"
 #include "evidence/sockets.h"
 #include "evidence/verify.h"
-#include "sources/docker.h"
+#include "json.h"
 
 static void test_encode_path(void **state)
 {

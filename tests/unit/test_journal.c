@@ -20,7 +20,7 @@
 #include "journal/jflows.h"
 #include "journal/jline.h"
 #include "journal/journal.h"
-#include "sources/docker.h"
+#include "json.h"
 
 #define NS 1000000000ull
 
