@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/flow.h"
+#include "flow.h"
 #include "model/host.h"
 #include "model/sockets.h"
 #include "util.h"

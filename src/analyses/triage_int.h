@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "analyses/triage.h"
-#include "model/flow.h"
+#include "flow.h"
 #include "model/host.h"
 #include "scan/scan.h"
 

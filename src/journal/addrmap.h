@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/flow.h"
+#include "flow.h"
 
 #define AM_OPEN UINT64_MAX /* until of an interval that has not ended */
 /* A container's process may run a moment before the daemon stamps its start: an interval opened

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/flow.h"
+#include "flow.h"
 #include "util.h"
 
 enum evrec_kind {

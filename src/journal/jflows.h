@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flow.h"
 #include "journal/journal.h"
-#include "model/flow.h"
 #include "util.h"
 
 struct jcontainer {

@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "model/flow.h"
+#include "flow.h"
 #include "util.h"
 
 /* "YYYY-MM-DDTHH:MM:SS.ffffffZ" (27 bytes + NUL) into out, fast for times in the same second. */

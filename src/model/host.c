@@ -622,36 +622,6 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
 	return 0;
 }
 
-bool ip_normalize(const char *in, char *out, size_t n)
-{
-	unsigned char b[16];
-	if (!in || !*in)
-		return false;
-	char tmp[INET6_ADDRSTRLEN + 8];
-	snprintf(tmp, sizeof(tmp), "%s", in);
-	/* accept [v6] and drop a zone suffix */
-	char *s = tmp;
-	if (*s == '[') {
-		s++;
-		char *e = strchr(s, ']');
-		if (!e || e[1])
-			return false;
-		*e = '\0';
-	}
-	char *pct = strchr(s, '%');
-	if (pct)
-		*pct = '\0';
-	if (inet_pton(AF_INET, s, b) == 1)
-		return inet_ntop(AF_INET, b, out, (socklen_t)n) != NULL;
-	if (inet_pton(AF_INET6, s, b) == 1) {
-		static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-		if (memcmp(b, mapped, 12) == 0)
-			return inet_ntop(AF_INET, b + 12, out, (socklen_t)n) != NULL;
-		return inet_ntop(AF_INET6, b, out, (socklen_t)n) != NULL;
-	}
-	return false;
-}
-
 bool container_has_ip(const struct container *c, const char *addr)
 {
 	char want[INET6_ADDRSTRLEN], have[INET6_ADDRSTRLEN];

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "flow.h" /* ip_normalize: what an endpoint's address is */
 #include "sources/docker.h"
 #include "util.h"
 
@@ -164,8 +165,6 @@ void host_load_net(struct host *h);
 int host_find(struct host *h, const char *ref, struct container **ret, struct cirt_err *err);
 /* Does the container own this address (exact match, IPv4/IPv6, ::ffff: mapped normalized)? */
 bool container_has_ip(const struct container *c, const char *addr);
-/* Normalize an address into canonical text (inet_ntop); false when not an address. */
-bool ip_normalize(const char *in, char *out, size_t n);
 
 json_t *container_to_json(const struct container *c);
 json_t *endpoint_to_json(const struct endpoint *e);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/time.h>
 
-#include "model/flow.h"
+#include "flow.h"
 #include "util.h"
 
 struct capture_iface {

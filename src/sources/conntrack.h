@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "model/flow.h"
+#include "flow.h"
 #include "util.h"
 
 struct conntrack;

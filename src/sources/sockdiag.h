@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/flow.h"
+#include "flow.h"
 #include "util.h"
 
 struct sockdiag_entry {

@@ -3,7 +3,8 @@
 #include <arpa/inet.h>
 #include <stdint.h>
 
-#include "model/host.h"
+#include "flow.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "analyses/locate.h"
-#include "model/flow.h"
+#include "flow.h"
 #include "sources/capture.h"
 #include "sources/conntrack.h"
 #include "sources/procfs.h"

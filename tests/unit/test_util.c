@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "escape.h"
+#include "flow.h"
 #include "model/host.h"
 #include "sources/docker.h"
 #include "sources/rootfs.h"

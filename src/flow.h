@@ -44,6 +44,11 @@ struct flow {
 	uint32_t status; /* conntrack IPS_* bits */
 };
 
+/* Normalize an address into canonical text (inet_ntop) in out: [v6] brackets and a
+ * %zone are dropped, a v4-mapped IPv6 address becomes IPv4. false when not an address (or when
+ * out is too small; INET6_ADDRSTRLEN always fits). */
+bool ip_normalize(const char *in, char *out, size_t n);
+
 /* Fill from raw bytes (4 or 16); a v4-mapped IPv6 address becomes IPv4. */
 void flow_addr_set(struct flow_addr *a, int family, const void *bytes);
 /* Parse a textual address (IPv4, IPv6, [IPv6], ::ffff:a.b.c.d, zone dropped). */

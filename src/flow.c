@@ -1,14 +1,42 @@
-/* flow.c: canonical addresses, endpoint parsing and JSON for struct flow. */
-#include "model/flow.h"
+/* flow.c: canonical addresses (ip_normalize), endpoint parsing and JSON for struct flow. */
+#include "flow.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "model/host.h"
 #include "util.h"
 
 static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+bool ip_normalize(const char *in, char *out, size_t n)
+{
+	unsigned char b[16];
+	if (!in || !*in)
+		return false;
+	char tmp[INET6_ADDRSTRLEN + 8];
+	snprintf(tmp, sizeof(tmp), "%s", in);
+	/* accept [v6] and drop a zone suffix */
+	char *s = tmp;
+	if (*s == '[') {
+		s++;
+		char *e = strchr(s, ']');
+		if (!e || e[1])
+			return false;
+		*e = '\0';
+	}
+	char *pct = strchr(s, '%');
+	if (pct)
+		*pct = '\0';
+	if (inet_pton(AF_INET, s, b) == 1)
+		return inet_ntop(AF_INET, b, out, (socklen_t)n) != NULL;
+	if (inet_pton(AF_INET6, s, b) == 1) {
+		if (memcmp(b, v4mapped, 12) == 0)
+			return inet_ntop(AF_INET, b + 12, out, (socklen_t)n) != NULL;
+		return inet_ntop(AF_INET6, b, out, (socklen_t)n) != NULL;
+	}
+	return false;
+}
 
 void flow_addr_set(struct flow_addr *a, int family, const void *bytes)
 {
