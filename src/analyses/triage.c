@@ -22,7 +22,7 @@
 #include "model/sockets.h"
 #include "output/netgraph.h"
 #include "output/svg.h"
-#include "scan/pool.h"
+#include "pool.h"
 #include "sources/conntrack.h"
 #include "sources/firewall.h"
 

@@ -5,8 +5,8 @@
 #include <archive_entry.h>
 
 #include "json.h"
+#include "pool.h"
 #include "scan/engine.h"
-#include "scan/pool.h"
 #include "scan/walker.h"
 
 #define MAX_META (16u << 20) /* manifest and config JSON */

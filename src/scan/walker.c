@@ -10,7 +10,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
-#include "scan/pool.h"
+#include "pool.h"
 #include "sources/rootfs.h"
 
 #define BATCH 128              /* files in one batch */

@@ -1,5 +1,5 @@
 /* pool.c: worker threads over a LIFO job stack with cost accounting. */
-#include "scan/pool.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <pthread.h>
