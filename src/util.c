@@ -257,3 +257,27 @@ void strv_vpushf_unique(char ***v, size_t *n, const char *fmt, va_list ap)
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 	(*v)[(*n)++] = s;
 }
+
+void strv_add(struct strv *s, const char *x)
+{
+	s->v = xrealloc(s->v, (s->n + 2) * sizeof(*s->v));
+	s->v[s->n++] = xstrdup(x);
+	s->v[s->n] = NULL;
+}
+
+bool strv_has(const struct strv *s, const char *x)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (streq(s->v[i], x))
+			return true;
+	return false;
+}
+
+void strv_clear(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}

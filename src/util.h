@@ -94,6 +94,15 @@ static inline bool startswith(const char *s, const char *prefix)
 	return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* An owned string vector, NULL-terminated once it holds anything (v[n] == NULL). */
+struct strv {
+	char **v;
+	size_t n;
+};
+void strv_add(struct strv *s, const char *x); /* appends a copy */
+bool strv_has(const struct strv *s, const char *x);
+void strv_clear(struct strv *s); /* frees the strings and empties s */
+
 /* Append a formatted string to a string vector (notes, warnings). */
 void strv_vpushf(char ***v, size_t *n, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));

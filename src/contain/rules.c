@@ -32,30 +32,6 @@ int fw_backend_parse(const char *s)
 	return -1;
 }
 
-void strv_add(struct strv *s, const char *x)
-{
-	s->v = xrealloc(s->v, (s->n + 2) * sizeof(*s->v));
-	s->v[s->n++] = xstrdup(x);
-	s->v[s->n] = NULL;
-}
-
-bool strv_has(const struct strv *s, const char *x)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (streq(s->v[i], x))
-			return true;
-	return false;
-}
-
-void strv_clear(struct strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
 void iso_spec_clear(struct iso_spec *s)
 {
 	strv_clear(&s->addr4);

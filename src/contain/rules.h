@@ -20,20 +20,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "util.h" /* struct strv */
 
 enum fw_backend { FW_AUTO = 0, FW_IPTABLES, FW_NFT };
 const char *fw_backend_name(enum fw_backend b);
 /* "iptables"/"nft" -> backend; FW_AUTO for "auto"; -1 when unknown. */
 int fw_backend_parse(const char *s);
-
-struct strv {
-	char **v;
-	size_t n;
-};
-void strv_add(struct strv *s, const char *x);
-bool strv_has(const struct strv *s, const char *x);
-void strv_clear(struct strv *s);
 
 struct iso_spec {
 	char id[65];
