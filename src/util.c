@@ -281,3 +281,32 @@ void strv_clear(struct strv *s)
 	s->v = NULL;
 	s->n = 0;
 }
+
+char *shell_quote(const char *s)
+{
+	static const char safe[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-";
+	if (*s && strspn(s, safe) == strlen(s))
+		return xstrdup(s);
+	struct buf b = {0};
+	buf_append(&b, "'", 1);
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'')
+			buf_printf(&b, "'\\''");
+		else
+			buf_append(&b, p, 1);
+	}
+	buf_append(&b, "'", 1);
+	buf_cstr(&b);
+	return b.data;
+}
+
+char *shell_join(char *const argv[])
+{
+	struct buf b = {0};
+	for (size_t i = 0; argv[i]; i++) {
+		_cleanup_free_ char *q = shell_quote(argv[i]);
+		buf_printf(&b, "%s%s", i ? " " : "", q);
+	}
+	return b.data ? b.data : xstrdup("");
+}

@@ -110,6 +110,13 @@ void strv_vpushf(char ***v, size_t *n, const char *fmt, va_list ap)
 void strv_vpushf_unique(char ***v, size_t *n, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
+/* One word for a POSIX shell: as it is when it holds only [A-Za-z0-9@%+=:,./_-], else in single
+ * quotes (a ' inside becomes '\''); "" becomes ''. Caller frees. */
+char *shell_quote(const char *s);
+/* A NULL-terminated argv as one command line a human can paste ("iptables -w 10 -S 'a b'"),
+ * each word through shell_quote. Caller frees. */
+char *shell_join(char *const argv[]);
+
 /* A growable byte buffer. */
 struct buf {
 	char *data;

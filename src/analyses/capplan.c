@@ -8,25 +8,6 @@
 #include "escape.h"
 #include "sources/procfs.h"
 
-char *shell_quote(const char *s)
-{
-	static const char safe[] =
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-";
-	if (*s && strspn(s, safe) == strlen(s))
-		return xstrdup(s);
-	struct buf b = {0};
-	buf_append(&b, "'", 1);
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'')
-			buf_printf(&b, "'\\''");
-		else
-			buf_append(&b, p, 1);
-	}
-	buf_append(&b, "'", 1);
-	buf_cstr(&b);
-	return b.data;
-}
-
 static void plan_note(struct capture_plan *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void plan_note(struct capture_plan *p, const char *fmt, ...)
@@ -98,14 +79,9 @@ static struct capture_point *add_point(struct capture_plan *p, const char *iface
 		np++;
 	size_t nt = ARRAY_SIZE(tail) - (x->filter[0] ? 0 : 1);
 	x->argv = xcalloc(np + nt + 1, sizeof(char *));
-	struct buf cmd = {0};
-	for (size_t i = 0; i < np + nt; i++) {
-		const char *w = i < np ? prefix[i] : tail[i - np];
-		x->argv[i] = xstrdup(w);
-		_cleanup_free_ char *q = shell_quote(w);
-		buf_printf(&cmd, "%s%s", i ? " " : "", q);
-	}
-	x->command = cmd.data;
+	for (size_t i = 0; i < np + nt; i++)
+		x->argv[i] = xstrdup(i < np ? prefix[i] : tail[i - np]);
+	x->command = shell_join(x->argv);
 	return x;
 }
 

@@ -41,5 +41,3 @@ int capture_plan_build(const struct netmap *m, const struct container *c, const 
                        struct capture_plan **ret, struct cirt_err *err);
 void capture_plan_free(struct capture_plan *p);
 json_t *capture_plan_to_json(const struct capture_plan *p);
-/* Quote one word for a POSIX shell (only when needed). Caller frees. */
-char *shell_quote(const char *s);

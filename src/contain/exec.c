@@ -43,41 +43,6 @@ void exec_result_clear(struct exec_result *r)
 	r->status = 0;
 }
 
-static bool needs_quote(const char *s)
-{
-	if (!*s)
-		return true;
-	for (const char *p = s; *p; p++)
-		if (!strchr(
-		        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@+%",
-		        *p))
-			return true;
-	return false;
-}
-
-char *exec_argv_str(char *const argv[])
-{
-	struct buf b = {0};
-	for (size_t i = 0; argv[i]; i++) {
-		if (i)
-			buf_append(&b, " ", 1);
-		if (!needs_quote(argv[i])) {
-			buf_printf(&b, "%s", argv[i]);
-			continue;
-		}
-		buf_append(&b, "'", 1);
-		for (const char *p = argv[i]; *p; p++) {
-			if (*p == '\'')
-				buf_printf(&b, "'\\''");
-			else
-				buf_append(&b, p, 1);
-		}
-		buf_append(&b, "'", 1);
-	}
-	buf_cstr(&b);
-	return b.data ? b.data : xstrdup("");
-}
-
 static int64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -235,7 +200,7 @@ int exec_run(char *const argv[], const char *stdin_data, int timeout_ms, struct 
 	buf_cstr(&ret->out);
 	buf_cstr(&ret->err);
 	if (timed_out) {
-		_cleanup_free_ char *cmd = exec_argv_str(argv);
+		_cleanup_free_ char *cmd = shell_join(argv);
 		return err_set(err, CIRT_EXIT_RUNTIME, "'%s' did not finish within %d s: killed",
 		               cmd, (timeout_ms > 0 ? timeout_ms : 30000) / 1000);
 	}
@@ -244,7 +209,7 @@ int exec_run(char *const argv[], const char *stdin_data, int timeout_ms, struct 
 	else if (WIFSIGNALED(st))
 		ret->status = 128 + WTERMSIG(st);
 	if (ret->status == 127 && ret->out.len == 0 && ret->err.len == 0) {
-		_cleanup_free_ char *cmd = exec_argv_str(argv);
+		_cleanup_free_ char *cmd = shell_join(argv);
 		return err_set(err, CIRT_EXIT_RUNTIME, "could not run '%s'", cmd);
 	}
 	return 0;

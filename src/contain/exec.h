@@ -27,7 +27,3 @@ char *exec_find(const char *name);
 
 /* Is the tool installed (exec_find without the path)? */
 bool exec_have(const char *name);
-
-/* "iptables -w 10 -S DOCKER-USER": argv joined for messages and dry-run output (shell-quoted
- * where needed, so a human can paste it). Caller frees. */
-char *exec_argv_str(char *const argv[]);

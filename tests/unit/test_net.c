@@ -437,22 +437,6 @@ static void test_addr_helpers(void **state)
 	assert_null(rtnl_masquerade_source(&a, 9, NULL));
 }
 
-static void test_shell_quote(void **state)
-{
-	char *s = shell_quote("br-0832ec91d049");
-	assert_string_equal(s, "br-0832ec91d049");
-	free(s);
-	s = shell_quote("host 172.21.0.3");
-	assert_string_equal(s, "'host 172.21.0.3'");
-	free(s);
-	s = shell_quote("it's $(x)");
-	assert_string_equal(s, "'it'\\''s $(x)'");
-	free(s);
-	s = shell_quote("");
-	assert_string_equal(s, "''");
-	free(s);
-}
-
 static void test_dot_escaping(void **state)
 {
 	struct host h = {0};
@@ -558,7 +542,6 @@ int main(void)
 	    cmocka_unit_test(test_netmap_strays),
 	    cmocka_unit_test(test_mode_lines),
 	    cmocka_unit_test(test_addr_helpers),
-	    cmocka_unit_test(test_shell_quote),
 	    cmocka_unit_test(test_dot_escaping),
 	    cmocka_unit_test(test_brief_matches_inspect),
 	};

@@ -1,5 +1,5 @@
 /* test_util.c: escaping, address normalization, the stream demultiplexer, durations and the
- * confined path resolution. */
+ * confined path resolution, shell quoting and string vectors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,6 +124,63 @@ static void test_duration(void **state)
 	assert_int_equal(parse_duration("-3"), -1);
 }
 
+static void check_quote(const char *in, const char *want)
+{
+	char *s = shell_quote(in);
+	assert_string_equal(s, want);
+	free(s);
+}
+
+static void test_shell_quote(void **state)
+{
+	check_quote("br-0832ec91d049", "br-0832ec91d049");
+	/* the whole safe set stays bare */
+	check_quote("aZ09@%+=:,./_-", "aZ09@%+=:,./_-");
+	check_quote("host 172.21.0.3", "'host 172.21.0.3'");
+	check_quote("it's $(x)", "'it'\\''s $(x)'");
+	check_quote("''", "''\\'''\\'''");
+	check_quote("", "''");
+	/* everything a shell reads specially is quoted */
+	check_quote("a;b", "'a;b'");
+	check_quote("*", "'*'");
+	check_quote("~root", "'~root'");
+	check_quote("a\nb", "'a\nb'");
+	check_quote("\\", "'\\'");
+	check_quote("!x", "'!x'");
+}
+
+static void test_shell_join(void **state)
+{
+	char *const a[] = {"iptables-restore", "-w", "10", "it's", NULL};
+	char *s = shell_join(a);
+	assert_string_equal(s, "iptables-restore -w 10 'it'\\''s'");
+	free(s);
+	char *const empty[] = {NULL};
+	s = shell_join(empty);
+	assert_string_equal(s, "");
+	free(s);
+	char *const one[] = {"", NULL};
+	s = shell_join(one);
+	assert_string_equal(s, "''");
+	free(s);
+}
+
+static void test_strv(void **state)
+{
+	struct strv v = {0};
+	assert_false(strv_has(&v, "a"));
+	strv_add(&v, "a");
+	strv_add(&v, "b");
+	assert_int_equal(v.n, 2);
+	assert_true(strv_has(&v, "b"));
+	assert_false(strv_has(&v, "c"));
+	assert_null(v.v[2]); /* NULL-terminated: an argv */
+	strv_clear(&v);
+	assert_int_equal(v.n, 0);
+	assert_null(v.v);
+	strv_clear(&v); /* twice is fine */
+}
+
 /* A fake container root with traps: absolute and relative symlinks to host files, a loop. */
 static char root[64];
 
@@ -202,6 +259,9 @@ int main(void)
 	    cmocka_unit_test(test_ip_normalize),
 	    cmocka_unit_test(test_demux),
 	    cmocka_unit_test(test_duration),
+	    cmocka_unit_test(test_shell_quote),
+	    cmocka_unit_test(test_shell_join),
+	    cmocka_unit_test(test_strv),
 	    cmocka_unit_test_setup_teardown(test_rootfs_openat2, make_root, drop_root),
 	    cmocka_unit_test_setup_teardown(test_rootfs_fallback, make_root, drop_root),
 	};
