@@ -1,6 +1,7 @@
 /* util.c: allocation, error and buffer helpers. */
 #include "util.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <time.h>
 
@@ -309,4 +310,76 @@ char *shell_join(char *const argv[])
 		buf_printf(&b, "%s%s", i ? " " : "", q);
 	}
 	return b.data ? b.data : xstrdup("");
+}
+
+/* "64K", "1 byte", "1000 bytes": the largest binary unit that divides v exactly. */
+static const char *size_str(uint64_t v, char *out, size_t n)
+{
+	int u = 0; /* 0: bytes, 1: K ... 4: T */
+	while (u < 4 && v && v % (1ull << (10 * (u + 1))) == 0)
+		u++;
+	if (u)
+		snprintf(out, n, "%llu%c", (unsigned long long)(v >> (10 * u)), "KMGT"[u - 1]);
+	else
+		snprintf(out, n, "%llu byte%s", (unsigned long long)v, v == 1 ? "" : "s");
+	return out;
+}
+
+int parse_size(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *ret,
+               struct cirt_err *err)
+{
+	static const char units[] = "kmgt";
+	const char *p = s ? s : "";
+	uint64_t whole = 0, frac = 0, scale = 1;
+	bool overflow = false;
+	if (*p < '0' || *p > '9')
+		goto bad;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (whole > (UINT64_MAX - d) / 10)
+			overflow = true;
+		else
+			whole = whole * 10 + d;
+	}
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			if (scale == 1000000) /* a millionth of a unit is finer than anyone means */
+				goto bad;
+			frac = frac * 10 + (uint64_t)(*p - '0');
+			scale *= 10;
+		}
+	}
+	unsigned shift = 0;
+	const char *u = *p ? strchr(units, tolower((unsigned char)*p)) : NULL;
+	if (u) {
+		shift = 10 * (unsigned)(u - units + 1);
+		p++;
+		if (*p == 'i' || *p == 'I')
+			p++;
+	}
+	if (*p == 'b' || *p == 'B')
+		p++;
+	/* a fraction of a byte is no size; of a unit it is rounded down to whole bytes */
+	if (*p || (scale > 1 && !shift))
+		goto bad;
+	if (overflow || whole > UINT64_MAX >> shift)
+		return err_set(err, CIRT_EXIT_USAGE, "%s: '%s' is too large", opt, s);
+	/* frac < 10^6 < 2^20 and shift <= 40: no overflow; the fraction is below 2^shift and the
+	 * low shift bits of whole << shift are zero, so the sum fits as well */
+	uint64_t v = (whole << shift) + (frac << shift) / scale;
+	char lim[48];
+	if (v < min)
+		return err_set(err, CIRT_EXIT_USAGE, "%s: '%s' is below the minimum of %s", opt, s,
+		               size_str(min, lim, sizeof(lim)));
+	if (v > max)
+		return err_set(err, CIRT_EXIT_USAGE, "%s: '%s' is above the maximum of %s", opt, s,
+		               size_str(max, lim, sizeof(lim)));
+	*ret = v;
+	return 0;
+bad:
+	return err_set(err, CIRT_EXIT_USAGE, "%s: '%s' is not a size (e.g. 4096, 512K, 1.5G, 2GiB)",
+	               opt, s ? s : "");
 }

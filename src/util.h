@@ -137,6 +137,16 @@ int read_file_max(int dirfd, const char *path, size_t max, char **ret, size_t *r
 /* Parse a human duration ("90s", "10m", "2h", "1d", plain seconds) into seconds. -1 on error. */
 long parse_duration(const char *s);
 
+/* A size in bytes, the one rule of every size option (--max-size, --max-file-size ...): digits,
+ * optionally '.' and at most 6 more digits, then optionally a unit K, M, G or T (binary: K is
+ * 1024; an 'i' may follow it), then optionally 'B'; letters in either case. "4096", "512k",
+ * "1.5G", "2GiB", "100MB", "64Ki" are sizes. A fraction needs a unit and is rounded down to whole
+ * bytes. No sign, blank, exponent or hex. The value must lie in [min, max]. Errors are usage
+ * errors naming opt: "--max-size: '12Q' is not a size (...)", "... is below the minimum of 64K",
+ * "... is above the maximum of 64G", "... is too large" (beyond 64 bits). */
+int parse_size(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *ret,
+               struct cirt_err *err);
+
 /* Current time in milliseconds since an arbitrary epoch (CLOCK_MONOTONIC). */
 uint64_t now_ms(void);
 

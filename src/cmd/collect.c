@@ -81,9 +81,9 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 		break;
 	}
 	case OPT_MAX_FILE:
-		if (!parse_size(arg, &a->o.max_file_size))
-			return cmd_usage(
-			    x, "collect: --max-file-size: '%s' is not a size (e.g. 512M, 2G)", arg);
+		if (parse_size("--max-file-size", arg, 1, UINT64_MAX, &a->o.max_file_size,
+		               &x->err) < 0)
+			return err_prefix(&x->err, "collect");
 		break;
 	}
 	return 0;

@@ -1,6 +1,5 @@
 /* scan.c: `cirt scan`: backdoors, webshells, malware, secrets, weak passwords, escape risks and
  * intruder traces in containers, images, `docker save` tarballs and directories, offline. */
-#include <ctype.h>
 #include <linux/capability.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -77,37 +76,6 @@ struct scan_args {
 	bool progress;
 };
 
-static long long parse_size(const char *s)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || v <= 0)
-		return -1;
-	double mul = 1;
-	switch (toupper((unsigned char)*end)) {
-	case 'K':
-		mul = 1024.0;
-		end++;
-		break;
-	case 'M':
-		mul = 1024.0 * 1024;
-		end++;
-		break;
-	case 'G':
-		mul = 1024.0 * 1024 * 1024;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end == 'B' || *end == 'b' || (*end == 'i' && end[1] == 'B'))
-		end += *end == 'i' ? 2 : 1;
-	if (*end || v * mul > 64.0 * 1024 * 1024 * 1024)
-		return -1;
-	return (long long)(v * mul);
-}
-
 static int parse_uint(const char *s, long max)
 {
 	char *end;
@@ -121,7 +89,6 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 {
 	struct scan_args *a = st;
 	int v;
-	long long sz;
 	const char *bad = NULL;
 	switch (key) {
 	case 'a':
@@ -188,11 +155,8 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 			                 arg);
 		break;
 	case OPT_MAX_SIZE:
-		sz = parse_size(arg);
-		if (sz < 1)
-			return cmd_usage(
-			    x, "scan: --max-size: '%s' is not a size (e.g. 512K, 256M, 1G)", arg);
-		a->so.max_size = (uint64_t)sz;
+		if (parse_size("--max-size", arg, 1, 64ull << 30, &a->so.max_size, &x->err) < 0)
+			return err_prefix(&x->err, "scan");
 		break;
 	case OPT_MAX_DEPTH:
 		v = parse_uint(arg, 4096);

@@ -830,11 +830,9 @@ static int watch_run(struct ctx *x, int argc, char **argv)
 		return cmd_usage(x, "watch: unexpected argument '%s' (see 'cirt watch --help')",
 		                 argv[idx]);
 	uint64_t max_size = JOURNAL_DEFAULT_MAX_SIZE;
-	if (a.max_size &&
-	    (!journal_size_parse(a.max_size, &max_size) || max_size < JOURNAL_MIN_MAX_SIZE))
-		return cmd_usage(
-		    x, "watch: --max-size: '%s' is not a size of at least 64K (e.g. 500M, 2G)",
-		    a.max_size);
+	if (a.max_size && parse_size("--max-size", a.max_size, JOURNAL_MIN_MAX_SIZE, UINT64_MAX,
+	                             &max_size, &x->err) < 0)
+		return err_prefix(&x->err, "watch");
 	if (!*a.journal)
 		return cmd_usage(x, "watch: --journal: empty directory name");
 	struct watch w = {.x = x, .a = &a};

@@ -15,51 +15,6 @@
 #include "priv.h"
 #include "sources/ondisk.h"
 
-bool parse_size(const char *s, uint64_t *ret)
-{
-	if (!s || !*s)
-		return false;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || v < 0)
-		return false;
-	double mult = 1;
-	if (*end) {
-		switch (tolower((unsigned char)*end)) {
-		case 'k':
-			mult = 1024.0;
-			break;
-		case 'm':
-			mult = 1024.0 * 1024;
-			break;
-		case 'g':
-			mult = 1024.0 * 1024 * 1024;
-			break;
-		case 't':
-			mult = 1024.0 * 1024 * 1024 * 1024;
-			break;
-		case 'b':
-			mult = 1;
-			break;
-		default:
-			return false;
-		}
-		end++;
-		if (*end == 'i' || *end == 'I')
-			end++;
-		if (*end == 'b' || *end == 'B')
-			end++;
-		if (*end)
-			return false;
-	}
-	double b = v * mult;
-	if (b < 1 || b > 1.8e19)
-		return false;
-	*ret = (uint64_t)b;
-	return true;
-}
-
 void collect_result_clear(struct collect_result *r)
 {
 	free(r->bundle);

@@ -43,6 +43,3 @@ struct collect_result {
 int evidence_collect(struct docker *d, struct container *c, const struct collect_opts *o,
                      struct collect_result *ret, struct cirt_err *err);
 void collect_result_clear(struct collect_result *r);
-
-/* "100M", "2G", "512k", "4096": bytes; false when not a size. */
-bool parse_size(const char *s, uint64_t *ret);

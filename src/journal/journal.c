@@ -143,51 +143,6 @@ bool journal_when_parse(const char *s, uint64_t now_ns, uint64_t *ret_ns)
 	return journal_time_parse(s, ret_ns);
 }
 
-bool journal_size_parse(const char *s, uint64_t *ret)
-{
-	if (!s || !*s || *s == '-')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	uint64_t mult = 1;
-	if (*end) {
-		switch (*end) {
-		case 'k':
-		case 'K':
-			mult = 1ull << 10;
-			break;
-		case 'm':
-		case 'M':
-			mult = 1ull << 20;
-			break;
-		case 'g':
-		case 'G':
-			mult = 1ull << 30;
-			break;
-		case 't':
-		case 'T':
-			mult = 1ull << 40;
-			break;
-		default:
-			return false;
-		}
-		end++;
-		if (*end == 'i')
-			end++;
-		if (*end == 'B' || *end == 'b')
-			end++;
-		if (*end)
-			return false;
-	}
-	if (v > UINT64_MAX / mult)
-		return false;
-	*ret = v * mult;
-	return true;
-}
-
 /* Parse the fixed-format time at the start of a journal line: {"t":"YYYY-MM-DDTHH:MM:SS.ffffffZ" */
 static bool line_time(const char *l, size_t len, uint64_t *ret)
 {

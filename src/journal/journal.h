@@ -30,8 +30,6 @@ const char *journal_time_str(uint64_t ns, char *out, size_t n);
 bool journal_time_parse(const char *s, uint64_t *ret_ns);
 /* A --since/--until value: a duration ago ("10m", "2h", "90s", "1d") or an absolute time. */
 bool journal_when_parse(const char *s, uint64_t now_ns, uint64_t *ret_ns);
-/* A size: "500K", "100M", "1G", "1048576" (binary units). false on anything else. */
-bool journal_size_parse(const char *s, uint64_t *ret);
 
 /* ---------------------------------------------------------------- writer */
 

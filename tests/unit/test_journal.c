@@ -1,4 +1,4 @@
-/* test_journal.c: the flow journal (times, sizes, rotation, pruning, the locked writer, the
+/* test_journal.c: the flow journal (times, rotation, pruning, the locked writer, the
  * time-ordered reader), the address map by time (reuse of an address), indicator lists, the
  * hand-formatted flow lines against flow_to_json, daemon events recorded from Docker 20.10, and
  * flows joined back from journal lines. */
@@ -126,9 +126,9 @@ static void test_time_roundtrip(void **state)
 	assert_false(journal_time_parse("", &t));
 }
 
-static void test_when_and_size(void **state)
+static void test_when(void **state)
 {
-	uint64_t now = 1795924521ull * NS, t, s;
+	uint64_t now = 1795924521ull * NS, t;
 	assert_true(journal_when_parse("10m", now, &t));
 	assert_int_equal(t, now - 600 * NS);
 	assert_true(journal_when_parse("2h", now, &t));
@@ -140,19 +140,6 @@ static void test_when_and_size(void **state)
 	assert_false(journal_when_parse("10x", now, &t));
 	assert_false(journal_when_parse("-5m", now, &t));
 	assert_false(journal_when_parse("", now, &t));
-
-	assert_true(journal_size_parse("100M", &s));
-	assert_int_equal(s, 100ull << 20);
-	assert_true(journal_size_parse("2G", &s));
-	assert_int_equal(s, 2ull << 30);
-	assert_true(journal_size_parse("512KiB", &s));
-	assert_int_equal(s, 512ull << 10);
-	assert_true(journal_size_parse("4096", &s));
-	assert_int_equal(s, 4096);
-	assert_false(journal_size_parse("-1M", &s));
-	assert_false(journal_size_parse("1Q", &s));
-	assert_false(journal_size_parse("M", &s));
-	assert_false(journal_size_parse("99999999999999999999", &s));
 }
 
 /* ---------------------------------------------------------------- writer and reader */
@@ -687,7 +674,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_time_roundtrip),
-	    cmocka_unit_test(test_when_and_size),
+	    cmocka_unit_test(test_when),
 	    cmocka_unit_test(test_rotation_and_prune),
 	    cmocka_unit_test(test_reader_damage),
 	    cmocka_unit_test(test_addrmap_reuse),

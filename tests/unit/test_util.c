@@ -1,5 +1,5 @@
 /* test_util.c: escaping, address normalization, the stream demultiplexer, durations and the
- * confined path resolution, shell quoting and string vectors. */
+ * confined path resolution, shell quoting, string vectors and sizes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -181,6 +181,100 @@ static void test_strv(void **state)
 	strv_clear(&v); /* twice is fine */
 }
 
+/* A size that must be accepted (any bounds): its value. */
+static uint64_t size_ok(const char *s)
+{
+	uint64_t v = 0;
+	struct cirt_err e = {0};
+	if (parse_size("--max-size", s, 0, UINT64_MAX, &v, &e) < 0)
+		fail_msg("'%s' refused: %s", s, e.msg);
+	return v;
+}
+
+static void size_bad(const char *s, uint64_t min, uint64_t max, const char *want)
+{
+	uint64_t v = 12345;
+	struct cirt_err e = {0};
+	assert_int_equal(parse_size("--max-size", s, min, max, &v, &e), -1);
+	assert_int_equal(e.code, CIRT_EXIT_USAGE);
+	assert_int_equal(v, 12345); /* untouched on error */
+	if (!strstr(e.msg, want))
+		fail_msg("'%s': message '%s' lacks '%s'", s ? s : "(null)", e.msg, want);
+}
+
+static void test_parse_size_units(void **state)
+{
+	assert_int_equal(size_ok("0"), 0);
+	assert_int_equal(size_ok("4096"), 4096);
+	assert_int_equal(size_ok("007"), 7);
+	assert_int_equal(size_ok("100B"), 100);
+	assert_int_equal(size_ok("100b"), 100);
+	/* every unit, binary, in either case, with or without i and B */
+	const char *k[] = {"1K", "1k", "1KB", "1kb", "1KiB", "1kib", "1KIB", "1Ki", "1ki", "1kB"};
+	for (size_t i = 0; i < ARRAY_SIZE(k); i++)
+		assert_int_equal(size_ok(k[i]), 1024);
+	assert_int_equal(size_ok("256M"), 256ull << 20);
+	assert_int_equal(size_ok("256mb"), 256ull << 20);
+	assert_int_equal(size_ok("2GiB"), 2ull << 30);
+	assert_int_equal(size_ok("2g"), 2ull << 30);
+	assert_int_equal(size_ok("3T"), 3ull << 40);
+	assert_int_equal(size_ok("3tib"), 3ull << 40);
+	/* fractions of a unit, rounded down to whole bytes */
+	assert_int_equal(size_ok("1.5G"), 3ull << 29);
+	assert_int_equal(size_ok("0.5K"), 512);
+	assert_int_equal(size_ok("1.7K"), 1740); /* 1740.8 */
+	assert_int_equal(size_ok("0.000001K"), 0);
+	assert_int_equal(size_ok("1.000001T"), (1ull << 40) + 1099511);
+}
+
+static void test_parse_size_bounds(void **state)
+{
+	uint64_t v = 0;
+	struct cirt_err e = {0};
+	/* both ends are inclusive */
+	assert_int_equal(parse_size("--max-size", "64K", 64 << 10, UINT64_MAX, &v, &e), 0);
+	assert_int_equal(v, 64 << 10);
+	assert_int_equal(parse_size("--max-size", "64G", 1, 64ull << 30, &v, &e), 0);
+	assert_int_equal(v, 64ull << 30);
+	size_bad("65535", 64 << 10, UINT64_MAX, "--max-size: '65535' is below the minimum of 64K");
+	size_bad("0", 1, UINT64_MAX, "'0' is below the minimum of 1 byte");
+	size_bad("0.5", 1, UINT64_MAX, "is not a size");
+	size_bad("64.1G", 1, 64ull << 30, "'64.1G' is above the maximum of 64G");
+	size_bad("1T", 1, 64ull << 30, "is above the maximum of 64G");
+	size_bad("1001", 0, 1000, "is above the maximum of 1000 bytes");
+	size_bad("3M", 0, 2049ull << 10, "is above the maximum of 2049K");
+}
+
+static void test_parse_size_overflow(void **state)
+{
+	/* the largest 64-bit value is a size; one more is not */
+	assert_int_equal(size_ok("18446744073709551615"), UINT64_MAX);
+	assert_int_equal(size_ok("16777215T"), UINT64_MAX - ((1ull << 40) - 1));
+	size_bad("18446744073709551616", 0, UINT64_MAX, "'18446744073709551616' is too large");
+	size_bad("99999999999999999999999", 0, UINT64_MAX, "is too large");
+	size_bad("16777216T", 0, UINT64_MAX, "is too large");
+	size_bad("17179869184G", 0, UINT64_MAX, "is too large");
+	/* the fraction is added without overflow: 2^64 - 2^40 + floor(0.999999 * 2^40) */
+	assert_int_equal(size_ok("16777215.999999T"), UINT64_MAX - 1099511);
+	size_bad("18446744073709551615B", 0, UINT64_MAX - 1, "above the maximum");
+}
+
+static void test_parse_size_garbage(void **state)
+{
+	const char *bad[] = {
+	    "",           "M",     "K1",   "12Q",  "-1M", "+1M",        " 1M",  "1M ",
+	    "1 M",        "1e3",   "0x10", "1.5",  ".5G", "1.G",        "1.5B", "1..5G",
+	    "1.1234567G", "1iB",   "1KBB", "1bib", "1Bi", "1KiBi",      "inf",  "nan",
+	    "1,5G",       "1_000", "1MM",  "1P",   "1\n", "1\xc2\xa0M",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "--max-size: '%s' is not a size", bad[i]);
+		size_bad(bad[i], 0, UINT64_MAX, want);
+	}
+	size_bad(NULL, 0, UINT64_MAX, "--max-size: '' is not a size");
+}
+
 /* A fake container root with traps: absolute and relative symlinks to host files, a loop. */
 static char root[64];
 
@@ -262,6 +356,10 @@ int main(void)
 	    cmocka_unit_test(test_shell_quote),
 	    cmocka_unit_test(test_shell_join),
 	    cmocka_unit_test(test_strv),
+	    cmocka_unit_test(test_parse_size_units),
+	    cmocka_unit_test(test_parse_size_bounds),
+	    cmocka_unit_test(test_parse_size_overflow),
+	    cmocka_unit_test(test_parse_size_garbage),
 	    cmocka_unit_test_setup_teardown(test_rootfs_openat2, make_root, drop_root),
 	    cmocka_unit_test_setup_teardown(test_rootfs_fallback, make_root, drop_root),
 	};
