@@ -6,8 +6,10 @@
 
 #include "escape.h"
 #include "output/html.h"
+#include "output/netgraph.h"
 #include "sources/docker.h" /* jstr, jint, jobj, jarr: typed JSON accessors */
 #include "output/output.h"
+#include "output/svg.h"
 
 static void heading(FILE *f, const char *title, const char *extra)
 {
@@ -249,6 +251,34 @@ static json_t *table(const char *id, const char *title, const struct out_col *co
 	json_object_set_new(t, "columns", cs);
 	json_object_set_new(t, "rows", rows);
 	return t;
+}
+
+/* A note at the end of the document's notes, unless it is there already. */
+static void note_add(json_t *doc, const char *text)
+{
+	json_t *notes = jarr(doc, "notes"), *e;
+	size_t i;
+	if (!notes) {
+		notes = json_array();
+		json_object_set_new(doc, "notes", notes);
+	}
+	json_array_foreach(notes, i,
+	                   e) if (json_string_value(e) && streq(json_string_value(e), text)) return;
+	json_array_append_new(notes, json_str(text));
+}
+
+void report_add_topology(json_t *doc, const struct netmap *m)
+{
+	_cleanup_free_ char *dot = netgraph_dot(m, NULL);
+	struct buf svg = {0};
+	struct cirt_err ge = {0};
+	if (dot && svg_from_dot(dot, &svg, &ge) == 0)
+		json_object_set_new(doc, "topology_svg", json_string(buf_cstr(&svg)));
+	else {
+		_cleanup_free_ char *n = xasprintf("topology: %s", ge.msg[0] ? ge.msg : "no graph");
+		note_add(doc, n);
+	}
+	buf_free(&svg);
 }
 
 json_t *report_html_doc(json_t *doc)
