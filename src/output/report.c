@@ -128,10 +128,10 @@ static json_t *change_rows(json_t *changes)
 	return rows;
 }
 
-void report_print(FILE *f, json_t *doc, size_t max_rows)
+/* The first lines: what was triaged (the host or a bundle), and the IOC list's tally. */
+static void print_head(FILE *f, json_t *doc)
 {
 	json_t *counts = jobj(doc, "counts");
-	bool color = out_color(f);
 	_cleanup_free_ char *hn = term_escape(jstr(doc, "hostname") ? jstr(doc, "hostname") : "?");
 	const char *src = jstr(doc, "source");
 	if (src && streq(src, "bundle")) {
@@ -161,8 +161,12 @@ void report_print(FILE *f, json_t *doc, size_t max_rows)
 		        jint(counts, "ioc_containers", 0) == 1 ? "" : "s",
 		        jint(counts, "ioc_flows", 0), jint(counts, "ioc_flows", 0) == 1 ? "" : "s");
 	}
+}
 
-	json_t *sum = jarr(doc, "summary");
+/* The ranked summary: each container's score, reasons and next commands. */
+static void print_summary(FILE *f, json_t *sum, size_t max_rows)
+{
+	bool color = out_color(f);
 	heading(f, "LOOK AT FIRST", json_array_size(sum) ? NULL : "(nothing stood out)");
 	size_t i;
 	json_t *e;
@@ -197,7 +201,11 @@ void report_print(FILE *f, json_t *doc, size_t max_rows)
 			fprintf(f, "    %s %s\n", k ? "     " : "next:", t);
 		}
 	}
+}
 
+/* The tables after the summary, each cut at a multiple of max_rows, and the notes. */
+static void print_tables(FILE *f, json_t *doc, size_t max_rows)
+{
 	json_t *conns = jarr(doc, "connections");
 	heading(f, "CONNECTIONS", "(IOC first; flows to the same peer grouped)");
 	rows_table(f, conns, conn_cols, ARRAY_SIZE(conn_cols), max_rows ? 3 * max_rows : 0,
@@ -231,12 +239,21 @@ void report_print(FILE *f, json_t *doc, size_t max_rows)
 	json_t *notes = jarr(doc, "notes");
 	if (json_array_size(notes)) {
 		heading(f, "NOTES", NULL);
+		size_t i;
+		json_t *e;
 		json_array_foreach(notes, i, e)
 		{
 			_cleanup_free_ char *t = out_cell(e);
 			fprintf(f, "- %s\n", t);
 		}
 	}
+}
+
+void report_print(FILE *f, json_t *doc, size_t max_rows)
+{
+	print_head(f, doc);
+	print_summary(f, jarr(doc, "summary"), max_rows);
+	print_tables(f, doc, max_rows);
 }
 
 static json_t *table(const char *id, const char *title, const struct out_col *cols, size_t n,
