@@ -310,9 +310,10 @@ static void page_topology(struct buf *b, const char *svg)
 /* The notes, the footer and the script that sorts and filters. */
 static void page_tail(struct buf *b, json_t *doc)
 {
-	json_t *notes = json_object_get(doc, "notes"), *t;
-	size_t i;
+	json_t *notes = json_object_get(doc, "notes");
 	if (json_array_size(notes)) {
+		size_t i;
+		json_t *t;
 		buf_lit(b, "<section><h2>Notes</h2><ul>");
 		json_array_foreach(notes, i, t)
 		{
