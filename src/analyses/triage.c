@@ -20,8 +20,6 @@
 #include "model/host.h"
 #include "model/netmap.h"
 #include "model/sockets.h"
-#include "output/netgraph.h"
-#include "output/svg.h"
 #include "pool.h"
 #include "sources/conntrack.h"
 #include "sources/firewall.h"
@@ -512,10 +510,10 @@ static int cmp_tl(const void *a, const void *b)
 	return (x->ns > y->ns) - (x->ns < y->ns);
 }
 
-/* Reasons sorted, the next commands, the ranked summary and every table. */
-json_t *tstate_document(struct tstate *s)
+/* Reasons sorted and the next commands of each container; the containers ranked (a new array of
+ * borrowed pointers) and the connections in the order of the table. */
+static struct tc **tstate_rank(struct tstate *s)
 {
-	const struct triage_opts *o = s->o;
 	for (size_t i = 0; i < s->n; i++) {
 		struct tc *t = s->t[i];
 		if (t->n_why > 1)
@@ -530,7 +528,13 @@ json_t *tstate_document(struct tstate *s)
 		qsort(rank, s->n, sizeof(*rank), cmp_tc_ptr);
 	if (s->n_conns)
 		qsort(s->conns, s->n_conns, sizeof(*s->conns), cmp_conn);
+	return rank;
+}
 
+/* What the document is about and where it came from. */
+static json_t *doc_head(const struct tstate *s)
+{
+	const struct triage_opts *o = s->o;
 	json_t *doc = json_object();
 	json_object_set_new(doc, "title", json_string(s->title ? s->title : "cirt triage"));
 	json_object_set_new(doc, "source", json_string(s->source));
@@ -542,73 +546,101 @@ json_t *tstate_document(struct tstate *s)
 	json_object_set_new(doc, "generated", json_string(gen));
 	if (s->meta)
 		json_object_update(doc, s->meta);
+	return doc;
+}
 
-	size_t flagged = 0, ioc_containers = 0, findings = 0, running = 0;
+/* The tallies of "counts", gathered while the tables are built. */
+struct doc_counts {
+	size_t flagged, ioc_containers, findings, running, ioc_flows;
+};
+
+/* One row of the ranked summary. */
+static json_t *summary_entry(const struct tc *t, size_t rank)
+{
+	json_t *e = json_object();
+	json_object_set_new(e, "rank", json_integer((json_int_t)rank));
+	json_object_set_new(e, "container", json_str(t->name));
+	json_object_set_new(e, "id", json_str(t->id));
+	json_object_set_new(e, "state", json_str(t->state));
+	json_object_set_new(e, "score", json_integer(t->score));
+	json_object_set_new(e, "level", json_string(triage_level(t->score)));
+	json_t *rs = json_array(), *why = json_array(), *nx = json_array();
+	for (size_t k = 0; k < t->n_why; k++) {
+		json_array_append_new(rs, json_str(t->why[k].text));
+		json_t *w = json_object();
+		json_object_set_new(w, "points", json_integer(t->why[k].points));
+		json_object_set_new(w, "kind", json_string(t->why[k].kind));
+		json_object_set_new(w, "text", json_str(t->why[k].text));
+		json_array_append_new(why, w);
+	}
+	for (size_t k = 0; k < t->n_next; k++)
+		json_array_append_new(nx, json_str(t->next[k]));
+	json_object_set_new(e, "reasons", rs);
+	json_object_set_new(e, "why", why);
+	json_object_set_new(e, "next", nx);
+	return e;
+}
+
+/* Every container with a score, best first; every container counted. */
+static json_t *doc_summary(const struct tstate *s, struct tc **rank, struct doc_counts *n)
+{
 	json_t *summary = json_array();
 	for (size_t i = 0; i < s->n; i++) {
 		struct tc *t = rank[i];
-		findings += t->sr.n;
-		running += t->running;
+		n->findings += t->sr.n;
+		n->running += t->running;
 		if (t->ioc_hits)
-			ioc_containers++;
+			n->ioc_containers++;
 		if (t->score <= 0)
 			continue;
-		flagged++;
-		json_t *e = json_object();
-		json_object_set_new(e, "rank", json_integer((json_int_t)flagged));
-		json_object_set_new(e, "container", json_str(t->name));
-		json_object_set_new(e, "id", json_str(t->id));
-		json_object_set_new(e, "state", json_str(t->state));
-		json_object_set_new(e, "score", json_integer(t->score));
-		json_object_set_new(e, "level", json_string(triage_level(t->score)));
-		json_t *rs = json_array(), *why = json_array(), *nx = json_array();
-		for (size_t k = 0; k < t->n_why; k++) {
-			json_array_append_new(rs, json_str(t->why[k].text));
-			json_t *w = json_object();
-			json_object_set_new(w, "points", json_integer(t->why[k].points));
-			json_object_set_new(w, "kind", json_string(t->why[k].kind));
-			json_object_set_new(w, "text", json_str(t->why[k].text));
-			json_array_append_new(why, w);
-		}
-		for (size_t k = 0; k < t->n_next; k++)
-			json_array_append_new(nx, json_str(t->next[k]));
-		json_object_set_new(e, "reasons", rs);
-		json_object_set_new(e, "why", why);
-		json_object_set_new(e, "next", nx);
-		json_array_append_new(summary, e);
+		json_array_append_new(summary, summary_entry(t, ++n->flagged));
 	}
-	json_object_set_new(doc, "summary", summary);
+	return summary;
+}
 
+static json_t *doc_connections(const struct tstate *s, struct doc_counts *n)
+{
 	json_t *conns = json_array();
-	size_t ioc_flows = 0;
 	for (size_t i = 0; i < s->n_conns; i++) {
 		json_array_append_new(conns, conn_json(&s->conns[i]));
 		if (s->conns[i].ioc)
-			ioc_flows += s->conns[i].count;
+			n->ioc_flows += s->conns[i].count;
 	}
+	return conns;
+}
 
+static json_t *doc_counts_json(const struct tstate *s, const struct doc_counts *n)
+{
 	json_t *counts = json_object();
 	json_object_set_new(counts, "containers", json_integer((json_int_t)s->n_containers));
-	json_object_set_new(counts, "running", json_integer((json_int_t)running));
-	json_object_set_new(counts, "flagged", json_integer((json_int_t)flagged));
-	json_object_set_new(counts, "ioc_containers", json_integer((json_int_t)ioc_containers));
-	json_object_set_new(counts, "ioc_flows", json_integer((json_int_t)ioc_flows));
+	json_object_set_new(counts, "running", json_integer((json_int_t)n->running));
+	json_object_set_new(counts, "flagged", json_integer((json_int_t)n->flagged));
+	json_object_set_new(counts, "ioc_containers", json_integer((json_int_t)n->ioc_containers));
+	json_object_set_new(counts, "ioc_flows", json_integer((json_int_t)n->ioc_flows));
 	json_object_set_new(counts, "connections", json_integer((json_int_t)s->n_conns));
-	json_object_set_new(counts, "findings", json_integer((json_int_t)findings));
+	json_object_set_new(counts, "findings", json_integer((json_int_t)n->findings));
 	json_object_set_new(counts, "network_oddities",
 	                    json_integer((json_int_t)json_array_size(s->oddities)));
-	json_object_set_new(doc, "counts", counts);
+	return counts;
+}
 
-	if (o->ioc) {
-		json_t *io = json_object(), *es = json_array();
-		json_object_set_new(io, "file", json_str(o->ioc->path));
-		for (size_t i = 0; i < o->ioc->n; i++)
-			json_array_append_new(es, json_str(o->ioc->v[i].text));
-		json_object_set_new(io, "entries", es);
-		json_object_set_new(doc, "ioc", io);
-	} else
-		json_object_set_new(doc, "ioc", json_null());
+/* The IOC list the flows were matched against (null: none given). */
+static json_t *doc_ioc(const struct ioc_list *ioc)
+{
+	if (!ioc)
+		return json_null();
+	json_t *io = json_object(), *es = json_array();
+	json_object_set_new(io, "file", json_str(ioc->path));
+	for (size_t i = 0; i < ioc->n; i++)
+		json_array_append_new(es, json_str(ioc->v[i].text));
+	json_object_set_new(io, "entries", es);
+	return io;
+}
 
+/* The per-container tables in rank order: inventory, findings, changed files. */
+static void doc_container_tables(const struct tstate *s, struct tc **rank, json_t **ret_inv,
+                                 json_t **ret_fnd, json_t **ret_chg)
+{
 	json_t *inv = json_array(), *fnd = json_array(), *chg = json_array();
 	for (size_t i = 0; i < s->n; i++) {
 		struct tc *t = rank[i];
@@ -631,14 +663,13 @@ json_t *tstate_document(struct tstate *s)
 			json_array_append_new(chg, c);
 		}
 	}
-	json_object_set_new(doc, "containers", inv);
-	json_object_set_new(doc, "connections", conns);
-	json_object_set_new(doc, "findings", fnd);
-	json_object_set_new(doc, "changes", chg);
-	json_object_set_new(doc, "network", json_pack("{s:O?}", "oddities", s->oddities));
-	if (s->network_extra)
-		json_object_update(json_object_get(doc, "network"), s->network_extra);
+	*ret_inv = inv;
+	*ret_fnd = fnd;
+	*ret_chg = chg;
+}
 
+static json_t *doc_timeline(struct tstate *s)
+{
 	if (s->n_tl)
 		qsort(s->tl, s->n_tl, sizeof(*s->tl), cmp_tl);
 	json_t *tl = json_array();
@@ -651,9 +682,29 @@ json_t *tstate_document(struct tstate *s)
 		json_object_set_new(e, "event", json_str(s->tl[i].text));
 		json_array_append_new(tl, e);
 	}
-	json_object_set_new(doc, "timeline", tl);
-	if (s->svg)
-		json_object_set_new(doc, "topology_svg", json_string(s->svg));
+	return tl;
+}
+
+/* Reasons sorted, the next commands, the ranked summary and every table. */
+json_t *tstate_document(struct tstate *s)
+{
+	struct tc **rank = tstate_rank(s);
+	struct doc_counts n = {0};
+	json_t *doc = doc_head(s);
+	json_object_set_new(doc, "summary", doc_summary(s, rank, &n));
+	json_t *conns = doc_connections(s, &n);
+	json_object_set_new(doc, "counts", doc_counts_json(s, &n));
+	json_object_set_new(doc, "ioc", doc_ioc(s->o->ioc));
+	json_t *inv, *fnd, *chg;
+	doc_container_tables(s, rank, &inv, &fnd, &chg);
+	json_object_set_new(doc, "containers", inv);
+	json_object_set_new(doc, "connections", conns);
+	json_object_set_new(doc, "findings", fnd);
+	json_object_set_new(doc, "changes", chg);
+	json_object_set_new(doc, "network", json_pack("{s:O?}", "oddities", s->oddities));
+	if (s->network_extra)
+		json_object_update(json_object_get(doc, "network"), s->network_extra);
+	json_object_set_new(doc, "timeline", doc_timeline(s));
 	json_t *notes = json_array();
 	for (size_t i = 0; i < s->n_notes; i++)
 		json_array_append_new(notes, json_str(s->notes[i]));
@@ -708,7 +759,6 @@ void tstate_free(struct tstate *s)
 	json_decref(s->oddities);
 	json_decref(s->network_extra);
 	json_decref(s->meta);
-	free(s->svg);
 	free(s->hostname);
 }
 
@@ -1008,52 +1058,71 @@ static void read_journal(struct tstate *s)
 	jflows_clear(&jf);
 }
 
-int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, struct cirt_err *err)
+/* What the live triage holds between its phases. */
+struct live {
+	struct tstate s;
+	struct docker *d;
+	unsigned par;      /* concurrent daemon requests */
+	uint64_t t0, tp;   /* when it started, when the last phase ended (ms) */
+	struct fw_job *fw; /* the firewall tools, consumed by the network map */
+	struct ctjob ct;   /* the conntrack dump, in its own thread */
+	struct sockets_prefetch *pre;
+	struct host *h;
+	struct tc **by_index; /* the entry of h->c[i] */
+	struct scan_engine *eng;
+	struct pool *pool;
+	struct scanjob *jobs;
+	struct tc host_tc; /* the host's own quick checks: notes and findings, never ranked */
+	struct netmap *m;  /* NULL: it could not be built */
+	struct sockets *sk;
+	uint64_t scan_ns; /* when the sockets were read */
+};
+
+static void live_phase(struct live *L, const char *what)
 {
-	struct tstate s = {.o = o, .source = "live", .next_fn = live_next};
-	uint64_t t0 = now_ms(), tp = t0;
-	unsigned par = o->parallel ? o->parallel : 8;
+	L->tp = phase(&L->s, what, L->tp);
+}
 
-	/* what needs no container list starts at once: firewall tools, conntrack, socket dumps */
-	struct fw_job *fw = fw_start();
-	struct ctjob ct = {0};
-	ct.started = pthread_create(&ct.th, NULL, ct_thread, &ct) == 0;
-	if (!ct.started)
-		ct_thread(&ct);
-	struct sockets_prefetch *pre = sockets_prefetch_start(SOCKDIAG_ALL, false);
+/* What needs no container list starts at once: firewall tools, conntrack, socket dumps. */
+static void live_start(struct live *L)
+{
+	L->fw = fw_start();
+	L->ct.started = pthread_create(&L->ct.th, NULL, ct_thread, &L->ct) == 0;
+	if (!L->ct.started)
+		ct_thread(&L->ct);
+	L->pre = sockets_prefetch_start(SOCKDIAG_ALL, false);
+}
 
-	_cleanup_host_ struct host *h = NULL;
-	struct host_load_opts lo = {
-	    .all = true, .needs = HOST_NEED_NET | HOST_NEED_PROC, .parallel = par};
-	int rc = host_load(d, &lo, &h, err);
-	if (rc < 0) {
-		fw_job_free(fw);
-		if (ct.started)
-			pthread_join(ct.th, NULL);
-		free(ct.v);
-		sockets_prefetch_free(pre);
-		return -1;
-	}
-	tp = phase(&s, "inventory", tp);
+/* The daemon could not be asked: stop what live_start began. */
+static void live_abort(struct live *L)
+{
+	fw_job_free(L->fw);
+	if (L->ct.started)
+		pthread_join(L->ct.th, NULL);
+	free(L->ct.v);
+	sockets_prefetch_free(L->pre);
+	host_free(L->h);
+}
+
+/* The host's name and daemon, and one entry per container: its addresses in the index, its life
+ * on the timeline. */
+static void live_inventory(struct live *L)
+{
+	struct tstate *s = &L->s;
+	const struct host *h = L->h;
 	char hn[256] = "";
 	if (gethostname(hn, sizeof(hn) - 1) == 0)
-		s.hostname = xstrdup(hn);
-	s.meta = json_pack("{s:{s:s?,s:s?}}", "docker", "host", h->docker_host, "api_version",
-	                   h->api_version);
+		s->hostname = xstrdup(hn);
+	s->meta = json_pack("{s:{s:s?,s:s?}}", "docker", "host", h->docker_host, "api_version",
+	                    h->api_version);
 	for (size_t i = 0; i < h->n_warnings; i++)
-		tstate_note(&s, "%s", h->warnings[i]);
-
-	s.n_containers = h->n;
-	struct tc **by_index = xcalloc(h->n + 1, sizeof(*by_index));
+		tstate_note(s, "%s", h->warnings[i]);
+	s->n_containers = h->n;
+	L->by_index = xcalloc(h->n + 1, sizeof(*L->by_index));
 	for (size_t i = 0; i < h->n; i++) {
 		struct container *c = &h->c[i];
-		struct tc *t = tstate_add(&s, c->name, c->id);
-		(void)t;
-	}
-	for (size_t i = 0; i < h->n; i++) {
-		struct tc *t = s.t[i];
-		struct container *c = &h->c[i];
-		by_index[i] = t;
+		struct tc *t = tstate_add(s, c->name, c->id);
+		L->by_index[i] = t;
 		t->c = c;
 		t->state = xstrdup0(c->state);
 		t->running = c->running;
@@ -1061,61 +1130,68 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, stru
 			t->created_ns = 0;
 		if (c->running && c->pid > 0 && !c->eps_shared)
 			for (size_t k = 0; k < c->n_eps; k++) {
-				tstate_index(&s, c->eps[k].ipv4, t);
-				tstate_index(&s, c->eps[k].ipv6, t);
+				tstate_index(s, c->eps[k].ipv4, t);
+				tstate_index(s, c->eps[k].ipv6, t);
 			}
-		tstate_timeline_rfc3339(&s, c->created, c->name, "container", "created");
-		tstate_timeline_rfc3339(&s, c->started_at, c->name, "container", "started");
+		tstate_timeline_rfc3339(s, c->created, c->name, "container", "created");
+		tstate_timeline_rfc3339(s, c->started_at, c->name, "container", "started");
 		if (!c->running)
-			tstate_timeline_rfc3339(&s, c->finished_at, c->name, "container", "exited");
+			tstate_timeline_rfc3339(s, c->finished_at, c->name, "container", "exited");
 	}
+}
 
-	/* the quick checks run in a pool while the daemon answers the change lists */
+/* The quick checks of the host and every container, queued in a pool: they run while the daemon
+ * answers the change lists. */
+static void live_scan_start(struct live *L)
+{
+	const struct host *h = L->h;
 	struct scan_opts so = {
 	    .checks = CHK_ESCAPE | CHK_RUNTIME | CHK_BACKDOOR, .quick = true, .threads = 1};
-	struct scan_engine *eng = NULL;
 	struct cirt_err se = {0};
-	struct pool *pool = NULL;
-	struct scanjob *jobs = xcalloc(h->n + 2, sizeof(*jobs));
-	struct tc host_tc = {.name = (char *)"(host)"};
-	if (scan_engine_new(&so, &eng, &se) < 0)
-		tstate_note(&s, "quick checks: %s", se.msg);
-	else {
-		pool = pool_new(par > 4 ? 4 : par, scan_worker, NULL);
-		host_tc.st = scan_target_host();
-		jobs[h->n] = (struct scanjob){.eng = eng, .t = &host_tc};
-		pool_push(pool, &jobs[h->n], 0);
-		for (size_t i = 0; i < h->n; i++) {
-			struct tc *t = s.t[i];
-			/* no image history: the history check is not among the quick ones */
-			if (!h->c[i].inspect ||
-			    scan_target_container(NULL, h->c[i].inspect, &t->st, &se) < 0) {
-				t->scan_err =
-				    xstrdup(h->c[i].inspect ? se.msg : "no inspect answer");
-				continue;
-			}
-			jobs[i] = (struct scanjob){.eng = eng, .t = t};
-			pool_push(pool, &jobs[i], 0);
-		}
+	L->jobs = xcalloc(h->n + 2, sizeof(*L->jobs));
+	L->host_tc = (struct tc){.name = (char *)"(host)"};
+	if (scan_engine_new(&so, &L->eng, &se) < 0) {
+		tstate_note(&L->s, "quick checks: %s", se.msg);
+		return;
 	}
+	L->pool = pool_new(L->par > 4 ? 4 : L->par, scan_worker, NULL);
+	L->host_tc.st = scan_target_host();
+	L->jobs[h->n] = (struct scanjob){.eng = L->eng, .t = &L->host_tc};
+	pool_push(L->pool, &L->jobs[h->n], 0);
+	for (size_t i = 0; i < h->n; i++) {
+		struct tc *t = L->s.t[i];
+		/* no image history: the history check is not among the quick ones */
+		if (!h->c[i].inspect ||
+		    scan_target_container(NULL, h->c[i].inspect, &t->st, &se) < 0) {
+			t->scan_err = xstrdup(h->c[i].inspect ? se.msg : "no inspect answer");
+			continue;
+		}
+		L->jobs[i] = (struct scanjob){.eng = L->eng, .t = t};
+		pool_push(L->pool, &L->jobs[i], 0);
+	}
+}
 
-	/* the change list of every container, in parallel */
+/* The change list of every container, asked in parallel. */
+static void live_changes(struct live *L)
+{
+	const struct host *h = L->h;
 	char **paths = xcalloc(h->n + 1, sizeof(*paths));
 	struct docker_result *res = xcalloc(h->n + 1, sizeof(*res));
 	for (size_t i = 0; i < h->n; i++)
 		paths[i] = xasprintf("/containers/%s/changes", h->c[i].id);
 	struct cirt_err ce = {0};
-	if (h->n && docker_get_json_many(d, paths, h->n, par, res, &ce) < 0)
-		tstate_note(&s, "changed files: %s", ce.msg);
+	if (h->n && docker_get_json_many(L->d, paths, h->n, L->par, res, &ce) < 0)
+		tstate_note(&L->s, "changed files: %s", ce.msg);
 	else
 		for (size_t i = 0; i < h->n; i++) {
 			if (res[i].json)
-				tc_changes(s.t[i], json_is_array(res[i].json) ? res[i].json : NULL);
+				tc_changes(L->s.t[i],
+				           json_is_array(res[i].json) ? res[i].json : NULL);
 			else if (res[i].err_msg && res[i].status != 404)
-				tstate_note(&s, "changed files of '%s': %s", h->c[i].name,
+				tstate_note(&L->s, "changed files of '%s': %s", h->c[i].name,
 				            res[i].err_msg);
 			else if (!res[i].json && res[i].status == 204)
-				tc_changes(s.t[i], NULL);
+				tc_changes(L->s.t[i], NULL);
 		}
 	for (size_t i = 0; i < h->n; i++) {
 		free(paths[i]);
@@ -1123,127 +1199,198 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret, stru
 	}
 	free(paths);
 	free(res);
-	tp = phase(&s, "changes", tp);
+}
 
-	/* the network map: strays, modes, published ports; the picture when asked */
-	struct netmap *m = NULL;
+/* The network map: strays, modes, published ports. */
+static void live_network(struct live *L)
+{
 	struct cirt_err ne = {0};
-	if (netmap_build(d, h, NETMAP_FIREWALL, fw, &m, &ne) < 0) {
-		tstate_note(&s, "network map: %s", ne.msg);
-		s.oddities = json_array();
+	if (netmap_build(L->d, L->h, NETMAP_FIREWALL, L->fw, &L->m, &ne) < 0) {
+		tstate_note(&L->s, "network map: %s", ne.msg);
+		L->s.oddities = json_array();
 	} else {
-		network_oddities(&s, m, by_index);
-		tp = phase(&s, "network map", tp);
+		network_oddities(&L->s, L->m, L->by_index);
+		live_phase(L, "network map");
 	}
+	L->fw = NULL; /* consumed either way */
+}
 
-	/* live sockets and conntrack, attributed by address and by process */
-	struct sockets *sk = NULL;
+/* The containers' connected sockets, attributed by namespace and by process. */
+static void live_sockets(struct live *L)
+{
 	struct cirt_err ke = {0};
-	struct sockets_opts sko = {.protos = SOCKDIAG_ALL, .keep = keep_connected, .prefetch = pre};
-	uint64_t scan_ns = journal_now_ns();
-	if (sockets_load(h, &sko, &sk, &ke) < 0)
-		tstate_note(&s, "sockets: %s", ke.msg);
-	else {
-		for (size_t i = 0; i < sk->n_warnings; i++)
-			tstate_note(&s, "sockets: %s", sk->warnings[i]);
-		for (size_t i = 0; i < sk->n; i++) {
-			const struct csock *cs = &sk->v[i];
-			if (!cs->c)
-				continue;
-			struct tc *t = by_index[cs->c - h->c];
-			const struct flow *f = &cs->s.f;
-			char pbuf[128] = "";
-			if (cs->proc)
-				snprintf(pbuf, sizeof(pbuf), "%s (pid %d)",
-				         cs->proc->comm ? cs->proc->comm : "?", cs->proc->pid);
-			/* a server's port below the ephemeral range talking to an ephemeral one: it
-			 * came in */
-			bool in = f->orig.sport < 32768 && f->orig.dport >= 32768;
-			conn_add(&s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport,
-			         !in, FLOW_SRC_SOCKET, scan_ns, f->state, pbuf[0] ? pbuf : NULL);
-		}
+	struct sockets_opts sko = {
+	    .protos = SOCKDIAG_ALL, .keep = keep_connected, .prefetch = L->pre};
+	L->scan_ns = journal_now_ns();
+	if (sockets_load(L->h, &sko, &L->sk, &ke) < 0) {
+		tstate_note(&L->s, "sockets: %s", ke.msg);
+		return;
 	}
-	if (ct.started)
-		pthread_join(ct.th, NULL);
-	if (!ct.ok)
-		tstate_note(&s, "conntrack: %s: flows that already ended are not shown",
-		            ct.err.msg);
-	s.attribute_unowned = true;
-	for (size_t i = 0; i < ct.n; i++)
-		ct_attribute(&s, &ct.v[i], FLOW_SRC_CONNTRACK, ct_seen_ns(&s, &ct.v[i], scan_ns));
-	if (s.stale_flows)
+	const struct sockets *sk = L->sk;
+	for (size_t i = 0; i < sk->n_warnings; i++)
+		tstate_note(&L->s, "sockets: %s", sk->warnings[i]);
+	for (size_t i = 0; i < sk->n; i++) {
+		const struct csock *cs = &sk->v[i];
+		if (!cs->c)
+			continue;
+		struct tc *t = L->by_index[cs->c - L->h->c];
+		const struct flow *f = &cs->s.f;
+		char pbuf[128] = "";
+		if (cs->proc)
+			snprintf(pbuf, sizeof(pbuf), "%s (pid %d)",
+			         cs->proc->comm ? cs->proc->comm : "?", cs->proc->pid);
+		/* a server's port below the ephemeral range talking to an ephemeral one: it came in
+		 */
+		bool in = f->orig.sport < 32768 && f->orig.dport >= 32768;
+		conn_add(&L->s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport, !in,
+		         FLOW_SRC_SOCKET, L->scan_ns, f->state, pbuf[0] ? pbuf : NULL);
+	}
+}
+
+/* The conntrack dump, attributed by address; an IOC flow no container owns gets a stand-in. */
+static void live_conntrack(struct live *L)
+{
+	struct tstate *s = &L->s;
+	struct ctjob *ct = &L->ct;
+	if (ct->started)
+		pthread_join(ct->th, NULL);
+	if (!ct->ok)
+		tstate_note(s, "conntrack: %s: flows that already ended are not shown",
+		            ct->err.msg);
+	s->attribute_unowned = true;
+	for (size_t i = 0; i < ct->n; i++)
+		ct_attribute(s, &ct->v[i], FLOW_SRC_CONNTRACK,
+		             ct_seen_ns(s, &ct->v[i], L->scan_ns));
+	if (s->stale_flows)
 		tstate_note(
-		    &s,
+		    s,
 		    "%zu conntrack entries are older than the container now holding their address: "
 		    "not counted as its flows",
-		    s.stale_flows);
-	free(ct.v);
-	sockets_prefetch_free(pre);
-	tp = phase(&s, "connections", tp);
-	read_journal(&s);
-	tp = phase(&s, "journal", tp);
+		    s->stale_flows);
+	free(ct->v);
+	ct->v = NULL;
+	sockets_prefetch_free(L->pre);
+	L->pre = NULL;
+}
 
-	if (pool) {
-		pool_wait(pool, 0, NULL, NULL);
-		pool_free(pool);
+/* Wait for the quick checks; their notes, and their findings scored. */
+static void live_scan_finish(struct live *L)
+{
+	struct tstate *s = &L->s;
+	if (L->pool) {
+		pool_wait(L->pool, 0, NULL, NULL);
+		pool_free(L->pool);
+		L->pool = NULL;
 	}
-	tp = phase(&s, "quick checks", tp);
-	for (size_t i = 0; i < s.n; i++) {
-		struct tc *t = s.t[i];
+	live_phase(L, "quick checks");
+	for (size_t i = 0; i < s->n; i++) {
+		struct tc *t = s->t[i];
 		if (t->scan_err && t->c && (t->c->running || t->c->paused))
-			tstate_note(&s, "quick checks of '%s': %s", t->name, t->scan_err);
+			tstate_note(s, "quick checks of '%s': %s", t->name, t->scan_err);
 		for (size_t k = 0; k < t->sr.n_notes && k < 3; k++)
 			if (!strstr(t->sr.notes[k], "no process of the container"))
-				tstate_note(&s, "quick checks of '%s': %s", t->name,
-				            t->sr.notes[k]);
+				tstate_note(s, "quick checks of '%s': %s", t->name, t->sr.notes[k]);
 		tc_score_findings(t);
 	}
-	score_conns(&s);
-	/* the daemon's own exposure and stray rules belong to the host */
-	if (host_tc.st) {
-		for (size_t k = 0; k < host_tc.sr.n; k++)
-			tstate_note(&s, "host: %s: %s (%s)", scan_sev_name(host_tc.sr.f[k].sev),
-			            host_tc.sr.f[k].reason,
-			            host_tc.sr.f[k].evidence ? host_tc.sr.f[k].evidence
-			                                     : host_tc.sr.f[k].rule);
-	}
-	for (size_t i = 0; i < h->n; i++)
-		s.t[i]->inv = inventory_row(&h->c[i], m);
-	for (size_t i = h->n; i < s.n; i++)
-		s.t[i]->inv = json_pack("{s:s,s:s?,s:s?}", "name", s.t[i]->name, "id", s.t[i]->id,
-		                        "state", s.t[i]->state);
+}
 
-	if (o->topology && m) {
-		_cleanup_free_ char *dot = netgraph_dot(m, NULL);
-		struct buf svg = {0};
-		struct cirt_err ge = {0};
-		if (dot && svg_from_dot(dot, &svg, &ge) == 0)
-			s.svg = xstrdup(buf_cstr(&svg));
-		else
-			tstate_note(&s, "topology: %s", ge.msg[0] ? ge.msg : "no graph");
-		buf_free(&svg);
-		phase(&s, "topology", tp);
-	}
+/* The daemon's own exposure and stray rules belong to the host: notes, not a ranked row. */
+static void live_host_notes(struct live *L)
+{
+	const struct tc *ht = &L->host_tc;
+	if (!ht->st)
+		return;
+	for (size_t k = 0; k < ht->sr.n; k++)
+		tstate_note(&L->s, "host: %s: %s (%s)", scan_sev_name(ht->sr.f[k].sev),
+		            ht->sr.f[k].reason,
+		            ht->sr.f[k].evidence ? ht->sr.f[k].evidence : ht->sr.f[k].rule);
+}
 
-	json_t *doc = tstate_document(&s);
-	json_object_set_new(doc, "elapsed_ms", json_integer((json_int_t)(now_ms() - t0)));
+/* The inventory rows: the host's containers, then those known only from flows. */
+static void live_rows(struct live *L)
+{
+	struct tstate *s = &L->s;
+	for (size_t i = 0; i < L->h->n; i++)
+		s->t[i]->inv = inventory_row(&L->h->c[i], L->m);
+	for (size_t i = L->h->n; i < s->n; i++)
+		s->t[i]->inv = json_pack("{s:s,s:s?,s:s?}", "name", s->t[i]->name, "id",
+		                         s->t[i]->id, "state", s->t[i]->state);
+}
+
+/* The document, with how long it took and the host's findings among the others. */
+static json_t *live_document(struct live *L)
+{
+	json_t *doc = tstate_document(&L->s);
+	json_object_set_new(doc, "elapsed_ms", json_integer((json_int_t)(now_ms() - L->t0)));
 	json_t *hf = json_array();
-	for (size_t k = 0; k < host_tc.sr.n; k++) {
-		json_t *f = scan_finding_json(&host_tc.sr.f[k]);
+	for (size_t k = 0; k < L->host_tc.sr.n; k++) {
+		json_t *f = scan_finding_json(&L->host_tc.sr.f[k]);
 		json_object_set_new(f, "container", json_string("(host)"));
 		json_array_append_new(hf, f);
 	}
 	json_array_extend(json_object_get(doc, "findings"), hf);
 	json_decref(hf);
-	scan_result_clear(&host_tc.sr);
-	scan_target_free(host_tc.st);
-	free(host_tc.scan_err);
-	sockets_free(sk);
-	netmap_free(m);
-	scan_engine_free(eng);
-	free(jobs);
-	free(by_index);
-	tstate_free(&s);
-	*ret = doc;
+	return doc;
+}
+
+static void live_free(struct live *L)
+{
+	scan_result_clear(&L->host_tc.sr);
+	scan_target_free(L->host_tc.st);
+	free(L->host_tc.scan_err);
+	sockets_free(L->sk);
+	netmap_free(L->m);
+	scan_engine_free(L->eng);
+	free(L->jobs);
+	free(L->by_index);
+	tstate_free(&L->s);
+	host_free(L->h);
+}
+
+void triage_map_clear(struct triage_map *tm)
+{
+	if (!tm)
+		return;
+	netmap_free(tm->map); /* before the host it borrows */
+	host_free(tm->host);
+	*tm = (struct triage_map){0};
+}
+
+int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret,
+               struct triage_map *ret_map, struct cirt_err *err)
+{
+	struct live L = {.s = {.o = o, .source = "live", .next_fn = live_next},
+	                 .d = d,
+	                 .par = o->parallel ? o->parallel : 8};
+	L.t0 = L.tp = now_ms();
+	live_start(&L);
+	struct host_load_opts lo = {
+	    .all = true, .needs = HOST_NEED_NET | HOST_NEED_PROC, .parallel = L.par};
+	if (host_load(d, &lo, &L.h, err) < 0) {
+		live_abort(&L);
+		return -1;
+	}
+	live_phase(&L, "inventory");
+	live_inventory(&L);
+	live_scan_start(&L);
+	live_changes(&L);
+	live_phase(&L, "changes");
+	live_network(&L);
+	live_sockets(&L);
+	live_conntrack(&L);
+	live_phase(&L, "connections");
+	read_journal(&L.s);
+	live_phase(&L, "journal");
+	live_scan_finish(&L);
+	score_conns(&L.s);
+	live_host_notes(&L);
+	live_rows(&L);
+	*ret = live_document(&L);
+	if (ret_map) {
+		*ret_map = (struct triage_map){.host = L.h, .map = L.m};
+		L.h = NULL;
+		L.m = NULL;
+	}
+	live_free(&L);
 	return 0;
 }

@@ -139,21 +139,39 @@ static bool flow_from_ct_json(json_t *e, struct flow *f)
 	return true;
 }
 
-int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, struct cirt_err *err)
+/* The bundle's files the report reads, parsed (each NULL when missing or unreadable). */
+struct bdocs {
+	bool dir; /* a directory bundle (else a .tar.gz) */
+	json_t *man, *ins, *procs, *socks, *ctj, *chg;
+};
+
+static void bdocs_clear(struct bdocs *bd)
+{
+	json_decref(bd->man);
+	json_decref(bd->ins);
+	json_decref(bd->procs);
+	json_decref(bd->socks);
+	json_decref(bd->ctj);
+	json_decref(bd->chg);
+}
+
+/* Read a bundle's manifest and the files the report reads; fails when it is not a bundle of
+ * cirt collect. */
+static int bundle_load(const char *path, struct bdocs *bd, struct cirt_err *err)
 {
 	struct stat st;
 	if (lstat(path, &st) < 0)
 		return err_set(err, errno == ENOENT ? CIRT_EXIT_NOTFOUND : CIRT_EXIT_RUNTIME,
 		               "bundle '%s': %s", path, strerror(errno));
-	bool dir = S_ISDIR(st.st_mode);
-	if (!dir && !S_ISREG(st.st_mode))
+	bd->dir = S_ISDIR(st.st_mode);
+	if (!bd->dir && !S_ISREG(st.st_mode))
 		return err_set(err, CIRT_EXIT_USAGE,
 		               "bundle '%s': not a directory or a .tar.gz file", path);
 	struct bfiles b = {.names = {BUNDLE_MANIFEST, "container/inspect.json",
 	                             "volatile/processes.json", "volatile/sockets.json",
 	                             "volatile/conntrack.json", "container/changes.json"},
 	                   .n = 6};
-	if (bundle_read(path, !dir, &b, err) < 0)
+	if (bundle_read(path, !bd->dir, &b, err) < 0)
 		return -1;
 	json_t *man = bjson(&b, BUNDLE_MANIFEST);
 	if (!man || !json_is_object(man) || !jstr(man, "format") ||
@@ -164,26 +182,26 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 		return err_set(err, CIRT_EXIT_USAGE,
 		               "bundle '%s': no readable manifest.json of cirt collect", path);
 	}
-	json_t *ins = bjson(&b, "container/inspect.json"),
-	       *procs = bjson(&b, "volatile/processes.json"),
-	       *socks = bjson(&b, "volatile/sockets.json"),
-	       *ctj = bjson(&b, "volatile/conntrack.json"),
-	       *chg = bjson(&b, "container/changes.json");
+	bd->man = man;
+	bd->ins = bjson(&b, "container/inspect.json");
+	bd->procs = bjson(&b, "volatile/processes.json");
+	bd->socks = bjson(&b, "volatile/sockets.json");
+	bd->ctj = bjson(&b, "volatile/conntrack.json");
+	bd->chg = bjson(&b, "container/changes.json");
 	for (size_t i = 0; i < b.n; i++)
 		free(b.data[i]);
+	return 0;
+}
 
-	struct tstate s = {
-	    .o = o, .source = "bundle", .title = "cirt report", .next_fn = bundle_next};
-	json_t *mc = jobj(man, "container");
-	s.hostname = xstrdup0(jstr(jobj(man, "host"), "hostname"));
-	s.n_containers = 1;
-
-	/* integrity first: a report on altered evidence must say so */
+/* Integrity first: a report on altered evidence must say so. Notes of what does not verify,
+ * then the "bundle" object of the document. */
+static void bundle_integrity(struct tstate *s, const char *path, const struct bdocs *bd)
+{
 	struct verify_report vr = {0};
 	struct cirt_err ve = {0};
 	bool verified = false;
 	if (bundle_verify(path, NULL, &vr, &ve) < 0)
-		tstate_note(&s, "the bundle could not be verified: %s", ve.msg);
+		tstate_note(s, "the bundle could not be verified: %s", ve.msg);
 	else {
 		verified = verify_clean(&vr);
 		if (!verified) {
@@ -193,42 +211,42 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 			{
 				if (i >= 20) {
 					tstate_note(
-					    &s, "... %zu more problems (cirt verify lists them)",
+					    s, "... %zu more problems (cirt verify lists them)",
 					    json_array_size(vr.problems) - i);
 					break;
 				}
-				tstate_note(&s, "bundle does not verify: %s %s",
+				tstate_note(s, "bundle does not verify: %s %s",
 				            jstr(p, "status") ? jstr(p, "status") : "?",
 				            jstr(p, "path") ? jstr(p, "path") : "?");
 			}
 			if (vr.manifest_problem)
-				tstate_note(&s, "bundle does not verify: %s", vr.manifest_problem);
+				tstate_note(s, "bundle does not verify: %s", vr.manifest_problem);
 		}
 	}
+	json_t *man = bd->man;
 	if (!jbool(man, "complete"))
-		tstate_note(&s, "the collection was incomplete (see its custody log)");
-	s.meta =
+		tstate_note(s, "the collection was incomplete (see its custody log)");
+	s->meta =
 	    json_pack("{s:{s:s,s:s?,s:b,s:b,s:b,s:s,s:O?,s:O?,s:O?}}", "bundle", "path", path,
-	              "case", jstr(man, "case"), "directory", dir, "verified", verified, "complete",
-	              jbool(man, "complete"), "sha256", vr.bundle_sha256, "started",
+	              "case", jstr(man, "case"), "directory", bd->dir, "verified", verified,
+	              "complete", jbool(man, "complete"), "sha256", vr.bundle_sha256, "started",
 	              json_object_get(man, "started"), "finished", json_object_get(man, "finished"),
 	              "collected_by", json_object_get(man, "command"));
 	verify_report_clear(&vr);
+}
 
-	struct tc *t = tstate_add(&s, jstr(mc, "name"), jstr(mc, "id"));
-	t->state = xstrdup0(jstr(mc, "state_at_start"));
-	t->running = t->state && streq(t->state, "running");
-
-	/* the container's addresses, wiring and exposure, from its inspect */
+/* The container's addresses, wiring and inventory row, from its inspect; the collection on the
+ * timeline. */
+static void bundle_container(struct tstate *s, struct tc *t, const struct bdocs *bd)
+{
 	struct container c = {0};
-	bool have_c = ins && container_from_inspect(ins, &c) == 0;
-	if (have_c) {
+	if (bd->ins && container_from_inspect(bd->ins, &c) == 0) {
 		for (size_t k = 0; k < c.n_eps; k++) {
-			tstate_index(&s, c.eps[k].ipv4, t);
-			tstate_index(&s, c.eps[k].ipv6, t);
+			tstate_index(s, c.eps[k].ipv4, t);
+			tstate_index(s, c.eps[k].ipv6, t);
 		}
-		tstate_timeline_rfc3339(&s, c.created, t->name, "container", "created");
-		tstate_timeline_rfc3339(&s, c.started_at, t->name, "container", "started");
+		tstate_timeline_rfc3339(s, c.created, t->name, "container", "created");
+		tstate_timeline_rfc3339(s, c.started_at, t->name, "container", "started");
 		json_t *row = json_object();
 		json_object_set_new(row, "name", json_str(c.name));
 		json_object_set_new(row, "id",
@@ -243,67 +261,80 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 		json_object_set_new(row, "ips", ips);
 		json_object_set_new(row, "ports", json_array());
 		t->inv = row;
+		container_clear(&c);
 	} else
 		tstate_note(
-		    &s, "container/inspect.json is missing or unreadable: exposure not examined");
-	tstate_timeline_rfc3339(&s, jstr(man, "started"), t->name, "evidence",
+		    s, "container/inspect.json is missing or unreadable: exposure not examined");
+	tstate_timeline_rfc3339(s, jstr(bd->man, "started"), t->name, "evidence",
 	                        "collection started");
-	tstate_timeline_rfc3339(&s, jstr(man, "finished"), t->name, "evidence",
+	tstate_timeline_rfc3339(s, jstr(bd->man, "finished"), t->name, "evidence",
 	                        "collection finished");
+}
 
-	/* exposure from the inspect alone (a facts-only target: no files, no live processes) */
+/* Exposure from the inspect alone (a facts-only target: no files, no live processes). */
+static void bundle_escape_checks(struct tstate *s, struct tc *t, json_t *ins)
+{
 	struct scan_opts so = {.checks = CHK_ESCAPE, .quick = true, .threads = 1};
 	struct scan_engine *eng = NULL;
 	struct cirt_err se = {0};
-	if (ins && scan_engine_new(&so, &eng, &se) == 0) {
-		struct scan_target *ft = xcalloc(1, sizeof(*ft));
-		ft->kind = SCAN_CONTAINER;
-		ft->name = xstrdup(t->name);
-		ft->id = xstrdup0(t->id);
-		ft->inspect = json_incref(ins);
-		ft->state = xstrdup(t->state ? t->state : "unknown");
-		ft->how = xstrdup("facts of the bundle's inspect.json");
-		if (scan_target_run(eng, ft, &t->sr, &se) < 0)
-			tstate_note(&s, "escape checks: %s", se.msg);
-		scan_target_free(ft);
-		scan_engine_free(eng);
-		eng = NULL;
-	}
-	/* backdoor locations among the copied files (added or changed since the image) */
+	if (!ins || scan_engine_new(&so, &eng, &se) != 0)
+		return;
+	struct scan_target *ft = xcalloc(1, sizeof(*ft));
+	ft->kind = SCAN_CONTAINER;
+	ft->name = xstrdup(t->name);
+	ft->id = xstrdup0(t->id);
+	ft->inspect = json_incref(ins);
+	ft->state = xstrdup(t->state ? t->state : "unknown");
+	ft->how = xstrdup("facts of the bundle's inspect.json");
+	if (scan_target_run(eng, ft, &t->sr, &se) < 0)
+		tstate_note(s, "escape checks: %s", se.msg);
+	scan_target_free(ft);
+	scan_engine_free(eng);
+}
+
+/* Backdoor locations among the copied files of a directory bundle; every copied file was added
+ * or changed since the image. */
+static void bundle_backdoor_checks(struct tstate *s, struct tc *t, const char *path, bool dir)
+{
 	_cleanup_free_ char *files = xasprintf("%s/files", path);
 	struct stat fst;
-	if (dir && lstat(files, &fst) == 0 && S_ISDIR(fst.st_mode)) {
-		struct scan_opts bo = {.checks = CHK_BACKDOOR, .quick = true, .threads = 1};
-		struct scan_target *ft = NULL;
-		struct scan_result r = {0};
-		if (scan_engine_new(&bo, &eng, &se) == 0 &&
-		    scan_target_rootfs(files, &ft, &se) == 0 &&
-		    scan_target_run(eng, ft, &r, &se) == 0) {
-			size_t n0 = t->sr.n;
-			t->sr.f = xrealloc(t->sr.f, (n0 + r.n + 1) * sizeof(*t->sr.f));
-			for (size_t k = 0; k < r.n; k++) {
-				t->sr.f[n0 + k] = r.f[k];
-				/* every copied file was added or changed since the image */
-				if (t->sr.f[n0 + k].origin == ORIGIN_UNKNOWN)
-					t->sr.f[n0 + k].origin = ORIGIN_ADDED;
-			}
-			t->sr.n = n0 + r.n;
-			free(r.f);
-			r.f = NULL;
-			r.n = 0;
-			scan_result_clear(&r);
-		} else
-			tstate_note(&s, "backdoor checks of the copied files: %s", se.msg);
-		scan_target_free(ft);
-		scan_engine_free(eng);
-	} else if (!dir)
-		tstate_note(&s, "an archive bundle: its copied files are not checked (unpack it "
-		                "and run cirt scan --rootfs)");
+	if (!dir || lstat(files, &fst) != 0 || !S_ISDIR(fst.st_mode)) {
+		if (!dir)
+			tstate_note(s,
+			            "an archive bundle: its copied files are not checked (unpack "
+			            "it and run cirt scan --rootfs)");
+		return;
+	}
+	struct scan_opts bo = {.checks = CHK_BACKDOOR, .quick = true, .threads = 1};
+	struct scan_engine *eng = NULL;
+	struct scan_target *ft = NULL;
+	struct scan_result r = {0};
+	struct cirt_err se = {0};
+	if (scan_engine_new(&bo, &eng, &se) == 0 && scan_target_rootfs(files, &ft, &se) == 0 &&
+	    scan_target_run(eng, ft, &r, &se) == 0) {
+		size_t n0 = t->sr.n;
+		t->sr.f = xrealloc(t->sr.f, (n0 + r.n + 1) * sizeof(*t->sr.f));
+		for (size_t k = 0; k < r.n; k++) {
+			t->sr.f[n0 + k] = r.f[k];
+			if (t->sr.f[n0 + k].origin == ORIGIN_UNKNOWN)
+				t->sr.f[n0 + k].origin = ORIGIN_ADDED;
+		}
+		t->sr.n = n0 + r.n;
+		free(r.f);
+		r.f = NULL;
+		r.n = 0;
+		scan_result_clear(&r);
+	} else
+		tstate_note(s, "backdoor checks of the copied files: %s", se.msg);
+	scan_target_free(ft);
+	scan_engine_free(eng);
+}
 
-	/* processes that ran deleted programs, as the collection recovered them */
-	size_t i;
+/* Processes that ran deleted programs, as the collection recovered them. */
+static void bundle_deleted_programs(struct tc *t, json_t *procs)
+{
+	size_t i, deleted = 0;
 	json_t *p;
-	size_t deleted = 0;
 	const char *first_del = NULL;
 	json_array_foreach(jarr(procs, "processes"), i, p)
 	{
@@ -319,8 +350,12 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 		          "%zu process%s ran a program deleted from disk (e.g. %s; recovered in "
 		          "the bundle)",
 		          deleted, deleted == 1 ? "" : "es", first_del ? first_del : "?");
+}
 
-	/* its sockets, then the host's conntrack entries of its addresses */
+/* Its connected sockets, then the host's conntrack entries of its addresses. */
+static void bundle_connections(struct tstate *s, struct tc *t, json_t *socks, json_t *ctj)
+{
+	size_t i;
 	json_t *sk;
 	json_array_foreach(jarr(socks, "sockets"), i, sk)
 	{
@@ -342,7 +377,7 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 			snprintf(pbuf, sizeof(pbuf), "%s (pid %lld)",
 			         jstr(ow, "comm") ? jstr(ow, "comm") : "?", jint(ow, "pid", 0));
 		bool in = f.orig.sport < 32768 && f.orig.dport >= 32768;
-		conn_add(&s, t, &f, &f.orig.src, f.orig.sport, &f.orig.dst, f.orig.dport, !in,
+		conn_add(s, t, &f, &f.orig.src, f.orig.sport, &f.orig.dst, f.orig.dport, !in,
 		         FLOW_SRC_SOCKET, 0, state, pbuf[0] ? pbuf : NULL);
 	}
 	json_t *ce;
@@ -350,10 +385,16 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 	{
 		struct flow f;
 		if (flow_from_ct_json(ce, &f))
-			ct_attribute(&s, &f, FLOW_SRC_CONNTRACK, 0);
+			ct_attribute(s, &f, FLOW_SRC_CONNTRACK, 0);
 	}
+}
 
-	/* the change list, in the daemon's form for tc_changes; added files on the timeline */
+/* The change list, in the daemon's form for tc_changes; added and deleted files on the
+ * timeline. */
+static void bundle_changes(struct tstate *s, struct tc *t, json_t *chg)
+{
+	size_t i;
+	json_t *ce;
 	json_t *dl = json_array();
 	json_array_foreach(jarr(chg, "changes"), i, ce)
 	{
@@ -366,25 +407,40 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 		if (kind != 0 && !(type && streq(type, "directory"))) {
 			_cleanup_free_ char *txt = xasprintf(
 			    "%s %s (mtime)", kind == 1 ? "file added:" : "file deleted:", pth);
-			tstate_timeline_rfc3339(&s, jstr(ce, "mtime"), t->name, "file", txt);
+			tstate_timeline_rfc3339(s, jstr(ce, "mtime"), t->name, "file", txt);
 		}
 	}
 	tc_changes(t, dl);
 	json_decref(dl);
+}
+
+int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, struct cirt_err *err)
+{
+	struct bdocs bd = {0};
+	if (bundle_load(path, &bd, err) < 0)
+		return -1;
+	struct tstate s = {
+	    .o = o, .source = "bundle", .title = "cirt report", .next_fn = bundle_next};
+	json_t *mc = jobj(bd.man, "container");
+	s.hostname = xstrdup0(jstr(jobj(bd.man, "host"), "hostname"));
+	s.n_containers = 1;
+	bundle_integrity(&s, path, &bd);
+
+	struct tc *t = tstate_add(&s, jstr(mc, "name"), jstr(mc, "id"));
+	t->state = xstrdup0(jstr(mc, "state_at_start"));
+	t->running = t->state && streq(t->state, "running");
+	bundle_container(&s, t, &bd);
+	bundle_escape_checks(&s, t, bd.ins);
+	bundle_backdoor_checks(&s, t, path, bd.dir);
+	bundle_deleted_programs(t, bd.procs);
+	bundle_connections(&s, t, bd.socks, bd.ctj);
+	bundle_changes(&s, t, bd.chg);
 
 	tc_score_findings(t);
 	score_conns(&s);
 	s.oddities = json_array();
-	json_t *doc = tstate_document(&s);
-	if (have_c)
-		container_clear(&c);
+	*ret = tstate_document(&s);
 	tstate_free(&s);
-	json_decref(man);
-	json_decref(ins);
-	json_decref(procs);
-	json_decref(socks);
-	json_decref(ctj);
-	json_decref(chg);
-	*ret = doc;
+	bdocs_clear(&bd);
 	return 0;
 }

@@ -93,7 +93,6 @@ struct tstate {
 	json_t *oddities;      /* network oddities (array) */
 	json_t *network_extra; /* more keys of "network" */
 	json_t *meta;          /* more top-level keys */
-	char *svg;
 	char *hostname;
 	size_t host_strays;
 	bool journal_read;

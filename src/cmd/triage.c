@@ -100,6 +100,37 @@ static int exit_for(json_t *doc)
 	return 0;
 }
 
+/* The topology of the HTML report, drawn from the map the triage kept; its time counts in the
+ * triage's. */
+static void draw_topology(json_t *doc, const struct netmap *m, bool timings)
+{
+	uint64_t t0 = now_ms();
+	report_add_topology(doc, m);
+	uint64_t ms = now_ms() - t0;
+	if (timings)
+		on_phase(NULL, "topology", ms);
+	json_object_set_new(doc, "elapsed_ms",
+	                    json_integer((json_int_t)(jint(doc, "elapsed_ms", 0) + (long long)ms)));
+}
+
+/* The HTML report when asked, then the document on stdout. */
+static int print_result(struct ctx *x, const struct triage_args *a, json_t *doc)
+{
+	if (a->html && report_write_html(a->html, doc, &x->err) < 0)
+		return -1;
+	if (x->json) {
+		json_object_del(doc, "topology_svg");
+		out_json(stdout, doc);
+	} else {
+		report_print(stdout, doc, a->all_rows ? 0 : 10);
+		if (a->html) {
+			_cleanup_free_ char *p = term_escape(a->html);
+			printf("\nreport: %s\n", p);
+		}
+	}
+	return exit_for(doc);
+}
+
 static int triage_run_cmd(struct ctx *x, int argc, char **argv)
 {
 	struct triage_args a = {0};
@@ -137,34 +168,22 @@ static int triage_run_cmd(struct ctx *x, int argc, char **argv)
 	    .journal_explicit = a.journal != NULL,
 	    .since_ns = since,
 	    .case_id = a.case_id,
-	    .topology = a.html != NULL,
 	    .can_contain = triage_have_command("contain"),
 	    .command = cmdline,
 	    .phase = a.timings ? on_phase : NULL,
 	};
 	struct docker *d;
 	json_t *doc = NULL;
-	if (ctx_docker(x, &d) < 0 || triage_run(d, &o, &doc, &x->err) < 0) {
+	struct triage_map kept = {0};
+	if (ctx_docker(x, &d) < 0 || triage_run(d, &o, &doc, a.html ? &kept : NULL, &x->err) < 0) {
 		ioc_free(ioc);
 		return -1;
 	}
 	ioc_free(ioc);
-	int r = 0;
-	if (a.html && report_write_html(a.html, doc, &x->err) < 0)
-		r = -1;
-	if (r == 0) {
-		if (x->json) {
-			json_object_del(doc, "topology_svg");
-			out_json(stdout, doc);
-		} else {
-			report_print(stdout, doc, a.all_rows ? 0 : 10);
-			if (a.html) {
-				_cleanup_free_ char *p = term_escape(a.html);
-				printf("\nreport: %s\n", p);
-			}
-		}
-		r = exit_for(doc);
-	}
+	if (kept.map)
+		draw_topology(doc, kept.map, a.timings);
+	triage_map_clear(&kept);
+	int r = print_result(x, &a, doc);
 	json_decref(doc);
 	return r;
 }

@@ -204,114 +204,142 @@ static void table(struct buf *b, json_t *t)
 	buf_lit(b, "</tbody></table></section>\n");
 }
 
-int html_report(FILE *f, json_t *doc, struct cirt_err *err)
+/* The page's head (a strict content policy: nothing may be fetched) and its header: title,
+ * host, time, version, command, and the subtitle. */
+static void page_head(struct buf *b, json_t *doc)
 {
-	struct buf b = {0};
 	const char *title = json_string_value(json_object_get(doc, "title"));
-	buf_lit(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-	/* nothing may be fetched: a strict policy in the page itself */
-	buf_printf(&b, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	               "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
-	buf_lit(&b, "<meta name=\"viewport\" content=\"width=device-width\"><title>");
-	html_escape(&b, title ? title : "cirt report");
-	buf_printf(&b, "</title><style>%s</style></head><body>\n<header><h1>", css);
-	html_escape(&b, title ? title : "cirt report");
-	buf_lit(&b, "</h1><div class=\"meta\">host <b>");
-	html_escape(&b, json_string_value(json_object_get(doc, "hostname")));
-	buf_lit(&b, "</b> &middot; generated ");
-	html_escape(&b, json_string_value(json_object_get(doc, "generated")));
-	buf_lit(&b, " UTC &middot; cirt ");
-	html_escape(&b, json_string_value(json_object_get(doc, "cirt_version")));
-	buf_lit(&b, " &middot; <code>");
-	html_escape(&b, json_string_value(json_object_get(doc, "command")));
-	buf_lit(&b, "</code></div>");
+	buf_lit(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+	buf_printf(b, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	              "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
+	buf_lit(b, "<meta name=\"viewport\" content=\"width=device-width\"><title>");
+	html_escape(b, title ? title : "cirt report");
+	buf_printf(b, "</title><style>%s</style></head><body>\n<header><h1>", css);
+	html_escape(b, title ? title : "cirt report");
+	buf_lit(b, "</h1><div class=\"meta\">host <b>");
+	html_escape(b, json_string_value(json_object_get(doc, "hostname")));
+	buf_lit(b, "</b> &middot; generated ");
+	html_escape(b, json_string_value(json_object_get(doc, "generated")));
+	buf_lit(b, " UTC &middot; cirt ");
+	html_escape(b, json_string_value(json_object_get(doc, "cirt_version")));
+	buf_lit(b, " &middot; <code>");
+	html_escape(b, json_string_value(json_object_get(doc, "command")));
+	buf_lit(b, "</code></div>");
 	const char *sub = json_string_value(json_object_get(doc, "subtitle"));
 	if (sub) {
-		buf_lit(&b, "<div class=\"sub\">");
-		html_escape(&b, sub);
-		buf_lit(&b, "</div>");
+		buf_lit(b, "<div class=\"sub\">");
+		html_escape(b, sub);
+		buf_lit(b, "</div>");
 	}
-	buf_lit(&b, "</header>\n<main>\n");
-	json_t *cards = json_object_get(doc, "cards");
-	if (json_array_size(cards)) {
-		size_t ci;
-		json_t *card;
-		buf_printf(&b, "<div class=\"stats\" id=\"counts\">");
-		json_array_foreach(cards, ci, card)
-		{
-			buf_printf(&b, "<div class=\"stat%s\"><b>",
-			           json_is_true(json_object_get(card, "alert")) ? " alert" : "");
-			esc_json(&b, json_object_get(card, "value"));
-			buf_lit(&b, "</b><span>");
-			esc_json(&b, json_object_get(card, "label"));
-			buf_lit(&b, "</span></div>");
-		}
-		buf_lit(&b, "</div>\n");
-	}
+	buf_lit(b, "</header>\n<main>\n");
+}
 
-	json_t *summary = json_object_get(doc, "summary");
-	buf_lit(&b, "<section id=\"summary\"><h2>Summary: look at these first</h2>\n");
+/* The counts, one small card each. */
+static void page_cards(struct buf *b, json_t *cards)
+{
+	if (!json_array_size(cards))
+		return;
+	size_t ci;
+	json_t *card;
+	buf_printf(b, "<div class=\"stats\" id=\"counts\">");
+	json_array_foreach(cards, ci, card)
+	{
+		buf_printf(b, "<div class=\"stat%s\"><b>",
+		           json_is_true(json_object_get(card, "alert")) ? " alert" : "");
+		esc_json(b, json_object_get(card, "value"));
+		buf_lit(b, "</b><span>");
+		esc_json(b, json_object_get(card, "label"));
+		buf_lit(b, "</span></div>");
+	}
+	buf_lit(b, "</div>\n");
+}
+
+/* One card per ranked container: score, reasons, next commands. */
+static void page_summary(struct buf *b, json_t *summary)
+{
+	buf_lit(b, "<section id=\"summary\"><h2>Summary: look at these first</h2>\n");
 	if (json_array_size(summary) == 0)
-		buf_printf(&b, "<p>Nothing stood out.</p>\n");
-	buf_lit(&b, "<div class=\"cards\">\n");
+		buf_printf(b, "<p>Nothing stood out.</p>\n");
+	buf_lit(b, "<div class=\"cards\">\n");
 	size_t i;
 	json_t *s;
 	json_array_foreach(summary, i, s)
 	{
 		long long score = json_integer_value(json_object_get(s, "score"));
-		buf_printf(&b, "<div class=\"card %s\"><span class=\"score\">%lld</span><h3>",
+		buf_printf(b, "<div class=\"card %s\"><span class=\"score\">%lld</span><h3>",
 		           score >= 50   ? "s3"
 		           : score >= 20 ? "s2"
 		                         : "s1",
 		           score);
-		html_escape(&b, json_string_value(json_object_get(s, "container")));
-		buf_lit(&b, "</h3><ul>");
+		html_escape(b, json_string_value(json_object_get(s, "container")));
+		buf_lit(b, "</h3><ul>");
 		size_t k;
 		json_t *r;
 		json_array_foreach(json_object_get(s, "reasons"), k, r)
 		{
-			buf_lit(&b, "<li>");
-			esc_json(&b, r);
-			buf_lit(&b, "</li>");
+			buf_lit(b, "<li>");
+			esc_json(b, r);
+			buf_lit(b, "</li>");
 		}
-		buf_lit(&b, "</ul>");
+		buf_lit(b, "</ul>");
 		json_array_foreach(json_object_get(s, "next"), k, r)
 		{
-			buf_lit(&b, "<div>next: <code>");
-			esc_json(&b, r);
-			buf_lit(&b, "</code></div>");
+			buf_lit(b, "<div>next: <code>");
+			esc_json(b, r);
+			buf_lit(b, "</code></div>");
 		}
-		buf_lit(&b, "</div>\n");
+		buf_lit(b, "</div>\n");
 	}
-	buf_lit(&b, "</div></section>\n");
+	buf_lit(b, "</div></section>\n");
+}
 
-	const char *svg = json_string_value(json_object_get(doc, "topology_svg"));
-	if (svg) {
-		buf_lit(&b, "<section id=\"topology\"><h2>Topology</h2><div class=\"topo\">");
-		const char *start = strstr(svg, "<svg");
-		if (start && svg_safe(start))
-			buf_append(&b, start, strlen(start));
-		else
-			buf_lit(&b, "<p>(topology omitted: it held active content)</p>");
-		buf_lit(&b, "</div></section>\n");
-	}
-	json_t *t;
-	json_array_foreach(json_object_get(doc, "tables"), i, t) table(&b, t);
+/* The inline SVG, unless it holds active content. */
+static void page_topology(struct buf *b, const char *svg)
+{
+	if (!svg)
+		return;
+	buf_lit(b, "<section id=\"topology\"><h2>Topology</h2><div class=\"topo\">");
+	const char *start = strstr(svg, "<svg");
+	if (start && svg_safe(start))
+		buf_append(b, start, strlen(start));
+	else
+		buf_lit(b, "<p>(topology omitted: it held active content)</p>");
+	buf_lit(b, "</div></section>\n");
+}
+
+/* The notes, the footer and the script that sorts and filters. */
+static void page_tail(struct buf *b, json_t *doc)
+{
 	json_t *notes = json_object_get(doc, "notes");
 	if (json_array_size(notes)) {
-		buf_lit(&b, "<section><h2>Notes</h2><ul>");
+		size_t i;
+		json_t *t;
+		buf_lit(b, "<section><h2>Notes</h2><ul>");
 		json_array_foreach(notes, i, t)
 		{
-			buf_lit(&b, "<li>");
-			esc_json(&b, t);
-			buf_lit(&b, "</li>");
+			buf_lit(b, "<li>");
+			esc_json(b, t);
+			buf_lit(b, "</li>");
 		}
-		buf_lit(&b, "</ul></section>\n");
+		buf_lit(b, "</ul></section>\n");
 	}
-	buf_printf(&b, "</main><footer>Produced by cirt %s: ",
+	buf_printf(b, "</main><footer>Produced by cirt %s: ",
 	           json_string_value(json_object_get(doc, "cirt_version")) ?: "?");
-	html_escape(&b, json_string_value(json_object_get(doc, "command")));
-	buf_printf(&b, "</footer><script>%s</script></body></html>\n", js);
+	html_escape(b, json_string_value(json_object_get(doc, "command")));
+	buf_printf(b, "</footer><script>%s</script></body></html>\n", js);
+}
+
+int html_report(FILE *f, json_t *doc, struct cirt_err *err)
+{
+	struct buf b = {0};
+	page_head(&b, doc);
+	page_cards(&b, json_object_get(doc, "cards"));
+	page_summary(&b, json_object_get(doc, "summary"));
+	page_topology(&b, json_string_value(json_object_get(doc, "topology_svg")));
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(doc, "tables"), i, t) table(&b, t);
+	page_tail(&b, doc);
 	size_t len = b.len;
 	size_t w = fwrite(b.data, 1, len, f);
 	int ferr = fflush(f);

@@ -7,7 +7,9 @@
 #include "escape.h"
 #include "json.h"
 #include "output/html.h"
+#include "output/netgraph.h"
 #include "output/output.h"
+#include "output/svg.h"
 
 static void heading(FILE *f, const char *title, const char *extra)
 {
@@ -126,10 +128,10 @@ static json_t *change_rows(json_t *changes)
 	return rows;
 }
 
-void report_print(FILE *f, json_t *doc, size_t max_rows)
+/* The first lines: what was triaged (the host or a bundle), and the IOC list's tally. */
+static void print_head(FILE *f, json_t *doc)
 {
 	json_t *counts = jobj(doc, "counts");
-	bool color = out_color(f);
 	_cleanup_free_ char *hn = term_escape(jstr(doc, "hostname") ? jstr(doc, "hostname") : "?");
 	const char *src = jstr(doc, "source");
 	if (src && streq(src, "bundle")) {
@@ -159,8 +161,12 @@ void report_print(FILE *f, json_t *doc, size_t max_rows)
 		        jint(counts, "ioc_containers", 0) == 1 ? "" : "s",
 		        jint(counts, "ioc_flows", 0), jint(counts, "ioc_flows", 0) == 1 ? "" : "s");
 	}
+}
 
-	json_t *sum = jarr(doc, "summary");
+/* The ranked summary: each container's score, reasons and next commands. */
+static void print_summary(FILE *f, json_t *sum, size_t max_rows)
+{
+	bool color = out_color(f);
 	heading(f, "LOOK AT FIRST", json_array_size(sum) ? NULL : "(nothing stood out)");
 	size_t i;
 	json_t *e;
@@ -195,7 +201,11 @@ void report_print(FILE *f, json_t *doc, size_t max_rows)
 			fprintf(f, "    %s %s\n", k ? "     " : "next:", t);
 		}
 	}
+}
 
+/* The tables after the summary, each cut at a multiple of max_rows, and the notes. */
+static void print_tables(FILE *f, json_t *doc, size_t max_rows)
+{
 	json_t *conns = jarr(doc, "connections");
 	heading(f, "CONNECTIONS", "(IOC first; flows to the same peer grouped)");
 	rows_table(f, conns, conn_cols, ARRAY_SIZE(conn_cols), max_rows ? 3 * max_rows : 0,
@@ -229,12 +239,21 @@ void report_print(FILE *f, json_t *doc, size_t max_rows)
 	json_t *notes = jarr(doc, "notes");
 	if (json_array_size(notes)) {
 		heading(f, "NOTES", NULL);
+		size_t i;
+		json_t *e;
 		json_array_foreach(notes, i, e)
 		{
 			_cleanup_free_ char *t = out_cell(e);
 			fprintf(f, "- %s\n", t);
 		}
 	}
+}
+
+void report_print(FILE *f, json_t *doc, size_t max_rows)
+{
+	print_head(f, doc);
+	print_summary(f, jarr(doc, "summary"), max_rows);
+	print_tables(f, doc, max_rows);
 }
 
 static json_t *table(const char *id, const char *title, const struct out_col *cols, size_t n,
@@ -249,6 +268,34 @@ static json_t *table(const char *id, const char *title, const struct out_col *co
 	json_object_set_new(t, "columns", cs);
 	json_object_set_new(t, "rows", rows);
 	return t;
+}
+
+/* A note at the end of the document's notes, unless it is there already. */
+static void note_add(json_t *doc, const char *text)
+{
+	json_t *notes = jarr(doc, "notes"), *e;
+	size_t i;
+	if (!notes) {
+		notes = json_array();
+		json_object_set_new(doc, "notes", notes);
+	}
+	json_array_foreach(notes, i,
+	                   e) if (json_string_value(e) && streq(json_string_value(e), text)) return;
+	json_array_append_new(notes, json_str(text));
+}
+
+void report_add_topology(json_t *doc, const struct netmap *m)
+{
+	_cleanup_free_ char *dot = netgraph_dot(m, NULL);
+	struct buf svg = {0};
+	struct cirt_err ge = {0};
+	if (dot && svg_from_dot(dot, &svg, &ge) == 0)
+		json_object_set_new(doc, "topology_svg", json_string(buf_cstr(&svg)));
+	else {
+		_cleanup_free_ char *n = xasprintf("topology: %s", ge.msg[0] ? ge.msg : "no graph");
+		note_add(doc, n);
+	}
+	buf_free(&svg);
 }
 
 json_t *report_html_doc(json_t *doc)

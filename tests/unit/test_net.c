@@ -1,8 +1,8 @@
 /* test_net.c: the firewall parsers (iptables-save of both backends, nft JSON), the joins of the
  * network map (MASQUERADE per network, published ports, strays), address helpers, the capture
- * plan's quoting and the DOT escaping. Fixtures: iptables-nft-save 1.8.9 and the networks list
- * recorded from Engine 20.10.24 on the lab; nft 1.0.6 JSON of an Engine-29-style docker-bridges
- * table loaded into a scratch network namespace (docker29-like.nft beside it). */
+ * plan's quoting, the DOT escaping and the drawn topology. Fixtures: iptables-nft-save 1.8.9 and
+ * the networks list recorded from Engine 20.10.24 on the lab; nft 1.0.6 JSON of an Engine-29-style
+ * docker-bridges table loaded into a scratch network namespace (docker29-like.nft beside it). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 #include "model/host_brief.h"
 #include "model/netmap.h"
 #include "output/netgraph.h"
+#include "output/report.h"
 #include "sources/firewall.h"
 #include "sources/rtnl_addr.h"
 
@@ -463,6 +464,25 @@ static void test_dot_escaping(void **state)
 	free_host_only(&h);
 }
 
+/* The triage command draws the map it kept into the report's document: an SVG naming the
+ * containers, and the notes left as they were. */
+static void test_topology_into_report(void **state)
+{
+	struct host h = {0};
+	struct netmap *m = lab_map(&h, NULL);
+	json_t *doc = json_pack("{s:[s]}", "notes", "a note");
+	report_add_topology(doc, m);
+	const char *svg = json_string_value(json_object_get(doc, "topology_svg"));
+	assert_non_null(svg);
+	assert_non_null(strstr(svg, "<svg"));
+	assert_non_null(strstr(svg, "lab&#45;bridge")); /* Graphviz writes "-" as "&#45;" */
+	assert_non_null(strstr(svg, "lab&#45;shared"));
+	assert_int_equal(json_array_size(json_object_get(doc, "notes")), 1);
+	json_decref(doc);
+	netmap_free(m);
+	free_host_only(&h);
+}
+
 /* The container list, reshaped, gives what each container's inspect gives for the network map. */
 static void test_brief_matches_inspect(void **state)
 {
@@ -543,6 +563,7 @@ int main(void)
 	    cmocka_unit_test(test_mode_lines),
 	    cmocka_unit_test(test_addr_helpers),
 	    cmocka_unit_test(test_dot_escaping),
+	    cmocka_unit_test(test_topology_into_report),
 	    cmocka_unit_test(test_brief_matches_inspect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
