@@ -4,8 +4,9 @@
 #include "cmd/contain.h"
 #include "contain/audit.h"
 #include "contain/contain.h"
+#include "contain/load.h"
 #include "escape.h"
-#include "output/output.h"
+#include "output/contain.h"
 
 enum {
 	OPT_PAUSE = 256,
@@ -115,117 +116,12 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 	return 0;
 }
 
-static const struct out_col step_cols[] = {
-    {"CONTAINER", "container"},
-    {"ACTION", "action"},
-    {"RESULT", "result"},
-    {"DETAIL", "detail"},
-};
-
-static void print_change(FILE *f, json_t *ch)
-{
-	const char *kind = jstr(ch, "kind") ? jstr(ch, "kind") : "";
-	if (streq(kind, "firewall")) {
-		struct buf b = {0};
-		size_t i;
-		json_t *v;
-		json_array_foreach(jarr(ch, "argv"), i, v)
-		{
-			buf_printf(&b, "%s%s", i ? " " : "",
-			           json_string_value(v) ? json_string_value(v) : "");
-		}
-		_cleanup_free_ char *text = term_escape(jstr(ch, "stdin"));
-		/* term_escape shows newlines as \n: print the input line by line instead */
-		fprintf(f, "  %s <<'EOF'\n", buf_cstr(&b));
-		const char *s = jstr(ch, "stdin") ? jstr(ch, "stdin") : "";
-		while (*s) {
-			size_t n = strcspn(s, "\n");
-			_cleanup_free_ char *l = term_escape_n(s, n);
-			fprintf(f, "    %s\n", l);
-			s += n;
-			if (*s)
-				s++;
-		}
-		fprintf(f, "  EOF\n");
-		buf_free(&b);
-		(void)text;
-	} else if (streq(kind, "api")) {
-		_cleanup_free_ char *body =
-		    json_object_get(ch, "body")
-		        ? json_dumps(json_object_get(ch, "body"), JSON_COMPACT)
-		        : NULL;
-		_cleanup_free_ char *eb = body ? term_escape(body) : NULL;
-		_cleanup_free_ char *ep = term_escape(jstr(ch, "path"));
-		fprintf(f, "  %s %s%s%s\n", jstr(ch, "method") ? jstr(ch, "method") : "?", ep,
-		        eb ? " " : "", eb ? eb : "");
-	} else if (streq(kind, "conntrack")) {
-		fprintf(f,
-		        "  conntrack: delete the %lld flow%s of its addresses (peers in the allow "
-		        "list kept)\n",
-		        (long long)jint(ch, "flows", 0), jint(ch, "flows", 0) == 1 ? "" : "s");
-	}
-}
-
 int contain_load(struct ctx *x, char *const *refs, size_t n, struct host **ret)
 {
 	struct docker *d;
 	if (ctx_docker(x, &d) < 0)
 		return -1;
-	struct host *h = xcalloc(1, sizeof(*h));
-	h->c = xcalloc(n + 1, sizeof(*h->c));
-	h->docker_host = xstrdup(docker_host(d));
-	for (size_t i = 0; i < n; i++) {
-		const char *ref = refs[i][0] == '/' ? refs[i] + 1 : refs[i];
-		_cleanup_free_ char *q = docker_urlencode(ref);
-		_cleanup_free_ char *path = xasprintf("/containers/%s/json", q);
-		json_t *j = NULL;
-		struct cirt_err e = {0};
-		if (docker_get_json(d, path, &j, &e) < 0) {
-			if (e.code == CIRT_EXIT_NOTFOUND)
-				continue;
-			if (strstr(e.msg, "Multiple IDs found")) {
-				_cleanup_free_ char *en = term_escape(ref);
-				err_set(&x->err, CIRT_EXIT_NOTFOUND,
-				        "'%s' is ambiguous: several containers have ids starting "
-				        "with it",
-				        en);
-			} else
-				x->err = e;
-			host_free(h);
-			return -1;
-		}
-		bool dup = false;
-		for (size_t k = 0; k < h->n; k++)
-			if (jstr(j, "Id") && streq(h->c[k].id, jstr(j, "Id")))
-				dup = true;
-		if (!dup && container_from_inspect(j, &h->c[h->n]) == 0)
-			h->n++;
-		json_decref(j);
-	}
-	/* a container:X member is explained by X: load X too */
-	for (size_t i = 0, n0 = h->n; i < n0; i++) {
-		const char *t = h->c[i].mode == NETMODE_CONTAINER ? h->c[i].mode_target : NULL;
-		bool have = false;
-		for (size_t k = 0; t && k < h->n; k++)
-			if (streq(h->c[k].id, t))
-				have = true;
-		if (!t || have || strchr(t, '/') || strchr(t, '?'))
-			continue;
-		_cleanup_free_ char *path = xasprintf("/containers/%s/json", t);
-		json_t *j = NULL;
-		struct cirt_err e = {0};
-		if (docker_get_json(d, path, &j, &e) < 0)
-			continue;
-		h->c = xrealloc(h->c, (h->n + 1) * sizeof(*h->c));
-		if (container_from_inspect(j, &h->c[h->n]) == 0)
-			h->n++;
-		json_decref(j);
-	}
-	h->api_version = xstrdup(docker_api_version(d));
-	host_load_net(h);
-	host_link_shared(h);
-	*ret = h;
-	return 0;
+	return contain_host_load(d, refs, n, ret, &x->err);
 }
 
 void contain_print_steps(struct ctx *x, json_t *steps, bool dry_run)
@@ -240,153 +136,20 @@ void contain_print_steps(struct ctx *x, json_t *steps, bool dry_run)
 			fprintf(stderr, "cirt: warning: %s\n", e);
 		}
 	}
-	if (x->json) {
-		json_t *doc = json_object();
-		json_object_set_new(doc, "dry_run", json_boolean(dry_run));
-		json_object_set(doc, "steps", steps);
-		out_json(stdout, doc);
-		json_decref(doc);
-		return;
-	}
-	/* a failed step is what main reports on stderr: the table shows what was done */
-	json_t *shown = json_array();
-	json_array_foreach(steps, i, s)
-	{
-		const char *r = jstr(s, "result");
-		if (!r || !streq(r, "failed"))
-			json_array_append(shown, s);
-	}
-	if (json_array_size(shown))
-		out_table(stdout, shown, step_cols, ARRAY_SIZE(step_cols));
-	json_decref(shown);
-	if (!dry_run)
-		return;
-	printf("\nwould change (nothing was changed):\n");
-	json_array_foreach(steps, i, s)
-	{
-		json_t *chs = jarr(s, "changes");
-		if (!json_array_size(chs))
-			continue;
-		_cleanup_free_ char *n = term_escape(jstr(s, "container"));
-		printf("%s %s:\n", jstr(s, "action"), n);
-		size_t k;
-		json_t *ch;
-		json_array_foreach(chs, k, ch)
-		{
-			print_change(stdout, ch);
-		}
-	}
-}
-
-static const struct out_col status_cols[] = {
-    {"CONTAINER", "name"}, {"STATE", "state"},     {"ACTIONS", "actions"},   {"SINCE", "since"},
-    {"HOLDS", "holds"},    {"DROPPED", "dropped"}, {"PROBLEMS", "problems"},
-};
-
-/* The containers of the state file's records (or the one named), loaded by id. ret_id: the
- * named one's id. */
-static int load_for_records(struct ctx *x, const char *ref, struct host **ret, const char **ret_id)
-{
-	*ret_id = NULL;
-	if (ref) {
-		if (contain_load(x, (char *const *)&ref, 1, ret) < 0)
-			return -1;
-		if ((*ret)->n == 0) {
-			_cleanup_free_ char *e = term_escape(ref);
-			host_free(*ret);
-			*ret = NULL;
-			return err_set(&x->err, CIRT_EXIT_NOTFOUND, "no such container: '%s'", e);
-		}
-		*ret_id = (*ret)->c[0].id;
-		return 0;
-	}
-	json_t *recs = NULL;
-	if (contain_records(&recs, &x->err) < 0)
-		return -1;
-	char **ids = xcalloc(json_object_size(recs) + 1, sizeof(*ids));
-	size_t n = 0;
-	const char *k;
-	json_t *v;
-	json_object_foreach(recs, k, v)
-	{
-		ids[n++] = (char *)k;
-	}
-	int r = contain_load(x, ids, n, ret);
-	free(ids);
-	json_decref(recs);
-	return r;
+	contain_out_steps(stdout, steps, dry_run, x->json);
 }
 
 static int run_status(struct ctx *x, struct contain_env *e, const char *ref)
 {
 	_cleanup_host_ struct host *h = NULL;
 	const char *id = NULL;
-	if (load_for_records(x, ref, &h, &id) < 0)
+	if (contain_host_for_records(e->d, ref, &h, &id, &x->err) < 0)
 		return -1;
 	print_warnings(h);
 	json_t *list = NULL;
 	if (contain_status(e, h, id, &list, &x->err) < 0)
 		return -1;
-	bool holds = true;
-	json_t *rows = json_array();
-	size_t i;
-	json_t *o;
-	json_array_foreach(list, i, o)
-	{
-		if (!json_is_true(json_object_get(o, "holds")))
-			holds = false;
-		json_t *r = json_object();
-		json_object_set(r, "name", json_object_get(o, "name"));
-		json_object_set(r, "state", json_object_get(o, "container_state"));
-		json_object_set(r, "since", json_object_get(o, "since"));
-		json_object_set_new(
-		    r, "holds",
-		    json_string(json_is_true(json_object_get(o, "holds")) ? "yes" : "NO"));
-		json_t *acts = json_array();
-		struct buf pb = {0};
-		json_t *dropped = json_null();
-		size_t k;
-		json_t *a;
-		json_array_foreach(jarr(o, "actions"), k, a)
-		{
-			const char *t = jstr(a, "type");
-			if (t && streq(t, "disconnect"))
-				json_array_append_new(
-				    acts,
-				    json_sprintf("disconnect:%s",
-				                 jstr(a, "network") ? jstr(a, "network") : "?"));
-			else
-				json_array_append_new(acts, json_str(t));
-			size_t q;
-			json_t *pr;
-			json_array_foreach(jarr(a, "problems"), q, pr)
-			{
-				buf_printf(&pb, "%s%s", pb.len ? "; " : "",
-				           json_string_value(pr) ? json_string_value(pr) : "");
-			}
-			if (json_object_get(a, "dropped_frames"))
-				dropped = json_object_get(a, "dropped_frames");
-		}
-		json_object_set_new(r, "actions", acts);
-		json_object_set(r, "dropped", dropped);
-		json_object_set_new(r, "problems", pb.len ? json_str(buf_cstr(&pb)) : json_null());
-		buf_free(&pb);
-		json_array_append_new(rows, r);
-	}
-	if (x->json) {
-		json_t *doc = json_object();
-		json_object_set_new(doc, "holds", json_boolean(holds));
-		json_object_set_new(doc, "contained", json_incref(list));
-		out_json(stdout, doc);
-		json_decref(doc);
-	} else if (json_array_size(rows) == 0 && ref) {
-		_cleanup_free_ char *en = term_escape(ref);
-		printf("cirt keeps '%s' in no containment\n", en);
-	} else if (json_array_size(rows) == 0)
-		printf("cirt keeps no container contained\n");
-	else
-		out_table(stdout, rows, status_cols, ARRAY_SIZE(status_cols));
-	json_decref(rows);
+	bool holds = contain_out_status(stdout, list, ref, x->json);
 	json_decref(list);
 	return holds ? 0 : 1;
 }
@@ -456,7 +219,7 @@ static int contain_run(struct ctx *x, int argc, char **argv)
 	steps = json_array();
 	if (a.reapply) {
 		const char *id = NULL;
-		if (load_for_records(x, ref, &h, &id) < 0)
+		if (contain_host_for_records(e.d, ref, &h, &id, &x->err) < 0)
 			goto out;
 		print_warnings(h);
 		rc = contain_reapply(&e, h, id, steps, &x->err);

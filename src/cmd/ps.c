@@ -127,41 +127,6 @@ static const struct out_col ps_cols[] = {
     {"PID", "pid"},   {"PORTS", "ports"},
 };
 
-/* One look at both sides: the daemon's containers and bridges, the host's cgroups and links. */
-static int verify_once(struct ctx *x, struct host **ret_h, struct verify_result *ret)
-{
-	_cleanup_host_ struct host *h = NULL;
-	struct cg_scan scan = {0};
-	struct rtnl_links links = {0};
-	struct cirt_err e = {0};
-	if (ctx_host(x, true, HOST_NEED_NET | HOST_NEED_PROC, &h) < 0)
-		return -1;
-	json_t *nets = NULL;
-	if (docker_get_json(x->d, "/networks", &nets, &x->err) < 0)
-		return err_prefix(&x->err, "list networks");
-	size_t nb = 0;
-	char **bridges = verify_bridges_from_networks(nets, &nb);
-	json_decref(nets);
-	if (cg_scan(NULL, &scan, &x->err) < 0) {
-		for (size_t i = 0; i < nb; i++)
-			free(bridges[i]);
-		free(bridges);
-		return -1;
-	}
-	if (rtnl_dump_links(-1, &links, &e) < 0)
-		host_warn(h, "host links: %s: veths not checked", e.msg);
-	verify_host(h, &scan, &links, bridges, nb, ret);
-	for (size_t i = 0; i < ret->n_warnings; i++)
-		host_warn(h, "%s", ret->warnings[i]);
-	rtnl_links_free(&links);
-	cg_scan_free(&scan);
-	for (size_t i = 0; i < nb; i++)
-		free(bridges[i]);
-	free(bridges);
-	*ret_h = steal_pointer(&h);
-	return 0;
-}
-
 static const struct out_col verify_cols[] = {
     {"KIND", "kind"}, {"CONTAINER", "container"}, {"PID", "pid"},
     {"VETH", "veth"}, {"DETAIL", "detail"},
@@ -174,22 +139,9 @@ static int ps_verify(struct ctx *x)
 		                    "with --no-daemon");
 	_cleanup_host_ struct host *h = NULL;
 	struct verify_result r = {0};
-	if (verify_once(x, &h, &r) < 0)
+	struct docker *dc;
+	if (ctx_docker(x, &dc) < 0 || verify_daemon(dc, &h, &r, &x->err) < 0)
 		return -1;
-	if (!h)
-		return err_set(&x->err, CIRT_EXIT_RUNTIME, "ps: --verify: no host snapshot");
-	if (r.n > 0) {
-		/* a container started or removed between the two reads is a race, not a lie: keep
-		 * only what a second look confirms */
-		_cleanup_host_ struct host *h2 = NULL;
-		struct verify_result r2 = {0};
-		if (verify_once(x, &h2, &r2) < 0) {
-			verify_result_free(&r);
-			return -1;
-		}
-		verify_intersect(&r, &r2);
-		verify_result_free(&r2);
-	}
 	print_warnings(h);
 	json_t *list = json_array();
 	for (size_t i = 0; i < r.n; i++) {

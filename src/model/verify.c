@@ -301,3 +301,64 @@ json_t *disagreement_to_json(const struct disagreement *d)
 	json_object_set_new(o, "detail", json_str(d->detail));
 	return o;
 }
+
+/* One look at both sides: the daemon's containers and bridges, the host's cgroups and links. */
+static int verify_once(struct docker *d, struct host **ret_h, struct verify_result *ret,
+                       struct cirt_err *err)
+{
+	_cleanup_host_ struct host *h = NULL;
+	struct cg_scan scan = {0};
+	struct rtnl_links links = {0};
+	struct cirt_err e = {0};
+	struct host_load_opts o = {.all = true, .needs = HOST_NEED_NET | HOST_NEED_PROC};
+	if (host_load(d, &o, &h, err) < 0)
+		return -1;
+	json_t *nets = NULL;
+	if (docker_get_json(d, "/networks", &nets, err) < 0)
+		return err_prefix(err, "list networks");
+	size_t nb = 0;
+	char **bridges = verify_bridges_from_networks(nets, &nb);
+	json_decref(nets);
+	if (cg_scan(NULL, &scan, err) < 0) {
+		for (size_t i = 0; i < nb; i++)
+			free(bridges[i]);
+		free(bridges);
+		return -1;
+	}
+	if (rtnl_dump_links(-1, &links, &e) < 0)
+		host_warn(h, "host links: %s: veths not checked", e.msg);
+	verify_host(h, &scan, &links, bridges, nb, ret);
+	for (size_t i = 0; i < ret->n_warnings; i++)
+		host_warn(h, "%s", ret->warnings[i]);
+	rtnl_links_free(&links);
+	cg_scan_free(&scan);
+	for (size_t i = 0; i < nb; i++)
+		free(bridges[i]);
+	free(bridges);
+	*ret_h = steal_pointer(&h);
+	return 0;
+}
+
+int verify_daemon(struct docker *d, struct host **ret_h, struct verify_result *ret,
+                  struct cirt_err *err)
+{
+	_cleanup_host_ struct host *h = NULL;
+	struct verify_result r = {0};
+	if (verify_once(d, &h, &r, err) < 0)
+		return -1;
+	if (r.n > 0) {
+		/* a container started or removed between the two reads is a race, not a lie: keep
+		 * only what a second look confirms */
+		_cleanup_host_ struct host *h2 = NULL;
+		struct verify_result r2 = {0};
+		if (verify_once(d, &h2, &r2, err) < 0) {
+			verify_result_free(&r);
+			return -1;
+		}
+		verify_intersect(&r, &r2);
+		verify_result_free(&r2);
+	}
+	*ret_h = steal_pointer(&h);
+	*ret = r;
+	return 0;
+}

@@ -39,4 +39,11 @@ void verify_host(const struct host *h, const struct cg_scan *scan, const struct 
  * race, not a disagreement). */
 void verify_intersect(struct verify_result *a, const struct verify_result *b);
 void verify_result_free(struct verify_result *r);
+/* The whole check against the daemon d: the host loaded (every container, with their networks
+ * and processes), GET /networks for its bridges, the cgroups and links read, and verify_host;
+ * when that finds something, a second look, and only what both looks found is kept (a container
+ * started or removed between two reads is a race, not a lie). ret_h: the first look's host,
+ * with the warnings of what could not be checked. */
+int verify_daemon(struct docker *d, struct host **ret_h, struct verify_result *ret,
+                  struct cirt_err *err);
 json_t *disagreement_to_json(const struct disagreement *d);
