@@ -257,3 +257,19 @@ void strv_vpushf_unique(char ***v, size_t *n, const char *fmt, va_list ap)
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 	(*v)[(*n)++] = s;
 }
+
+void cirt_exit_print(FILE *f, bool markdown)
+{
+	static const struct {
+		int code;
+		const char *text;
+	} t[] = {
+#define CIRT_EXIT_ROW_(NAME, CODE, TEXT) {CODE, TEXT},
+	    CIRT_EXIT_TABLE(CIRT_EXIT_ROW_)
+#undef CIRT_EXIT_ROW_
+	};
+	if (markdown)
+		fprintf(f, "| code | meaning |\n|---|---|\n");
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		fprintf(f, markdown ? "| %d | %s |\n" : "  %d  %s\n", t[i].code, t[i].text);
+}
