@@ -383,3 +383,19 @@ bad:
 	return err_set(err, CIRT_EXIT_USAGE, "%s: '%s' is not a size (e.g. 4096, 512K, 1.5G, 2GiB)",
 	               opt, s ? s : "");
 }
+
+void cirt_exit_print(FILE *f, bool markdown)
+{
+	static const struct {
+		int code;
+		const char *text;
+	} t[] = {
+#define CIRT_EXIT_ROW_(NAME, CODE, TEXT) {CODE, TEXT},
+	    CIRT_EXIT_TABLE(CIRT_EXIT_ROW_)
+#undef CIRT_EXIT_ROW_
+	};
+	if (markdown)
+		fprintf(f, "| code | meaning |\n|---|---|\n");
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		fprintf(f, markdown ? "| %d | %s |\n" : "  %d  %s\n", t[i].code, t[i].text);
+}

@@ -12,19 +12,30 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Exit codes (documented in README.md, "Exit codes"). */
+/* Exit codes: the one table. The enum, `cirt --help`, docs/reference.md and the README's
+ * table (checked by a test) all come from it. */
+#define CIRT_EXIT_TABLE(X)                                                                         \
+	X(OK, 0, "ok, nothing found")                                                              \
+	X(FOUND, 1,                                                                                \
+	  "found: scan or locate matched, triage ranked a container high, verify saw tampering, "  \
+	  "ps --verify or contain --status a disagreement")                                        \
+	X(USAGE, 2, "usage error")                                                                 \
+	X(UNREACHABLE, 3, "Docker daemon unreachable (no socket, connection refused)")             \
+	X(PERM, 4, "permission denied")                                                            \
+	X(TIMEOUT, 5, "the daemon did not answer in time (hung)")                                  \
+	X(DAEMON, 6, "the daemon answered with an HTTP error (its message is shown)")              \
+	X(BADANSWER, 7, "the daemon's answer was truncated, not JSON, or too large")               \
+	X(NOTFOUND, 8, "no such container, or an ambiguous id prefix")                             \
+	X(RUNTIME, 9, "any other runtime error")
+
 enum cirt_exit {
-	CIRT_EXIT_OK = 0,          /* ok, nothing found */
-	CIRT_EXIT_FOUND = 1,       /* scan/locate matched */
-	CIRT_EXIT_USAGE = 2,       /* bad command line */
-	CIRT_EXIT_UNREACHABLE = 3, /* docker socket missing or refused */
-	CIRT_EXIT_PERM = 4,        /* permission denied */
-	CIRT_EXIT_TIMEOUT = 5,     /* daemon did not answer in time */
-	CIRT_EXIT_DAEMON = 6,      /* daemon answered with an HTTP error */
-	CIRT_EXIT_BADANSWER = 7,   /* truncated, non-JSON or ill-typed answer */
-	CIRT_EXIT_NOTFOUND = 8,    /* no such container, or ambiguous prefix */
-	CIRT_EXIT_RUNTIME = 9,     /* any other runtime failure */
+#define CIRT_EXIT_ENUM_(NAME, CODE, TEXT) CIRT_EXIT_##NAME = CODE,
+	CIRT_EXIT_TABLE(CIRT_EXIT_ENUM_)
+#undef CIRT_EXIT_ENUM_
 };
+
+/* The exit codes with their meaning: an indented list, or a Markdown table. */
+void cirt_exit_print(FILE *f, bool markdown);
 
 /* An error travels up as a negative errno-style return plus this struct. */
 struct cirt_err {

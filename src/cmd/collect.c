@@ -7,44 +7,18 @@
 #include "evidence/collect.h"
 #include "output/output.h"
 
-enum { OPT_CASE = 256, OPT_COMMIT, OPT_NO_PAUSE, OPT_EXPORT, OPT_MEMORY, OPT_MAX_FILE };
-
-static const struct cmd_opt collect_opts[] = {
-    {"output", 'o', "DIR|FILE.tar.gz",
-     "where to write the bundle: a new (or empty) directory, or an archive (default "
-     "./cirt-NAME-UTCTIME)"},
-    {"case", OPT_CASE, "ID",
-     "case identifier, written to the manifest, the custody log and the commit's labels"},
-    {"commit", OPT_COMMIT, NULL,
-     "also `docker commit` the container to cirt-evidence/CASE:UTCTIME with labels (the daemon "
-     "pauses it meanwhile)"},
-    {"no-pause", OPT_NO_PAUSE, NULL, "with --commit: do not pause the container during the commit"},
-    {"export", OPT_EXPORT, NULL,
-     "also store the container's filesystem as a tar (docker export), hashed while it streams "
-     "(sparse files come out full size)"},
-    {"memory", OPT_MEMORY, "PID|all",
-     "also dump the readable memory of this host PID (repeatable, or comma-separated) or of all "
-     "its processes"},
-    {"max-file-size", OPT_MAX_FILE, "SIZE",
-     "skip (and record) changed files larger than SIZE, e.g. 512M, 2G (default 256M)"},
-    {0},
-};
-
 struct collect_args {
 	struct collect_opts o;
 	int *pids;
 	size_t n_pids;
 };
 
+enum { OPT_CASE = 256, OPT_MEMORY, OPT_MAX_FILE };
+
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 {
 	struct collect_args *a = st;
 	switch (key) {
-	case 'o':
-		if (!*arg)
-			return cmd_usage(x, "collect: --output: empty path");
-		a->o.out = arg;
-		break;
 	case OPT_CASE:
 		if (!*arg || strlen(arg) > 200)
 			return cmd_usage(
@@ -52,15 +26,6 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 			    "collect: --case: '%s' is not a usable case id (1 to 200 characters)",
 			    arg);
 		a->o.case_id = arg;
-		break;
-	case OPT_COMMIT:
-		a->o.commit = true;
-		break;
-	case OPT_NO_PAUSE:
-		a->o.commit_pause = false;
-		break;
-	case OPT_EXPORT:
-		a->o.export_fs = true;
 		break;
 	case OPT_MEMORY: {
 		if (streq(arg, "all")) {
@@ -88,6 +53,33 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 	}
 	return 0;
 }
+
+#define A struct collect_args
+static const struct cmd_opt collect_opts[] = {
+    OPT_STR("output", 'o', "DIR|FILE.tar.gz",
+            "where to write the bundle: a new (or empty) directory, or an archive (default "
+            "./cirt-NAME-UTCTIME)",
+            A, o.out),
+    OPT_CALL("case", OPT_CASE, "ID",
+             "case identifier, written to the manifest, the custody log and the commit's labels"),
+    OPT_BOOL("commit", 0,
+             "also `docker commit` the container to cirt-evidence/CASE:UTCTIME with labels (the "
+             "daemon pauses it meanwhile)",
+             A, o.commit),
+    OPT_FALSE("no-pause", 0, "with --commit: do not pause the container during the commit", A,
+              o.commit_pause),
+    OPT_BOOL("export", 0,
+             "also store the container's filesystem as a tar (docker export), hashed while it "
+             "streams (sparse files come out full size)",
+             A, o.export_fs),
+    OPT_CALL("memory", OPT_MEMORY, "PID|all",
+             "also dump the readable memory of this host PID (repeatable, or comma-separated) or "
+             "of all its processes"),
+    OPT_CALL("max-file-size", OPT_MAX_FILE, "SIZE",
+             "skip (and record) changed files larger than SIZE, e.g. 512M, 2G (default 256M)"),
+    {0},
+};
+#undef A
 
 /* ------------------------------------------------------------------ progress on a tty */
 

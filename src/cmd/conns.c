@@ -9,43 +9,27 @@
 #include "output/output.h"
 #include "sources/procfs.h"
 
-enum { OPT_LISTEN = 'l', OPT_ESTABLISHED = 'e', OPT_PROTO = 256 };
-
-static const struct cmd_opt conns_opts[] = {
-    {"listen", OPT_LISTEN, NULL, "only listening sockets (TCP LISTEN, unconnected UDP)"},
-    {"established", OPT_ESTABLISHED, NULL,
-     "only established connections (TCP ESTABLISHED, connected UDP)"},
-    {"proto", OPT_PROTO, "tcp|udp", "only this protocol"},
-    {0},
-};
-
 struct conns_args {
 	bool listen;
 	bool established;
 	unsigned protos;
 };
 
-static int on_opt(struct ctx *x, int key, const char *arg, void *st)
-{
-	struct conns_args *a = st;
-	switch (key) {
-	case OPT_LISTEN:
-		a->listen = true;
-		break;
-	case OPT_ESTABLISHED:
-		a->established = true;
-		break;
-	case OPT_PROTO:
-		if (streq(arg, "tcp"))
-			a->protos = SOCKDIAG_TCP;
-		else if (streq(arg, "udp"))
-			a->protos = SOCKDIAG_UDP;
-		else
-			return cmd_usage(x, "conns: --proto: '%s' is not tcp or udp", arg);
-		break;
-	}
-	return 0;
-}
+static const struct cmd_choice proto_choices[] = {
+    {"tcp", SOCKDIAG_TCP},
+    {"udp", SOCKDIAG_UDP},
+    {0},
+};
+
+static const struct cmd_opt conns_opts[] = {
+    OPT_BOOL("listen", 'l', "only listening sockets (TCP LISTEN, unconnected UDP)",
+             struct conns_args, listen),
+    OPT_BOOL("established", 'e', "only established connections (TCP ESTABLISHED, connected UDP)",
+             struct conns_args, established),
+    OPT_CHOICE("proto", 0, "tcp|udp", "only this protocol", struct conns_args, protos,
+               proto_choices),
+    {0},
+};
 
 static bool keep(const struct sockdiag_entry *e, void *ud)
 {
@@ -130,7 +114,7 @@ static int conns_run(struct ctx *x, int argc, char **argv)
 {
 	struct conns_args a = {0};
 	_cleanup_free_ char **refs = xcalloc((size_t)argc + 1, sizeof(*refs));
-	int nops = cmd_parse_mixed(x, &cmd_conns, argc, argv, on_opt, &a, refs, argc);
+	int nops = cmd_parse_mixed(x, &cmd_conns, argc, argv, NULL, &a, refs, argc);
 	if (nops < 0)
 		return nops;
 	_cleanup_host_ struct host *h = NULL;

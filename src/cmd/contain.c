@@ -8,114 +8,72 @@
 #include "escape.h"
 #include "output/contain.h"
 
-enum {
-	OPT_PAUSE = 256,
-	OPT_ISOLATE,
-	OPT_ALLOW,
-	OPT_DISCONNECT,
-	OPT_DISCONNECT_ALL,
-	OPT_FORCE,
-	OPT_STOP,
-	OPT_DRY_RUN,
-	OPT_REASON,
-	OPT_STATUS,
-	OPT_REAPPLY,
-	OPT_BACKEND,
-};
-
-static const struct cmd_opt contain_opts[] = {
-    {"pause", OPT_PAUSE, NULL,
-     "freeze every process (the daemon's pause, cgroup freezer); files and memory unchanged"},
-    {"isolate", OPT_ISOLATE, NULL,
-     "drop every packet to and from it (veth and addresses, same-bridge too), cut its connections; "
-     "it keeps running"},
-    {"allow", OPT_ALLOW, "ADDR[/PREFIX]",
-     "with --isolate: still let this address or network through, both ways (repeatable)"},
-    {"disconnect", OPT_DISCONNECT, "NET",
-     "the daemon's network disconnect from NET (repeatable); destroys the veth: needs --force "
-     "unless collected"},
-    {"disconnect-all", OPT_DISCONNECT_ALL, NULL, "disconnect from every network"},
-    {"force", OPT_FORCE, NULL, "disconnect even though the container was not collected first"},
-    {"stop", OPT_STOP, NULL, "stop it with the daemon's grace period"},
-    {"dry-run", OPT_DRY_RUN, NULL,
-     "print exactly what would change (rules, API calls) and change nothing"},
-    {"reason", OPT_REASON, "TEXT", "why (recorded in the state file and the audit log)"},
-    {"status", OPT_STATUS, NULL,
-     "list what cirt keeps contained and whether it still holds (exit 1 when not)"},
-    {"reapply", OPT_REAPPLY, NULL,
-     "restore whatever no longer holds (new veth after a restart, rules flushed, ...)"},
-    {"backend", OPT_BACKEND, "auto|iptables|nft",
-     "address rules: DOCKER-USER (iptables) or a table of cirt's own (nft); default auto"},
-    {0},
-};
-
 struct contain_args {
 	struct contain_opts o;
 	bool dry_run, status, reapply;
 	const char *reason;
 };
 
+enum { OPT_ALLOW = 256, OPT_DISCONNECT };
+
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 {
 	struct contain_args *a = st;
 	char norm[80];
 	bool v6;
-	switch (key) {
-	case OPT_PAUSE:
-		a->o.pause = true;
-		break;
-	case OPT_ISOLATE:
-		a->o.isolate = true;
-		break;
-	case OPT_ALLOW:
-		if (!fw_cidr_normalize(arg, norm, sizeof(norm), &v6))
-			return cmd_usage(
-			    x, "contain: --allow: '%s' is not an address or ADDR/PREFIX", arg);
-		if (streq(norm, "0.0.0.0/0") || streq(norm, "::/0"))
-			return cmd_usage(x, "contain: --allow: '%s' would let everything through",
-			                 arg);
-		if (!strv_has(&a->o.allow, norm))
-			strv_add(&a->o.allow, norm);
-		a->o.allow_given = true;
-		break;
-	case OPT_DISCONNECT:
+	if (key == OPT_DISCONNECT) {
 		if (!*arg)
 			return cmd_usage(x, "contain: --disconnect: empty network name");
 		strv_add(&a->o.disconnect, arg);
-		break;
-	case OPT_DISCONNECT_ALL:
-		a->o.disconnect_all = true;
-		break;
-	case OPT_FORCE:
-		a->o.force = true;
-		break;
-	case OPT_STOP:
-		a->o.stop = true;
-		break;
-	case OPT_DRY_RUN:
-		a->dry_run = true;
-		break;
-	case OPT_REASON:
-		a->reason = arg;
-		break;
-	case OPT_STATUS:
-		a->status = true;
-		break;
-	case OPT_REAPPLY:
-		a->reapply = true;
-		break;
-	case OPT_BACKEND: {
-		int b = fw_backend_parse(arg);
-		if (b < 0)
-			return cmd_usage(x, "contain: --backend: '%s' is not auto, iptables or nft",
-			                 arg);
-		a->o.backend = (enum fw_backend)b;
-		break;
+		return 0;
 	}
-	}
+	if (!fw_cidr_normalize(arg, norm, sizeof(norm), &v6))
+		return cmd_usage(x, "contain: --allow: '%s' is not an address or ADDR/PREFIX", arg);
+	if (streq(norm, "0.0.0.0/0") || streq(norm, "::/0"))
+		return cmd_usage(x, "contain: --allow: '%s' would let everything through", arg);
+	if (!strv_has(&a->o.allow, norm))
+		strv_add(&a->o.allow, norm);
+	a->o.allow_given = true;
 	return 0;
 }
 
+static const struct cmd_choice backend_choices[] = {
+    {"auto", FW_AUTO}, {"iptables", FW_IPTABLES}, {"nft", FW_NFT}, {"nftables", FW_NFT}, {0}};
+
+#define A struct contain_args
+static const struct cmd_opt contain_opts[] = {
+    OPT_BOOL("pause", 0,
+             "freeze every process (the daemon's pause, cgroup freezer); files and memory "
+             "unchanged",
+             A, o.pause),
+    OPT_BOOL("isolate", 0,
+             "drop every packet to and from it (veth and addresses, same-bridge too), cut its "
+             "connections; it keeps running",
+             A, o.isolate),
+    OPT_CALL("allow", OPT_ALLOW, "ADDR[/PREFIX]",
+             "with --isolate: still let this address or network through, both ways (repeatable)"),
+    OPT_CALL("disconnect", OPT_DISCONNECT, "NET",
+             "the daemon's network disconnect from NET (repeatable); destroys the veth: needs "
+             "--force unless collected"),
+    OPT_BOOL("disconnect-all", 0, "disconnect from every network", A, o.disconnect_all),
+    OPT_BOOL("force", 0, "disconnect even though the container was not collected first", A,
+             o.force),
+    OPT_BOOL("stop", 0, "stop it with the daemon's grace period", A, o.stop),
+    OPT_BOOL("dry-run", 0, "print exactly what would change (rules, API calls) and change nothing",
+             A, dry_run),
+    OPT_STR("reason", 0, "TEXT", "why (recorded in the state file and the audit log)", A, reason),
+    OPT_BOOL("status", 0,
+             "list what cirt keeps contained and whether it still holds (exit 1 when not)", A,
+             status),
+    OPT_BOOL("reapply", 0,
+             "restore whatever no longer holds (new veth after a restart, rules flushed, ...)", A,
+             reapply),
+    OPT_CHOICE("backend", 0, "auto|iptables|nft",
+               "address rules: DOCKER-USER (iptables) or a table of cirt's own (nft); default auto",
+               A, o.backend, backend_choices),
+    {0},
+};
+#undef A
 int contain_load(struct ctx *x, char *const *refs, size_t n, struct host **ret)
 {
 	struct docker *d;

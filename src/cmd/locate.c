@@ -10,41 +10,6 @@
 #include "output/locate.h"
 #include "output/output.h"
 
-enum {
-	OPT_PORT = 256,
-	OPT_PROTO,
-	OPT_SEEN,
-	OPT_CAPTURE,
-	OPT_FIRST,
-	OPT_PCAP_DIR,
-	OPT_SINCE,
-	OPT_UNTIL,
-	OPT_JOURNAL,
-	OPT_ALL = 'a'
-};
-
-static const struct cmd_opt locate_opts[] = {
-    {"port", OPT_PORT, "PORT", "only flows where ADDR uses this port (same as ADDR:PORT)"},
-    {"proto", OPT_PROTO, "tcp|udp", "only this protocol (default both)"},
-    {"seen-from", OPT_SEEN, "HOSTIP[:PORT]",
-     "the host address (and translated port) an outside sensor saw: mapped back through conntrack "
-     "to the container's own address and port"},
-    {"capture", OPT_CAPTURE, "SECONDS",
-     "also capture live for this long on every bridge (and bridgeless veth) with containers"},
-    {"first", OPT_FIRST, NULL, "with --capture: stop at the first packet of a container"},
-    {"pcap-dir", OPT_PCAP_DIR, "DIR",
-     "with --capture: write one pcap file per container into DIR (an existing directory)"},
-    {"all", OPT_ALL, NULL,
-     "table: one row per flow (default: flows to the same peer grouped, latest shown)"},
-    {"since", OPT_SINCE, "DURATION|TIME",
-     "also search the flows cirt watch recorded since then (10m, 2h, 2026-01-02T03:04:05Z), "
-     "containers removed since included"},
-    {"until", OPT_UNTIL, "DURATION|TIME", "with --since: only recorded flows up to then"},
-    {"journal", OPT_JOURNAL, "DIR",
-     "with --since: the journal cirt watch writes (default " JOURNAL_DEFAULT_DIR ")"},
-    {0},
-};
-
 struct locate_args {
 	const char *port;
 	const char *proto;
@@ -56,43 +21,37 @@ struct locate_args {
 	const char *since, *until, *journal;
 };
 
-static int on_opt(struct ctx *x, int key, const char *arg, void *st)
-{
-	struct locate_args *a = st;
-	switch (key) {
-	case OPT_PORT:
-		a->port = arg;
-		break;
-	case OPT_PROTO:
-		a->proto = arg;
-		break;
-	case OPT_SEEN:
-		a->seen = arg;
-		break;
-	case OPT_CAPTURE:
-		a->capture = arg;
-		break;
-	case OPT_FIRST:
-		a->first = true;
-		break;
-	case OPT_PCAP_DIR:
-		a->pcap_dir = arg;
-		break;
-	case OPT_ALL:
-		a->all = true;
-		break;
-	case OPT_SINCE:
-		a->since = arg;
-		break;
-	case OPT_UNTIL:
-		a->until = arg;
-		break;
-	case OPT_JOURNAL:
-		a->journal = arg;
-		break;
-	}
-	return 0;
-}
+static const struct cmd_opt locate_opts[] = {
+    OPT_STR("port", 0, "PORT", "only flows where ADDR uses this port (same as ADDR:PORT)",
+            struct locate_args, port),
+    OPT_STR("proto", 0, "tcp|udp", "only this protocol (default both)", struct locate_args, proto),
+    OPT_STR("seen-from", 0, "HOSTIP[:PORT]",
+            "the host address (and translated port) an outside sensor saw: mapped back through "
+            "conntrack to the container's own address and port",
+            struct locate_args, seen),
+    OPT_STR("capture", 0, "SECONDS",
+            "also capture live for this long on every bridge (and bridgeless veth) with "
+            "containers",
+            struct locate_args, capture),
+    OPT_BOOL("first", 0, "with --capture: stop at the first packet of a container",
+             struct locate_args, first),
+    OPT_STR("pcap-dir", 0, "DIR",
+            "with --capture: write one pcap file per container into DIR (an existing directory)",
+            struct locate_args, pcap_dir),
+    OPT_BOOL("all", 0,
+             "table: one row per flow (default: flows to the same peer grouped, latest shown)",
+             struct locate_args, all),
+    OPT_STR("since", 0, "DURATION|TIME",
+            "also search the flows cirt watch recorded since then (10m, 2h, "
+            "2026-01-02T03:04:05Z), containers removed since included",
+            struct locate_args, since),
+    OPT_STR("until", 0, "DURATION|TIME", "with --since: only recorded flows up to then",
+            struct locate_args, until),
+    OPT_STR("journal", 0, "DIR",
+            "with --since: the journal cirt watch writes (default " JOURNAL_DEFAULT_DIR ")",
+            struct locate_args, journal),
+    {0},
+};
 
 static int parse_query(struct ctx *x, const struct locate_args *a, const char *addr,
                        struct locate_query *q)
@@ -178,7 +137,7 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 {
 	struct locate_args a = {0};
 	char *ops[1];
-	int nops = cmd_parse_mixed(x, &cmd_locate, argc, argv, on_opt, &a, ops, 1);
+	int nops = cmd_parse_mixed(x, &cmd_locate, argc, argv, NULL, &a, ops, 1);
 	if (nops < 0)
 		return nops;
 	const char *addr = nops ? ops[0] : NULL;

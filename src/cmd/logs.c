@@ -5,17 +5,7 @@
 #include "escape.h"
 #include "output/output.h"
 
-enum { OPT_SINCE = 256, OPT_UNTIL, OPT_TAIL, OPT_STREAM, OPT_NO_TS };
-
-static const struct cmd_opt logs_opts[] = {
-    {"since", OPT_SINCE, "WHEN",
-     "only lines after WHEN: a duration back from now (90s, 10m, 2h) or a Unix/RFC 3339 time"},
-    {"until", OPT_UNTIL, "WHEN", "only lines before WHEN (same forms)"},
-    {"tail", OPT_TAIL, "N", "only the last N lines"},
-    {"stream", OPT_STREAM, "NAME", "only \"stdout\" or \"stderr\""},
-    {"no-timestamps", OPT_NO_TS, NULL, "do not prefix lines with the daemon's timestamps"},
-    {0},
-};
+enum { OPT_SINCE = 256, OPT_UNTIL };
 
 struct logs_args {
 	char *since, *until;
@@ -34,38 +24,28 @@ static char *when_param(const char *s)
 
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 {
+	(void)x;
 	struct logs_args *a = st;
-	switch (key) {
-	case OPT_SINCE:
-		free(a->since);
-		a->since = when_param(arg);
-		break;
-	case OPT_UNTIL:
-		free(a->until);
-		a->until = when_param(arg);
-		break;
-	case OPT_TAIL: {
-		char *end;
-		long v = strtol(arg, &end, 10);
-		if (*end || v < 0)
-			return cmd_usage(x, "logs: --tail: '%s' is not a line count", arg);
-		a->tail = v;
-		break;
-	}
-	case OPT_STREAM:
-		if (streq(arg, "stdout"))
-			a->only = 1;
-		else if (streq(arg, "stderr"))
-			a->only = 2;
-		else
-			return cmd_usage(x, "logs: --stream: '%s' is not stdout or stderr", arg);
-		break;
-	case OPT_NO_TS:
-		a->no_ts = true;
-		break;
-	}
+	char **w = key == OPT_SINCE ? &a->since : &a->until;
+	free(*w);
+	*w = when_param(arg);
 	return 0;
 }
+
+static const struct cmd_choice stream_choices[] = {{"stdout", 1}, {"stderr", 2}, {0}};
+
+static const struct cmd_opt logs_opts[] = {
+    OPT_CALL("since", OPT_SINCE, "WHEN",
+             "only lines after WHEN: a duration back from now (90s, 10m, 2h) or a Unix/RFC 3339 "
+             "time"),
+    OPT_CALL("until", OPT_UNTIL, "WHEN", "only lines before WHEN (same forms)"),
+    OPT_LONG("tail", 0, "N", "only the last N lines", struct logs_args, tail, 0, LONG_MAX),
+    OPT_CHOICE("stream", 0, "NAME", "only \"stdout\" or \"stderr\"", struct logs_args, only,
+               stream_choices),
+    OPT_BOOL("no-timestamps", 0, "do not prefix lines with the daemon's timestamps",
+             struct logs_args, no_ts),
+    {0},
+};
 
 struct sink {
 	bool json;

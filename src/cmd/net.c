@@ -12,25 +12,6 @@
 #include "output/output.h"
 #include "output/svg.h"
 
-enum { OPT_CAPTURE = 256, OPT_DST, OPT_FORMAT, OPT_NO_FW, OPT_NAME };
-
-static const struct cmd_opt net_opts[] = {
-    {"capture-plan", OPT_CAPTURE, "CONTAINER",
-     "where CONTAINER's packets can be seen (veth, bridge, egress after NAT), the source address "
-     "an outside sensor sees, and exact tcpdump commands"},
-    {"dst", OPT_DST, "ADDR",
-     "with --capture-plan: the remote address of interest: its route decides egress and NAT "
-     "source, and it joins the filters"},
-    {"format", OPT_FORMAT, "FMT",
-     "table (default), json, dot (Graphviz source) or svg (rendered with libgvc)"},
-    {"name", OPT_NAME, "PATTERN",
-     "list and draw only containers whose name matches (shell glob); networks, bridges and rules "
-     "stay whole"},
-    {"no-firewall", OPT_NO_FW, NULL,
-     "do not read iptables/nftables rules (no NAT, published-port or stray-rule report)"},
-    {0},
-};
-
 enum fmt { FMT_TABLE, FMT_JSON, FMT_DOT, FMT_SVG };
 
 struct net_args {
@@ -41,46 +22,36 @@ struct net_args {
 	const char *name;
 };
 
-static int on_opt(struct ctx *x, int key, const char *arg, void *st)
-{
-	struct net_args *a = st;
-	char norm[64];
-	switch (key) {
-	case OPT_CAPTURE:
-		a->capture = arg;
-		break;
-	case OPT_DST:
-		if (!ip_normalize(arg, norm, sizeof(norm)))
-			return cmd_usage(x, "net: --dst: '%s' is not an IPv4 or IPv6 address", arg);
-		a->dst = arg;
-		break;
-	case OPT_FORMAT:
-		if (streq(arg, "table"))
-			a->fmt = FMT_TABLE;
-		else if (streq(arg, "json"))
-			a->fmt = FMT_JSON;
-		else if (streq(arg, "dot"))
-			a->fmt = FMT_DOT;
-		else if (streq(arg, "svg"))
-			a->fmt = FMT_SVG;
-		else
-			return cmd_usage(
-			    x, "net: --format: '%s' is not one of table, json, dot, svg", arg);
-		break;
-	case OPT_NO_FW:
-		a->no_fw = true;
-		break;
-	case OPT_NAME:
-		a->name = arg;
-		break;
-	}
-	return 0;
-}
+static const struct cmd_choice fmt_choices[] = {
+    {"table", FMT_TABLE}, {"json", FMT_JSON}, {"dot", FMT_DOT}, {"svg", FMT_SVG}, {0},
+};
+
+static const struct cmd_opt net_opts[] = {
+    OPT_STR("capture-plan", 0, "CONTAINER",
+            "where CONTAINER's packets can be seen (veth, bridge, egress after NAT), the source "
+            "address an outside sensor sees, and exact tcpdump commands",
+            struct net_args, capture),
+    OPT_IP("dst", 0, "ADDR",
+           "with --capture-plan: the remote address of interest: its route decides egress and "
+           "NAT source, and it joins the filters",
+           struct net_args, dst),
+    OPT_CHOICE("format", 0, "FMT",
+               "table (default), json, dot (Graphviz source) or svg (rendered with libgvc)",
+               struct net_args, fmt, fmt_choices),
+    OPT_STR("name", 0, "PATTERN",
+            "list and draw only containers whose name matches (shell glob); networks, bridges "
+            "and rules stay whole",
+            struct net_args, name),
+    OPT_BOOL("no-firewall", 0,
+             "do not read iptables/nftables rules (no NAT, published-port or stray-rule report)",
+             struct net_args, no_fw),
+    {0},
+};
 
 static int net_run(struct ctx *x, int argc, char **argv)
 {
 	struct net_args a = {0};
-	int i = cmd_parse(x, &cmd_net, argc, argv, on_opt, &a);
+	int i = cmd_parse(x, &cmd_net, argc, argv, NULL, &a);
 	if (i < 0)
 		return i;
 	if (i < argc)

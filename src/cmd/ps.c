@@ -7,21 +7,6 @@
 #include "model/verify.h"
 #include "output/output.h"
 
-enum { OPT_IP = 256, OPT_NAME, OPT_NETWORK, OPT_VERIFY };
-
-static const struct cmd_opt ps_opts[] = {
-    {"all", 'a', NULL, "include stopped containers"},
-    {"ip", OPT_IP, "ADDR",
-     "only containers that own this exact address (IPv4 or IPv6; never a substring match)"},
-    {"name", OPT_NAME, "PATTERN", "only containers whose name matches (shell glob, e.g. 'web*')"},
-    {"network", OPT_NETWORK, "NET",
-     "only containers with an endpoint on this network (name or id prefix)"},
-    {"verify", OPT_VERIFY, NULL,
-     "cross-check the daemon against the host (processes in container cgroups, init pids, "
-     "interfaces, veths on its bridges); exit 1 on any disagreement"},
-    {0},
-};
-
 struct ps_args {
 	bool all;
 	const char *ip;
@@ -30,31 +15,22 @@ struct ps_args {
 	bool verify;
 };
 
-static int on_opt(struct ctx *x, int key, const char *arg, void *st)
-{
-	struct ps_args *a = st;
-	char norm[64];
-	switch (key) {
-	case 'a':
-		a->all = true;
-		break;
-	case OPT_IP:
-		if (!ip_normalize(arg, norm, sizeof(norm)))
-			return cmd_usage(x, "ps: --ip: '%s' is not an IPv4 or IPv6 address", arg);
-		a->ip = arg;
-		break;
-	case OPT_NAME:
-		a->name = arg;
-		break;
-	case OPT_NETWORK:
-		a->network = arg;
-		break;
-	case OPT_VERIFY:
-		a->verify = true;
-		break;
-	}
-	return 0;
-}
+static const struct cmd_opt ps_opts[] = {
+    OPT_BOOL("all", 'a', "include stopped containers", struct ps_args, all),
+    OPT_IP("ip", 0, "ADDR",
+           "only containers that own this exact address (IPv4 or IPv6; never a substring match)",
+           struct ps_args, ip),
+    OPT_STR("name", 0, "PATTERN", "only containers whose name matches (shell glob, e.g. 'web*')",
+            struct ps_args, name),
+    OPT_STR("network", 0, "NET",
+            "only containers with an endpoint on this network (name or id prefix)", struct ps_args,
+            network),
+    OPT_BOOL("verify", 0,
+             "cross-check the daemon against the host (processes in container cgroups, init pids, "
+             "interfaces, veths on its bridges); exit 1 on any disagreement",
+             struct ps_args, verify),
+    {0},
+};
 
 static bool on_network(const struct container *c, const char *net)
 {
@@ -188,7 +164,7 @@ static int ps_verify(struct ctx *x)
 static int ps_run(struct ctx *x, int argc, char **argv)
 {
 	struct ps_args a = {0};
-	int i = cmd_parse(x, &cmd_ps, argc, argv, on_opt, &a);
+	int i = cmd_parse(x, &cmd_ps, argc, argv, NULL, &a);
 	if (i < 0)
 		return i;
 	if (i < argc)

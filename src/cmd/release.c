@@ -5,36 +5,18 @@
 #include "contain/contain.h"
 #include "escape.h"
 
-enum { OPT_ALL = 256, OPT_DRY_RUN, OPT_REASON };
-
-static const struct cmd_opt release_opts[] = {
-    {"all", OPT_ALL, NULL, "release every container cirt keeps contained"},
-    {"dry-run", OPT_DRY_RUN, NULL, "print exactly what would change and change nothing"},
-    {"reason", OPT_REASON, "TEXT", "why (recorded in the audit log)"},
-    {0},
-};
-
 struct release_args {
 	bool all, dry_run;
 	const char *reason;
 };
 
-static int on_opt(struct ctx *x, int key, const char *arg, void *st)
-{
-	struct release_args *a = st;
-	switch (key) {
-	case OPT_ALL:
-		a->all = true;
-		break;
-	case OPT_DRY_RUN:
-		a->dry_run = true;
-		break;
-	case OPT_REASON:
-		a->reason = arg;
-		break;
-	}
-	return 0;
-}
+static const struct cmd_opt release_opts[] = {
+    OPT_BOOL("all", 0, "release every container cirt keeps contained", struct release_args, all),
+    OPT_BOOL("dry-run", 0, "print exactly what would change and change nothing",
+             struct release_args, dry_run),
+    OPT_STR("reason", 0, "TEXT", "why (recorded in the audit log)", struct release_args, reason),
+    {0},
+};
 
 /* A reference that the daemon no longer knows may still name a record (a removed container). */
 static const char *record_by_ref(json_t *recs, const char *ref, struct cirt_err *err)
@@ -68,7 +50,7 @@ static int release_run(struct ctx *x, int argc, char **argv)
 {
 	struct release_args a = {0};
 	_cleanup_free_ char **ops = xcalloc((size_t)argc + 1, sizeof(*ops));
-	int nops = cmd_parse_mixed(x, &cmd_release, argc, argv, on_opt, &a, ops, argc);
+	int nops = cmd_parse_mixed(x, &cmd_release, argc, argv, NULL, &a, ops, argc);
 	if (nops < 0)
 		return nops;
 	if (a.all && nops)

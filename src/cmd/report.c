@@ -7,40 +7,27 @@
 #include "output/output.h"
 #include "output/report.h"
 
-enum { OPT_IOC = 256, OPT_OUT = 'o', OPT_TEXT = 257 };
-
-static const struct cmd_opt report_opts[] = {
-    {"ioc", OPT_IOC, "FILE",
-     "indicator addresses and networks, one a line: the bundle's flows to them rank first"},
-    {"output", OPT_OUT, "FILE", "write the HTML report to FILE (default: HTML on stdout)"},
-    {"text", OPT_TEXT, NULL, "print the report as text instead of HTML"},
-    {0},
-};
-
 struct report_args {
 	const char *ioc, *out;
 	bool text;
 };
 
-static int on_opt(struct ctx *x, int key, const char *arg, void *st)
-{
-	(void)x;
-	struct report_args *a = st;
-	if (key == OPT_IOC)
-		a->ioc = arg;
-	else if (key == OPT_OUT)
-		a->out = arg;
-	else if (key == OPT_TEXT)
-		a->text = true;
-	return 0;
-}
+static const struct cmd_opt report_opts[] = {
+    OPT_STR("ioc", 0, "FILE",
+            "indicator addresses and networks, one a line: the bundle's flows to them rank first",
+            struct report_args, ioc),
+    OPT_STR("output", 'o', "FILE", "write the HTML report to FILE (default: HTML on stdout)",
+            struct report_args, out),
+    OPT_BOOL("text", 0, "print the report as text instead of HTML", struct report_args, text),
+    {0},
+};
 
 char *triage_command_line(struct ctx *x);
 
 static int report_run(struct ctx *x, int argc, char **argv)
 {
 	struct report_args a = {0};
-	int i = cmd_parse(x, &cmd_report, argc, argv, on_opt, &a);
+	int i = cmd_parse(x, &cmd_report, argc, argv, NULL, &a);
 	if (i < 0)
 		return i;
 	if (i >= argc)

@@ -8,59 +8,6 @@
 #include "output/scantable.h"
 #include "scan/job.h"
 
-enum {
-	OPT_IMAGE = 256,
-	OPT_ROOTFS,
-	OPT_CHECKS,
-	OPT_QUICK,
-	OPT_RULES,
-	OPT_HASHES,
-	OPT_WORDLIST,
-	OPT_FORMAT,
-	OPT_FAIL_ON,
-	OPT_MIN_SEV,
-	OPT_MAX_SIZE,
-	OPT_MAX_DEPTH,
-	OPT_THREADS,
-	OPT_XDEV,
-	OPT_NO_PROGRESS,
-	OPT_CRACK_TIME,
-};
-
-static const struct cmd_opt scan_opts[] = {
-    {"all", 'a', NULL, "every container, running or stopped"},
-    {"image", OPT_IMAGE, "IMAGE",
-     "an image (its layers), or a `docker save` tarball when IMAGE is a file; repeatable"},
-    {"rootfs", OPT_ROOTFS, "DIR", "a directory holding a root filesystem; repeatable"},
-    {"checks", OPT_CHECKS, "LIST",
-     "only these checks: backdoor,webshell,malware,secrets,weakpass,escape,history,runtime "
-     "(default all)"},
-    {"quick", OPT_QUICK, NULL,
-     "cheap checks at known locations only (escape, runtime, history, backdoor and credential "
-     "files): no full content scan"},
-    {"rules", OPT_RULES, "DIR",
-     "also match the YARA rules in DIR (*.yar, *.yara); meta severity/description/check are used"},
-    {"hashes", OPT_HASHES, "FILE",
-     "report files whose SHA-256 is in FILE (one hex digest per line, optional name after it)"},
-    {"wordlist", OPT_WORDLIST, "FILE",
-     "more passwords to try on /etc/shadow hashes (one per line)"},
-    {"format", OPT_FORMAT, "FMT", "table (default), json, or sarif (SARIF 2.1.0)"},
-    {"fail-on", OPT_FAIL_ON, "SEV",
-     "exit 1 only for findings at or above SEV: info, low, medium, high, critical, or never "
-     "(default info)"},
-    {"min-severity", OPT_MIN_SEV, "SEV", "leave out findings below SEV"},
-    {"max-size", OPT_MAX_SIZE, "SIZE",
-     "read at most this much of a file, larger files are listed as skipped (default 256M; K, M, "
-     "G)"},
-    {"max-depth", OPT_MAX_DEPTH, "N", "enter at most N directory levels (default 64)"},
-    {"threads", OPT_THREADS, "N", "worker threads (default: every online CPU)"},
-    {"xdev", OPT_XDEV, NULL,
-     "stay on the container's root filesystem: volumes and bind mounts are not entered"},
-    {"no-progress", OPT_NO_PROGRESS, NULL, "no progress line on a terminal"},
-    {"crack-time", OPT_CRACK_TIME, "SECONDS", "time spent guessing each password hash (default 3)"},
-    {0},
-};
-
 enum fmt { FMT_TABLE, FMT_JSON, FMT_SARIF };
 
 struct scan_args {
@@ -74,24 +21,13 @@ struct scan_args {
 	bool progress;
 };
 
-static int parse_uint(const char *s, long max)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*end || end == s || v < 1 || v > max)
-		return -1;
-	return (int)v;
-}
+enum { OPT_IMAGE = 256, OPT_ROOTFS, OPT_CHECKS, OPT_FAIL_ON, OPT_MAX_SIZE, OPT_CRACK_TIME };
 
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 {
 	struct scan_args *a = st;
-	int v;
 	const char *bad = NULL;
 	switch (key) {
-	case 'a':
-		a->all = true;
-		break;
 	case OPT_IMAGE:
 		a->images = xrealloc(a->images, (a->n_images + 1) * sizeof(*a->images));
 		a->images[a->n_images++] = (char *)arg;
@@ -105,32 +41,8 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 		if (!a->so.checks)
 			return cmd_usage(x,
 			                 "scan: --checks: '%s' is not a check (backdoor, webshell, "
-			                 "malware, secrets, "
-			                 "weakpass, escape, history, runtime)",
+			                 "malware, secrets, weakpass, escape, history, runtime)",
 			                 bad);
-		break;
-	case OPT_QUICK:
-		a->so.quick = true;
-		break;
-	case OPT_RULES:
-		a->so.rules_dir = arg;
-		break;
-	case OPT_HASHES:
-		a->so.hashes = arg;
-		break;
-	case OPT_WORDLIST:
-		a->so.wordlist = arg;
-		break;
-	case OPT_FORMAT:
-		if (streq(arg, "table"))
-			a->fmt = FMT_TABLE;
-		else if (streq(arg, "json"))
-			a->fmt = FMT_JSON;
-		else if (streq(arg, "sarif"))
-			a->fmt = FMT_SARIF;
-		else
-			return cmd_usage(x, "scan: --format: '%s' is not one of table, json, sarif",
-			                 arg);
 		break;
 	case OPT_FAIL_ON:
 		if (streq(arg, "never") || streq(arg, "none")) {
@@ -144,49 +56,75 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 			                 "medium, high, critical, never)",
 			                 arg);
 		break;
-	case OPT_MIN_SEV:
-		a->min_sev = scan_sev_parse(arg);
-		if (a->min_sev < 0)
-			return cmd_usage(x,
-			                 "scan: --min-severity: '%s' is not a severity (info, low, "
-			                 "medium, high, critical)",
-			                 arg);
-		break;
 	case OPT_MAX_SIZE:
 		if (parse_size("--max-size", arg, 1, 64ull << 30, &a->so.max_size, &x->err) < 0)
 			return err_prefix(&x->err, "scan");
 		break;
-	case OPT_MAX_DEPTH:
-		v = parse_uint(arg, 4096);
-		if (v < 0)
-			return cmd_usage(
-			    x, "scan: --max-depth: '%s' is not a number from 1 to 4096", arg);
-		a->so.max_depth = (unsigned)v;
-		break;
-	case OPT_THREADS:
-		v = parse_uint(arg, 1024);
-		if (v < 0)
-			return cmd_usage(x, "scan: --threads: '%s' is not a number from 1 to 1024",
-			                 arg);
-		a->so.threads = (unsigned)v;
-		break;
-	case OPT_XDEV:
-		a->so.xdev = true;
-		break;
-	case OPT_NO_PROGRESS:
-		a->progress = false;
-		break;
-	case OPT_CRACK_TIME:
-		v = parse_uint(arg, 3600);
-		if (v < 0)
+	case OPT_CRACK_TIME: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+		if (end == arg || *end || v < 1 || v > 3600)
 			return cmd_usage(
 			    x, "scan: --crack-time: '%s' is not a number of seconds from 1 to 3600",
 			    arg);
 		a->so.crack_ms = (unsigned)v * 1000;
 		break;
 	}
+	}
 	return 0;
 }
+
+static const struct cmd_choice fmt_choices[] = {
+    {"table", FMT_TABLE}, {"json", FMT_JSON}, {"sarif", FMT_SARIF}, {0}};
+static const struct cmd_choice sev_choices[] = {{"info", SEV_INFO},         {"low", SEV_LOW},
+                                                {"medium", SEV_MEDIUM},     {"high", SEV_HIGH},
+                                                {"critical", SEV_CRITICAL}, {0}};
+
+#define A struct scan_args
+static const struct cmd_opt scan_opts[] = {
+    OPT_BOOL("all", 'a', "every container, running or stopped", A, all),
+    OPT_CALL("image", OPT_IMAGE, "IMAGE",
+             "an image (its layers), or a `docker save` tarball when IMAGE is a file; repeatable"),
+    OPT_CALL("rootfs", OPT_ROOTFS, "DIR", "a directory holding a root filesystem; repeatable"),
+    OPT_CALL("checks", OPT_CHECKS, "LIST",
+             "only these checks: backdoor,webshell,malware,secrets,weakpass,escape,history,runtime "
+             "(default all)"),
+    OPT_BOOL("quick", 0,
+             "cheap checks at known locations only (escape, runtime, history, backdoor and "
+             "credential files): no full content scan",
+             A, so.quick),
+    OPT_STR("rules", 0, "DIR",
+            "also match the YARA rules in DIR (*.yar, *.yara); meta severity/description/check "
+            "are used",
+            A, so.rules_dir),
+    OPT_STR("hashes", 0, "FILE",
+            "report files whose SHA-256 is in FILE (one hex digest per line, optional name after "
+            "it)",
+            A, so.hashes),
+    OPT_STR("wordlist", 0, "FILE", "more passwords to try on /etc/shadow hashes (one per line)", A,
+            so.wordlist),
+    OPT_CHOICE("format", 0, "FMT", "table (default), json, or sarif (SARIF 2.1.0)", A, fmt,
+               fmt_choices),
+    OPT_CALL("fail-on", OPT_FAIL_ON, "SEV",
+             "exit 1 only for findings at or above SEV: info, low, medium, high, critical, or "
+             "never (default info)"),
+    OPT_CHOICE("min-severity", 0, "SEV", "leave out findings below SEV", A, min_sev, sev_choices),
+    OPT_CALL("max-size", OPT_MAX_SIZE, "SIZE",
+             "read at most this much of a file, larger files are listed as skipped (default 256M; "
+             "K, M, G)"),
+    OPT_UINT("max-depth", 0, "N", "enter at most N directory levels (default 64)", A, so.max_depth,
+             1, 4096),
+    OPT_UINT("threads", 0, "N", "worker threads (default: every online CPU)", A, so.threads, 1,
+             1024),
+    OPT_BOOL("xdev", 0,
+             "stay on the container's root filesystem: volumes and bind mounts are not entered", A,
+             so.xdev),
+    OPT_FALSE("no-progress", 0, "no progress line on a terminal", A, progress),
+    OPT_CALL("crack-time", OPT_CRACK_TIME, "SECONDS",
+             "time spent guessing each password hash (default 3)"),
+    {0},
+};
+#undef A
 
 /* The daemon's client for the scan layer, opened on first use. */
 static int docker_of(void *x, struct docker **ret)

@@ -6,46 +6,23 @@
 #include "journal/timeline.h"
 #include "output/output.h"
 
-enum { OPT_SINCE = 256, OPT_UNTIL, OPT_JOURNAL, OPT_NO_FLOWS, OPT_LIMIT };
-
-static const struct cmd_opt timeline_opts[] = {
-    {"since", OPT_SINCE, "DURATION|TIME",
-     "only what happened since then (10m, 2h, 2026-01-02T03:04:05Z; default: all)"},
-    {"until", OPT_UNTIL, "DURATION|TIME", "only what happened up to then"},
-    {"journal", OPT_JOURNAL, "DIR",
-     "the journal cirt watch writes (default " JOURNAL_DEFAULT_DIR ")"},
-    {"no-flows", OPT_NO_FLOWS, NULL, "daemon events only, no flows"},
-    {"limit", OPT_LIMIT, "N", "print at most the last N entries (default 100000)"},
-    {0},
-};
-
 struct tl_args {
 	const char *since, *until, *journal, *limit;
 	bool no_flows;
 };
 
-static int on_opt(struct ctx *x, int key, const char *arg, void *st)
-{
-	struct tl_args *a = st;
-	switch (key) {
-	case OPT_SINCE:
-		a->since = arg;
-		break;
-	case OPT_UNTIL:
-		a->until = arg;
-		break;
-	case OPT_JOURNAL:
-		a->journal = arg;
-		break;
-	case OPT_NO_FLOWS:
-		a->no_flows = true;
-		break;
-	case OPT_LIMIT:
-		a->limit = arg;
-		break;
-	}
-	return 0;
-}
+static const struct cmd_opt timeline_opts[] = {
+    OPT_STR("since", 0, "DURATION|TIME",
+            "only what happened since then (10m, 2h, 2026-01-02T03:04:05Z; default: all)",
+            struct tl_args, since),
+    OPT_STR("until", 0, "DURATION|TIME", "only what happened up to then", struct tl_args, until),
+    OPT_STR("journal", 0, "DIR", "the journal cirt watch writes (default " JOURNAL_DEFAULT_DIR ")",
+            struct tl_args, journal),
+    OPT_BOOL("no-flows", 0, "daemon events only, no flows", struct tl_args, no_flows),
+    OPT_STR("limit", 0, "N", "print at most the last N entries (default 100000)", struct tl_args,
+            limit),
+    {0},
+};
 
 static const struct out_col cols[] = {
     {"TIME (UTC)", "time"}, {"CONTAINER", "container"}, {"ID", "id"},
@@ -56,7 +33,7 @@ static int timeline_run(struct ctx *x, int argc, char **argv)
 {
 	struct tl_args a = {.journal = JOURNAL_DEFAULT_DIR};
 	char *ops[1];
-	int nops = cmd_parse_mixed(x, &cmd_timeline, argc, argv, on_opt, &a, ops, 1);
+	int nops = cmd_parse_mixed(x, &cmd_timeline, argc, argv, NULL, &a, ops, 1);
 	if (nops < 0)
 		return nops;
 	const char *ref = nops ? ops[0] : NULL;

@@ -3,23 +3,20 @@
 #include "escape.h"
 #include "output/output.h"
 
-enum { OPT_PS_ARGS = 256 };
+struct top_args {
+	const char *ps_args;
+};
 
 static const struct cmd_opt top_opts[] = {
-    {"ps-args", OPT_PS_ARGS, "ARGS", "arguments for ps on the host (default \"-ef\")"},
+    OPT_STR("ps-args", 0, "ARGS", "arguments for ps on the host (default \"-ef\")", struct top_args,
+            ps_args),
     {0},
 };
 
-static int on_opt(struct ctx *x, int key, const char *arg, void *st)
-{
-	*(const char **)st = arg;
-	return 0;
-}
-
 static int top_run(struct ctx *x, int argc, char **argv)
 {
-	const char *ps_args = "-ef";
-	int i = cmd_parse(x, &cmd_top, argc, argv, on_opt, &ps_args);
+	struct top_args a = {.ps_args = "-ef"};
+	int i = cmd_parse(x, &cmd_top, argc, argv, NULL, &a);
 	if (i < 0)
 		return i;
 	if (argc - i != 1)
@@ -28,7 +25,7 @@ static int top_run(struct ctx *x, int argc, char **argv)
 	struct container *c;
 	if (ctx_containers(x, argv + i, 1, 0, &h, &c) < 0)
 		return -1;
-	_cleanup_free_ char *q = docker_urlencode(ps_args);
+	_cleanup_free_ char *q = docker_urlencode(a.ps_args);
 	_cleanup_free_ char *path = xasprintf("/containers/%s/top?ps_args=%s", c->id, q);
 	json_t *j = NULL;
 	if (docker_get_json(x->d, path, &j, &x->err) < 0)

@@ -10,58 +10,32 @@
 #include "output/output.h"
 #include "output/report.h"
 
-enum { OPT_IOC = 256, OPT_HTML, OPT_CASE, OPT_JOURNAL, OPT_SINCE, OPT_ALL_ROWS, OPT_TIMINGS };
-
-static const struct cmd_opt triage_opts[] = {
-    {"ioc", OPT_IOC, "FILE",
-     "indicator addresses and networks, one a line ('#' comments): flows to them rank first"},
-    {"html", OPT_HTML, "FILE",
-     "also write a self-contained HTML report (summary, topology, sortable tables, timeline)"},
-    {"case", OPT_CASE, "ID",
-     "case id in the suggested 'cirt collect' commands (default triage-<UTC date>)"},
-    {"journal", OPT_JOURNAL, "DIR",
-     "the flow journal of cirt watch (default " JOURNAL_DEFAULT_DIR ", read when it exists)"},
-    {"since", OPT_SINCE, "DURATION|TIME", "journal flows since then (default 24h)"},
-    {"all", OPT_ALL_ROWS, NULL,
-     "print every row of every table (default: the first ones, all in --json)"},
-    {"timings", OPT_TIMINGS, NULL, "print how long each phase took on stderr"},
-    {0},
-};
-
 struct triage_args {
 	const char *ioc, *html, *case_id, *journal, *since;
 	bool all_rows, timings;
 };
 
-static int on_opt(struct ctx *x, int key, const char *arg, void *st)
-{
-	(void)x;
-	struct triage_args *a = st;
-	switch (key) {
-	case OPT_IOC:
-		a->ioc = arg;
-		break;
-	case OPT_HTML:
-		a->html = arg;
-		break;
-	case OPT_CASE:
-		a->case_id = arg;
-		break;
-	case OPT_JOURNAL:
-		a->journal = arg;
-		break;
-	case OPT_SINCE:
-		a->since = arg;
-		break;
-	case OPT_ALL_ROWS:
-		a->all_rows = true;
-		break;
-	case OPT_TIMINGS:
-		a->timings = true;
-		break;
-	}
-	return 0;
-}
+static const struct cmd_opt triage_opts[] = {
+    OPT_STR("ioc", 0, "FILE",
+            "indicator addresses and networks, one a line ('#' comments): flows to them rank first",
+            struct triage_args, ioc),
+    OPT_STR("html", 0, "FILE",
+            "also write a self-contained HTML report (summary, topology, sortable tables, "
+            "timeline)",
+            struct triage_args, html),
+    OPT_STR("case", 0, "ID",
+            "case id in the suggested 'cirt collect' commands (default triage-<UTC date>)",
+            struct triage_args, case_id),
+    OPT_STR("journal", 0, "DIR",
+            "the flow journal of cirt watch (default " JOURNAL_DEFAULT_DIR ", read when it exists)",
+            struct triage_args, journal),
+    OPT_STR("since", 0, "DURATION|TIME", "journal flows since then (default 24h)",
+            struct triage_args, since),
+    OPT_BOOL("all", 0, "print every row of every table (default: the first ones, all in --json)",
+             struct triage_args, all_rows),
+    OPT_BOOL("timings", 0, "print how long each phase took on stderr", struct triage_args, timings),
+    {0},
+};
 
 static void on_phase(void *ud, const char *what, uint64_t ms)
 {
@@ -134,7 +108,7 @@ static int print_result(struct ctx *x, const struct triage_args *a, json_t *doc)
 static int triage_run_cmd(struct ctx *x, int argc, char **argv)
 {
 	struct triage_args a = {0};
-	int i = cmd_parse(x, &cmd_triage, argc, argv, on_opt, &a);
+	int i = cmd_parse(x, &cmd_triage, argc, argv, NULL, &a);
 	if (i < 0)
 		return i;
 	if (i < argc)

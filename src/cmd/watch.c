@@ -11,27 +11,6 @@
 #include "journal/evfeed.h"
 #include "journal/watcher.h"
 
-enum { OPT_JOURNAL = 256, OPT_IOC, OPT_MAX_SIZE, OPT_ACCT, OPT_ALL_FLOWS, OPT_NO_DUMP };
-
-static const struct cmd_opt watch_opts[] = {
-    {"journal", OPT_JOURNAL, "DIR",
-     "where the journal goes (default " JOURNAL_DEFAULT_DIR "; created 0700)"},
-    {"max-size", OPT_MAX_SIZE, "SIZE",
-     "bound on the whole journal, e.g. 500M, 2G (default 1G; oldest files are deleted; a file "
-     "holds at most SIZE/8)"},
-    {"ioc", OPT_IOC, "FILE",
-     "addresses and CIDRs, one per line, '#' comments: print an alert line on stdout when a "
-     "container opens a flow to one (SIGHUP reloads it)"},
-    {"enable-acct", OPT_ACCT, NULL,
-     "turn on the kernel's conntrack byte counters and timestamps (net.netfilter.nf_conntrack_acct "
-     "and nf_conntrack_timestamp, host-wide, left on)"},
-    {"all-flows", OPT_ALL_FLOWS, NULL,
-     "also record flows that involve no container address (the host's own traffic)"},
-    {"no-dump", OPT_NO_DUMP, NULL,
-     "do not record the flows already in the conntrack table at start"},
-    {0},
-};
-
 struct watch_args {
 	const char *journal;
 	const char *ioc;
@@ -41,31 +20,29 @@ struct watch_args {
 	bool no_dump;
 };
 
-static int on_opt(struct ctx *x, int key, const char *arg, void *st)
-{
-	struct watch_args *a = st;
-	switch (key) {
-	case OPT_JOURNAL:
-		a->journal = arg;
-		break;
-	case OPT_IOC:
-		a->ioc = arg;
-		break;
-	case OPT_MAX_SIZE:
-		a->max_size = arg;
-		break;
-	case OPT_ACCT:
-		a->acct = true;
-		break;
-	case OPT_ALL_FLOWS:
-		a->all_flows = true;
-		break;
-	case OPT_NO_DUMP:
-		a->no_dump = true;
-		break;
-	}
-	return 0;
-}
+static const struct cmd_opt watch_opts[] = {
+    OPT_STR("journal", 0, "DIR",
+            "where the journal goes (default " JOURNAL_DEFAULT_DIR "; created 0700)",
+            struct watch_args, journal),
+    OPT_STR("max-size", 0, "SIZE",
+            "bound on the whole journal, e.g. 500M, 2G (default 1G; oldest files are deleted; a "
+            "file holds at most SIZE/8)",
+            struct watch_args, max_size),
+    OPT_STR("ioc", 0, "FILE",
+            "addresses and CIDRs, one per line, '#' comments: print an alert line on stdout when "
+            "a container opens a flow to one (SIGHUP reloads it)",
+            struct watch_args, ioc),
+    OPT_BOOL("enable-acct", 0,
+             "turn on the kernel's conntrack byte counters and timestamps "
+             "(net.netfilter.nf_conntrack_acct and nf_conntrack_timestamp, host-wide, left on)",
+             struct watch_args, acct),
+    OPT_BOOL("all-flows", 0,
+             "also record flows that involve no container address (the host's own traffic)",
+             struct watch_args, all_flows),
+    OPT_BOOL("no-dump", 0, "do not record the flows already in the conntrack table at start",
+             struct watch_args, no_dump),
+    {0},
+};
 
 struct watch {
 	struct ctx *x;
@@ -245,7 +222,7 @@ static void watch_free(struct watch *s)
 static int watch_run(struct ctx *x, int argc, char **argv)
 {
 	struct watch_args a = {.journal = JOURNAL_DEFAULT_DIR};
-	int idx = cmd_parse(x, &cmd_watch, argc, argv, on_opt, &a);
+	int idx = cmd_parse(x, &cmd_watch, argc, argv, NULL, &a);
 	if (idx < 0)
 		return idx;
 	if (idx < argc)

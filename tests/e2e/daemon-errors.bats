@@ -8,7 +8,10 @@ teardown() {
 	fake_stop
 }
 
-# elapsed_ms CMD...: run and record wall time in $elapsed
+# elapsed_ms CMD...: run and record wall time in $elapsed. The bounds below are not speed
+# measurements: 9 s is under the 10 s default request timeout, so they fail only when cirt waits
+# for that default (or forever) instead of the 2 s probe or the --timeout given, and they hold
+# on a loaded 2-core machine running the sanitizer build.
 timed() {
 	local t0 t1
 	t0=$(now_ms)
@@ -24,7 +27,7 @@ timed() {
 		[ "$status" -eq 3 ]
 		[[ "$output" == *"no such socket (is dockerd running?"* ]]
 		[ "$(echo "$output" | wc -l)" -eq 1 ]
-		[ "$elapsed" -lt 3000 ]
+		[ "$elapsed" -lt 9000 ]
 	done
 }
 
@@ -59,7 +62,7 @@ timed() {
 	[[ "$output" == *"permission denied"* ]]
 }
 
-@test "hung daemon (accepts, never answers): exit 5 within 3 s, for every command" {
+@test "hung daemon (accepts, never answers): exit 5 before the default timeout, for every command" {
 	fake_start hang
 	for c in "ps" "inspect x" "stats" "logs x"; do
 		# shellcheck disable=SC2086
@@ -67,22 +70,22 @@ timed() {
 		[ "$status" -eq 5 ]
 		[[ "$output" == *"did not answer within"* ]]
 		[ "$(echo "$output" | wc -l)" -eq 1 ]
-		[ "$elapsed" -lt 3000 ]
+		[ "$elapsed" -lt 9000 ]
 	done
 }
 
-@test "daemon that never accepts: exit 5 within 3 s" {
+@test "daemon that never accepts: exit 5 before the default timeout" {
 	fake_start noaccept
 	timed "$CIRT" --host "unix://$FAKE_SOCK" ps
 	[ "$status" -eq 5 ]
-	[ "$elapsed" -lt 3000 ]
+	[ "$elapsed" -lt 9000 ]
 }
 
 @test "answers after the probe hang: the request timeout applies" {
 	fake_start drip
 	timed "$CIRT" --timeout 1 --host "unix://$FAKE_SOCK" ps
 	[ "$status" -eq 5 ]
-	[ "$elapsed" -lt 3000 ]
+	[ "$elapsed" -lt 9000 ]
 }
 
 @test "non-JSON answer: exit 7" {

@@ -249,3 +249,45 @@ teardown_file() {
 	[ "$(echo "$cmds" | wc -l)" -ge 18 ]
 	[ -z "$(echo "$cmds" | sort | uniq -d)" ]
 }
+
+@test "the exit codes: one table gives the help, the reference and the README's copy" {
+	run "$CIRT" help --markdown
+	[ "$status" -eq 0 ]
+	gen=$(echo "$output" | sed -n '/^## Exit status/,$p' | grep '^| [0-9]')
+	[ "$(echo "$gen" | wc -l)" -eq 10 ]
+	readme=$(sed -n '/^## Exit codes/,/^## /p' "$TOP/README.md" | grep '^| [0-9]')
+	diff <(echo "$gen") <(echo "$readme")
+	run "$CIRT" --help
+	[[ "$output" == *"  8  no such container, or an ambiguous id prefix"* ]]
+}
+
+@test "global options work after the command too" {
+	# --no-daemon after the command: the same containers as before it
+	run --separate-stderr "$CIRT" --no-daemon ps --json
+	[ "$status" -eq 0 ]
+	before=$(echo "$output" | jq -c '[.containers[].id] | sort')
+	run --separate-stderr "$CIRT" ps --json --no-daemon
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"running without the daemon"* ]]
+	[ "$(echo "$output" | jq -c '[.containers[].id] | sort')" = "$before" ]
+	# --host after the operand: the same unreachable daemon, the same exit status
+	run --separate-stderr "$CIRT" --host unix:///nonexistent.sock locate 10.66.0.2
+	[ "$status" -eq 3 ]
+	first=$stderr
+	run --separate-stderr "$CIRT" locate 10.66.0.2 --host unix:///nonexistent.sock
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "$first" ]
+	# -t after the command is checked as before it
+	run --separate-stderr "$CIRT" ps -t nope
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "cirt: --timeout: 'nope' is not a number of seconds" ]
+	# a command that needs the daemon refuses --no-daemon in either place
+	run --separate-stderr "$CIRT" stats --no-daemon
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"'stats' needs the Docker daemon"* ]]
+	# no command's own option takes a global option's name or letter
+	for c in $("$CIRT" --help | sed -n '/^commands:/,/^$/p' | awk 'NF && !/commands:/ {print $1}'); do
+		own=$("$CIRT" "$c" --help | sed -n '/^options:/,/^  global options/p' | grep -v -e '--json' -e '--help')
+		! echo "$own" | grep -E -e '(^| )-[Ht],' -e '--(host|timeout|no-color|no-daemon)( |$)'
+	done
+}
