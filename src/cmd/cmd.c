@@ -205,6 +205,15 @@ static int store(struct ctx *x, const char *cname, const struct cmd_opt *o, cons
 		else
 			*(long *)dst = v;
 		break;
+	case CMD_OPT_SIZE: {
+		char what[64];
+		snprintf(what, sizeof(what), "--%s", o->name);
+		if (parse_size(what, arg, (uint64_t)o->min,
+		               o->max > 0 ? (uint64_t)o->max : UINT64_MAX, (uint64_t *)dst,
+		               &x->err) < 0)
+			return err_prefix(&x->err, "%s", pre);
+		break;
+	}
 	}
 	return 0;
 }

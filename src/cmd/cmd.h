@@ -39,6 +39,7 @@ enum cmd_opt_type {
 	CMD_OPT_CHOICE,   /* int or enum: the value of the named choice */
 	CMD_OPT_UINT,     /* unsigned: a decimal number from min to max */
 	CMD_OPT_LONG,     /* long: a decimal number from min to max */
+	CMD_OPT_SIZE,     /* uint64_t: a size (parse_size: 512K, 1.5G ...), min to max (0: none) */
 };
 
 /* One of the names a CMD_OPT_CHOICE option takes; a list ends with {0}. */
@@ -57,7 +58,7 @@ struct cmd_opt {
 	enum cmd_opt_type type;
 	size_t off;                       /* destination: offset in the argument struct */
 	const struct cmd_choice *choices; /* CMD_OPT_CHOICE */
-	long min, max;                    /* CMD_OPT_UINT, CMD_OPT_LONG */
+	long min, max;                    /* CMD_OPT_UINT, CMD_OPT_LONG, CMD_OPT_SIZE */
 };
 
 /* offsetof(S, F), or a compile error when the field's type is not T */
@@ -95,6 +96,10 @@ struct cmd_opt {
 #define OPT_LONG(NAME, KEY, ARG, HELP, S, F, MIN, MAX)                                             \
 	{                                                                                          \
 		NAME, KEY, ARG, HELP, CMD_OPT_LONG, CMD_DEST_(S, F, long), NULL, MIN, MAX          \
+	}
+#define OPT_SIZE(NAME, KEY, ARG, HELP, S, F, MIN, MAX)                                             \
+	{                                                                                          \
+		NAME, KEY, ARG, HELP, CMD_OPT_SIZE, CMD_DEST_(S, F, uint64_t), NULL, MIN, MAX      \
 	}
 /* an option on_opt handles: KEY is a letter or a value >= 256 */
 #define OPT_CALL(NAME, KEY, ARG, HELP)                                                             \

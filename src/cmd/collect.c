@@ -13,7 +13,7 @@ struct collect_args {
 	size_t n_pids;
 };
 
-enum { OPT_CASE = 256, OPT_MEMORY, OPT_MAX_FILE };
+enum { OPT_CASE = 256, OPT_MEMORY };
 
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 {
@@ -45,11 +45,6 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 		}
 		break;
 	}
-	case OPT_MAX_FILE:
-		if (parse_size("--max-file-size", arg, 1, UINT64_MAX, &a->o.max_file_size,
-		               &x->err) < 0)
-			return err_prefix(&x->err, "collect");
-		break;
 	}
 	return 0;
 }
@@ -75,8 +70,9 @@ static const struct cmd_opt collect_opts[] = {
     OPT_CALL("memory", OPT_MEMORY, "PID|all",
              "also dump the readable memory of this host PID (repeatable, or comma-separated) or "
              "of all its processes"),
-    OPT_CALL("max-file-size", OPT_MAX_FILE, "SIZE",
-             "skip (and record) changed files larger than SIZE, e.g. 512M, 2G (default 256M)"),
+    OPT_SIZE("max-file-size", 0, "SIZE",
+             "skip (and record) changed files larger than SIZE, e.g. 512M, 2G (default 256M)", A,
+             o.max_file_size, 1, 0),
     {0},
 };
 #undef A

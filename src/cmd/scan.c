@@ -21,7 +21,7 @@ struct scan_args {
 	bool progress;
 };
 
-enum { OPT_IMAGE = 256, OPT_ROOTFS, OPT_CHECKS, OPT_FAIL_ON, OPT_MAX_SIZE, OPT_CRACK_TIME };
+enum { OPT_IMAGE = 256, OPT_ROOTFS, OPT_CHECKS, OPT_FAIL_ON, OPT_CRACK_TIME };
 
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 {
@@ -55,10 +55,6 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 			                 "scan: --fail-on: '%s' is not a severity (info, low, "
 			                 "medium, high, critical, never)",
 			                 arg);
-		break;
-	case OPT_MAX_SIZE:
-		if (parse_size("--max-size", arg, 1, 64ull << 30, &a->so.max_size, &x->err) < 0)
-			return err_prefix(&x->err, "scan");
 		break;
 	case OPT_CRACK_TIME: {
 		char *end;
@@ -109,9 +105,10 @@ static const struct cmd_opt scan_opts[] = {
              "exit 1 only for findings at or above SEV: info, low, medium, high, critical, or "
              "never (default info)"),
     OPT_CHOICE("min-severity", 0, "SEV", "leave out findings below SEV", A, min_sev, sev_choices),
-    OPT_CALL("max-size", OPT_MAX_SIZE, "SIZE",
+    OPT_SIZE("max-size", 0, "SIZE",
              "read at most this much of a file, larger files are listed as skipped (default 256M; "
-             "K, M, G)"),
+             "K, M, G)",
+             A, so.max_size, 1, 64L << 30),
     OPT_UINT("max-depth", 0, "N", "enter at most N directory levels (default 64)", A, so.max_depth,
              1, 4096),
     OPT_UINT("threads", 0, "N", "worker threads (default: every online CPU)", A, so.threads, 1,

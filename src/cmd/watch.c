@@ -14,7 +14,7 @@
 struct watch_args {
 	const char *journal;
 	const char *ioc;
-	const char *max_size;
+	uint64_t max_size;
 	bool acct;
 	bool all_flows;
 	bool no_dump;
@@ -24,10 +24,10 @@ static const struct cmd_opt watch_opts[] = {
     OPT_STR("journal", 0, "DIR",
             "where the journal goes (default " JOURNAL_DEFAULT_DIR "; created 0700)",
             struct watch_args, journal),
-    OPT_STR("max-size", 0, "SIZE",
-            "bound on the whole journal, e.g. 500M, 2G (default 1G; oldest files are deleted; a "
-            "file holds at most SIZE/8)",
-            struct watch_args, max_size),
+    OPT_SIZE("max-size", 0, "SIZE",
+             "bound on the whole journal, e.g. 500M, 2G (default 1G; oldest files are deleted; a "
+             "file holds at most SIZE/8)",
+             struct watch_args, max_size, (long)JOURNAL_MIN_MAX_SIZE, 0),
     OPT_STR("ioc", 0, "FILE",
             "addresses and CIDRs, one per line, '#' comments: print an alert line on stdout when "
             "a container opens a flow to one (SIGHUP reloads it)",
@@ -221,17 +221,14 @@ static void watch_free(struct watch *s)
 
 static int watch_run(struct ctx *x, int argc, char **argv)
 {
-	struct watch_args a = {.journal = JOURNAL_DEFAULT_DIR};
+	struct watch_args a = {.journal = JOURNAL_DEFAULT_DIR,
+	                       .max_size = JOURNAL_DEFAULT_MAX_SIZE};
 	int idx = cmd_parse(x, &cmd_watch, argc, argv, NULL, &a);
 	if (idx < 0)
 		return idx;
 	if (idx < argc)
 		return cmd_usage(x, "watch: unexpected argument '%s' (see 'cirt watch --help')",
 		                 argv[idx]);
-	uint64_t max_size = JOURNAL_DEFAULT_MAX_SIZE;
-	if (a.max_size && parse_size("--max-size", a.max_size, JOURNAL_MIN_MAX_SIZE, UINT64_MAX,
-	                             &max_size, &x->err) < 0)
-		return err_prefix(&x->err, "watch");
 	if (!*a.journal)
 		return cmd_usage(x, "watch: --journal: empty directory name");
 	struct watch s = {.x = x, .a = &a};
@@ -252,7 +249,7 @@ static int watch_run(struct ctx *x, int argc, char **argv)
 	const char *sig = "SIGTERM";
 	if (sfd < 0)
 		err_set(&x->err, CIRT_EXIT_RUNTIME, "watch: signalfd: %s", strerror(errno));
-	else if (watch_start(&s, max_size) == 0 && watch_loop(&s, sfd, &sig) == 0) {
+	else if (watch_start(&s, a.max_size) == 0 && watch_loop(&s, sfd, &sig) == 0) {
 		watch_stop(&s, sig);
 		rc = 0;
 	}

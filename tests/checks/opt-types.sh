@@ -39,6 +39,8 @@ check ok uint unsigned 'OPT_UINT("u", 0, "N", "h", struct a, f, 1, 9)'
 check error uint-long long 'OPT_UINT("u", 0, "N", "h", struct a, f, 1, 9)'
 check ok long long 'OPT_LONG("l", 0, "N", "h", struct a, f, 0, 9)'
 check error long-ptr 'char *' 'OPT_LONG("l", 0, "N", "h", struct a, f, 0, 9)'
+check ok size uint64_t 'OPT_SIZE("z", 0, "S", "h", struct a, f, 1, 0)'
+check error size-long long 'OPT_SIZE("z", 0, "S", "h", struct a, f, 1, 0)'
 check ok choice int 'OPT_CHOICE("c", 0, "C", "h", struct a, f, ch)'
 check error choice-char char 'OPT_CHOICE("c", 0, "C", "h", struct a, f, ch)'
 exit $fail

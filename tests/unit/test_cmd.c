@@ -14,6 +14,7 @@ struct t_args {
 	int fmt;
 	unsigned n;
 	long tail;
+	uint64_t size;
 	int calls;
 	char last[32];
 };
@@ -38,6 +39,7 @@ static const struct cmd_opt t_opts[] = {
     OPT_CHOICE("format", 0, "FMT", "a choice", struct t_args, fmt, t_choices),
     OPT_UINT("threads", 0, "N", "a number", struct t_args, n, 1, 8),
     OPT_LONG("tail", 0, "N", "a long", struct t_args, tail, 0, LONG_MAX),
+    OPT_SIZE("size", 0, "SIZE", "a size", struct t_args, size, 1024, 1L << 30),
     OPT_CALL("call", 'c', "X", "handled by on_opt"),
     {0},
 };
@@ -82,6 +84,8 @@ static void test_typed(void **state)
 	assert_int_equal(a.n, 8);
 	assert_int_equal(a.tail, 0);
 	assert_int_equal(a.calls, 0);
+	assert_int_equal(parse(&t_cmd, &x, &a, "t --size 1.5K"), 3);
+	assert_int_equal(a.size, 1536);
 	/* defaults stay when an option is absent */
 	assert_int_equal(parse(&t_cmd, &x, &a, "t"), 1);
 	assert_true(a.on);
@@ -105,6 +109,12 @@ static void test_refused(void **state)
 	assert_string_equal(x.err.msg, "t: --ip: '10.0.0' is not an IPv4 or IPv6 address");
 	assert_int_equal(parse(&t_cmd, &x, &a, "t --name="), -1);
 	assert_string_equal(x.err.msg, "t: --name: empty value");
+	assert_int_equal(parse(&t_cmd, &x, &a, "t --size 1K"), 3);
+	assert_int_equal(a.size, 1024);
+	assert_int_equal(parse(&t_cmd, &x, &a, "t --size 1023"), -1);
+	assert_string_equal(x.err.msg, "t: --size: '1023' is below the minimum of 1K");
+	assert_int_equal(parse(&t_cmd, &x, &a, "t --size 2G"), -1);
+	assert_string_equal(x.err.msg, "t: --size: '2G' is above the maximum of 1G");
 	assert_int_equal(parse(&t_cmd, &x, &a, "t --nope"), -1);
 	assert_string_equal(x.err.msg, "t: unknown option '--nope' (see 'cirt t --help')");
 	assert_int_equal(parse(&t_cmd, &x, &a, "t -n"), -1);
