@@ -18,12 +18,11 @@
 #define DEF_MAX_NETNS 1024u
 #define DEF_MAX_TCP 256u
 #define TCP_MSG_MAX (2u + 65535u)
-#define TCP_IDLE_MS 60000u /* a half-stream silent this long is given up when room is needed */
-#define REFRESH_MS 1000u   /* links and addresses are read again at most this often */
-#define RING 256u          /* host namespace: passing payloads and connections remembered */
-#define PENDING 64u        /* container namespace: questions asked of 127.0.0.11 remembered */
-#define BATCH 64           /* packets per pcap_dispatch */
-#define BATCHES 16         /* pcap_dispatch calls per handle per dnscap_process */
+#define REFRESH_MS 1000u /* links and addresses are read again at most this often */
+#define RING 256u        /* host namespace: passing payloads and connections remembered */
+#define PENDING 64u      /* container namespace: questions asked of 127.0.0.11 remembered */
+#define BATCH 64         /* packets per pcap_dispatch */
+#define BATCHES 16       /* pcap_dispatch calls per handle per dnscap_process */
 
 struct pending_q {
 	uint64_t key; /* id, type and name: 0 is a free slot */
@@ -480,9 +479,9 @@ static struct tcp_half *half_new(struct dnscap *c, uint64_t inode, const struct 
 			victim = h;
 	}
 	if (victim->used) {
-		/* the table is full: the least recently active half goes; lost only if it held
-		 * part of a message or was still meant to (not idle) */
-		if (victim->len || now - victim->last_ms < TCP_IDLE_MS)
+		/* the table is full: the least recently active half goes, lost if it held part
+		 * of a message */
+		if (victim->len && !victim->dead)
 			c->st.tcp_lost++;
 		half_free(victim);
 	}
@@ -492,6 +491,19 @@ static struct tcp_half *half_new(struct dnscap *c, uint64_t inode, const struct 
 	victim->dst = k->dst;
 	victim->last_ms = now;
 	return victim;
+}
+
+/* Both halves of k's connection, for a conversation that turned out not to be ours. */
+static void tcp_forget(struct dnscap *c, uint64_t inode, const struct pkt *k)
+{
+	struct pkt rev = *k;
+	rev.src = k->dst;
+	rev.dst = k->src;
+	struct tcp_half *h = half_find(c, inode, k);
+	if (h)
+		half_free(h);
+	if ((h = half_find(c, inode, &rev)))
+		half_free(h);
 }
 
 static void tcp_segment(struct emit *x, bool from_server, const struct dnscap_endpoint *client,
@@ -645,19 +657,16 @@ static void feed_ns(struct dnscap *c, struct ns *n, int linktype, const struct t
 		uint64_t conn =
 		    ep_hash(ep_hash(fnv(FNV0, &k.proto, sizeof(k.proto)), client), server);
 		conn = conn ? conn : 1;
-		if (ring_has(n->natted, conn)) {
-			c->st.host_passing++;
-			return;
-		}
-		if (ph && ring_has(n->passing, ph)) {
+		bool natted = ring_has(n->natted, conn);
+		if (!natted && ph && ring_has(n->passing, ph)) {
 			/* the same query seen a moment ago from a container: this is it after
 			 * MASQUERADE, and the rest of this conversation is the container's too */
 			ring_push(n->natted, &n->natted_next, conn);
-			if (k.proto == IPPROTO_TCP) {
-				struct tcp_half *h = half_find(c, n->inode, &k);
-				if (h)
-					half_free(h);
-			}
+			natted = true;
+		}
+		if (natted) {
+			if (k.proto == IPPROTO_TCP)
+				tcp_forget(c, n->inode, &k);
 			c->st.host_passing++;
 			return;
 		}
