@@ -108,7 +108,7 @@ static enum dns_error rdata_name(const uint8_t *p, size_t end, size_t off, struc
 static enum dns_error read_rr(const uint8_t *p, size_t len, size_t *off, struct dns_rr *rr,
                               struct dns_msg *m, enum dns_section sec)
 {
-	struct dns_rr tmp;
+	struct dns_rr tmp = {0};
 	struct dns_rr *r = rr ? rr : &tmp;
 	size_t next;
 	enum dns_error e = read_name(p, len, *off, &r->name, &next);
@@ -195,8 +195,8 @@ int dns_parse(const uint8_t *p, size_t len, struct dns_msg *m)
 	size_t off = DNS_HEADER_LEN;
 	/* a count the message cannot hold ends in DNS_E_SHORT at its end: at most len/5 questions
 	 * or len/11 records are ever walked */
+	struct dns_question tmp = {0}; /* questions beyond the kept ones are read into it */
 	for (unsigned i = 0; i < m->qdcount; i++) {
-		struct dns_question tmp;
 		struct dns_question *q = m->nq < DNS_MAX_QUESTIONS ? &m->q[m->nq] : &tmp;
 		size_t next, at = off;
 		enum dns_error e = read_name(p, len, off, &q->name, &next);

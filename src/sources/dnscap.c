@@ -468,14 +468,15 @@ static struct tcp_half *half_find(struct dnscap *c, uint64_t inode, const struct
 static struct tcp_half *half_new(struct dnscap *c, uint64_t inode, const struct pkt *k,
                                  uint64_t now)
 {
-	struct tcp_half *victim = NULL;
+	/* max_tcp_streams is at least 1 (dnscap_new) */
+	struct tcp_half *victim = &c->tcp[0];
 	for (size_t i = 0; i < c->o.max_tcp_streams; i++) {
 		struct tcp_half *h = &c->tcp[i];
 		if (!h->used) {
 			victim = h;
 			break;
 		}
-		if (!victim || h->last_ms < victim->last_ms)
+		if (h->last_ms < victim->last_ms)
 			victim = h;
 	}
 	if (victim->used) {

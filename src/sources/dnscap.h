@@ -76,6 +76,8 @@ struct dnscap_record {
 	const struct dns_msg *msg;
 };
 
+/* The record and what it points to are valid during the call only; the callback must not add
+ * or remove namespaces (collect what to do and do it after dnscap_process returns). */
 typedef void (*dnscap_cb)(const struct dnscap_record *r, void *ud);
 
 struct dnscap_stats {
