@@ -32,6 +32,12 @@ readonly RUN_DIR=/run/cirt-lab
 readonly C2_WWW=$RUN_DIR/c2-www
 readonly C2_PIDFILE=$RUN_DIR/c2-httpd.pid
 readonly C2_LOG=$RUN_DIR/c2-httpd.log
+# The C2 host's DNS server (dnsmasq, bound to 10.66.0.2 only, never forwarding): test names.
+readonly C2_DNS_DOMAIN=cirt-lab.test
+readonly C2_DNS_NAME=c2.$C2_DNS_DOMAIN
+readonly C2_DNS_TTL=300
+readonly C2_DNS_PIDFILE=$RUN_DIR/c2-dns.pid
+readonly C2_DNS_LOG=$RUN_DIR/c2-dns.log
 readonly DOCKERD_PIDFILE=$RUN_DIR/dockerd.pid
 readonly DOCKERD_LOG=$RUN_DIR/dockerd.log
 readonly DOCKER_SOCK=/var/run/docker.sock
@@ -45,7 +51,7 @@ readonly DEPS=(docker.io meson ninja-build pkg-config gcc libcurl4-openssl-dev
 	iptables nftables conntrack tcpdump tshark libnetfilter-conntrack-dev
 	libpcap-dev libyara-dev yara libarchive-dev libssl-dev libcrypt-dev
 	libgraphviz-dev graphviz jq procps psmisc curl time openssl strace python3 chromium
-	clang clang-tools clang-format cppcheck valgrind socat)
+	clang clang-tools clang-format cppcheck valgrind socat dnsmasq-base)
 
 LAB_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 readonly LAB_DIR
@@ -382,9 +388,68 @@ c2_up() {
 		pid=$(c2_httpd_pid) || die "C2 httpd did not start (see $C2_LOG)"
 		log "C2 httpd started in netns $C2_NS (pid $pid)"
 	fi
+	c2_dns_up
+}
+
+# The C2 DNS server's command line: authoritative for cirt-lab.test only (no upstream, no
+# /etc/hosts, no resolv.conf: it never sends a query anywhere), bound to 10.66.0.2:53 (UDP and
+# TCP) alone. Names: c2 (A 10.66.0.2), www (CNAME c2), cdn (CNAME www: a chain), v6 (AAAA
+# fd66::2 only, which nothing listens on: never connect to it), txt (TXT); any other name of
+# the domain is NXDOMAIN. TTL 300.
+c2_dns_cmd() {
+	local d=$C2_DNS_DOMAIN
+	printf '%s\n' dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= \
+		--no-resolv --no-hosts --no-poll --bind-interfaces "--listen-address=$C2_IP" --port=53 \
+		"--local=/$d/" "--local-ttl=$C2_DNS_TTL" \
+		"--host-record=$C2_DNS_NAME,$C2_IP,$C2_DNS_TTL" \
+		"--cname=www.$d,$C2_DNS_NAME,$C2_DNS_TTL" "--cname=cdn.$d,www.$d,$C2_DNS_TTL" \
+		"--host-record=v6.$d,fd66::2,$C2_DNS_TTL" "--txt-record=txt.$d,cirt lab" \
+		--log-queries --log-facility=-
+}
+
+c2_dns_pid() {
+	local pid ino
+	pid=$(lab_pid "$C2_DNS_PIDFILE" "dnsmasq --keep-in-foreground --conf-file=/dev/null") || return 1
+	ino=$(netns_inode) || return 1
+	[[ $(readlink "/proc/$pid/ns/net" 2>/dev/null) == "net:[$ino]" ]] || return 1
+	printf '%s\n' "$pid"
+}
+
+c2_dns_stop() {
+	local pid
+	pid=$(lab_pid "$C2_DNS_PIDFILE" "dnsmasq --keep-in-foreground --conf-file=/dev/null") || {
+		rm -f -- "$C2_DNS_PIDFILE"
+		return 0
+	}
+	kill -TERM "$pid" 2>/dev/null || true
+	wait_gone "$pid" 20 || kill -KILL "$pid" 2>/dev/null || true
+	rm -f -- "$C2_DNS_PIDFILE"
+}
+
+# Start the C2 DNS server unless it runs (idempotent); the C2 namespace must exist.
+c2_dns_up() {
+	need_cmds dnsmasq ss
+	[[ -e /run/netns/$C2_NS ]] || die "C2 namespace $C2_NS missing (run: $0 up)"
+	local pid
+	if pid=$(c2_dns_pid); then
+		log "C2 DNS running (pid $pid)"
+		return 0
+	fi
+	c2_dns_stop # one left in an older namespace
+	local -a cmd
+	mapfile -t cmd < <(c2_dns_cmd)
+	detach "$C2_DNS_PIDFILE" "$C2_DNS_LOG" ip netns exec "$C2_NS" "${cmd[@]}"
+	local i
+	for ((i = 0; i < 50; i++)); do
+		if ss -N "$C2_NS" -Hlun "sport = :53" 2>/dev/null | grep -q .; then break; fi
+		sleep 0.1
+	done
+	pid=$(c2_dns_pid) || die "C2 DNS did not start (see $C2_DNS_LOG)"
+	log "C2 DNS started in netns $C2_NS (pid $pid): $C2_DNS_NAME -> $C2_IP"
 }
 
 c2_down() {
+	c2_dns_stop
 	c2_httpd_stop
 	if [[ -e /run/netns/$C2_NS ]]; then
 		ip netns del "$C2_NS" || warn "could not delete netns $C2_NS"
@@ -393,7 +458,7 @@ c2_down() {
 		ip link del "$C2_HOST_IF" || warn "could not delete $C2_HOST_IF"
 	fi
 	guard_down
-	rm -rf -- "$C2_WWW" "$C2_LOG"
+	rm -rf -- "$C2_WWW" "$C2_LOG" "$C2_DNS_LOG"
 }
 
 # ---------------------------------------------------------------- containers
@@ -635,6 +700,12 @@ cmd_status() {
 		printf 'C2 httpd: not running\n'
 		ok=1
 	fi
+	if pid=$(c2_dns_pid); then
+		printf 'C2 DNS: pid %s, %s:53 (%s -> %s), log %s\n' "$pid" "$C2_IP" "$C2_DNS_NAME" "$C2_IP" "$C2_DNS_LOG"
+	else
+		printf 'C2 DNS: not running\n'
+		ok=1
+	fi
 	if route_ok "$C2_IP"; then
 		printf 'route check: %s leaves via %s (ok)\n' "$C2_IP" "$C2_HOST_IF"
 	else
@@ -660,6 +731,10 @@ cmd_env() {
 	printf 'LAB_C2_HOST_IF=%q\n' "$C2_HOST_IF"
 	printf 'LAB_C2_PORT=%q\n' "$C2_PORT"
 	printf 'LAB_C2_LOG=%q\n' "$C2_LOG"
+	printf 'LAB_C2_DNS_NAME=%q\n' "$C2_DNS_NAME"
+	printf 'LAB_C2_DNS_DOMAIN=%q\n' "$C2_DNS_DOMAIN"
+	printf 'LAB_C2_DNS_TTL=%q\n' "$C2_DNS_TTL"
+	printf 'LAB_C2_DNS_LOG=%q\n' "$C2_DNS_LOG"
 	printf 'LAB_NET=%q\n' "$LAB_NET"
 	printf 'LAB_IMAGE=%q\n' "$LAB_IMAGE"
 	printf 'LAB_LABEL=%q\n' "$LABEL"
@@ -733,6 +808,7 @@ usage: $0 COMMAND
   daemon-stop   stop the dockerd this script started (pid file $DOCKERD_PIDFILE)
   image         build $LAB_IMAGE FROM scratch with the host's static busybox
   up            daemon + image, then C2 host, $LAB_NET and the lab containers (idempotent)
+  c2-dns        start the C2 host's DNS server alone (part of up; needs the C2 namespace)
   down [--image] remove everything labelled $LABEL, the C2 host (and the image)
   status        show what exists; exit 1 if the lab is incomplete
   env           print LAB_* shell assignments to eval
@@ -750,6 +826,11 @@ main() {
 	daemon-stop) cmd_daemon_stop ;;
 	image) cmd_image ;;
 	up) cmd_up ;;
+	c2-dns)
+		need_root
+		lock
+		c2_dns_up
+		;;
 	down) cmd_down "$@" ;;
 	status) cmd_status ;;
 	env) cmd_env ;;

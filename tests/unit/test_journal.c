@@ -433,6 +433,125 @@ static void test_ioc(void **state)
 
 /* ---------------------------------------------------------------- flow lines */
 
+/* Names and wildcard domains in an ioc list: parsing, what is refused, and matching. */
+static void test_ioc_names(void **state)
+{
+	(void)state;
+	char text[] = "# names from an alert\n"
+	              "c2.cirt-lab.test   # the C2 by name\n"
+	              "*.evil.example     # everything below\n"
+	              "10.66.0.2\n"
+	              "*.Deep.Evil.Example. # a more specific wildcard, any case, trailing dot\n"
+	              "EXACT.example.\n"
+	              "xn--bcher-kva.example\n"
+	              "\xc3\xa9t\xc3\xa9.example # an IDN in UTF-8, kept as bytes\n"
+	              "_dmarc.mail.example\n"
+	              "*.tk\n"
+	              "c2.cirt-lab.test # listed twice: the first line wins\n";
+	struct ioc_list *l = NULL;
+	struct cirt_err e = {0};
+	assert_int_equal(ioc_parse("names.txt", text, strlen(text), &l, &e), 0);
+	/* addresses as before, names apart */
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->n_names, 9);
+	assert_non_null(ioc_match(l, PA("10.66.0.2")));
+	assert_null(ioc_match(l, PA("10.66.0.3")));
+	const struct ioc_entry *h;
+#define M(s) ioc_match_name(l, (s), strlen(s))
+	h = M("c2.cirt-lab.test");
+	assert_non_null(h);
+	assert_int_equal(h->kind, IOC_NAME);
+	assert_int_equal(h->line, 2);
+	assert_string_equal(h->comment, "the C2 by name");
+	assert_ptr_equal(M("C2.CIRT-LAB.test."), h);
+	/* an exact name is not a wildcard: neither its subdomains nor its parent */
+	assert_null(M("x.c2.cirt-lab.test"));
+	assert_null(M("cirt-lab.test"));
+	/* a wildcard: every depth below, never the apex */
+	h = M("a.evil.example");
+	assert_non_null(h);
+	assert_int_equal(h->kind, IOC_DOMAIN);
+	assert_string_equal(h->text, "*.evil.example");
+	assert_string_equal(h->name, "evil.example");
+	assert_ptr_equal(M("x.y.z.EVIL.example."), h);
+	assert_null(M("evil.example"));
+	assert_null(M("evil.example."));
+	assert_null(M("notevil.example"));
+	assert_null(M("evil.example.com"));
+	/* the longest domain wins */
+	h = M("a.deep.evil.example");
+	assert_string_equal(h->text, "*.Deep.Evil.Example.");
+	assert_string_equal(h->name, "deep.evil.example");
+	assert_string_equal(M("deep.evil.example")->text, "*.evil.example");
+	assert_non_null(M("exact.example"));
+	assert_non_null(M("xn--bcher-kva.example"));
+	assert_non_null(M("\xc3\xa9t\xc3\xa9.example"));
+	assert_null(M("\xc3\x89t\xc3\xa9.example")); /* no case folding beyond ASCII */
+	assert_non_null(M("_dmarc.mail.example"));
+	assert_non_null(M("anything.tk"));
+	assert_null(M("tk"));
+	/* a dot inside a label (DNS text "\\.") is no label boundary */
+	assert_null(M("a\\.evil.example")); /* two labels: "a.evil", "example" */
+	assert_null(M("evil\\.example"));
+	assert_null(M("x.evil\\.example"));
+	assert_null(M("c2.cirt-lab.test\\."));
+	assert_null(M("."));
+	assert_null(M(""));
+	/* bytes a hostile query may hold never match by accident or crash */
+	assert_null(ioc_match_name(l, "c2\0cirt-lab.test", 17));
+	assert_null(ioc_match_name(NULL, "c2.cirt-lab.test", 16));
+#undef M
+	ioc_free(l);
+
+	/* what stays refused: single words, numeric last labels, URLs, ports, empty labels, bad
+	 * wildcards, too long */
+	static const char *const bad[] = {"nonsense",
+	                                  "not-an-ip",
+	                                  "10.0.0.300",
+	                                  "1.2.3.4.5",
+	                                  "evil.123",
+	                                  "http://evil.example",
+	                                  "evil.example:443",
+	                                  "evil..example",
+	                                  ".evil.example",
+	                                  "*.",
+	                                  "*",
+	                                  "*evil.example",
+	                                  "a.*.example",
+	                                  "evil.example/x",
+	                                  "ev!l.example",
+	                                  "10.0.0.0/33",
+	                                  "evil.example..",
+	                                  "*..example"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "%s\n", bad[i]);
+		assert_int_equal(ioc_parse("bad.txt", buf, strlen(buf), &l, &e), -1);
+		assert_int_equal(e.code, CIRT_EXIT_USAGE);
+		/* the message the address-only list gave is still there */
+		assert_non_null(strstr(e.msg, "is not an address or CIDR"));
+	}
+	char lab64[128];
+	snprintf(lab64, sizeof(lab64), "%064d.example\n", 0);
+	assert_int_equal(ioc_parse("bad.txt", lab64, strlen(lab64), &l, &e), -1);
+	char lab63[128];
+	snprintf(lab63, sizeof(lab63), "x%062d.example\n", 0);
+	assert_int_equal(ioc_parse("ok.txt", lab63, strlen(lab63), &l, &e), 0);
+	ioc_free(l);
+	char longn[300];
+	memset(longn, 'a', sizeof(longn));
+	for (size_t i = 10; i < 260; i += 10)
+		longn[i] = '.';
+	longn[254] = '\n'; /* 254 bytes: too long */
+	longn[255] = '\0';
+	assert_int_equal(ioc_parse("bad.txt", longn, 255, &l, &e), -1);
+	longn[253] = '\n'; /* 253: the longest */
+	longn[254] = '\0';
+	assert_int_equal(ioc_parse("ok.txt", longn, 254, &l, &e), 0);
+	assert_int_equal(l->names[0].name_len, 253);
+	ioc_free(l);
+}
+
 static void check_line(const struct flow *f, const char *src_name, const char *ioc_raw)
 {
 	json_t *ref = NULL;
@@ -680,6 +799,7 @@ int main(void)
 	    cmocka_unit_test(test_addrmap_reuse),
 	    cmocka_unit_test(test_cidr_and_subnets),
 	    cmocka_unit_test(test_ioc),
+	    cmocka_unit_test(test_ioc_names),
 	    cmocka_unit_test(test_flow_lines),
 	    cmocka_unit_test(test_events_fixture),
 	    cmocka_unit_test(test_jflows_join),
