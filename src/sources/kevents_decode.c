@@ -62,13 +62,27 @@ static size_t bounded_len(const char *s, size_t max)
 	return nul ? (size_t)(nul - s) : max;
 }
 
-/* a field of a record at any alignment (the bytes may come from anywhere) */
-#define REC_FIELD(rec, type, member)                                                               \
-	({                                                                                         \
-		__typeof__(((type *)0)->member) v_;                                                \
-		memcpy(&v_, (const char *)(rec) + offsetof(type, member), sizeof(v_));             \
-		v_;                                                                                \
-	})
+/* fields of a record at any alignment (the bytes may come from anywhere) */
+static uint16_t rd16(const char *p)
+{
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t rd32(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t rd64(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
 
 static void task_decode(const char *rec, struct kev_event *e)
 {
@@ -101,29 +115,29 @@ int kev_decode(const void *rec, size_t len, struct kev_event *e)
 	const char *r = rec;
 	if (!rec || len < sizeof(struct kev_w_hdr))
 		return -EBADMSG;
-	uint32_t hlen = REC_FIELD(r, struct kev_w_hdr, len);
-	uint16_t kind = REC_FIELD(r, struct kev_w_hdr, kind);
-	if (REC_FIELD(r, struct kev_w_hdr, version) != KEV_ABI_VERSION || hlen > len ||
+	uint32_t hlen = rd32(r + offsetof(struct kev_w_hdr, len));
+	uint16_t kind = rd16(r + offsetof(struct kev_w_hdr, kind));
+	if (rd16(r + offsetof(struct kev_w_hdr, version)) != KEV_ABI_VERSION || hlen > len ||
 	    hlen < sizeof(struct kev_w_hdr))
 		return -EBADMSG;
 	len = hlen; /* the ring may pad a record: its own length counts */
 	e->kind = (enum kev_kind)kind;
-	e->ts_ns = REC_FIELD(r, struct kev_w_hdr, ts);
+	e->ts_ns = rd64(r + offsetof(struct kev_w_hdr, ts));
 	task_decode(r, e);
 	switch (kind) {
 	case KEV_W_EXEC: {
 		size_t head = offsetof(struct kev_w_exec, data);
 		if (len < head)
 			return -EBADMSG;
-		uint16_t plen = REC_FIELD(r, struct kev_w_exec, path_len);
-		uint16_t alen = REC_FIELD(r, struct kev_w_exec, args_len);
+		uint16_t plen = rd16(r + offsetof(struct kev_w_exec, path_len));
+		uint16_t alen = rd16(r + offsetof(struct kev_w_exec, args_len));
 		if (plen > KEV_PATH_MAX || alen > KEV_ARGS_MAX || (size_t)plen + alen != len - head)
 			return -EBADMSG;
 		const char *data = r + head;
 		e->exe = (struct kev_bytes){data, bounded_len(data, plen)};
 		/* NUL-separated strings; the last one's NUL may have been cut off */
 		kev_split_argv(data + plen, alen, e);
-		e->args_full = REC_FIELD(r, struct kev_w_exec, args_full);
+		e->args_full = rd32(r + offsetof(struct kev_w_exec, args_full));
 		if (e->args_full > alen)
 			e->flags |= KEV_F_ARGV_TRUNC;
 		return 0;
@@ -131,12 +145,12 @@ int kev_decode(const void *rec, size_t len, struct kev_event *e)
 	case KEV_W_FORK:
 		if (len != sizeof(struct kev_w_fork))
 			return -EBADMSG;
-		e->parent = (int)(REC_FIELD(r, struct kev_w_fork, parent) & 0x7fffffff);
+		e->parent = (int)(rd32(r + offsetof(struct kev_w_fork, parent)) & 0x7fffffff);
 		return 0;
 	case KEV_W_EXIT:
 		if (len != sizeof(struct kev_w_exit))
 			return -EBADMSG;
-		kev_exit_status(REC_FIELD(r, struct kev_w_exit, status), e);
+		kev_exit_status(rd32(r + offsetof(struct kev_w_exit, status)), e);
 		return 0;
 	case KEV_W_CONNECT:
 	case KEV_W_ACCEPT:

@@ -39,7 +39,6 @@ struct fsock {
 	uint16_t dport;
 	uint8_t src[16];
 	uint8_t dst[16];
-	uint16_t pad;
 	/* not in the key */
 	bool listen;
 	bool closed; /* TIME_WAIT: its process is gone */
