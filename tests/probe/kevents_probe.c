@@ -7,7 +7,8 @@
  * --poll-ms N, --kinds LIST, --raw-syscalls, --mount-tracefs, --cgroup-v2, --count-only (no event
  * lines), --libbpf-log (libbpf's messages on stderr), --stall-ms N (read nothing for N ms once
  * attached: the ring fills), --save-records DIR (BPF: each raw record whose bytes hold
- * --save-match TEXT into DIR/KIND-N.bin, for fixtures and fuzz seeds). */
+ * --save-match TEXT into DIR/KIND-N.bin, for fixtures and fuzz seeds), --match-netns INODE (the end
+ * line counts, per kind, the events of that network namespace: "matched"). */
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -96,10 +97,18 @@ static json_t *flags(uint32_t f)
 	return a;
 }
 
+struct pctx {
+	bool count_only;
+	uint32_t netns; /* --match-netns: count the events of this network namespace */
+	uint64_t matched[KEV_KINDS];
+};
+
 static int print_event(const struct kev_event *e, void *data)
 {
-	bool *count_only = data;
-	if (*count_only)
+	struct pctx *c = data;
+	if (c->netns && (e->netns == c->netns || e->sock_netns == c->netns))
+		c->matched[e->kind]++;
+	if (c->count_only)
 		return 0;
 	json_t *o = json_object();
 	json_object_set_new(o, "kind", json_string(kev_kind_name(e->kind)));
@@ -182,7 +191,7 @@ int main(int argc, char **argv)
 	struct kev_opts o = {0};
 	long seconds = 10, stall_ms = 0;
 	struct saver sv = {0};
-	bool count_only = false;
+	struct pctx pc = {0};
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -214,7 +223,7 @@ int main(int argc, char **argv)
 			o.cgroup_v2 = true;
 			break;
 		case 'c':
-			count_only = true;
+			pc.count_only = true;
 			break;
 		case 'l':
 			o.libbpf_log = stderr;
@@ -229,6 +238,9 @@ int main(int argc, char **argv)
 			break;
 		case 'M':
 			sv.match = optarg;
+			break;
+		case 'N':
+			pc.netns = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
 		default:
 			return 2;
@@ -276,24 +288,25 @@ int main(int argc, char **argv)
 		if (now >= end)
 			break;
 		int left = (int)(end - now) * 1000;
-		if (kev_poll(k, left > 500 ? 500 : left, print_event, &count_only, &err) < 0) {
+		if (kev_poll(k, left > 500 ? 500 : left, print_event, &pc, &err) < 0) {
 			fprintf(stderr, "kevents_probe: %s\n", err.msg);
 			rc = 9;
 			break;
 		}
 	}
 	/* what is still in the ring */
-	kev_read(k, print_event, &count_only, &err);
+	kev_read(k, print_event, &pc, &err);
 	struct rusage ru1;
 	getrusage(RUSAGE_SELF, &ru1);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	struct kev_stats st;
 	kev_stats_get(k, &st);
-	json_t *ev = json_object(), *dr = json_object();
+	json_t *ev = json_object(), *dr = json_object(), *ma = json_object();
 	uint64_t total = 0, dropped = 0;
 	for (int i = 1; i < KEV_KINDS; i++) {
 		json_object_set_new(ev, kev_kind_name(i), json_integer((json_int_t)st.events[i]));
 		json_object_set_new(dr, kev_kind_name(i), json_integer((json_int_t)st.drops[i]));
+		json_object_set_new(ma, kev_kind_name(i), json_integer((json_int_t)pc.matched[i]));
 		total += st.events[i];
 		dropped += st.drops[i];
 	}
@@ -308,6 +321,10 @@ int main(int argc, char **argv)
 	    (json_int_t)st.bad, "polls", (json_int_t)st.polls, "cpu_ms", (json_int_t)cpu,
 	    "cpu_user_ms", (json_int_t)(ms_of(ru1.ru_utime) - ms_of(ru0.ru_utime)), "cpu_sys_ms",
 	    (json_int_t)(ms_of(ru1.ru_stime) - ms_of(ru0.ru_stime)), "wall_ms", (json_int_t)wall);
+	if (pc.netns)
+		json_object_set_new(fin, "matched", ma);
+	else
+		json_decref(ma);
 	char *fs = json_dumps(fin, JSON_COMPACT);
 	json_decref(fin);
 	puts(fs);
