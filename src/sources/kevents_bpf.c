@@ -72,6 +72,7 @@ struct kev_bpf {
 
 /* libbpf reports through a global callback: keep its first warning for the error message */
 static char libbpf_msg[512];
+static char libbpf_prog[64]; /* the program the first warning naming one was about */
 static FILE *libbpf_log;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -82,11 +83,28 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		vfprintf(libbpf_log, fmt, aq);
 		va_end(aq);
 	}
-	if (level == LIBBPF_WARN && !libbpf_msg[0]) {
-		vsnprintf(libbpf_msg, sizeof(libbpf_msg), fmt, ap);
-		libbpf_msg[strcspn(libbpf_msg, "\n")] = '\0';
+	if (level != LIBBPF_WARN)
+		return 0;
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	if (!libbpf_msg[0])
+		snprintf(libbpf_msg, sizeof(libbpf_msg), "%s", line);
+	const char *p = strstr(line, "prog '");
+	if (p && !libbpf_prog[0]) {
+		p += 6;
+		size_t l = strcspn(p, "'");
+		snprintf(libbpf_prog, sizeof(libbpf_prog), "%.*s", (int)(l < 63 ? l : 63), p);
 	}
 	return 0;
+}
+
+static int prog_index(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(progs); i++)
+		if (streq(progs[i].prog, name))
+			return (int)i;
+	return -1;
 }
 
 static bool fs_is(const char *path, long magic)
@@ -194,6 +212,53 @@ static void add_limits(struct kev *k)
 	             "handshake; their accepts, UDP connects and datagrams are not");
 }
 
+/* Open the skeleton and load the programs wanted (not disabled[]); wanted[] says which loaded. */
+static int load(struct kev *k, struct kev_bpf *b, int ss, unsigned ring_kb, bool classic,
+                const struct btf *vmlinux, const bool disabled[], bool wanted[],
+                struct cirt_err *err)
+{
+	libbpf_msg[0] = libbpf_prog[0] = '\0';
+	b->skel = kevents_bpf__open();
+	if (!b->skel)
+		return err_set(err, CIRT_EXIT_RUNTIME, "open the BPF object: %s",
+		               libbpf_msg[0] ? libbpf_msg : strerror(errno));
+	b->skel->rodata->cg_subsys = ss;
+	unsigned wire = 0;
+	for (unsigned i = 1; i < KEV_KINDS; i++)
+		if (k->kinds & KEV_KIND_BIT(i))
+			wire |= 1u << i; /* enum kev_kind and enum kev_w_kind agree */
+	b->skel->rodata->kinds = wire;
+	if (bpf_map__set_max_entries(b->skel->maps.events, ring_kb * 1024) < 0)
+		return err_set(err, CIRT_EXIT_RUNTIME, "ring buffer size %u KiB refused", ring_kb);
+	size_t n_wanted = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
+		const struct progdef *p = &progs[i];
+		struct bpf_program *prog = bpf_object__find_program_by_name(b->skel->obj, p->prog);
+		bool want = prog && !disabled[i] && (p->kinds & k->kinds) &&
+		            (p->mode == ANY || (p->mode == CLASSIC) == classic);
+#if !defined(__x86_64__)
+		if (p->mode == RAW)
+			want = false;
+#endif
+		if (want && !(p->raw ? raw_tp_exists(vmlinux, p->tp) : classic_tp_exists(p->tp))) {
+			kev_limit(k, "tracepoint %s is missing: %s are not seen", p->tp, p->loses);
+			want = false;
+		}
+		if (prog)
+			bpf_program__set_autoload(prog, want);
+		wanted[i] = want;
+		n_wanted += want;
+	}
+	if (!n_wanted)
+		return err_set(err, CIRT_EXIT_RUNTIME, "none of the tracepoints it needs exists");
+	if (kevents_bpf__load(b->skel) < 0) {
+		int e = errno;
+		return err_set(err, e == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "load: %s",
+		               libbpf_msg[0] ? libbpf_msg : strerror(e));
+	}
+	return 0;
+}
+
 int kev_bpf_open(struct kev *k, const struct kev_opts *o, struct cirt_err *err)
 {
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0)
@@ -202,23 +267,16 @@ int kev_bpf_open(struct kev *k, const struct kev_opts *o, struct cirt_err *err)
 	unsigned ring_kb = o->ring_kb ? o->ring_kb : 4096;
 	if (ring_kb < 4 || (ring_kb & (ring_kb - 1)) || ring_kb > (1u << 20))
 		return err_set(err, CIRT_EXIT_USAGE,
-		               "ring buffer size %u KiB: not a power of two "
-		               "between 4 and 1048576",
+		               "ring buffer size %u KiB: not a power of two between 4 and 1048576",
 		               ring_kb);
-	libbpf_msg[0] = '\0';
 	libbpf_log = o->libbpf_log;
 	libbpf_set_print(libbpf_print);
 
 	struct kev_bpf *b = xcalloc(1, sizeof(*b));
 	k->bpf = b;
-	b->skel = kevents_bpf__open();
-	if (!b->skel)
-		return err_set(err, CIRT_EXIT_RUNTIME, "open the BPF object: %s",
-		               libbpf_msg[0] ? libbpf_msg : strerror(errno));
 	struct btf *vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {
+	if (!vmlinux)
 		kev_note(k, "could not read the kernel's BTF to check tracepoints beforehand");
-	}
 
 	int ss = -1;
 	if (k->have_hier && !k->hier.v2) {
@@ -236,17 +294,6 @@ int kev_bpf_open(struct kev *k, const struct kev_opts *o, struct cirt_err *err)
 			}
 		}
 	}
-	b->skel->rodata->cg_subsys = ss;
-	unsigned wire = 0;
-	for (unsigned i = 1; i < KEV_KINDS; i++)
-		if (k->kinds & KEV_KIND_BIT(i))
-			wire |= 1u << i; /* enum kev_kind and enum kev_w_kind agree */
-	b->skel->rodata->kinds = wire;
-	if (bpf_map__set_max_entries(b->skel->maps.events, ring_kb * 1024) < 0) {
-		btf__free(vmlinux);
-		return err_set(err, CIRT_EXIT_RUNTIME, "ring buffer size %u KiB refused", ring_kb);
-	}
-
 	bool classic = !o->raw_syscalls && tracefs_ready(k, o->mount_tracefs);
 	kev_note(k, "syscalls through %s",
 	         classic ? "the classic syscall tracepoints (tracefs)"
@@ -257,38 +304,30 @@ int kev_bpf_open(struct kev *k, const struct kev_opts *o, struct cirt_err *err)
 		kev_limit(k, "raw syscall tracepoints are only read on x86-64: UDP connects, "
 		             "datagrams and accepts are not seen");
 #endif
-	bool wanted_prog[ARRAY_SIZE(progs)];
-	size_t n_wanted = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
-		const struct progdef *p = &progs[i];
-		struct bpf_program *prog = bpf_object__find_program_by_name(b->skel->obj, p->prog);
-		bool want = prog && (p->kinds & k->kinds) &&
-		            (p->mode == ANY || (p->mode == CLASSIC) == classic);
-#if !defined(__x86_64__)
-		if (p->mode == RAW)
-			want = false;
-#endif
-		if (want && !(p->raw ? raw_tp_exists(vmlinux, p->tp) : classic_tp_exists(p->tp))) {
-			kev_limit(k, "tracepoint %s is missing: %s are not seen", p->tp, p->loses);
-			want = false;
-		}
-		if (prog)
-			bpf_program__set_autoload(prog, want);
-		wanted_prog[i] = want;
-		n_wanted += want;
+	/* a program this kernel refuses (a field or helper it lacks) is left out and named; the
+	 * others still load */
+	bool disabled[ARRAY_SIZE(progs)] = {0}, wanted[ARRAY_SIZE(progs)];
+	int r;
+	for (int attempt = 0;; attempt++) {
+		r = load(k, b, ss, ring_kb, classic, vmlinux, disabled, wanted, err);
+		if (r == 0 || err->code == CIRT_EXIT_PERM || err->code == CIRT_EXIT_USAGE ||
+		    attempt == 4)
+			break;
+		int bad = prog_index(libbpf_prog);
+		if (bad < 0 || !wanted[bad])
+			break;
+		disabled[bad] = true;
+		kev_limit(k, "tracepoint %s: the kernel refused its program (%s): %s are not seen",
+		          progs[bad].tp, libbpf_msg, progs[bad].loses);
+		kevents_bpf__destroy(b->skel);
+		b->skel = NULL;
 	}
 	btf__free(vmlinux);
-	if (!n_wanted)
-		return err_set(err, CIRT_EXIT_RUNTIME, "none of the tracepoints it needs exists");
-
-	if (kevents_bpf__load(b->skel) < 0) {
-		int e = errno;
-		return err_set(err, e == EPERM || e == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-		               "load: %s", libbpf_msg[0] ? libbpf_msg : strerror(e));
-	}
+	if (r < 0)
+		return r;
 	size_t n_att = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
-		if (!wanted_prog[i])
+		if (!wanted[i])
 			continue;
 		struct bpf_program *prog =
 		    bpf_object__find_program_by_name(b->skel->obj, progs[i].prog);

@@ -230,14 +230,16 @@ teardown_file() {
 	jq -r .why <<<"$ready" | grep -q 'asked'
 	jq -r '.limits[]' <<<"$ready" | grep -q 'polled every 200 ms'
 	jq -r '.limits[]' <<<"$ready" | grep -q 'racing the process'
-	# the connection stays open 3 s: several polls see it
+	# the marker lives 2.4 s: /proc is read while it runs (a process gone before its exec is
+	# read loses its argv: the fallback races it, and says so). The connection stays open 3 s:
+	# several polls see it
 	docker run -d --name kev-fb --label cirt.lab=1 "$LAB_IMAGE" sh -c \
-		'sleep 1; /bin/echo kev-fb-marker >/dev/null;
+		'sleep 1; /bin/sleep 2.417;
 		 (sleep 3; printf "GET /kev-fb HTTP/1.0\r\n\r\n") | nc -w 6 '"$LAB_C2_IP"' 80 >/dev/null; sleep 600' >/dev/null
 	local id shpid ev pid
 	id=$(cid kev-fb)
 	shpid=$(container_pid kev-fb)
-	ev=$(wait_event fb ".kind == \"exec\" and (.argv | index(\"kev-fb-marker\"))")
+	ev=$(wait_event fb ".kind == \"exec\" and .argv == [\"/bin/sleep\",\"2.417\"]")
 	[ "$(jq -r .container <<<"$ev")" = "$id" ]
 	[ "$(jq -r .ppid <<<"$ev")" = "$shpid" ]
 	jq -r '.flags[]' <<<"$ev" | grep -qx procfs
