@@ -231,12 +231,13 @@ teardown_file() {
 	jq -r '.limits[]' <<<"$ready" | grep -q 'polled every 200 ms'
 	jq -r '.limits[]' <<<"$ready" | grep -q 'racing the process'
 	# the marker lives 2.4 s: /proc is read while it runs (a process gone before its exec is
-	# read loses its argv: the fallback races it, and says so). The connection stays open 3 s:
-	# several polls see it
+	# read loses its argv: the fallback races it, and says so). The connection stays open 6 s:
+	# polls see it even when this machine is loaded (a poll walks every process's descriptors)
 	docker run -d --name kev-fb --label cirt.lab=1 "$LAB_IMAGE" sh -c \
 		'sleep 1; /bin/sleep 2.417;
-		 (sleep 3; printf "GET /kev-fb HTTP/1.0\r\n\r\n") | nc -w 6 '"$LAB_C2_IP"' 80 >/dev/null; sleep 600' >/dev/null
-	local id shpid ev pid
+		 (sleep 6; printf "GET /kev-fb HTTP/1.0\r\n\r\n") | nc -w 10 '"$LAB_C2_IP"' 80 >/dev/null;
+		 echo nc=$?; sleep 600' >/dev/null
+	local id shpid ev pid i
 	id=$(cid kev-fb)
 	shpid=$(container_pid kev-fb)
 	ev=$(wait_event fb ".kind == \"exec\" and .argv == [\"/bin/sleep\",\"2.417\"]")
@@ -246,7 +247,13 @@ teardown_file() {
 	pid=$(jq -r .pid <<<"$ev")
 	wait_event fb ".kind == \"fork\" and .pid == $pid and .parent == $shpid and .container == \"$id\""
 	wait_event fb ".kind == \"exit\" and .pid == $pid and .exit_code == 0 and .container == \"$id\""
-	ev=$(wait_event fb ".kind == \"connect\" and .container == \"$id\" and .dst == \"$LAB_C2_IP\" and .dport == 80")
+	for i in $(seq 1 80); do
+		docker logs kev-fb 2>/dev/null | grep -q '^nc=' && break
+		sleep 0.25
+	done
+	docker logs kev-fb | grep -qx 'nc=0' || { echo "nc could not reach the C2 host: $(docker logs kev-fb)"; false; }
+	ev=$(wait_event fb ".kind == \"connect\" and .container == \"$id\" and .dst == \"$LAB_C2_IP\" and .dport == 80") ||
+		{ echo "connects seen:"; events fb '.kind == "connect"'; tail -1 "$BATS_FILE_TMPDIR/fb.jsonl"; false; }
 	[ "$(jq -r .comm <<<"$ev")" = nc ]
 	[ "$(jq -r .via <<<"$ev")" = poll ]
 	[ "$(jq -r .src <<<"$ev")" = "$(docker inspect -f '{{.NetworkSettings.IPAddress}}' kev-fb)" ]

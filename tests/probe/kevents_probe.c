@@ -186,6 +186,7 @@ int main(int argc, char **argv)
 	    {"stall-ms", required_argument, NULL, 'S'},
 	    {"save-records", required_argument, NULL, 'd'},
 	    {"save-match", required_argument, NULL, 'M'},
+	    {"match-netns", required_argument, NULL, 'N'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct kev_opts o = {0};
