@@ -264,3 +264,14 @@ const char *kev_why(const struct kev *k)
 {
 	return k->why;
 }
+
+size_t kev_prog_stats(struct kev *k, struct kev_prog_stat *out, size_t max)
+{
+#ifdef CIRT_HAVE_BPF
+	if (k->mode == KEV_MODE_BPF)
+		return kev_bpf_prog_stats(k, out, max);
+#endif
+	(void)out;
+	(void)max;
+	return 0;
+}

@@ -107,11 +107,14 @@ struct kev_opts {
 	unsigned kinds;     /* KEV_KIND_BIT()s; 0: all */
 	unsigned ring_kb;   /* BPF ring buffer in KiB (a power of two, >= 4); 0: 4096 */
 	unsigned poll_ms;   /* fallback: sock_diag polling interval; 0: 1000 */
+	unsigned batch_ms;  /* BPF: the reader is woken per batch (a quarter of the ring) or
+	                       after this long, not per event; 0: 50 */
 	bool no_bpf;        /* use the fallback even if BPF would load */
 	bool mount_tracefs; /* mount tracefs at /sys/kernel/tracing if it is not mounted (else
 	                       syscalls are read through the raw sys_enter/sys_exit tracepoints) */
 	bool raw_syscalls;  /* the raw syscall tracepoints even when tracefs is there (tests) */
 	bool cgroup_v2;     /* attribute by the unified hierarchy even if v1 is mounted (tests) */
+	bool bpf_stats;     /* BPF: have the kernel time the programs while open (kev_prog_stats) */
 	FILE *libbpf_log;   /* libbpf's messages (the verifier's log included); NULL: none */
 	/* BPF mode: every ring-buffer record as it came, before decoding (tests, fixtures) */
 	void (*raw)(const void *rec, size_t len, void *data);
@@ -149,6 +152,16 @@ const char *const *kev_limits(const struct kev *k, size_t *ret_n);
 const char *const *kev_notes(const struct kev *k, size_t *ret_n);
 /* Why the fallback runs (BPF's error, or "asked"); NULL in BPF mode. */
 const char *kev_why(const struct kev *k);
+
+/* BPF mode: what the programs cost inside the kernel (in the processes they trace, not in the
+ * reader), per tracepoint; runs and ns are 0 unless opts.bpf_stats. */
+struct kev_prog_stat {
+	const char *tracepoint;
+	uint64_t runs;
+	uint64_t ns;
+};
+/* Fills at most max; returns how many programs are attached (0 in fallback mode). */
+size_t kev_prog_stats(struct kev *k, struct kev_prog_stat *out, size_t max);
 const char *kev_kind_name(enum kev_kind k);
 /* "exec,connect,..." -> KEV_KIND_BIT()s; false on an unknown name. */
 bool kev_kinds_parse(const char *csv, unsigned *ret);

@@ -1,11 +1,13 @@
 /* kevents_bpf.c: the kernel-events source's BPF mode: loads the embedded program (libbpf
  * skeleton, CO-RE), attaches what this kernel has, and reads the ring buffer. */
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/vfs.h>
 
 #include "config.h"
@@ -68,6 +70,8 @@ struct kev_bpf {
 	struct bpf_link *links[ARRAY_SIZE(progs)];
 	int ncpu;
 	uint64_t *percpu; /* ncpu values, for reading the drop counters */
+	int tfd;          /* the batch timer */
+	int stats_fd;     /* BPF_ENABLE_STATS: the kernel times programs while it is open */
 };
 
 /* libbpf reports through a global callback: keep its first warning for the error message */
@@ -228,6 +232,7 @@ static int load(struct kev *k, struct kev_bpf *b, int ss, unsigned ring_kb, bool
 		if (k->kinds & KEV_KIND_BIT(i))
 			wire |= 1u << i; /* enum kev_kind and enum kev_w_kind agree */
 	b->skel->rodata->kinds = wire;
+	b->skel->rodata->wakeup_bytes = (uint64_t)ring_kb * 1024 / 4;
 	if (bpf_map__set_max_entries(b->skel->maps.events, ring_kb * 1024) < 0)
 		return err_set(err, CIRT_EXIT_RUNTIME, "ring buffer size %u KiB refused", ring_kb);
 	size_t n_wanted = 0;
@@ -273,7 +278,13 @@ int kev_bpf_open(struct kev *k, const struct kev_opts *o, struct cirt_err *err)
 	libbpf_set_print(libbpf_print);
 
 	struct kev_bpf *b = xcalloc(1, sizeof(*b));
+	b->tfd = b->stats_fd = -1;
 	k->bpf = b;
+	if (o->bpf_stats) {
+		b->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (b->stats_fd < 0)
+			kev_note(k, "the kernel would not time the programs: %s", strerror(errno));
+	}
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux)
 		kev_note(k, "could not read the kernel's BTF to check tracepoints beforehand");
@@ -350,6 +361,20 @@ int kev_bpf_open(struct kev *k, const struct kev_opts *o, struct cirt_err *err)
 	struct epoll_event ev = {.events = EPOLLIN};
 	if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(b->rb), &ev) < 0)
 		return err_set(err, CIRT_EXIT_RUNTIME, "epoll_ctl: %s", strerror(errno));
+	/* the program wakes the reader once a quarter of the ring waits; this timer reads the
+	 * rest at most batch_ms later */
+	unsigned batch_ms = o->batch_ms ? o->batch_ms : 50;
+	b->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (b->tfd < 0)
+		return err_set(err, CIRT_EXIT_RUNTIME, "timerfd: %s", strerror(errno));
+	struct itimerspec it = {
+	    .it_interval = {batch_ms / 1000, (long)(batch_ms % 1000) * 1000000},
+	    .it_value = {batch_ms / 1000, (long)(batch_ms % 1000) * 1000000},
+	};
+	timerfd_settime(b->tfd, 0, &it, NULL);
+	if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, b->tfd, &ev) < 0)
+		return err_set(err, CIRT_EXIT_RUNTIME, "epoll_ctl: %s", strerror(errno));
+	kev_note(k, "events read in batches: at most %u ms late", batch_ms);
 	b->ncpu = libbpf_num_possible_cpus();
 	if (b->ncpu < 1)
 		b->ncpu = 1;
@@ -361,6 +386,9 @@ int kev_bpf_open(struct kev *k, const struct kev_opts *o, struct cirt_err *err)
 
 int kev_bpf_read(struct kev *k, struct cirt_err *err)
 {
+	uint64_t ticks;
+	if (k->bpf->tfd >= 0 && read(k->bpf->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return err_set(err, CIRT_EXIT_RUNTIME, "batch timer: %s", strerror(errno));
 	int r = ring_buffer__consume(k->bpf->rb);
 	if (r == -ECANCELED && k->cb_ret)
 		return k->cb_ret;
@@ -386,12 +414,40 @@ void kev_bpf_drops(struct kev *k, uint64_t drops[KEV_KINDS])
 	}
 }
 
+size_t kev_bpf_prog_stats(struct kev *k, struct kev_prog_stat *out, size_t max)
+{
+	struct kev_bpf *b = k->bpf;
+	size_t n = 0;
+	for (size_t i = 0; b && i < ARRAY_SIZE(progs); i++) {
+		if (!b->links[i])
+			continue;
+		if (n < max) {
+			struct bpf_prog_info info;
+			uint32_t len = sizeof(info);
+			memset(&info, 0, sizeof(info));
+			struct bpf_program *p =
+			    bpf_object__find_program_by_name(b->skel->obj, progs[i].prog);
+			out[n] = (struct kev_prog_stat){progs[i].tp, 0, 0};
+			if (p && bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) == 0) {
+				out[n].runs = info.run_cnt;
+				out[n].ns = info.run_time_ns;
+			}
+		}
+		n++;
+	}
+	return n;
+}
+
 void kev_bpf_close(struct kev *k)
 {
 	struct kev_bpf *b = k->bpf;
 	if (!b)
 		return;
 	ring_buffer__free(b->rb);
+	if (b->tfd >= 0)
+		close(b->tfd);
+	if (b->stats_fd >= 0)
+		close(b->stats_fd);
 	for (size_t i = 0; i < ARRAY_SIZE(progs); i++)
 		bpf_link__destroy(b->links[i]);
 	kevents_bpf__destroy(b->skel);

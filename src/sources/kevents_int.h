@@ -72,6 +72,7 @@ int kev_bpf_open(struct kev *k, const struct kev_opts *o, struct cirt_err *err);
 int kev_bpf_read(struct kev *k, struct cirt_err *err);
 void kev_bpf_drops(struct kev *k, uint64_t drops[KEV_KINDS]);
 void kev_bpf_close(struct kev *k);
+size_t kev_bpf_prog_stats(struct kev *k, struct kev_prog_stat *out, size_t max);
 
 int kev_fb_open(struct kev *k, const struct kev_opts *o, struct cirt_err *err);
 int kev_fb_read(struct kev *k, struct cirt_err *err);

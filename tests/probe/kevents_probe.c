@@ -8,7 +8,8 @@
  * lines), --libbpf-log (libbpf's messages on stderr), --stall-ms N (read nothing for N ms once
  * attached: the ring fills), --save-records DIR (BPF: each raw record whose bytes hold
  * --save-match TEXT into DIR/KIND-N.bin, for fixtures and fuzz seeds), --match-netns INODE (the end
- * line counts, per kind, the events of that network namespace: "matched"). */
+ * line counts, per kind, the events of that network namespace: "matched"), --bpf-stats (the end
+ * line has the programs' run counts and kernel time: "bpf"). */
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -187,6 +188,7 @@ int main(int argc, char **argv)
 	    {"save-records", required_argument, NULL, 'd'},
 	    {"save-match", required_argument, NULL, 'M'},
 	    {"match-netns", required_argument, NULL, 'N'},
+	    {"bpf-stats", no_argument, NULL, 'B'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct kev_opts o = {0};
@@ -242,6 +244,9 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			pc.netns = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'B':
+			o.bpf_stats = true;
 			break;
 		default:
 			return 2;
@@ -322,6 +327,22 @@ int main(int argc, char **argv)
 	    (json_int_t)st.bad, "polls", (json_int_t)st.polls, "cpu_ms", (json_int_t)cpu,
 	    "cpu_user_ms", (json_int_t)(ms_of(ru1.ru_utime) - ms_of(ru0.ru_utime)), "cpu_sys_ms",
 	    (json_int_t)(ms_of(ru1.ru_stime) - ms_of(ru0.ru_stime)), "wall_ms", (json_int_t)wall);
+	struct kev_prog_stat ps[32];
+	size_t nps = kev_prog_stats(k, ps, ARRAY_SIZE(ps));
+	if (o.bpf_stats && nps) {
+		json_t *progs = json_object();
+		uint64_t runs = 0, ns = 0;
+		for (size_t i = 0; i < nps && i < ARRAY_SIZE(ps); i++) {
+			json_object_set_new(progs, ps[i].tracepoint,
+			                    json_pack("{s:I,s:I}", "runs", (json_int_t)ps[i].runs,
+			                              "ns", (json_int_t)ps[i].ns));
+			runs += ps[i].runs;
+			ns += ps[i].ns;
+		}
+		json_object_set_new(fin, "bpf",
+		                    json_pack("{s:I,s:I,s:o}", "runs", (json_int_t)runs, "ns",
+		                              (json_int_t)ns, "programs", progs));
+	}
 	if (pc.netns)
 		json_object_set_new(fin, "matched", ma);
 	else

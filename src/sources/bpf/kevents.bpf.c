@@ -26,6 +26,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* set by user space before loading */
 const volatile int cg_subsys = -1; /* index of the v1 subsystem whose cgroup is read; -1 none */
 const volatile __u32 kinds = 0;    /* bit (1 << KEV_W_*) per kind wanted */
+/* wake the reader only once this much waits (it also reads on a timer); 0: at every record */
+const volatile __u64 wakeup_bytes = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -108,6 +110,15 @@ static __always_inline void count_drop(__u32 kind)
 	__u64 *c = bpf_map_lookup_elem(&drops, &kind);
 	if (c)
 		(*c)++; /* per CPU: no other writer */
+}
+
+/* a reader woken per record costs more than the record: wake it per batch */
+static __always_inline __u64 rb_flags(void)
+{
+	if (!wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+	                                                                     : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void task_fill(struct kev_w_task *t, struct task_struct *task)
@@ -202,7 +213,7 @@ int kev_exec(struct bpf_raw_tracepoint_args *ctx)
 	if (len > sizeof(*e))
 		len = sizeof(*e);
 	hdr_init(&e->h, KEV_W_EXEC, len);
-	if (bpf_ringbuf_output(&events, e, len, 0))
+	if (bpf_ringbuf_output(&events, e, len, rb_flags()))
 		count_drop(KEV_W_EXEC);
 	return 0;
 }
@@ -223,7 +234,7 @@ int kev_fork(struct bpf_raw_tracepoint_args *ctx)
 	task_fill(&e->h.task, child);
 	e->parent = BPF_CORE_READ(parent, tgid);
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 
@@ -242,7 +253,7 @@ int kev_exit(struct bpf_raw_tracepoint_args *ctx)
 	task_fill(&e->h.task, task);
 	e->status = BPF_CORE_READ(task, exit_code);
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 
@@ -321,7 +332,7 @@ static __always_inline void emit_sock(__u16 kind, struct sock *sk, const struct 
 	}
 	e->ret = ret;
 	e->via = via;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 }
 
 /* a struct sockaddr from the process: family, port, address into c; -1 if not inet */
