@@ -138,6 +138,7 @@ int kev_open(const struct kev_opts *opts, struct kev **ret, struct cirt_err *err
 
 	struct cirt_err bpf_err = {0};
 	int r = -1;
+	size_t notes_before = k->n_notes;
 	if (o->no_bpf) {
 		k->why = xstrdup("BPF not used (asked for the fallback)");
 	} else {
@@ -155,10 +156,19 @@ int kev_open(const struct kev_opts *opts, struct kev **ret, struct cirt_err *err
 	if (r == 0) {
 		k->mode = KEV_MODE_BPF;
 	} else {
-		/* what BPF mode found out about the kernel is not this mode's business */
+		/* what BPF mode found out about the kernel is not this mode's business (but a
+		 * tracefs it mounted stays mounted: that is said) */
 		for (size_t i = 0; i < k->n_limits; i++)
 			free(k->limits[i]);
 		k->n_limits = 0;
+		size_t kept = notes_before;
+		for (size_t i = notes_before; i < k->n_notes; i++) {
+			if (startswith(k->notes[i], "mounted "))
+				k->notes[kept++] = k->notes[i];
+			else
+				free(k->notes[i]);
+		}
+		k->n_notes = kept;
 		if (!k->have_hier)
 			kev_limit(k, "no cgroup hierarchy is mounted: events are not attributed "
 			             "to containers");

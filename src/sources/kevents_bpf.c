@@ -75,7 +75,8 @@ struct kev_bpf {
 };
 
 /* libbpf reports through a global callback: keep its first warning for the error message */
-static char libbpf_msg[512];
+static char libbpf_msg[512]; /* the first warning about a program or map, else the first */
+static bool libbpf_named;    /* libbpf_msg names a program or map */
 static char libbpf_prog[64]; /* the program the first warning naming one was about */
 static FILE *libbpf_log;
 
@@ -92,8 +93,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	char line[512];
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	if (!libbpf_msg[0])
+	/* "Failed to bump RLIMIT_MEMLOCK" and the like come first and say little */
+	bool names = strstr(line, "prog '") || strstr(line, "map '");
+	if (strstr(line, "RLIMIT_MEMLOCK") && !strstr(line, "Couldn't load"))
+		return 0; /* a newer kernel accounts BPF memory without it */
+	if (!libbpf_msg[0] || (names && !libbpf_named)) {
 		snprintf(libbpf_msg, sizeof(libbpf_msg), "%s", line);
+		libbpf_named = names;
+	}
 	const char *p = strstr(line, "prog '");
 	if (p && !libbpf_prog[0]) {
 		p += 6;
@@ -222,6 +229,7 @@ static int load(struct kev *k, struct kev_bpf *b, int ss, unsigned ring_kb, bool
                 struct cirt_err *err)
 {
 	libbpf_msg[0] = libbpf_prog[0] = '\0';
+	libbpf_named = false;
 	b->skel = kevents_bpf__open();
 	if (!b->skel)
 		return err_set(err, CIRT_EXIT_RUNTIME, "open the BPF object: %s",
@@ -258,8 +266,9 @@ static int load(struct kev *k, struct kev_bpf *b, int ss, unsigned ring_kb, bool
 		return err_set(err, CIRT_EXIT_RUNTIME, "none of the tracepoints it needs exists");
 	if (kevents_bpf__load(b->skel) < 0) {
 		int e = errno;
-		return err_set(err, e == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME, "load: %s",
-		               libbpf_msg[0] ? libbpf_msg : strerror(e));
+		return err_set(err, e == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "load: %s%s%s%s", strerror(e), libbpf_msg[0] ? " (" : "", libbpf_msg,
+		               libbpf_msg[0] ? ")" : "");
 	}
 	return 0;
 }

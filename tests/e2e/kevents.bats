@@ -262,6 +262,16 @@ teardown_file() {
 	tail -1 "$BATS_FILE_TMPDIR/fb.jsonl" | jq -e '.end and .mode == "fallback" and .stats.polls > 5'
 }
 
+@test "kevents: without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN the fallback runs by itself and says why" {
+	run_split setpriv --bounding-set -sys_admin,-bpf,-perfmon "$PROBE" --seconds 1 --kinds exec
+	[ "$status" -eq 0 ]
+	local ready
+	ready=$(head -1 <<<"$output")
+	[ "$(jq -r .mode <<<"$ready")" = fallback ]
+	jq -r .why <<<"$ready" | grep -q '^BPF could not load: load: Operation not permitted'
+	tail -1 <<<"$output" | jq -e '.end and .mode == "fallback"'
+}
+
 @test "kevents: a tiny ring overflowed by a burst of execs counts every exec it lost" {
 	local n=300
 	# 4 KiB hold about 15 exec records; the probe reads nothing for 8 s while the burst runs
