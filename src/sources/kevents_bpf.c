@@ -230,6 +230,7 @@ static int load(struct kev *k, struct kev_bpf *b, int ss, unsigned ring_kb, bool
 {
 	libbpf_msg[0] = libbpf_prog[0] = '\0';
 	libbpf_named = false;
+	memset(wanted, 0, ARRAY_SIZE(progs) * sizeof(*wanted));
 	b->skel = kevents_bpf__open();
 	if (!b->skel)
 		return err_set(err, CIRT_EXIT_RUNTIME, "open the BPF object: %s",
@@ -326,7 +327,7 @@ int kev_bpf_open(struct kev *k, const struct kev_opts *o, struct cirt_err *err)
 #endif
 	/* a program this kernel refuses (a field or helper it lacks) is left out and named; the
 	 * others still load */
-	bool disabled[ARRAY_SIZE(progs)] = {0}, wanted[ARRAY_SIZE(progs)];
+	bool disabled[ARRAY_SIZE(progs)] = {0}, wanted[ARRAY_SIZE(progs)] = {0};
 	int r;
 	for (int attempt = 0;; attempt++) {
 		r = load(k, b, ss, ring_kb, classic, vmlinux, disabled, wanted, err);

@@ -41,6 +41,20 @@ static int controller_rank(const char *superopts)
 	return best;
 }
 
+/* the controllers among a v1 mount's options, comma-separated */
+static void v1_controllers(const char *superopts, char *out, size_t size)
+{
+	out[0] = '\0';
+	_cleanup_free_ char *o = xstrdup(superopts);
+	char *save = NULL;
+	for (char *c = strtok_r(o, ",", &save); c; c = strtok_r(NULL, ",", &save))
+		for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
+			if (streq(c, controllers[i])) {
+				size_t used = strlen(out);
+				snprintf(out + used, size - used, "%s%s", used ? "," : "", c);
+			}
+}
+
 int kev_hier_parse(const char *text, bool force_v2, struct kev_hier *ret)
 {
 	struct kev_hier v1 = {0}, v2 = {0};
@@ -84,20 +98,7 @@ int kev_hier_parse(const char *text, bool force_v2, struct kev_hier *ret)
 				v1_rank = r;
 				v1.v2 = false;
 				snprintf(v1.mount, sizeof(v1.mount), "%s", f[4]);
-				/* the controllers among the options */
-				v1.controllers[0] = '\0';
-				_cleanup_free_ char *o = xstrdup(superopts);
-				char *s2 = NULL;
-				for (char *c = strtok_r(o, ",", &s2); c;
-				     c = strtok_r(NULL, ",", &s2))
-					for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
-						if (streq(c, controllers[i]) &&
-						    strlen(v1.controllers) + strlen(c) + 2 <
-						        sizeof(v1.controllers)) {
-							if (v1.controllers[0])
-								strcat(v1.controllers, ",");
-							strcat(v1.controllers, c);
-						}
+				v1_controllers(superopts, v1.controllers, sizeof(v1.controllers));
 			}
 		}
 	}

@@ -313,7 +313,7 @@ static int read_netlink(struct kev *k, int *count, struct cirt_err *err)
 {
 	struct kev_fb *f = k->fb;
 	for (;;) {
-		struct sockaddr_nl from;
+		struct sockaddr_nl from = {0};
 		socklen_t fl = sizeof(from);
 		ssize_t n =
 		    recvfrom(f->nl, f->buf, NL_BUF, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
@@ -330,7 +330,7 @@ static int read_netlink(struct kev *k, int *count, struct cirt_err *err)
 			return err_set(err, CIRT_EXIT_RUNTIME, "proc connector: %s",
 			               strerror(errno));
 		}
-		if (from.nl_pid != 0)
+		if (fl < sizeof(from) || from.nl_pid != 0)
 			continue; /* only the kernel speaks here */
 		size_t left = (size_t)n;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)f->buf; NLMSG_OK(h, left);
