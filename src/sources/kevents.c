@@ -136,13 +136,13 @@ int kev_open(const struct kev_opts *opts, struct kev **ret, struct cirt_err *err
 		             "containers");
 	}
 
-	struct cirt_err bpf_err = {0};
 	int r = -1;
 	size_t notes_before = k->n_notes;
 	if (o->no_bpf) {
 		k->why = xstrdup("BPF not used (asked for the fallback)");
 	} else {
 #ifdef CIRT_HAVE_BPF
+		struct cirt_err bpf_err = {0};
 		r = kev_bpf_open(k, o, &bpf_err);
 		if (r < 0) {
 			k->why = xasprintf("BPF could not load: %s", bpf_err.msg);
