@@ -54,6 +54,10 @@ int ioc_load(const char *path, struct ioc_list **ret, struct cirt_err *err);
 int ioc_parse(const char *path, char *data, size_t len, struct ioc_list **ret,
               struct cirt_err *err);
 void ioc_free(struct ioc_list *l);
+static inline void ioc_freep(struct ioc_list **l)
+{
+	ioc_free(*l);
+}
 /* The most specific address entry containing a, or NULL. */
 const struct ioc_entry *ioc_match(const struct ioc_list *l, const struct flow_addr *a);
 /* The entry a queried name matches, or NULL: the exact name first, else the wildcard of the

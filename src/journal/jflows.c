@@ -5,22 +5,36 @@
 
 #include "json.h"
 
-void jcontainer_clear(struct jcontainer *c)
+void jflow_clear(struct jflow *j)
 {
-	free(c->id);
-	free(c->name);
-	free(c->image);
-	memset(c, 0, sizeof(*c));
+	jcontainer_clear(&j->src);
+	jcontainer_clear(&j->dst);
+	jproc_clear(&j->proc);
+	jcontainer_clear(&j->netns_owner);
 }
 
 void jflows_clear(struct jflows *j)
 {
-	for (size_t i = 0; i < j->n; i++) {
-		jcontainer_clear(&j->v[i].src);
-		jcontainer_clear(&j->v[i].dst);
-	}
+	for (size_t i = 0; i < j->n; i++)
+		jflow_clear(&j->v[i]);
 	free(j->v);
 	memset(j, 0, sizeof(*j));
+}
+
+void jflow_parse_attribution(json_t *line, struct jflow *j)
+{
+	const char *by = jstr(line, "by");
+	if (j->by[0] || !by ||
+	    !(streq(by, "process") || streq(by, "netns") || streq(by, "address")))
+		return;
+	snprintf(j->by, sizeof(j->by), "%s", by);
+	/* the process and the rule are the connecting side's when it is a container's, else
+	 * the answering side's (an accept) */
+	j->proc_side = j->src.id ? 0 : j->dst.id ? 1 : 0;
+	if (!j->proc.pid)
+		jproc_parse(json_object_get(line, "process"), &j->proc);
+	if (!j->netns_owner.id)
+		jcontainer_parse(json_object_get(line, "netns_owner"), &j->netns_owner);
 }
 
 static int proto_num(const char *s)
@@ -84,15 +98,6 @@ bool jflow_parse_flow(json_t *o, struct flow *f)
 	f->timeout = (uint32_t)jint(o, "expires_in", 0);
 	f->mark = (uint32_t)jint(o, "mark", 0);
 	return true;
-}
-
-static void parse_container(json_t *o, struct jcontainer *c)
-{
-	if (!json_is_object(o) || !jstr(o, "id"))
-		return;
-	c->id = xstrdup(jstr(o, "id"));
-	c->name = xstrdup0(jstr(o, "name"));
-	c->image = xstrdup0(jstr(o, "image"));
 }
 
 static bool same_key(const struct flow *a, const struct flow *b)
@@ -197,9 +202,10 @@ int jflows_read(const char *dir, uint64_t since_ns, uint64_t until_ns, const cha
 				index_put(&ix, out.v, out.n, out.n - 1);
 		}
 		if (!jf->src.id)
-			parse_container(json_object_get(j, "src_container"), &jf->src);
+			jcontainer_parse(json_object_get(j, "src_container"), &jf->src);
 		if (!jf->dst.id)
-			parse_container(json_object_get(j, "dst_container"), &jf->dst);
+			jcontainer_parse(json_object_get(j, "dst_container"), &jf->dst);
+		jflow_parse_attribution(j, jf);
 		if (jstr(j, "ioc"))
 			jf->alerted = true;
 		if (is_end) {

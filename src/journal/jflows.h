@@ -1,6 +1,8 @@
 /* jflows.h: flows read back from the journal: the lines of one conntrack entry (new, existing,
  * end) joined into one flow with its first and last time and the containers it was attributed
- * to when it was recorded (which may have been removed since). */
+ * to when it was recorded (which may have been removed since), with the process and the rule
+ * ("by") when the watcher knew them. Lines of an older watcher carry no "by": they were
+ * attributed by address. */
 #pragma once
 
 #include <jansson.h>
@@ -10,11 +12,8 @@
 
 #include "flow.h"
 #include "journal/journal.h"
+#include "journal/jread.h"
 #include "util.h"
-
-struct jcontainer {
-	char *id, *name, *image; /* id NULL: no container */
-};
 
 struct jflow {
 	struct flow
@@ -25,6 +24,14 @@ struct jflow {
 	bool began,
 	    ended;    /* a "new" / an "end" line was read (else it was open when watch started) */
 	bool alerted; /* the flow matched an --ioc entry of the watcher */
+	/* how the watcher attributed it: "by" ("process", "netns", "address"; "" on lines that
+	 * have none: "address"), the process a kernel event named (pid 0: none) and, for a
+	 * container that joined another's namespace, that namespace's owner. They describe the
+	 * side of proc_side: 0 the source (src, the connecting side), 1 the destination. */
+	char by[8];
+	struct jproc proc;
+	struct jcontainer netns_owner;
+	int proc_side;
 };
 
 /* Which flows to keep. */
@@ -47,4 +54,7 @@ void jflows_clear(struct jflows *j);
 
 /* A flow object as written by flow_to_json, back into a struct flow. false when unusable. */
 bool jflow_parse_flow(json_t *o, struct flow *ret);
-void jcontainer_clear(struct jcontainer *c);
+/* The attribution fields of one flow line (by, process, netns_owner) into j, when j has none
+ * yet. */
+void jflow_parse_attribution(json_t *line, struct jflow *j);
+void jflow_clear(struct jflow *j);

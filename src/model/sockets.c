@@ -25,6 +25,7 @@ struct passwd_cache {
 
 struct ctx {
 	struct sockets *s;
+	bool lineage;
 	size_t *gidx; /* group of each kept socket */
 	size_t cap;
 	struct passwd_cache *pw;
@@ -129,6 +130,8 @@ static const struct proc_info *get_proc(struct ctx *x, int pid, struct container
 	p->ns_pid = procfs_nspid(pid);
 	p->uid = procfs_euid(pid);
 	p->user = user_name(passwd_text(x, c, pid), p->uid);
+	if (x->lineage)
+		proc_info_read_lineage(p);
 	s->procs = xrealloc(s->procs, (s->n_procs + 1) * sizeof(*s->procs));
 	s->procs[s->n_procs++] = p;
 	return p;
@@ -478,7 +481,7 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 	unsigned long host_ns = (unsigned long)st.st_ino;
 	unsigned protos = o->protos ? o->protos : SOCKDIAG_ALL;
 	struct sockets *s = xcalloc(1, sizeof(*s));
-	struct ctx x = {.s = s};
+	struct ctx x = {.s = s, .lineage = o->lineage};
 	struct group *gs = NULL;
 	size_t ng = 0;
 
@@ -643,20 +646,66 @@ void sockets_free(struct sockets *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n_procs; i++) {
-		struct proc_info *p = s->procs[i];
-		free(p->comm);
-		free(p->exe);
-		free(p->cmdline);
-		free(p->user);
-		free(p);
-	}
+	for (size_t i = 0; i < s->n_procs; i++)
+		proc_info_free(s->procs[i]);
 	free(s->procs);
 	for (size_t i = 0; i < s->n_warnings; i++)
 		free(s->warnings[i]);
 	free(s->warnings);
 	free(s->v);
 	free(s);
+}
+
+void proc_info_free(struct proc_info *p)
+{
+	if (!p)
+		return;
+	free(p->comm);
+	free(p->exe);
+	free(p->cmdline);
+	free(p->user);
+	for (size_t i = 0; i < p->argc; i++)
+		free(p->argv[i]);
+	free(p->argv);
+	for (size_t i = 0; i < p->n_parents; i++) {
+		free(p->parents[i].comm);
+		free(p->parents[i].exe);
+	}
+	free(p->parents);
+	free(p);
+}
+
+void proc_info_read_lineage(struct proc_info *p)
+{
+	struct procfs_stat st;
+	if (!procfs_stat(p->pid, &st))
+		return;
+	p->ppid = st.ppid;
+	if (!p->argv) {
+		p->argv = procfs_argv(p->pid);
+		for (p->argc = 0; p->argv && p->argv[p->argc];)
+			p->argc++;
+	}
+	/* ancestors while they are in the same container as the process (a host process: while
+	 * they are host processes), never pid 1 or the kernel's */
+	_cleanup_free_ char *cg = procfs_cgroup(p->pid);
+	char id[65] = "";
+	bool in_c = cg && procfs_cgroup_container_id(cg, id);
+	int pid = st.ppid;
+	for (int depth = 0; depth < 16 && pid > 1; depth++) {
+		_cleanup_free_ char *pcg = procfs_cgroup(pid);
+		char pid_id[65] = "";
+		bool p_in = pcg && procfs_cgroup_container_id(pcg, pid_id);
+		if (!pcg || p_in != in_c || (in_c && !streq(pid_id, id)))
+			break;
+		struct procfs_stat ps;
+		if (!procfs_stat(pid, &ps))
+			break;
+		p->parents = xrealloc(p->parents, (p->n_parents + 1) * sizeof(*p->parents));
+		p->parents[p->n_parents++] = (struct proc_parent){
+		    .pid = pid, .comm = procfs_comm(pid), .exe = procfs_exe(pid)};
+		pid = ps.ppid;
+	}
 }
 
 json_t *proc_info_to_json(const struct proc_info *p)
@@ -674,6 +723,24 @@ json_t *proc_info_to_json(const struct proc_info *p)
 	/* a process of another container, or of the host, holding a container's socket */
 	json_object_set_new(o, "container", json_str(p->c ? p->c->name : NULL));
 	json_object_set_new(o, "host_process", json_boolean(!p->c));
+	if (p->ppid > 0)
+		json_object_set_new(o, "ppid", json_integer(p->ppid));
+	if (p->argv) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < p->argc; i++)
+			json_array_append_new(a, json_str(p->argv[i]));
+		json_object_set_new(o, "argv", a);
+		json_object_set_new(o, "argv_truncated", json_boolean(p->argv_truncated));
+	}
+	if (p->n_parents) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < p->n_parents; i++)
+			json_array_append_new(a,
+			                      json_pack("{s:i,s:o,s:o}", "pid", p->parents[i].pid,
+			                                "comm", json_str(p->parents[i].comm), "exe",
+			                                json_str(p->parents[i].exe)));
+		json_object_set_new(o, "parents", a);
+	}
 	return o;
 }
 

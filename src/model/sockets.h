@@ -12,7 +12,13 @@
 #include "sources/sockdiag.h"
 #include "util.h"
 
-/* A process that holds a socket. */
+/* An ancestor of a process. */
+struct proc_parent {
+	int pid;
+	char *comm, *exe;
+};
+
+/* A process that holds a socket (or that a kernel event or cirt watch's journal named). */
 struct proc_info {
 	int pid;    /* host pid */
 	int ns_pid; /* pid inside its own pid namespace; 0 when unknown */
@@ -22,6 +28,13 @@ struct proc_info {
 	long uid;   /* effective uid as the host sees it; -1 when unknown */
 	char *user; /* its name in the container's /etc/passwd (the host's for host processes) */
 	struct container *c; /* the container whose cgroup holds it; NULL: a host process */
+	/* its lineage, when known (sockets_opts.lineage, kernel events, the journal) */
+	int ppid;    /* 0 when unknown */
+	char **argv; /* NULL-terminated; NULL when unknown */
+	size_t argc;
+	bool argv_truncated;
+	struct proc_parent *parents; /* parent first, up to the container's first process */
+	size_t n_parents;
 };
 
 struct csock {
@@ -64,6 +77,7 @@ struct sockets_opts {
 	struct sockets_prefetch *prefetch; /* when set: namespaces already dumped */
 	bool pids_fresh; /* the pids were just read from the cgroups (host_load_list):
 	                  * no need to check again that they are the containers' */
+	bool lineage;    /* also the argv, parent pid and parent chain of each process */
 };
 
 /* Containers that are not running, or exit during the scan, are skipped with a warning in
@@ -72,6 +86,13 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
                  struct cirt_err *err);
 void sockets_free(struct sockets *s);
 
+/* Free one process and what it holds (NULL is fine). */
+void proc_info_free(struct proc_info *p);
+/* Read pid's parent pid, argv and its ancestors from /proc: up to 16, stopping at the first one
+ * that is not in the same container (by cgroup) or at pid 1. */
+void proc_info_read_lineage(struct proc_info *p);
+/* pid, ns_pid, comm, exe, cmdline, uid, user, container, host_process; ppid, argv,
+ * argv_truncated and parents[{pid, comm, exe}] when known. */
 json_t *proc_info_to_json(const struct proc_info *p);
 /* local/remote, state, queues, inode, uid and the process. */
 json_t *csock_to_json(const struct csock *s);
