@@ -1,6 +1,8 @@
-/* locate.h: which container (and process, and flow) talked to an address: live sockets,
- * conntrack (flows that already ended, and the NAT view reversed) and live capture, each finding
- * saying which source saw it. Returns structs; prints nothing. */
+/* locate.h: which container (and process, and flow) talked to an address, to a name, or to any
+ * indicator of a list: live sockets, conntrack (flows that already ended, and the NAT view
+ * reversed), live capture and cirt watch's journal (past flows; DNS lookups for names), joined
+ * by the one join of attrib.h, each finding saying which source saw it and which rule named its
+ * container. Returns structs; prints nothing. */
 #pragma once
 
 #include <net/if.h>
@@ -8,7 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyses/attrib.h"
 #include "flow.h"
+#include "journal/ioc.h"
+#include "journal/jdns.h"
+#include "journal/jflows.h"
 #include "model/host.h"
 #include "model/sockets.h"
 #include "util.h"
@@ -30,13 +36,23 @@ struct locate_query {
 	const char
 	    *journal_dir; /* --since: also the flows `cirt watch` recorded there; NULL: not */
 	uint64_t since_ns, until_ns; /* the journal's time range (until 0: now) */
+	/* indicators: a NAME (a list of one name or wildcard domain) or --ioc FILE: addresses and
+	 * CIDRs match directly, names through the journal's DNS lookups (journal_dir must be
+	 * set); NULL: none */
+	const struct ioc_list *ioc;
+	bool names_only; /* the indicators are names alone: no DNS record is an error */
 };
 
 /* One flow of one container, with every source that saw it. */
 struct locate_finding {
 	unsigned sources;    /* 1 << FLOW_SRC_* */
 	struct container *c; /* NULL: no running container (the host, or one that exited) */
-	const struct proc_info *proc; /* NULL when no process is known */
+	const struct proc_info *proc;        /* NULL when no process is known */
+	enum attr_by by;                     /* the rule that named c */
+	const struct container *netns_owner; /* c joined this container's namespace */
+	const struct ioc_entry *ioc;         /* the indicator the flow matched; NULL */
+	const struct alookup
+	    *resolved;             /* matched through a name: the lookup that gave its address */
 	struct flow f;             /* orig: the container's side first when it is the originator */
 	uint64_t seen_ns;          /* when the source saw it (realtime ns) */
 	bool seen_estimated;       /* seen_ns derived from a conntrack timeout, not observed */
@@ -89,13 +105,23 @@ struct locate_result {
 	bool j_ran, j_ok;
 	char *j_error;
 	size_t j_files, j_files_read, j_lines, j_flows;
-	uint64_t j_first_ns;       /* the journal's oldest line */
-	struct container **j_gone; /* containers named by the journal that are not running now */
-	size_t n_j_gone;
+	uint64_t j_first_ns; /* the journal's oldest line */
+	uint64_t j_bad;      /* lines without a readable time, cut short or too long */
+
+	/* names: the journal's DNS lookups of the indicator names */
+	bool dns_ran, dns_ok;
+	char *dns_error;
+	uint64_t dns_lines; /* DNS lines in the range, matching or not */
+	uint64_t dns_bad;   /* DNS lines that could not be used */
+	struct jlookups lk;
+	struct jflows jf;
+	struct jexecs jx;
+	struct attrib *at; /* the join: owns the containers and processes only the journal names */
 };
 
-/* Does the flow match the query (exact addresses, ports, protocol)? A socket's flow has only
- * its original tuple (local -> remote). */
+/* Does the flow match the query (exact addresses, ports, protocol, the addresses and CIDRs of
+ * the indicators; not their names)? A socket's flow has only its original tuple (local ->
+ * remote). */
 bool locate_flow_matches(const struct locate_query *q, const struct flow *f);
 
 /* Start reading conntrack (which needs no container) in the background, while the caller
@@ -105,7 +131,8 @@ struct locate_pre *locate_prepare(const struct locate_query *q);
 void locate_pre_free(struct locate_pre *p);
 
 /* Run every source (pre: from locate_prepare, or NULL). Source failures become warnings and the
- * others still answer; fails only when nothing could be asked at all. */
+ * others still answer; fails only when nothing could be asked at all, or when the query is names
+ * alone and the journal cannot say what they resolved to (CIRT_EXIT_NOTFOUND). */
 int locate_run(struct host *h, const struct locate_query *q, struct locate_pre *pre,
                struct locate_result **ret, struct cirt_err *err);
 void locate_result_free(struct locate_result *r);

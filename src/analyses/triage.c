@@ -197,13 +197,17 @@ struct conn *conn_get(struct tstate *s, struct tc *t, uint8_t proto, const struc
 	c->key_port = key_port;
 	c->out = out;
 	c->ioc = s->o->ioc ? ioc_match(s->o->ioc, remote) : NULL;
+	/* an address a container resolved from an IOC name counts as the IOC */
+	if (!c->ioc && s->at && s->at->n_lookups &&
+	    (c->resolved = attrib_resolved(s->at, remote, t->c)))
+		c->ioc = c->resolved->l->ioc;
 	return c;
 }
 
 /* One flow of a container: counted once per (local port, remote port), whichever sources saw it. */
-void conn_add(struct tstate *s, struct tc *t, const struct flow *f, const struct flow_addr *local,
-              uint16_t lport, const struct flow_addr *remote, uint16_t rport, bool out,
-              enum flow_source src, uint64_t seen_ns, const char *state, const char *proc)
+static void conn_add(struct tstate *s, struct tc *t, const struct flow *f,
+                     const struct flow_addr *local, uint16_t lport, const struct flow_addr *remote,
+                     uint16_t rport, bool out, const struct aflow *af, const struct aend *e)
 {
 	if (is_loopback(remote) || flow_addr_eq(local, remote))
 		return;
@@ -220,21 +224,28 @@ void conn_add(struct tstate *s, struct tc *t, const struct flow *f, const struct
 		}
 		c->count++;
 	}
-	c->sources |= 1u << src;
+	bool sock = af->sources & (1u << FLOW_SRC_SOCKET);
+	c->sources |= af->sources;
 	c->local = *local;
 	c->lport = lport;
 	c->rport = rport;
-	if (state && *state && (!c->state[0] || src == FLOW_SRC_SOCKET))
+	const char *state = f->state;
+	if (*state && (!c->state[0] || sock))
 		snprintf(c->state, sizeof(c->state), "%s", state);
-	if (src == FLOW_SRC_SOCKET && state &&
-	    (streq(state, "ESTABLISHED") || streq(state, "SYN_SENT")))
+	if (sock && (streq(state, "ESTABLISHED") || streq(state, "SYN_SENT")))
 		c->open_now = true;
+	uint64_t seen_ns = af->seen_ns;
 	if (seen_ns > c->last_ns)
 		c->last_ns = seen_ns;
 	if (seen_ns && (!c->first_ns || seen_ns < c->first_ns))
 		c->first_ns = seen_ns;
-	if (proc && !c->proc)
-		c->proc = xstrdup(proc);
+	if (e->proc && !c->proc)
+		c->proc =
+		    xasprintf("%s (pid %d)", e->proc->comm ? e->proc->comm : "?", e->proc->pid);
+	if (e->by > c->by)
+		c->by = e->by;
+	if (e->netns_owner && !c->netns_owner)
+		c->netns_owner = xstrdup(e->netns_owner->name);
 }
 
 static int cmp_conn(const void *a, const void *b)
@@ -288,6 +299,9 @@ json_t *conn_json(const struct conn *c)
 	json_object_set_new(o, "first_seen", iso_ns(c->first_ns));
 	json_object_set_new(o, "last_seen", iso_ns(c->last_ns));
 	json_object_set_new(o, "process", json_str(c->proc));
+	json_object_set_new(o, "by",
+	                    attr_by_name(c->by) ? json_string(attr_by_name(c->by)) : json_null());
+	json_object_set_new(o, "netns_owner", json_str(c->netns_owner));
 	if (c->ioc) {
 		json_object_set_new(o, "ioc", json_str(c->ioc->text));
 		json_object_set_new(o, "ioc_comment", json_str(c->ioc->comment));
@@ -295,6 +309,15 @@ json_t *conn_json(const struct conn *c)
 		json_object_set_new(o, "ioc", json_null());
 		json_object_set_new(o, "ioc_comment", json_null());
 	}
+	const struct alookup *l = c->resolved;
+	if (l)
+		json_object_set_new(o, "ioc_resolved",
+		                    json_pack("{s:o,s:o,s:o}", "name",
+		                              json_str(l->l->n_chain ? l->l->chain[0] : NULL),
+		                              "resolved_by", json_str(l->c ? l->c->name : NULL),
+		                              "resolved_at", iso_ns(l->l->t)));
+	else
+		json_object_set_new(o, "ioc_resolved", json_null());
 	return o;
 }
 
@@ -312,13 +335,21 @@ void score_conns(struct tstate *s)
 		if (c->ioc) {
 			bool live =
 			    c->sources & ((1u << FLOW_SRC_SOCKET) | (1u << FLOW_SRC_CONNTRACK));
-			tc_reason(
-			    c->t, live ? 100 : 80, "ioc", "%s IOC %s%s%s%s: %zu %s flow%s%s (%s)",
-			    c->out ? "talked to" : "was reached from", a,
-			    c->ioc->comment ? " (" : "", c->ioc->comment ? c->ioc->comment : "",
-			    c->ioc->comment ? ")" : "", c->count, flow_proto_name(c->proto),
-			    c->count == 1 ? "" : "s", c->open_now ? ", one open now" : "",
-			    buf_cstr(&src));
+			/* "(c2.example, resolved by web at TIME)" or "(the entry's comment)" */
+			_cleanup_free_ char *why = NULL;
+			if (c->resolved) {
+				char tb[40];
+				const struct alookup *l = c->resolved;
+				why = xasprintf(" (%s, resolved by %s at %s)",
+				                l->l->n_chain ? l->l->chain[0] : "?",
+				                l->c ? l->c->name : "(no container)",
+				                journal_time_str(l->l->t, tb, sizeof(tb)));
+			} else if (c->ioc->comment)
+				why = xasprintf(" (%s)", c->ioc->comment);
+			tc_reason(c->t, live ? 100 : 80, "ioc", "%s IOC %s%s: %zu %s flow%s%s (%s)",
+			          c->out ? "talked to" : "was reached from", a, why ? why : "",
+			          c->count, flow_proto_name(c->proto), c->count == 1 ? "" : "s",
+			          c->open_now ? ", one open now" : "", buf_cstr(&src));
 			c->t->ioc_hits++;
 			if (!c->t->ioc_first)
 				c->t->ioc_first = c;
@@ -372,56 +403,6 @@ struct tc *tstate_add(struct tstate *s, const char *name, const char *id)
 	return t;
 }
 
-/* The kernel's timeout for an entry in this state (each packet resets it), from sysctl, cached:
- * what is left of it says how long ago the last packet passed. 0 when unknown. */
-static uint32_t state_timeout(struct tstate *s, const struct flow *f)
-{
-	char name[64], path[128];
-	if (f->proto == IPPROTO_TCP && f->state[0]) {
-		snprintf(name, sizeof(name), "tcp_timeout_%s", f->state);
-		for (char *p = name; *p; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-	} else if (f->proto == IPPROTO_UDP)
-		snprintf(name, sizeof(name), "%s",
-		         (f->status & (1u << 2)) /* IPS_ASSURED */ ? "udp_timeout_stream"
-		                                                   : "udp_timeout");
-	else
-		return 0;
-	for (size_t i = 0; i < s->n_tmo; i++)
-		if (streq(s->tmo[i].name, name))
-			return s->tmo[i].secs;
-	snprintf(path, sizeof(path), "/proc/sys/net/netfilter/nf_conntrack_%s", name);
-	char *v = NULL;
-	long secs = read_file_max(AT_FDCWD, path, 32, &v, NULL) == 0 ? atol(v) : 0;
-	free(v);
-	if (s->n_tmo < ARRAY_SIZE(s->tmo)) {
-		snprintf(s->tmo[s->n_tmo].name, sizeof(s->tmo[s->n_tmo].name), "%s", name);
-		s->tmo[s->n_tmo++].secs = secs > 0 ? (uint32_t)secs : 0;
-	}
-	return secs > 0 ? (uint32_t)secs : 0;
-}
-
-uint64_t ct_seen_ns(struct tstate *s, const struct flow *f, uint64_t now_ns)
-{
-	if (f->last_ns)
-		return f->last_ns;
-	uint32_t st = state_timeout(s, f);
-	if (f->timeout && st >= f->timeout)
-		return now_ns - (uint64_t)(st - f->timeout) * 1000000000ull;
-	return 0;
-}
-
-/* The owner of an address, unless the flow is older than it (the address was handed on). */
-static struct tc *owner_at(struct tstate *s, const struct flow_addr *a, uint64_t seen_ns)
-{
-	struct tc *t = tstate_owner(s, a);
-	if (t && seen_ns && t->created_ns && seen_ns + 2000000000ull < t->created_ns) {
-		s->stale_flows++;
-		return NULL;
-	}
-	return t;
-}
-
 /* A flow to or from an IOC that no container owns now: an exited container, the host, or an
  * address handed on; kept under a stand-in so that it is not lost. */
 static struct tc *unowned(struct tstate *s, const struct flow_addr *a)
@@ -438,34 +419,73 @@ static struct tc *unowned(struct tstate *s, const struct flow_addr *a)
 	return t;
 }
 
-void ct_attribute(struct tstate *s, const struct flow *f, enum flow_source src, uint64_t seen_ns)
+/* The entry of a container the join named: the triaged one with its id, else (a container the
+ * journal names that is gone) a new entry. */
+static struct tc *tc_for(struct tstate *s, struct container *c)
 {
-	struct tc *t;
-	bool any = false;
-	/* the container opened it */
-	if ((t = owner_at(s, &f->orig.src, seen_ns))) {
-		conn_add(s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport, true,
-		         src, seen_ns, f->state, NULL);
-		any = true;
+	struct tc *t = tstate_by_id(s, c->id);
+	if (t)
+		return t;
+	t = tstate_add(s, c->name, c->id);
+	t->state = xstrdup("removed");
+	return t;
+}
+
+static void timeline_add(struct tstate *s, uint64_t ns, const char *container, const char *kind,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* One end of a flow into its container's groups: the side that opened it goes out, the answering
+ * one in (a socket seen alone: in when a port below the ephemeral range talks to one in it). */
+static void add_end(struct tstate *s, struct tc *t, const struct aflow *af, int k)
+{
+	const struct flow *f = &af->f;
+	const struct aend *e = &af->end[k];
+	bool out = k == 0;
+	if (af->sock_only) {
+		bool in = f->orig.sport < 32768 && f->orig.dport >= 32768;
+		out = k == 0 ? !in : in;
 	}
-	/* it answers: through a published port (DNAT: the reply comes from it) or directly */
-	if (f->reply.src.family && !flow_addr_eq(&f->reply.src, &f->orig.dst) &&
-	    (t = owner_at(s, &f->reply.src, seen_ns))) {
-		conn_add(s, t, f, &f->reply.src, f->reply.sport, &f->orig.src, f->orig.sport, false,
-		         src, seen_ns, f->state, NULL);
-		any = true;
-	} else if ((t = owner_at(s, &f->orig.dst, seen_ns))) {
-		conn_add(s, t, f, &f->orig.dst, f->orig.dport, &f->orig.src, f->orig.sport, false,
-		         src, seen_ns, f->state, NULL);
-		any = true;
+	if (k == 0)
+		conn_add(s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport, out, af,
+		         e);
+	else {
+		uint16_t lp;
+		const struct flow_addr *l = aflow_addr(af, 1, &lp);
+		conn_add(s, t, f, l, lp, &f->orig.src, f->orig.sport, out, af, e);
 	}
-	if (!any && s->o->ioc && s->attribute_unowned && !is_loopback(&f->orig.src)) {
+	const struct flow_addr *peer = k == 0 ? &f->orig.dst : &f->orig.src;
+	if ((af->sources & (1u << FLOW_SRC_JOURNAL)) && f->first_ns && s->o->ioc &&
+	    ioc_match(s->o->ioc, peer)) {
+		char a[64];
+		timeline_add(s, f->first_ns, t->name, "ioc", "%s flow %s %s (journal)",
+		             flow_proto_name(f->proto), k == 0 ? "to" : "from",
+		             flow_endpoint_str(peer, k == 0 ? f->orig.dport : 0, a, sizeof(a)));
+	}
+}
+
+void tstate_add_flows(struct tstate *s, const struct attrib *a)
+{
+	s->at = a;
+	s->stale_flows += a->stale;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct aflow *af = &a->v[i];
+		const struct flow *f = &af->f;
+		bool any = false;
+		for (int k = 0; k < 2; k++) {
+			if (!af->end[k].c)
+				continue;
+			add_end(s, tc_for(s, af->end[k].c), af, k);
+			any = true;
+		}
+		if (any || !s->o->ioc || !s->attribute_unowned || is_loopback(&f->orig.src))
+			continue;
+		static const struct aend none;
 		if (ioc_match(s->o->ioc, &f->orig.dst))
 			conn_add(s, unowned(s, &f->orig.src), f, &f->orig.src, f->orig.sport,
-			         &f->orig.dst, f->orig.dport, true, src, seen_ns, f->state, NULL);
+			         &f->orig.dst, f->orig.dport, true, af, &none);
 		else if (ioc_match(s->o->ioc, &f->orig.src) && f->reply.src.family)
 			conn_add(s, unowned(s, &f->reply.src), f, &f->reply.src, f->reply.sport,
-			         &f->orig.src, f->orig.sport, false, src, seen_ns, f->state, NULL);
+			         &f->orig.src, f->orig.sport, false, af, &none);
 	}
 }
 
@@ -479,8 +499,6 @@ static int cmp_tc_ptr(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static void timeline_add(struct tstate *s, uint64_t ns, const char *container, const char *kind,
-                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static void timeline_add(struct tstate *s, uint64_t ns, const char *container, const char *kind,
                          const char *fmt, ...)
 {
@@ -745,6 +763,7 @@ void tstate_free(struct tstate *s)
 	for (size_t i = 0; i < s->n_conns; i++) {
 		free(s->conns[i].pairs);
 		free(s->conns[i].proc);
+		free(s->conns[i].netns_owner);
 	}
 	free(s->conns);
 	free(s->ix);
@@ -985,77 +1004,66 @@ static bool keep_connected(const struct sockdiag_entry *e, void *ud)
 	return !streq(e->f.state, "LISTEN") && !streq(e->f.state, "UNCONN");
 }
 
-static bool journal_keep(const struct flow *f, void *ud)
+/* The journal's flows since --since, and the DNS lookups of the IOC names. */
+struct tjournal {
+	struct jflows jf;
+	struct jlookups lk;
+};
+
+static void tjournal_clear(struct tjournal *j)
 {
-	(void)f;
-	(void)ud;
-	return true;
+	jflows_clear(&j->jf);
+	jlookups_clear(&j->lk);
 }
 
-static void read_journal(struct tstate *s)
+static void names_note(struct tstate *s, const char *why)
+{
+	const struct ioc_list *ioc = s->o->ioc;
+	if (ioc && ioc->n_names)
+		tstate_note(s,
+		            "the %zu name%s of the --ioc list need cirt watch's DNS records: %s: "
+		            "not matched",
+		            ioc->n_names, ioc->n_names == 1 ? "" : "s", why);
+}
+
+static void read_journal(struct tstate *s, struct tjournal *tj)
 {
 	const struct triage_opts *o = s->o;
 	struct stat st;
 	if (!o->journal_dir)
-		return;
+		return names_note(s, "no journal");
 	if (stat(o->journal_dir, &st) < 0) {
 		if (o->journal_explicit)
 			tstate_note(s, "journal '%s': %s", o->journal_dir, strerror(errno));
-		return;
+		_cleanup_free_ char *why = xasprintf("no journal '%s'", o->journal_dir);
+		return names_note(s, why);
 	}
-	struct jflows jf = {0};
 	struct cirt_err e = {0};
-	if (jflows_read(o->journal_dir, o->since_ns, 0, NULL, 0, journal_keep, NULL, 200000, &jf,
-	                &e) < 0) {
+	if (jflows_read(o->journal_dir, o->since_ns, 0, NULL, 0, NULL, NULL, 200000, &tj->jf, &e) <
+	    0) {
 		tstate_note(s, "journal '%s': %s", o->journal_dir, e.msg);
-		return;
+		return names_note(s, e.msg);
 	}
 	s->journal_read = true;
-	if (jf.truncated)
+	if (tj->jf.truncated)
 		tstate_note(s,
 		            "journal: more than 200000 flows since then: the newest were left out");
-	for (size_t i = 0; i < jf.n; i++) {
-		const struct jflow *j = &jf.v[i];
-		const struct flow *f = &j->f;
-		for (int side = 0; side < 2; side++) {
-			const struct jcontainer *jc = side ? &j->dst : &j->src;
-			if (!jc->id)
-				continue;
-			struct tc *t = tstate_by_id(s, jc->id);
-			if (!t) {
-				t = tstate_add(s, jc->name, jc->id);
-				t->state = xstrdup("removed");
-			}
-			if (side == 0)
-				conn_add(s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst,
-				         f->orig.dport, true, FLOW_SRC_JOURNAL,
-				         f->last_ns ? f->last_ns : f->first_ns, f->state, NULL);
-			else {
-				bool nat = f->reply.src.family &&
-				           !flow_addr_eq(&f->reply.src, &f->orig.dst);
-				const struct flow_addr *l = nat ? &f->reply.src : &f->orig.dst;
-				uint16_t lp = nat ? f->reply.sport : f->orig.dport;
-				conn_add(s, t, f, l, lp, &f->orig.src, f->orig.sport, false,
-				         FLOW_SRC_JOURNAL, f->last_ns ? f->last_ns : f->first_ns,
-				         f->state, NULL);
-			}
-			const struct flow_addr *peer = side == 0 ? &f->orig.dst : &f->orig.src;
-			const struct ioc_entry *ie = o->ioc ? ioc_match(o->ioc, peer) : NULL;
-			if (ie && f->first_ns) {
-				char a[64];
-				timeline_add(s, f->first_ns, t->name, "ioc",
-				             "%s flow %s %s (journal)", flow_proto_name(f->proto),
-				             side == 0 ? "to" : "from",
-				             flow_endpoint_str(peer, side == 0 ? f->orig.dport : 0,
-				                               a, sizeof(a)));
-			}
-		}
-	}
 	char a[40], b[40];
 	tstate_note(s, "journal '%s': %zu flows from %s to now (oldest line %s)", o->journal_dir,
-	            jf.n, journal_time_str(o->since_ns, a, sizeof(a)),
-	            jf.st.first_ns ? journal_time_str(jf.st.first_ns, b, sizeof(b)) : "-");
-	jflows_clear(&jf);
+	            tj->jf.n, journal_time_str(o->since_ns, a, sizeof(a)),
+	            tj->jf.st.first_ns ? journal_time_str(tj->jf.st.first_ns, b, sizeof(b)) : "-");
+	if (tj->jf.st.bad)
+		tstate_note(s, "journal: %llu lines could not be read (cut short or too long)",
+		            (unsigned long long)tj->jf.st.bad);
+	if (!o->ioc || !o->ioc->n_names)
+		return;
+	if (jdns_read(o->journal_dir, o->since_ns, 0, o->ioc, 100000, &tj->lk, &e) < 0)
+		return names_note(s, e.msg);
+	if (!tj->lk.dns_lines)
+		return names_note(s, "the journal holds no DNS lines since then");
+	tstate_note(s, "journal: %zu lookups of the --ioc names among %llu DNS lines%s", tj->lk.n,
+	            (unsigned long long)tj->lk.dns_lines,
+	            tj->lk.truncated ? " (more were left out)" : "");
 }
 
 /* What the live triage holds between its phases. */
@@ -1076,6 +1084,8 @@ struct live {
 	struct netmap *m;  /* NULL: it could not be built */
 	struct sockets *sk;
 	uint64_t scan_ns; /* when the sockets were read */
+	struct tjournal j;
+	struct attrib *at; /* the flows of every source, attributed */
 };
 
 static void live_phase(struct live *L, const char *what)
@@ -1226,51 +1236,60 @@ static void live_sockets(struct live *L)
 		tstate_note(&L->s, "sockets: %s", ke.msg);
 		return;
 	}
-	const struct sockets *sk = L->sk;
-	for (size_t i = 0; i < sk->n_warnings; i++)
-		tstate_note(&L->s, "sockets: %s", sk->warnings[i]);
-	for (size_t i = 0; i < sk->n; i++) {
-		const struct csock *cs = &sk->v[i];
-		if (!cs->c)
-			continue;
-		struct tc *t = L->by_index[cs->c - L->h->c];
-		const struct flow *f = &cs->s.f;
-		char pbuf[128] = "";
-		if (cs->proc)
-			snprintf(pbuf, sizeof(pbuf), "%s (pid %d)",
-			         cs->proc->comm ? cs->proc->comm : "?", cs->proc->pid);
-		/* a server's port below the ephemeral range talking to an ephemeral one: it came in
-		 */
-		bool in = f->orig.sport < 32768 && f->orig.dport >= 32768;
-		conn_add(&L->s, t, f, &f->orig.src, f->orig.sport, &f->orig.dst, f->orig.dport, !in,
-		         FLOW_SRC_SOCKET, L->scan_ns, f->state, pbuf[0] ? pbuf : NULL);
-	}
+	for (size_t i = 0; i < L->sk->n_warnings; i++)
+		tstate_note(&L->s, "sockets: %s", L->sk->warnings[i]);
 }
 
-/* The conntrack dump, attributed by address; an IOC flow no container owns gets a stand-in. */
+/* The conntrack dump, read in its thread. */
 static void live_conntrack(struct live *L)
 {
-	struct tstate *s = &L->s;
 	struct ctjob *ct = &L->ct;
 	if (ct->started)
 		pthread_join(ct->th, NULL);
+	ct->started = false;
 	if (!ct->ok)
-		tstate_note(s, "conntrack: %s: flows that already ended are not shown",
+		tstate_note(&L->s, "conntrack: %s: flows that already ended are not shown",
 		            ct->err.msg);
+	sockets_prefetch_free(L->pre);
+	L->pre = NULL;
+}
+
+/* Sockets, conntrack and the journal joined (attrib.h) into each container's connections; an
+ * IOC flow no container owns gets a stand-in. */
+static void live_flows(struct live *L)
+{
+	struct tstate *s = &L->s;
+	struct attrib_in in = {.h = L->h,
+	                       .socks = L->sk,
+	                       .ct = L->ct.v,
+	                       .n_ct = L->ct.n,
+	                       .now_ns = L->scan_ns,
+	                       .jf = L->j.jf.v,
+	                       .n_jf = L->j.jf.n,
+	                       .dns = L->j.lk.v,
+	                       .n_dns = L->j.lk.n};
+	L->at = attrib_join(&in);
 	s->attribute_unowned = true;
-	for (size_t i = 0; i < ct->n; i++)
-		ct_attribute(s, &ct->v[i], FLOW_SRC_CONNTRACK,
-		             ct_seen_ns(s, &ct->v[i], L->scan_ns));
+	tstate_add_flows(s, L->at);
 	if (s->stale_flows)
 		tstate_note(
 		    s,
 		    "%zu conntrack entries are older than the container now holding their address: "
 		    "not counted as its flows",
 		    s->stale_flows);
-	free(ct->v);
-	ct->v = NULL;
-	sockets_prefetch_free(L->pre);
-	L->pre = NULL;
+	/* the lookups of IOC names on the timeline */
+	for (size_t i = 0; i < L->at->n_lookups; i++) {
+		const struct alookup *l = &L->at->lookups[i];
+		char a[64];
+		struct buf b = {0};
+		for (size_t k = 0; k < l->l->n_addrs; k++)
+			buf_printf(&b, "%s%s", k ? ", " : "",
+			           flow_addr_str(&l->l->addrs[k], a, sizeof(a)));
+		timeline_add(s, l->l->t, l->c ? l->c->name : NULL, "dns",
+		             "resolved IOC name %s -> %s", l->l->qname,
+		             b.len ? buf_cstr(&b) : (l->l->rcode ? l->l->rcode : "no address"));
+		buf_free(&b);
+	}
 }
 
 /* Wait for the quick checks; their notes, and their findings scored. */
@@ -1338,12 +1357,15 @@ static void live_free(struct live *L)
 	scan_result_clear(&L->host_tc.sr);
 	scan_target_free(L->host_tc.st);
 	free(L->host_tc.scan_err);
+	tstate_free(&L->s);
+	attrib_free(L->at);
+	tjournal_clear(&L->j);
+	free(L->ct.v);
 	sockets_free(L->sk);
 	netmap_free(L->m);
 	scan_engine_free(L->eng);
 	free(L->jobs);
 	free(L->by_index);
-	tstate_free(&L->s);
 	host_free(L->h);
 }
 
@@ -1379,8 +1401,10 @@ int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret,
 	live_sockets(&L);
 	live_conntrack(&L);
 	live_phase(&L, "connections");
-	read_journal(&L.s);
+	read_journal(&L.s, &L.j);
 	live_phase(&L, "journal");
+	live_flows(&L);
+	live_phase(&L, "join");
 	live_scan_finish(&L);
 	score_conns(&L.s);
 	live_host_notes(&L);

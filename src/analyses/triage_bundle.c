@@ -352,41 +352,190 @@ static void bundle_deleted_programs(struct tc *t, json_t *procs)
 		          deleted, deleted == 1 ? "" : "es", first_del ? first_del : "?");
 }
 
-/* Its connected sockets, then the host's conntrack entries of its addresses. */
-static void bundle_connections(struct tstate *s, struct tc *t, json_t *socks, json_t *ctj)
+/* The facts the bundle's flows are joined with: its container (and the containers its sockets'
+ * holders and its namespace's owner are, when the collection named them), its connected
+ * sockets with their holders, the host's conntrack entries of its addresses. */
+struct bjoin {
+	struct host h;
+	struct sockets *sk;
+	struct flow *ct;
+	size_t n_ct;
+	struct attrib *at;
+};
+
+static void bjoin_clear(struct bjoin *b)
 {
-	size_t i;
+	attrib_free(b->at);
+	sockets_free(b->sk);
+	free(b->ct);
+	for (size_t i = 0; i < b->h.n; i++)
+		container_clear(&b->h.c[i]);
+	free(b->h.c);
+}
+
+/* The container with this id among the joined ones, added (as running, without a process or an
+ * address of its own) when it is not there yet. */
+static struct container *bjoin_container(struct bjoin *b, size_t cap, const char *id,
+                                         const char *name)
+{
+	for (size_t i = 0; i < b->h.n; i++)
+		if (b->h.c[i].id && streq(b->h.c[i].id, id))
+			return &b->h.c[i];
+	if (b->h.n >= cap)
+		return NULL;
+	struct container *c = &b->h.c[b->h.n++];
+	c->id = xstrdup(id);
+	if (name)
+		c->name = xstrdup(name);
+	else
+		c->name = xasprintf("container %.12s", id);
+	c->state = xstrdup("not in this bundle");
+	c->running = true;
+	return c;
+}
+
+static bool connected(json_t *sk)
+{
+	const char *state = jstr(sk, "state");
+	return state && !streq(state, "LISTEN") && !streq(state, "UNCONN");
+}
+
+/* The bundle's container from its inspect, the owner of its namespace when it joined another's
+ * (container:X), and the containers of processes outside it that held its sockets. */
+static void bjoin_containers(struct bjoin *b, struct tc *t, const struct bdocs *bd)
+{
+	size_t cap = 2, i;
+	json_t *sk, *ow;
+	json_array_foreach(jarr(bd->socks, "sockets"), i, sk) cap +=
+	    json_array_size(jarr(sk, "owners"));
+	b->h.c = xcalloc(cap, sizeof(*b->h.c));
+	struct container *c = &b->h.c[b->h.n++];
+	if (!bd->ins || container_from_inspect(bd->ins, c) < 0) {
+		memset(c, 0, sizeof(*c));
+		c->name = xstrdup(t->name);
+	}
+	/* the manifest's id names the triaged entry */
+	if (t->id) {
+		free(c->id);
+		c->id = xstrdup(t->id);
+	}
+	c->running = true; /* as it was collected: its addresses were its own */
+	if (c->pid <= 0)
+		c->pid = 1;
+	json_t *no = jobj(bd->socks, "netns_owner");
+	if (c->mode == NETMODE_CONTAINER && c->mode_target) {
+		const char *oid = jstr(no, "id") ? jstr(no, "id") : c->mode_target;
+		struct container *o = bjoin_container(b, cap, oid, jstr(no, "name"));
+		if (o) {
+			free(c->mode_target);
+			c->mode_target = xstrdup(o->id);
+			c->mode_target_name = xstrdup(o->name);
+		}
+	}
+	json_array_foreach(jarr(bd->socks, "sockets"), i, sk)
+	{
+		size_t k;
+		json_array_foreach(jarr(sk, "owners"), k, ow)
+		{
+			json_t *oc = jobj(ow, "container");
+			struct container *o =
+			    jstr(oc, "id")
+			        ? bjoin_container(b, cap, jstr(oc, "id"), jstr(oc, "name"))
+			        : NULL;
+			/* a process of another container held a socket of this namespace: that
+			 * container joined it (container:OWNER) */
+			c = &b->h.c[0];
+			const char *target =
+			    c->mode == NETMODE_CONTAINER && c->mode_target ? c->mode_target : c->id;
+			if (o && o != c && !o->mode_target && target && !streq(o->id, target)) {
+				o->mode = NETMODE_CONTAINER;
+				o->mode_target = xstrdup(target);
+			}
+		}
+	}
+}
+
+/* Its connected sockets, each with the first process holding it (its container's, or one outside
+ * it the collection found). */
+static void bjoin_sockets(struct bjoin *b, json_t *socks)
+{
+	struct sockets *s = xcalloc(1, sizeof(*s));
+	b->sk = s;
+	size_t i, n = json_array_size(jarr(socks, "sockets"));
+	s->v = xcalloc(n + 1, sizeof(*s->v));
+	s->procs = xcalloc(n + 1, sizeof(*s->procs));
 	json_t *sk;
 	json_array_foreach(jarr(socks, "sockets"), i, sk)
 	{
-		const char *state = jstr(sk, "state");
-		if (!state || streq(state, "LISTEN") || streq(state, "UNCONN"))
+		if (!connected(sk))
 			continue;
-		struct flow f = {0};
+		struct csock *cs = &s->v[s->n];
+		memset(cs, 0, sizeof(*cs));
+		cs->fd = -1;
+		struct flow *f = &cs->s.f;
 		const char *pr = jstr(sk, "proto");
-		f.proto = pr && startswith(pr, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
+		f->proto = pr && startswith(pr, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
 		if (!jstr(sk, "local_address") || !jstr(sk, "remote_address") ||
-		    !flow_addr_parse(jstr(sk, "local_address"), &f.orig.src) ||
-		    !flow_addr_parse(jstr(sk, "remote_address"), &f.orig.dst))
+		    !flow_addr_parse(jstr(sk, "local_address"), &f->orig.src) ||
+		    !flow_addr_parse(jstr(sk, "remote_address"), &f->orig.dst))
 			continue;
-		f.orig.sport = (uint16_t)jint(sk, "local_port", 0);
-		f.orig.dport = (uint16_t)jint(sk, "remote_port", 0);
-		char pbuf[128] = "";
+		f->orig.sport = (uint16_t)jint(sk, "local_port", 0);
+		f->orig.dport = (uint16_t)jint(sk, "remote_port", 0);
+		snprintf(f->state, sizeof(f->state), "%s", jstr(sk, "state"));
+		long long ino = jint(sk, "inode", 0);
+		cs->s.inode = ino > 0 ? (unsigned long)ino : 0;
+		cs->c = &b->h.c[0];
 		json_t *ow = json_array_get(jarr(sk, "owners"), 0);
-		if (ow)
-			snprintf(pbuf, sizeof(pbuf), "%s (pid %lld)",
-			         jstr(ow, "comm") ? jstr(ow, "comm") : "?", jint(ow, "pid", 0));
-		bool in = f.orig.sport < 32768 && f.orig.dport >= 32768;
-		conn_add(s, t, &f, &f.orig.src, f.orig.sport, &f.orig.dst, f.orig.dport, !in,
-		         FLOW_SRC_SOCKET, 0, state, pbuf[0] ? pbuf : NULL);
+		long long pid = jint(ow, "pid", 0);
+		if (ow && pid > 0 && pid <= INT32_MAX) {
+			struct proc_info *p = xcalloc(1, sizeof(*p));
+			p->pid = (int)pid;
+			p->uid = -1;
+			p->comm = xstrdup0(jstr(ow, "comm"));
+			p->exe = xstrdup0(jstr(ow, "exe"));
+			json_t *oc = json_object_get(ow, "container");
+			p->c = &b->h.c[0];
+			if (json_is_null(oc))
+				p->c = NULL; /* a process of the host */
+			for (size_t k = 0; jstr(oc, "id") && k < b->h.n; k++)
+				if (b->h.c[k].id && streq(b->h.c[k].id, jstr(oc, "id")))
+					p->c = &b->h.c[k];
+			if (p->c)
+				cs->c = p->c;
+			cs->proc = p;
+			cs->fd = (int)jint(ow, "fd", -1);
+			s->procs[s->n_procs++] = p;
+		}
+		s->n++;
 	}
+}
+
+/* Its sockets and the conntrack entries, joined (attrib.h), into the connections. */
+static void bundle_connections(struct tstate *s, struct tc *t, const struct bdocs *bd,
+                               struct bjoin *b)
+{
+	bjoin_containers(b, t, bd);
+	for (size_t i = 1; i < b->h.n; i++) {
+		struct tc *o = tstate_add(s, b->h.c[i].name, b->h.c[i].id);
+		o->state = xstrdup(b->h.c[i].state);
+	}
+	bjoin_sockets(b, bd->socks);
+	size_t i, n = json_array_size(jarr(bd->ctj, "entries"));
+	b->ct = xcalloc(n + 1, sizeof(*b->ct));
 	json_t *ce;
-	json_array_foreach(jarr(ctj, "entries"), i, ce)
+	json_array_foreach(jarr(bd->ctj, "entries"), i, ce)
 	{
-		struct flow f;
-		if (flow_from_ct_json(ce, &f))
-			ct_attribute(s, &f, FLOW_SRC_CONNTRACK, 0);
+		if (flow_from_ct_json(ce, &b->ct[b->n_ct]))
+			b->n_ct++;
 	}
+	struct attrib_in in = {.h = &b->h, .socks = b->sk, .ct = b->ct, .n_ct = b->n_ct};
+	b->at = attrib_join(&in);
+	tstate_add_flows(s, b->at);
+	if (s->o->ioc && s->o->ioc->n_names)
+		tstate_note(s,
+		            "the %zu name%s of the --ioc list need cirt watch's DNS records, which "
+		            "a bundle does not hold: not matched",
+		            s->o->ioc->n_names, s->o->ioc->n_names == 1 ? "" : "s");
 }
 
 /* The change list, in the daemon's form for tc_changes; added and deleted files on the
@@ -433,7 +582,8 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 	bundle_escape_checks(&s, t, bd.ins);
 	bundle_backdoor_checks(&s, t, path, bd.dir);
 	bundle_deleted_programs(t, bd.procs);
-	bundle_connections(&s, t, bd.socks, bd.ctj);
+	struct bjoin bj = {0};
+	bundle_connections(&s, t, &bd, &bj);
 	bundle_changes(&s, t, bd.chg);
 
 	tc_score_findings(t);
@@ -441,6 +591,7 @@ int triage_bundle(const char *path, const struct triage_opts *o, json_t **ret, s
 	s.oddities = json_array();
 	*ret = tstate_document(&s);
 	tstate_free(&s);
+	bjoin_clear(&bj);
 	bdocs_clear(&bd);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analyses/attrib.h"
 #include "analyses/triage.h"
 #include "flow.h"
 #include "model/host.h"
@@ -60,6 +61,9 @@ struct conn {
 	uint64_t first_ns, last_ns;
 	char *proc; /* "comm (pid N)" of a socket's holder */
 	const struct ioc_entry *ioc;
+	const struct alookup *resolved; /* the IOC is a name: the lookup that gave the address */
+	enum attr_by by;                /* the strongest rule among its flows */
+	char *netns_owner;              /* it lives in this container's network namespace */
 };
 
 struct tl_event {
@@ -96,13 +100,9 @@ struct tstate {
 	char *hostname;
 	size_t host_strays;
 	bool journal_read;
-	bool attribute_unowned; /* IOC flows of addresses no container holds get a stand-in */
-	size_t stale_flows;     /* conntrack entries older than their address's holder */
-	struct {
-		char name[64];
-		uint32_t secs;
-	} tmo[16]; /* conntrack state timeouts (sysctl), cached */
-	size_t n_tmo;
+	bool attribute_unowned;  /* IOC flows of addresses no container holds get a stand-in */
+	size_t stale_flows;      /* conntrack entries older than their address's holder */
+	const struct attrib *at; /* the join of the flows (its DNS lookups resolve IOC names) */
 };
 
 void tc_reason(struct tc *t, int points, const char *kind, const char *fmt, ...)
@@ -122,15 +122,11 @@ void tstate_timeline_rfc3339(struct tstate *s, const char *when, const char *con
 
 struct conn *conn_get(struct tstate *s, struct tc *t, uint8_t proto, const struct flow_addr *remote,
                       uint16_t key_port, bool out);
-void conn_add(struct tstate *s, struct tc *t, const struct flow *f, const struct flow_addr *local,
-              uint16_t lport, const struct flow_addr *remote, uint16_t rport, bool out,
-              enum flow_source src, uint64_t seen_ns, const char *state, const char *proc);
 json_t *conn_json(const struct conn *c);
-/* A conntrack entry attributed to the containers owning its addresses (the index). */
-void ct_attribute(struct tstate *s, const struct flow *f, enum flow_source src, uint64_t seen_ns);
-/* When the last packet of a conntrack entry passed: its timestamp, else estimated from what is
- * left of its timeout. 0 when unknown. */
-uint64_t ct_seen_ns(struct tstate *s, const struct flow *f, uint64_t now_ns);
+/* The attributed flows of the one join (attrib.h) into the connection groups of their
+ * containers (s->at is set to a for the IOC names); IOC flows of no container get a stand-in
+ * when s->attribute_unowned. */
+void tstate_add_flows(struct tstate *s, const struct attrib *a);
 /* IOC and beacon reasons from the connection groups. */
 void score_conns(struct tstate *s);
 

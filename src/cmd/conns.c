@@ -2,10 +2,12 @@
  * from the host (sock_diag inside each network namespace), without entering any container. */
 #include <sys/socket.h>
 
+#include "analyses/attrib.h"
 #include "cmd/cmd.h"
 #include "cmd/mixed.h"
 #include "escape.h"
 #include "model/sockets.h"
+#include "output/locate.h"
 #include "output/output.h"
 #include "sources/procfs.h"
 
@@ -47,8 +49,10 @@ static bool keep(const struct sockdiag_entry *e, void *ud)
 
 static int cmp_sock(const void *pa, const void *pb)
 {
-	const struct csock *a = pa, *b = pb;
-	int r = strcmp(a->c ? a->c->name : "", b->c ? b->c->name : "");
+	const struct aflow *fa = pa, *fb = pb;
+	const struct csock *a = fa->sock, *b = fb->sock;
+	const struct container *ca = fa->end[0].c, *cb = fb->end[0].c;
+	int r = strcmp(ca ? ca->name : "", cb ? cb->name : "");
 	if (r)
 		return r;
 	if (a->s.f.proto != b->s.f.proto)
@@ -62,11 +66,23 @@ static int cmp_sock(const void *pa, const void *pb)
 	return a->s.f.orig.dport - b->s.f.orig.dport;
 }
 
-static json_t *table_row(const struct csock *s)
+/* A socket with the rule that gave it to its container. */
+static json_t *sock_json(const struct aflow *f)
 {
+	json_t *o = csock_to_json(f->sock);
+	const char *by = attr_by_name(f->end[0].by);
+	json_object_set_new(o, "by", by ? json_string(by) : json_null());
+	json_object_set_new(o, "netns_owner", attrib_netns_owner_json(f->end[0].netns_owner));
+	return o;
+}
+
+static json_t *table_row(const struct aflow *f)
+{
+	const struct csock *s = f->sock;
+	const struct container *c = f->end[0].c;
 	char a[64];
 	json_t *r = json_object();
-	json_object_set_new(r, "container", json_str(s->c ? s->c->name : NULL));
+	json_object_set_new(r, "container", json_str(c ? c->name : NULL));
 	json_object_set_new(r, "proto",
 	                    json_sprintf("%s%s", flow_proto_name(s->s.f.proto),
 	                                 s->s.f.orig.src.family == AF_INET6 ? "6" : ""));
@@ -93,14 +109,25 @@ static json_t *table_row(const struct csock *s)
 	else
 		json_object_set_new(r, "user", json_null());
 	json_object_set_new(r, "exe", json_str(p ? p->exe : NULL));
+	const char *by = attr_by_name(f->end[0].by);
+	json_object_set_new(r, "by", by ? json_string(by) : json_null());
 	return r;
 }
 
 static const struct out_col conns_cols[] = {
     {"CONTAINER", "container"}, {"PROTO", "proto"}, {"STATE", "state"}, {"LOCAL", "local"},
     {"REMOTE", "remote"},       {"PID", "pid"},     {"CPID", "cpid"},   {"COMM", "comm"},
-    {"USER", "user"},           {"EXE", "exe"},
+    {"USER", "user"},           {"EXE", "exe"},     {"BY", "by"},
 };
+
+/* Named on the command line (or none named)? */
+static bool selected(struct container *const *only, size_t n, const struct container *c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (only[i] == c)
+			return true;
+	return n == 0;
+}
 
 static void print_sock_warnings(const struct sockets *s)
 {
@@ -143,8 +170,11 @@ static int conns_run(struct ctx *x, int argc, char **argv)
 	if (sockets_load(h, &so, &s, &x->err) < 0)
 		return -1;
 	print_sock_warnings(s);
-	if (s->n)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_sock);
+	/* each socket attributed by the one join: by its process, else by its namespace */
+	struct attrib_in in = {.h = h, .socks = s};
+	struct attrib *at = attrib_join(&in);
+	if (at->n)
+		qsort(at->v, at->n, sizeof(*at->v), cmp_sock);
 	if (x->json) {
 		json_t *doc = json_object();
 		json_t *cs = json_array();
@@ -168,9 +198,9 @@ static int conns_run(struct ctx *x, int argc, char **argv)
 			json_object_set_new(o, "pid", c->pid ? json_integer(c->pid) : json_null());
 			json_t *socks = json_array();
 			unsigned long ns = c->pid > 0 ? procfs_ns_inode(c->pid, "net") : 0;
-			for (size_t j = 0; j < s->n; j++)
-				if (s->v[j].c == c)
-					json_array_append_new(socks, csock_to_json(&s->v[j]));
+			for (size_t j = 0; j < at->n; j++)
+				if (at->v[j].sock && at->v[j].end[0].c == c)
+					json_array_append_new(socks, sock_json(&at->v[j]));
 			json_object_set_new(o, "netns_inode",
 			                    ns ? json_integer((json_int_t)ns) : json_null());
 			json_object_set_new(o, "sockets", socks);
@@ -188,11 +218,13 @@ static int conns_run(struct ctx *x, int argc, char **argv)
 		json_decref(doc);
 	} else {
 		json_t *rows = json_array();
-		for (size_t k = 0; k < s->n; k++)
-			json_array_append_new(rows, table_row(&s->v[k]));
+		for (size_t k = 0; k < at->n; k++)
+			if (at->v[k].sock && selected(only, nref, at->v[k].end[0].c))
+				json_array_append_new(rows, table_row(&at->v[k]));
 		out_table(stdout, rows, conns_cols, ARRAY_SIZE(conns_cols));
 		json_decref(rows);
 	}
+	attrib_free(at);
 	sockets_free(s);
 	return 0;
 }

@@ -1,5 +1,6 @@
-/* locate.c: `cirt locate`: which container, which process and which flow talked to an address,
- * from live sockets, conntrack (ended flows, the NAT view reversed) and live capture. */
+/* locate.c: `cirt locate`: which container, which process and which flow talked to an address
+ * or a name, from live sockets, conntrack (ended flows, the NAT view reversed), live capture and
+ * cirt watch's journal (past flows, DNS lookups). */
 #include <fcntl.h>
 
 #include "analyses/locate.h"
@@ -18,7 +19,7 @@ struct locate_args {
 	bool first;
 	const char *pcap_dir;
 	bool all;
-	const char *since, *until, *journal;
+	const char *since, *until, *journal, *ioc;
 };
 
 static const struct cmd_opt locate_opts[] = {
@@ -48,22 +49,58 @@ static const struct cmd_opt locate_opts[] = {
     OPT_STR("until", 0, "DURATION|TIME", "with --since: only recorded flows up to then",
             struct locate_args, until),
     OPT_STR("journal", 0, "DIR",
-            "with --since: the journal cirt watch writes (default " JOURNAL_DEFAULT_DIR ")",
+            "with --since or names: the journal cirt watch writes (default " JOURNAL_DEFAULT_DIR
+            ")",
             struct locate_args, journal),
+    OPT_STR("ioc", 0, "FILE",
+            "every indicator of FILE instead of one ADDR: addresses, CIDRs, names and wildcard "
+            "domains (names through the journal's DNS records)",
+            struct locate_args, ioc),
     {0},
 };
 
-static int parse_query(struct ctx *x, const struct locate_args *a, const char *addr,
-                       struct locate_query *q)
+/* A NAME operand: a list of one name or wildcard domain (NULL when it is none). */
+static struct ioc_list *name_query(const char *s)
 {
+	_cleanup_free_ char *text = xstrdup(s);
+	struct ioc_list *l = NULL;
+	struct cirt_err e = {0};
+	if (strchr(s, '#') || strchr(s, '\n') ||
+	    ioc_parse("the command line", text, strlen(text), &l, &e) < 0)
+		return NULL;
+	if (l->n || l->n_names != 1) {
+		ioc_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static int parse_query(struct ctx *x, const struct locate_args *a, const char *addr,
+                       struct locate_query *q, struct ioc_list **ret_ioc)
+{
+	if (addr && a->ioc)
+		return cmd_usage(x, "locate: name an ADDR, a NAME or --ioc FILE, not both");
 	if (addr) {
-		if (!flow_endpoint_parse(addr, &q->addr, &q->port))
+		if (flow_endpoint_parse(addr, &q->addr, &q->port))
+			q->has_addr = true;
+		else if ((*ret_ioc = name_query(addr))) {
+			q->ioc = *ret_ioc;
+			q->names_only = true;
+		} else
 			return cmd_usage(x,
 			                 "locate: '%s' is not an IPv4 or IPv6 address (ADDR, "
-			                 "ADDR:PORT or [IPV6]:PORT)",
+			                 "ADDR:PORT or [IPV6]:PORT), nor a domain name (NAME or "
+			                 "*.DOMAIN)",
 			                 addr);
-		q->has_addr = true;
+	} else if (a->ioc) {
+		if (ioc_load(a->ioc, ret_ioc, &x->err) < 0)
+			return -1;
+		q->ioc = *ret_ioc;
+		q->names_only = !q->ioc->n;
+		if (!q->ioc->n && !q->ioc->n_names)
+			return cmd_usage(x, "locate: --ioc '%s' holds no indicator", a->ioc);
 	}
+	bool names = q->ioc && q->ioc->n_names;
 	if (a->port) {
 		char *end;
 		long p = strtol(a->port, &end, 10);
@@ -71,7 +108,8 @@ static int parse_query(struct ctx *x, const struct locate_args *a, const char *a
 			return cmd_usage(x, "locate: --port: '%s' is not a port number (1-65535)",
 			                 a->port);
 		if (!q->has_addr)
-			return cmd_usage(x, "locate: --port needs an ADDR");
+			return cmd_usage(x, "locate: --port needs an ADDR (with names or --ioc, "
+			                    "ADDR:PORT is not possible)");
 		if (q->port && q->port != p)
 			return cmd_usage(x, "locate: --port %ld disagrees with the port in '%s'", p,
 			                 addr);
@@ -89,8 +127,9 @@ static int parse_query(struct ctx *x, const struct locate_args *a, const char *a
 			    x, "locate: --seen-from: '%s' is not an address or ADDR:PORT", a->seen);
 		q->has_seen = true;
 	}
-	if (!q->has_addr && !q->has_seen)
-		return cmd_usage(x, "locate: name an ADDR (or --seen-from HOSTIP:PORT)");
+	if (!q->has_addr && !q->has_seen && !q->ioc)
+		return cmd_usage(x, "locate: name an ADDR, a NAME, --ioc FILE or --seen-from "
+		                    "HOSTIP:PORT");
 	if (a->capture) {
 		long s = parse_duration(a->capture);
 		if (s < 1 || s > 86400)
@@ -105,8 +144,20 @@ static int parse_query(struct ctx *x, const struct locate_args *a, const char *a
 		return cmd_usage(x, "locate: --first needs --capture");
 	if (a->pcap_dir && !a->capture)
 		return cmd_usage(x, "locate: --pcap-dir needs --capture");
-	if ((a->until || a->journal) && !a->since)
-		return cmd_usage(x, "locate: --%s needs --since", a->until ? "until" : "journal");
+	if ((a->until || a->journal) && !a->since && !names)
+		return cmd_usage(x, "locate: --%s needs --since (or a NAME)",
+		                 a->until ? "until" : "journal");
+	if (a->until && !a->since) {
+		uint64_t now = journal_now_ns();
+		if (!journal_when_parse(a->until, now, &q->until_ns))
+			return cmd_usage(x,
+			                 "locate: --until: '%s' is not a duration (10m, 2h) or a "
+			                 "time (2026-01-02T03:04:05Z)",
+			                 a->until);
+	}
+	/* names are resolved through the journal's DNS records: the whole journal by default */
+	if (names)
+		q->journal_dir = a->journal ? a->journal : JOURNAL_DEFAULT_DIR;
 	if (a->since) {
 		uint64_t now = journal_now_ns();
 		if (!journal_when_parse(a->since, now, &q->since_ns))
@@ -142,7 +193,8 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 		return nops;
 	const char *addr = nops ? ops[0] : NULL;
 	struct locate_query q = {.pcap_dirfd = -1, .progress = progress, .pids_fresh = true};
-	if (parse_query(x, &a, addr, &q) < 0)
+	_cleanup_(ioc_freep) struct ioc_list *ioc = NULL;
+	if (parse_query(x, &a, addr, &q, &ioc) < 0)
 		return -1;
 	q.first = a.first;
 	_cleanup_close_ int dirfd =
@@ -178,7 +230,7 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 		out_json(stdout, doc);
 		json_decref(doc);
 	} else
-		locate_print_table(stdout, r, a.pcap_dir, a.all);
+		locate_print_table(stdout, r, &q, a.pcap_dir, a.all);
 	int rc = r->n ? CIRT_EXIT_FOUND : CIRT_EXIT_OK;
 	locate_result_free(r);
 	return rc;
@@ -186,9 +238,9 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 
 const struct cmd cmd_locate = {
     .name = "locate",
-    .args = "[ADDR[:PORT]]",
-    .summary = "which container, process and flow talked to an address: live sockets, conntrack "
-               "(ended flows, NAT reversed), live capture",
+    .args = "[ADDR[:PORT]|NAME|*.DOMAIN]",
+    .summary = "which container, process and flow talked to an address or a name: live sockets, "
+               "conntrack (ended flows, NAT reversed), live capture, cirt watch's journal",
     .opts = locate_opts,
     .run = locate_run_cmd,
     .flags = CMD_NODAEMON,

@@ -90,11 +90,92 @@ static char *pcap_path(const char *dir, const char *file)
 	return file ? xasprintf("%s/%s", dir, file) : NULL;
 }
 
+json_t *attrib_netns_owner_json(const struct container *owner)
+{
+	if (!owner)
+		return json_null();
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_str(owner->name));
+	json_object_set_new(o, "id", json_str(owner->id));
+	return o;
+}
+
+static json_t *by_json(enum attr_by b)
+{
+	const char *s = attr_by_name(b);
+	return s ? json_string(s) : json_null();
+}
+
+json_t *alookup_json(const struct alookup *lk)
+{
+	const struct jlookup *l = lk->l;
+	char a[64];
+	json_t *o = json_object();
+	json_object_set_new(o, "time", iso_ns(l->t));
+	json_object_set_new(o, "container", container_ref(lk->c));
+	json_object_set_new(o, "by", by_json(lk->by));
+	json_object_set_new(o, "netns_owner", attrib_netns_owner_json(lk->netns_owner));
+	json_object_set_new(o, "process", proc_info_to_json(lk->proc));
+	json_object_set_new(o, "netns",
+	                    l->netns ? json_integer((json_int_t)l->netns) : json_null());
+	json_object_set_new(o, "client", json_str(l->client));
+	json_object_set_new(o, "server", json_str(l->server));
+	json_object_set_new(o, "forwarded", json_boolean(l->forwarded));
+	json_object_set_new(o, "qname", json_str(l->qname));
+	json_object_set_new(o, "qtype", json_str(l->qtype));
+	json_object_set_new(o, "rcode", json_str(l->rcode));
+	json_t *ch = json_array(), *ad = json_array();
+	for (size_t i = 0; i < l->n_chain; i++)
+		json_array_append_new(ch, json_str(l->chain[i]));
+	for (size_t i = 0; i < l->n_addrs; i++)
+		json_array_append_new(ad, json_string(flow_addr_str(&l->addrs[i], a, sizeof(a))));
+	json_object_set_new(o, "chain", ch);
+	json_object_set_new(o, "addresses", ad);
+	json_object_set_new(o, "ttl", l->ttl ? json_integer(l->ttl) : json_null());
+	json_object_set_new(o, "indicator", json_str(l->ioc ? l->ioc->text : NULL));
+	json_object_set_new(o, "matched", json_str(l->n_chain ? l->chain[l->matched] : NULL));
+	return o;
+}
+
+/* The indicator a finding matched: {entry, comment, line, name, resolved_by, resolved_at}. */
+static json_t *indicator_json(const struct locate_finding *f)
+{
+	if (!f->ioc)
+		return json_null();
+	json_t *o = json_object();
+	json_object_set_new(o, "entry", json_str(f->ioc->text));
+	json_object_set_new(o, "comment", json_str(f->ioc->comment));
+	json_object_set_new(o, "line", json_integer(f->ioc->line));
+	const struct alookup *l = f->resolved;
+	json_object_set_new(o, "name", l && l->l->n_chain ? json_str(l->l->chain[0]) : json_null());
+	json_object_set_new(o, "resolved_by", json_str(l && l->c ? l->c->name : NULL));
+	json_object_set_new(o, "resolved_at", l ? iso_ns(l->l->t) : json_null());
+	return o;
+}
+
+/* "c2.example (resolved by web at TIME)" or the entry as written. */
+static char *indicator_text(const struct locate_finding *f)
+{
+	if (!f->ioc)
+		return NULL;
+	const struct alookup *l = f->resolved;
+	if (!l)
+		return xstrdup(f->ioc->text);
+	json_t *t = iso_ns(l->l->t);
+	char *s = xasprintf("%s, resolved by %s at %s", l->l->n_chain ? l->l->chain[0] : "?",
+	                    l->c ? l->c->name : "(no container)",
+	                    json_string_value(t) ? json_string_value(t) : "?");
+	json_decref(t);
+	return s;
+}
+
 static json_t *finding_json(const struct locate_finding *f, const char *pcap_dir)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "sources", sources_json(f->sources));
 	json_object_set_new(o, "container", container_ref(f->c));
+	json_object_set_new(o, "by", by_json(f->by));
+	json_object_set_new(o, "netns_owner", attrib_netns_owner_json(f->netns_owner));
 	json_object_set_new(o, "process", proc_info_to_json(f->proc));
 	json_object_set_new(o, "flow", flow_to_json(&f->f));
 	_cleanup_free_ char *sv = sensor_text(&f->f);
@@ -109,11 +190,14 @@ static json_t *finding_json(const struct locate_finding *f, const char *pcap_dir
 		json_object_set_new(o, "pcap_file", json_str(p));
 	}
 	json_object_set_new(o, "note", json_str(f->note));
+	if (f->ioc)
+		json_object_set_new(o, "indicator", indicator_json(f));
 	return o;
 }
 
 struct summary {
 	const struct container *c;
+	const struct container *netns_owner; /* c lives in this container's network namespace */
 	unsigned flows;
 	unsigned counts[5]; /* flows seen by each source */
 };
@@ -134,6 +218,8 @@ static size_t summarize(const struct locate_result *r, struct summary **ret)
 			s[n++].c = f->c;
 		}
 		s[k].flows++;
+		if (f->netns_owner)
+			s[k].netns_owner = f->netns_owner;
 		for (int j = FLOW_SRC_SOCKET; j <= FLOW_SRC_JOURNAL; j++)
 			if (f->sources & (1u << j))
 				s[k].counts[j]++;
@@ -159,6 +245,16 @@ json_t *locate_doc_json(const struct locate_result *r, const struct locate_query
 	                                : json_null());
 	json_object_set_new(qo, "seen_from_port",
 	                    q->seen_port ? json_integer(q->seen_port) : json_null());
+	if (q->ioc) {
+		json_t *names = json_array(), *addrs = json_array();
+		for (size_t i = 0; i < q->ioc->n_names; i++)
+			json_array_append_new(names, json_str(q->ioc->names[i].text));
+		for (size_t i = 0; i < q->ioc->n; i++)
+			json_array_append_new(addrs, json_str(q->ioc->v[i].text));
+		json_object_set_new(qo, "ioc_file", json_str(q->ioc->path));
+		json_object_set_new(qo, "names", names);
+		json_object_set_new(qo, "indicator_addresses", addrs);
+	}
 	json_object_set_new(doc, "query", qo);
 	json_object_set_new(doc, "found", json_boolean(r->n > 0));
 	struct summary *s = NULL;
@@ -184,6 +280,9 @@ json_t *locate_doc_json(const struct locate_result *r, const struct locate_query
 		if (r->j_ran)
 			json_object_set_new(o, "journal_flows",
 			                    json_integer(s[k].counts[FLOW_SRC_JOURNAL]));
+		if (s[k].c)
+			json_object_set_new(o, "netns_owner",
+			                    attrib_netns_owner_json(s[k].netns_owner));
 		json_array_append_new(cs, o);
 	}
 	free(s);
@@ -192,6 +291,12 @@ json_t *locate_doc_json(const struct locate_result *r, const struct locate_query
 	for (size_t i = 0; i < r->n; i++)
 		json_array_append_new(fs, finding_json(&r->v[i], pcap_dir));
 	json_object_set_new(doc, "findings", fs);
+	if (r->dns_ran) {
+		json_t *ls = json_array();
+		for (size_t i = 0; r->at && i < r->at->n_lookups; i++)
+			json_array_append_new(ls, alookup_json(&r->at->lookups[i]));
+		json_object_set_new(doc, "lookups", ls);
+	}
 
 	json_t *src = json_object();
 	json_t *so = json_object();
@@ -259,9 +364,23 @@ json_t *locate_doc_json(const struct locate_result *r, const struct locate_query
 		json_object_set_new(jo, "lines", json_integer((json_int_t)r->j_lines));
 		json_object_set_new(jo, "flows", json_integer((json_int_t)r->j_flows));
 		json_object_set_new(jo, "begins", iso_ns(r->j_first_ns));
+		json_object_set_new(jo, "bad_lines", json_integer((json_int_t)r->j_bad));
 		json_object_set_new(src, "journal", jo);
 	} else
 		json_object_set_new(src, "journal", json_null());
+	if (r->dns_ran) {
+		json_t *d = json_object();
+		json_object_set_new(d, "ok", json_boolean(r->dns_ok));
+		json_object_set_new(d, "error", json_str(r->dns_error));
+		json_object_set_new(d, "dir", json_str(q->journal_dir));
+		json_object_set_new(d, "since", iso_ns(q->since_ns));
+		json_object_set_new(d, "until", iso_ns(q->until_ns));
+		json_object_set_new(d, "dns_lines", json_integer((json_int_t)r->dns_lines));
+		json_object_set_new(d, "bad_lines", json_integer((json_int_t)r->dns_bad));
+		json_object_set_new(d, "lookups",
+		                    json_integer((json_int_t)(r->at ? r->at->n_lookups : 0)));
+		json_object_set_new(src, "dns", d);
+	}
 	json_object_set_new(doc, "sources", src);
 	json_t *w = json_array();
 	for (size_t i = 0; i < r->n_warnings; i++)
@@ -280,7 +399,9 @@ static const struct out_col locate_cols[] = {
     {"FLOWS", "flows"},
     {"PID", "pid"},
     {"COMM", "comm"},
+    {"BY", "by"},
     {"LAST SEEN", "when"},
+    {"INDICATOR", "indicator"}, /* only when indicators were asked */
 };
 
 /* Rows of the table: flows of one container and process to the same peer are one row unless
@@ -291,10 +412,49 @@ static bool same_group(const struct locate_finding *a, const struct locate_findi
 	       flow_addr_eq(&a->f.orig.src, &b->f.orig.src) &&
 	       flow_addr_eq(&a->f.orig.dst, &b->f.orig.dst) && a->f.orig.dport == b->f.orig.dport &&
 	       (a->proc ? a->proc->pid : 0) == (b->proc ? b->proc->pid : 0) &&
-	       streq(a->f.state, b->f.state) && !a->note == !b->note;
+	       streq(a->f.state, b->f.state) && !a->note == !b->note && a->by == b->by &&
+	       a->ioc == b->ioc;
 }
 
-void locate_print_table(FILE *out, const struct locate_result *r, const char *pcap_dir, bool all)
+/* The lookups of the indicator names: when, who, the name, its chain and its addresses. */
+static void print_lookups(FILE *out, const struct locate_result *r)
+{
+	if (!r->dns_ran)
+		return;
+	size_t n = r->at ? r->at->n_lookups : 0;
+	fprintf(out, "\nlookups of the names (cirt watch's DNS records): %s\n",
+	        n           ? ""
+	        : r->dns_ok ? "none"
+	                    : "unavailable");
+	for (size_t i = 0; i < n; i++) {
+		const struct alookup *lk = &r->at->lookups[i];
+		const struct jlookup *l = lk->l;
+		struct buf b = {0};
+		json_t *t = iso_ns(l->t);
+		buf_printf(&b, "  %s %s", json_string_value(t) ? json_string_value(t) : "-",
+		           lk->c ? lk->c->name : "(no container)");
+		json_decref(t);
+		if (lk->by)
+			buf_printf(&b, " (by %s)", attr_by_name(lk->by));
+		buf_printf(&b, " %s%s %s", l->forwarded ? "forwarded " : "",
+		           l->qtype ? l->qtype : "?", l->qname);
+		for (size_t k = 1; k < l->n_chain; k++)
+			buf_printf(&b, " -> %s", l->chain[k]);
+		char a[64];
+		for (size_t k = 0; k < l->n_addrs; k++)
+			buf_printf(&b, "%s%s", k ? ", " : " -> ",
+			           flow_addr_str(&l->addrs[k], a, sizeof(a)));
+		if (!l->n_addrs)
+			buf_printf(&b, ": %s", l->rcode ? l->rcode : "no address");
+		buf_printf(&b, " (indicator %s)", l->ioc ? l->ioc->text : "?");
+		_cleanup_free_ char *e = term_escape(buf_cstr(&b));
+		fprintf(out, "%s\n", e);
+		buf_free(&b);
+	}
+}
+
+void locate_print_table(FILE *out, const struct locate_result *r, const struct locate_query *q,
+                        const char *pcap_dir, bool all)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -326,13 +486,17 @@ void locate_print_table(FILE *out, const struct locate_result *r, const char *pc
 		json_object_set_new(o, "flows", json_integer(count));
 		json_object_set_new(o, "pid", f->proc ? json_integer(f->proc->pid) : json_null());
 		json_object_set_new(o, "comm", json_str(f->proc ? f->proc->comm : NULL));
+		json_object_set_new(o, "by", by_json(f->by));
 		_cleanup_free_ char *when = when_text(f, now);
 		json_object_set_new(o, "when", json_string(when));
+		_cleanup_free_ char *ind = indicator_text(f);
+		json_object_set_new(o, "indicator", json_str(ind));
 		json_array_append_new(rows, o);
 	}
 	free(done);
-	out_table(out, rows, locate_cols, ARRAY_SIZE(locate_cols));
+	out_table(out, rows, locate_cols, ARRAY_SIZE(locate_cols) - (q->ioc ? 0 : 1));
 	json_decref(rows);
+	print_lookups(out, r);
 
 	struct summary *s = NULL;
 	size_t ns = summarize(r, &s);
@@ -347,6 +511,10 @@ void locate_print_table(FILE *out, const struct locate_result *r, const char *pc
 				fprintf(out, "%s%s %u", sep, source_names[j], s[k].counts[j]);
 				sep = ", ";
 			}
+		if (s[k].netns_owner) {
+			_cleanup_free_ char *on = term_escape(s[k].netns_owner->name);
+			fprintf(out, "; in the network namespace of %s", on);
+		}
 		if (s[k].c && s[k].c->state && streq(s[k].c->state, "gone")) {
 			_cleanup_free_ char *img = term_escape(s[k].c->image ? s[k].c->image : "?");
 			fprintf(out, "; not running now, image %s, id %.12s", img, s[k].c->id);
@@ -376,6 +544,13 @@ void locate_print_table(FILE *out, const struct locate_result *r, const char *pc
 			        r->j_files_read, r->j_files, r->j_lines, r->j_flows);
 		else
 			fprintf(out, ", journal (unavailable)");
+	}
+	if (r->dns_ran) {
+		if (r->dns_ok)
+			fprintf(out, ", dns (%llu lines, %zu lookups of the names)",
+			        (unsigned long long)r->dns_lines, r->at ? r->at->n_lookups : 0);
+		else
+			fprintf(out, ", dns (unavailable)");
 	}
 	fputs("\n", out);
 }

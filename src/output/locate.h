@@ -11,4 +11,10 @@
 /* pcap_dir: where --pcap-dir wrote the capture files (names them in full), or NULL. */
 json_t *locate_doc_json(const struct locate_result *r, const struct locate_query *q,
                         const char *pcap_dir);
-void locate_print_table(FILE *out, const struct locate_result *r, const char *pcap_dir, bool all);
+void locate_print_table(FILE *out, const struct locate_result *r, const struct locate_query *q,
+                        const char *pcap_dir, bool all);
+/* One end's attribution as JSON: {"by", "netns_owner": {name, id} or null}. */
+json_t *attrib_netns_owner_json(const struct container *owner);
+/* A DNS lookup of the journal: {time, container, by, process, netns, client, server, forwarded,
+ * qname, qtype, rcode, chain, addresses, ttl, indicator}. */
+json_t *alookup_json(const struct alookup *l);

@@ -1,6 +1,6 @@
-/* test_triage.c: the triage joins and scores (connection groups from conntrack entries, NAT,
- * IOC and beacon reasons, address reuse, changed files) and the HTML page (escaping, no stray
- * bytes, one script). */
+/* test_triage.c: the triage joins and scores (connection groups from conntrack entries joined by
+ * attrib.h, NAT, IOC and beacon reasons, address reuse, changed files) and the HTML page
+ * (escaping, no stray bytes, one script). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +29,41 @@ static struct flow tcp(const char *src, uint16_t sport, const char *dst, uint16_
 	return f;
 }
 
+/* A host of running containers, each with one address. */
+static struct host *mkhost(const char *const *names, const char *const *ips, size_t n)
+{
+	struct host *h = xcalloc(1, sizeof(*h));
+	h->c = xcalloc(n, sizeof(*h->c));
+	h->n = n;
+	for (size_t i = 0; i < n; i++) {
+		struct container *c = &h->c[i];
+		c->name = xstrdup(names[i]);
+		c->id = xasprintf("%s-id", names[i]);
+		c->state = xstrdup("running");
+		c->running = true;
+		c->pid = 100 + (int)i;
+		c->eps = xcalloc(1, sizeof(*c->eps));
+		c->eps[0].ipv4 = xstrdup(ips[i]);
+		c->n_eps = 1;
+	}
+	return h;
+}
+
+/* The flows joined and added to the triage state (its containers first, in host order). */
+static struct attrib *add(struct tstate *s, struct host *h, const struct flow *ct, size_t n)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (!tstate_by_id(s, h->c[i].id)) {
+			struct tc *t = tstate_add(s, h->c[i].name, h->c[i].id);
+			t->c = &h->c[i];
+			tstate_index(s, h->c[i].eps[0].ipv4, t);
+		}
+	struct attrib_in in = {.h = h, .ct = ct, .n_ct = n};
+	struct attrib *a = attrib_join(&in);
+	tstate_add_flows(s, a);
+	return a;
+}
+
 static void test_conns_and_scores(void **state)
 {
 	(void)state;
@@ -39,34 +74,29 @@ static void test_conns_and_scores(void **state)
 	ioc.n = 1;
 	struct triage_opts o = {.ioc = &ioc};
 	struct tstate s = {.o = &o, .source = "live"};
-	struct tc *web = tstate_add(&s, "web", "aaaa"), *db = tstate_add(&s, "db", "bbbb"),
-	          *idle = tstate_add(&s, "idle", "cccc");
-	tstate_index(&s, "172.17.0.2", web);
-	tstate_index(&s, "172.17.0.3", db);
-	tstate_index(&s, "172.17.0.4", idle);
-	/* web beacons to the IOC: 6 flows, one of them seen twice (socket and conntrack) */
-	for (int i = 0; i < 6; i++) {
-		struct flow f = tcp("172.17.0.2", (uint16_t)(40000 + i), "10.66.0.2", 80,
-		                    "10.66.0.2", "10.66.0.1");
-		ct_attribute(&s, &f, FLOW_SRC_CONNTRACK, 0);
-	}
-	struct flow again = tcp("172.17.0.2", 40000, "10.66.0.2", 80, "10.66.0.2", "10.66.0.1");
-	ct_attribute(&s, &again, FLOW_SRC_CONNTRACK, 0);
+	static const char *const names[] = {"web", "db", "idle"}, *const ips[] = {"172.17.0.2",
+	                                                                          "172.17.0.3",
+	                                                                          "172.17.0.4"};
+	struct host *h = mkhost(names, ips, 3);
+	struct flow ct[32];
+	size_t n = 0;
+	/* web beacons to the IOC: 6 flows, one of them seen twice */
+	for (int i = 0; i < 6; i++)
+		ct[n++] = tcp("172.17.0.2", (uint16_t)(40000 + i), "10.66.0.2", 80, "10.66.0.2",
+		              "10.66.0.1");
+	ct[n++] = tcp("172.17.0.2", 40000, "10.66.0.2", 80, "10.66.0.2", "10.66.0.1");
 	/* db repeats to a peer that is not an IOC: a beacon; and answers a published port (DNAT) */
-	for (int i = 0; i < 5; i++) {
-		struct flow f = tcp("172.17.0.3", (uint16_t)(50000 + i), "192.0.2.7", 443,
-		                    "192.0.2.7", "10.0.0.5");
-		ct_attribute(&s, &f, FLOW_SRC_CONNTRACK, 0);
-	}
-	struct flow in = tcp("198.51.100.9", 51000, "10.0.0.5", 8080, "172.17.0.3", "198.51.100.9");
-	in.reply.sport = 80;
-	ct_attribute(&s, &in, FLOW_SRC_CONNTRACK, 0);
+	for (int i = 0; i < 5; i++)
+		ct[n++] = tcp("172.17.0.3", (uint16_t)(50000 + i), "192.0.2.7", 443, "192.0.2.7",
+		              "10.0.0.5");
+	ct[n] = tcp("198.51.100.9", 51000, "10.0.0.5", 8080, "172.17.0.3", "198.51.100.9");
+	ct[n++].reply.sport = 80;
 	/* idle talks to db twice: a container peer is never a beacon */
-	for (int i = 0; i < 6; i++) {
-		struct flow f = tcp("172.17.0.4", (uint16_t)(33000 + i), "172.17.0.3", 5432,
-		                    "172.17.0.3", "172.17.0.4");
-		ct_attribute(&s, &f, FLOW_SRC_CONNTRACK, 0);
-	}
+	for (int i = 0; i < 6; i++)
+		ct[n++] = tcp("172.17.0.4", (uint16_t)(33000 + i), "172.17.0.3", 5432, "172.17.0.3",
+		              "172.17.0.4");
+	struct attrib *a = add(&s, h, ct, n);
+	struct tc *web = s.t[0], *db = s.t[1], *idle = s.t[2];
 	score_conns(&s);
 	assert_int_equal(web->score, 100);
 	assert_int_equal(web->n_why, 1);
@@ -80,8 +110,8 @@ static void test_conns_and_scores(void **state)
 	bool found = false;
 	for (size_t i = 0; i < s.n_conns; i++)
 		if (s.conns[i].t == db && !s.conns[i].out && s.conns[i].key_port == 80) {
-			char a[64];
-			assert_string_equal(flow_addr_str(&s.conns[i].remote, a, sizeof(a)),
+			char buf[64];
+			assert_string_equal(flow_addr_str(&s.conns[i].remote, buf, sizeof(buf)),
 			                    "198.51.100.9");
 			found = true;
 		}
@@ -95,8 +125,13 @@ static void test_conns_and_scores(void **state)
 	assert_string_equal(json_string_value(json_object_get(
 	                        json_array_get(json_object_get(doc, "connections"), 0), "ioc")),
 	                    "10.66.0.2");
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_object_get(doc, "connections"), 0), "by")),
+	                    "address");
 	json_decref(doc);
 	tstate_free(&s);
+	attrib_free(a);
+	host_free(h);
 }
 
 static void test_address_reuse(void **state)
@@ -104,17 +139,22 @@ static void test_address_reuse(void **state)
 	(void)state;
 	struct triage_opts o = {0};
 	struct tstate s = {.o = &o, .source = "live"};
-	struct tc *now = tstate_add(&s, "newer", "dddd");
-	now->created_ns = 2000ull * 1000000000ull;
-	tstate_index(&s, "172.18.0.2", now);
+	static const char *const names[] = {"newer"}, *const ips[] = {"172.18.0.2"};
+	struct host *h = mkhost(names, ips, 1);
+	h->c[0].created = xstrdup("1970-01-01T00:33:20Z"); /* 2000 s */
 	struct flow f = tcp("172.18.0.2", 41000, "203.0.113.1", 80, "203.0.113.1", "10.0.0.5");
 	/* last packet 100 s before the container existed: an earlier holder's flow */
-	ct_attribute(&s, &f, FLOW_SRC_CONNTRACK, 1900ull * 1000000000ull);
+	f.last_ns = 1900ull * 1000000000ull;
+	struct attrib *a = add(&s, h, &f, 1);
 	assert_int_equal(s.n_conns, 0);
 	assert_int_equal(s.stale_flows, 1);
-	ct_attribute(&s, &f, FLOW_SRC_CONNTRACK, 2100ull * 1000000000ull);
+	attrib_free(a);
+	f.last_ns = 2100ull * 1000000000ull;
+	a = add(&s, h, &f, 1);
 	assert_int_equal(s.n_conns, 1);
 	tstate_free(&s);
+	attrib_free(a);
+	host_free(h);
 }
 
 static void test_changes(void **state)
