@@ -1,6 +1,7 @@
 /* network.c: the container's sockets, read from /proc/<pid>/net/{tcp,tcp6,udp,udp6,raw,raw6,unix}
  * of one of its processes (these files show the namespace of that process), joined with the
- * processes' descriptors; then the conntrack entries of its addresses. */
+ * processes' descriptors (its own, then those of any other process in the namespace: a sidecar
+ * that joined it, or something that entered it); then the conntrack entries of its addresses. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 
@@ -8,6 +9,8 @@
 #include "evidence/evidence.h"
 #include "evidence/sockets.h"
 #include "json.h"
+#include "sources/docker.h"
+#include "sources/procfs.h"
 
 static const char *tcp_state(unsigned st)
 {
@@ -164,6 +167,89 @@ static void add_owners(struct ev *e, json_t *socks)
 	}
 }
 
+/* {"id", "name"} of the container whose cgroup holds pid (its name from the daemon when there
+ * is one), or JSON null for a process of the host. */
+static json_t *container_of_pid(struct ev *e, int pid, json_t *cache)
+{
+	_cleanup_free_ char *cg = procfs_cgroup(pid);
+	char id[65];
+	if (!cg || !procfs_cgroup_container_id(cg, id))
+		return json_null();
+	json_t *known = json_object_get(cache, id);
+	if (known)
+		return json_incref(known);
+	json_t *o = json_pack("{s:s}", "id", id);
+	if (e->c->id && streq(id, e->c->id))
+		json_object_set_new(o, "name", json_str(e->c->name));
+	else if (e->d) {
+		_cleanup_free_ char *path = xasprintf("/containers/%s/json", id);
+		json_t *j = NULL;
+		struct cirt_err err = {0};
+		if (docker_get_json(e->d, path, &j, &err) == 0 && jstr(j, "Name")) {
+			const char *n = jstr(j, "Name");
+			json_object_set_new(o, "name", json_str(n[0] == '/' ? n + 1 : n));
+		}
+		json_decref(j);
+	}
+	json_object_set(cache, id, o);
+	return o;
+}
+
+/* Sockets none of the container's processes holds: another process of the namespace may (a
+ * container that joined it with --network container:X, a process that entered it). Their
+ * holders are named with their container, so that a report does not blame this one. */
+static void add_outside_owners(struct ev *e, json_t *socks, int pid)
+{
+	size_t i, missing = 0;
+	json_t *s;
+	json_array_foreach(
+	    socks, i, s) if (jint(s, "inode", 0) > 0 &&
+	                     !json_array_size(json_object_get(s, "owners")) &&
+	                     !streq(jstr(s, "proto") ? jstr(s, "proto") : "", "unix")) missing++;
+	unsigned long ns = missing ? procfs_ns_inode(pid, "net") : 0;
+	if (!ns)
+		return;
+	int *pids = NULL;
+	size_t np = procfs_pids_in_ns("net", ns, &pids);
+	json_t *cache = json_object();
+	for (size_t k = 0; k < np && missing; k++) {
+		bool own = false;
+		for (size_t j = 0; j < e->n_procs && !own; j++)
+			own = e->procs[j].pid == pids[k];
+		if (own || pids[k] == getpid())
+			continue;
+		unsigned long *inodes = NULL;
+		int *fds = NULL;
+		size_t nfd = 0;
+		if (procfs_socket_fds(pids[k], &inodes, &fds, &nfd) < 0)
+			nfd = 0;
+		for (size_t f = 0; f < nfd; f++)
+			json_array_foreach(socks, i, s)
+			{
+				json_t *owners = json_object_get(s, "owners");
+				if ((unsigned long)jint(s, "inode", 0) != inodes[f] ||
+				    json_array_size(owners))
+					continue;
+				_cleanup_free_ char *comm = procfs_comm(pids[k]);
+				_cleanup_free_ char *exe = procfs_exe(pids[k]);
+				json_t *o = json_object();
+				json_object_set_new(o, "pid", json_integer(pids[k]));
+				json_object_set_new(o, "fd", json_integer(fds[f]));
+				json_object_set_new(o, "comm", json_str(comm));
+				json_object_set_new(o, "exe", json_str(exe));
+				json_object_set_new(o, "container",
+				                    container_of_pid(e, pids[k], cache));
+				json_object_set_new(o, "outside", json_true());
+				json_array_append_new(owners, o);
+				missing--;
+			}
+		free(inodes);
+		free(fds);
+	}
+	json_decref(cache);
+	free(pids);
+}
+
 static int pick_pid(struct ev *e)
 {
 	if (e->c->pid > 0 && ev_start_ticks(e->c->pid))
@@ -209,12 +295,14 @@ int ev_network(struct ev *e)
 			return -1;
 		}
 		add_owners(e, socks);
+		add_outside_owners(e, socks, pid);
 		size_t i;
 		json_t *s;
 		json_array_foreach(socks, i, s)
 		{
 			n_sock++;
-			if (json_array_size(json_object_get(s, "owners")))
+			json_t *ow = json_array_get(json_object_get(s, "owners"), 0);
+			if (ow && !jbool(ow, "outside"))
 				n_owned++;
 			const char *st = jstr(s, "state");
 			if (st && streq(st, "ESTABLISHED") && !streq(jstr(s, "proto"), "unix"))
@@ -231,6 +319,10 @@ int ev_network(struct ev *e)
 		    json_sprintf("/proc/%d/net/* (the network namespace of pid %d)", pid, pid));
 		json_object_set_new(doc, "netns", json_string(link));
 		json_object_set_new(doc, "network_mode", json_string(net_mode_name(e->c->mode)));
+		if (e->c->mode == NETMODE_CONTAINER && e->c->mode_target)
+			json_object_set_new(doc, "netns_owner",
+			                    json_pack("{s:s,s:o}", "id", e->c->mode_target, "name",
+			                              json_str(e->c->mode_target_name)));
 		if (e->c->mode == NETMODE_HOST)
 			json_object_set_new(
 			    doc, "note",
