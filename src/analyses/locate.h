@@ -40,7 +40,8 @@ struct locate_query {
 	 * CIDRs match directly, names through the journal's DNS lookups (journal_dir must be
 	 * set); NULL: none */
 	const struct ioc_list *ioc;
-	bool names_only; /* the indicators are names alone: no DNS record is an error */
+	const char *name; /* the NAME asked for, as typed (ioc holds it); NULL: --ioc or none */
+	bool names_only;  /* the indicators are names alone: no DNS record is an error */
 };
 
 /* One flow of one container, with every source that saw it. */

@@ -311,11 +311,12 @@ json_t *conn_json(const struct conn *c)
 	}
 	const struct alookup *l = c->resolved;
 	if (l)
-		json_object_set_new(o, "ioc_resolved",
-		                    json_pack("{s:o,s:o,s:o}", "name",
-		                              json_str(l->l->n_chain ? l->l->chain[0] : NULL),
-		                              "resolved_by", json_str(l->c ? l->c->name : NULL),
-		                              "resolved_at", iso_ns(l->l->t)));
+		json_object_set_new(
+		    o, "ioc_resolved",
+		    json_pack("{s:o,s:o,s:o}", "name",
+		              json_str(l->l->n_chain ? l->l->chain[l->l->matched] : NULL),
+		              "resolved_by", json_str(l->c ? l->c->name : NULL), "resolved_at",
+		              iso_ns(l->l->t)));
 	else
 		json_object_set_new(o, "ioc_resolved", json_null());
 	return o;
@@ -341,7 +342,7 @@ void score_conns(struct tstate *s)
 				char tb[40];
 				const struct alookup *l = c->resolved;
 				why = xasprintf(" (%s, resolved by %s at %s)",
-				                l->l->n_chain ? l->l->chain[0] : "?",
+				                l->l->n_chain ? l->l->chain[l->l->matched] : "?",
 				                l->c ? l->c->name : "(no container)",
 				                journal_time_str(l->l->t, tb, sizeof(tb)));
 			} else if (c->ioc->comment)

@@ -85,6 +85,7 @@ static int parse_query(struct ctx *x, const struct locate_args *a, const char *a
 			q->has_addr = true;
 		else if ((*ret_ioc = name_query(addr))) {
 			q->ioc = *ret_ioc;
+			q->name = addr;
 			q->names_only = true;
 		} else
 			return cmd_usage(x,

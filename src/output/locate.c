@@ -162,9 +162,10 @@ static char *indicator_text(const struct locate_finding *f)
 	if (!l)
 		return xstrdup(f->ioc->text);
 	json_t *t = iso_ns(l->l->t);
-	char *s = xasprintf("%s, resolved by %s at %s", l->l->n_chain ? l->l->chain[0] : "?",
-	                    l->c ? l->c->name : "(no container)",
-	                    json_string_value(t) ? json_string_value(t) : "?");
+	char *s =
+	    xasprintf("%s, resolved by %s at %s", l->l->n_chain ? l->l->chain[l->l->matched] : "?",
+	              l->c ? l->c->name : "(no container)",
+	              json_string_value(t) ? json_string_value(t) : "?");
 	json_decref(t);
 	return s;
 }
@@ -251,7 +252,8 @@ json_t *locate_doc_json(const struct locate_result *r, const struct locate_query
 			json_array_append_new(names, json_str(q->ioc->names[i].text));
 		for (size_t i = 0; i < q->ioc->n; i++)
 			json_array_append_new(addrs, json_str(q->ioc->v[i].text));
-		json_object_set_new(qo, "ioc_file", json_str(q->ioc->path));
+		json_object_set_new(qo, "name", json_str(q->name));
+		json_object_set_new(qo, "ioc_file", json_str(q->name ? NULL : q->ioc->path));
 		json_object_set_new(qo, "names", names);
 		json_object_set_new(qo, "indicator_addresses", addrs);
 	}
