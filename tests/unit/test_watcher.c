@@ -161,19 +161,22 @@ static size_t read_lines(const char *dir, char ***ret)
  * for " (see dq). */
 static const char *const want_lines[] = {
     "{'t':'2026-01-01T00:00:01.000000Z','type':'flow','event':'new','src_container':{'id':'aaaa',"
-    "'name':'web','image':'web:1'},'flow':{'proto':'tcp','original':{'src':'172.30.0.2',"
+    "'name':'web','image':'web:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'172.30."
+    "0.2',"
     "'sport':40000,'dst':'10.66.0.2','dport':80},'reply':{'src':'10.66.0.2','sport':80,"
     "'dst':'192.168.0.1','dport':40000},'nat':true,'first_seen':'2026-01-01T00:00:01.000Z',"
     "'conntrack_id':1,'expires_in':0},'ioc':'10.66.0.2/32'}",
     "{'t':'2026-01-01T00:00:03.000000Z','type':'docker','action':'start','container':{'id':'bbbb',"
     "'name':'db','image':'db:1'}}",
     "{'t':'2026-01-01T00:00:02.000000Z','type':'flow','event':'new','src_container':{'id':'bbbb',"
-    "'name':'db','image':'db:1'},'flow':{'proto':'tcp','original':{'src':'172.30.0.9',"
+    "'name':'db','image':'db:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'172.30.0."
+    "9',"
     "'sport':41000,'dst':'10.66.0.3','dport':443},'nat':false,'first_seen':'2026-01-01T00:00:02."
     "000Z',"
     "'conntrack_id':2,'expires_in':0}}",
     "{'t':'2026-01-01T00:00:03.000000Z','type':'flow','event':'end','src_container':{'id':'bbbb',"
-    "'name':'db','image':'db:1'},'flow':{'proto':'tcp','original':{'src':'172.30.0.9',"
+    "'name':'db','image':'db:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'172.30.0."
+    "9',"
     "'sport':41000,'dst':'10.66.0.3','dport':443},'nat':false,'first_seen':'2026-01-01T00:00:02."
     "000Z',"
     "'last_seen':'2026-01-01T00:00:03.000Z','conntrack_id':2,'expires_in':0}}",
@@ -183,27 +186,32 @@ static const char *const want_lines[] = {
     "{'t':'2026-01-01T00:00:06.000000Z','type':'docker','action':'start','container':{'id':'cccc',"
     "'name':'next','image':'next:1'}}",
     "{'t':'2026-01-01T00:00:07.000000Z','type':'flow','event':'end','src_container':{'id':'aaaa',"
-    "'name':'web','image':'web:1'},'flow':{'proto':'tcp','state':'TIME_WAIT','original':{'src':'"
+    "'name':'web','image':'web:1'},'by':'address','flow':{'proto':'tcp','state':'TIME_WAIT','"
+    "original':{'src':'"
     "172.30.0.2',"
     "'sport':40000,'dst':'10.66.0.2','dport':80},'reply':{'src':'10.66.0.2','sport':80,"
     "'dst':'192.168.0.1','dport':40000},'nat':true,'first_seen':'2026-01-01T00:00:01.000Z',"
     "'last_seen':'2026-01-01T00:00:07.000Z','conntrack_id':1,'expires_in':0}}",
     "{'t':'2026-01-01T00:00:08.000000Z','type':'flow','event':'end','src_container':{'id':'cccc',"
-    "'name':'next','image':'next:1'},'flow':{'proto':'tcp','original':{'src':'172.30.0.2',"
+    "'name':'next','image':'next:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'172."
+    "30.0.2',"
     "'sport':50000,'dst':'10.66.0.2','dport':80},'nat':false,'last_seen':'2026-01-01T00:00:08.000Z'"
     ","
     "'conntrack_id':99,'expires_in':0}}",
     "{'t':'2026-01-01T00:00:10.000000Z','type':'flow','event':'existing','src_container':{'id':'"
     "cccc',"
-    "'name':'next','image':'next:1'},'flow':{'proto':'tcp','original':{'src':'172.30.0.2',"
+    "'name':'next','image':'next:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'172."
+    "30.0.2',"
     "'sport':33333,'dst':'10.66.0.4','dport':22},'nat':false,'first_seen':'2025-12-31T23:59:10."
     "000Z',"
     "'conntrack_id':5,'expires_in':0}}",
-    "{'t':'2026-01-01T00:00:11.000000Z','type':'flow','event':'new','flow':{'proto':'tcp',"
+    "{'t':'2026-01-01T00:00:11.000000Z','type':'flow','event':'new','by':'address','flow':{'proto':"
+    "'tcp',"
     "'original':{'src':'172.30.0.50','sport':42000,'dst':'10.66.0.5','dport':80},"
     "'nat':false,'first_seen':'2026-01-01T00:00:11.000Z','conntrack_id':6,'expires_in':0}}",
     "{'t':'2026-01-01T00:00:12.000000Z','type':'flow','event':'new','dst_container':{'id':'cccc',"
-    "'name':'next','image':'next:1'},'flow':{'proto':'tcp','original':{'src':'10.66.0.2',"
+    "'name':'next','image':'next:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'10.66."
+    "0.2',"
     "'sport':5555,'dst':'172.30.0.2','dport':8080},'nat':false,'first_seen':'2026-01-01T00:00:12."
     "000Z',"
     "'conntrack_id':7,'expires_in':0},'ioc':'10.66.0.2/32'}",
@@ -212,12 +220,14 @@ static const char *const want_lines[] = {
     "{'t':'2026-01-01T00:00:16.000000Z','type':'overrun','source':'conntrack',"
     "'count':1,'note':'gone'}",
     "{'t':'2026-01-01T00:00:17.000000Z','type':'flow','event':'new','src_container':{'id':'cccc',"
-    "'name':'next','image':'next:1'},'flow':{'proto':'tcp','original':{'src':'172.30.0.2',"
+    "'name':'next','image':'next:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'172."
+    "30.0.2',"
     "'sport':40001,'dst':'10.66.0.9','dport':80},'nat':false,'first_seen':'2026-01-01T00:00:17."
     "000Z',"
     "'conntrack_id':8,'expires_in':0},'ioc':'10.66.0.0/24'}",
     "{'t':'2026-01-01T00:00:18.000000Z','type':'flow','event':'new','dst_container':{'id':'cccc',"
-    "'name':'next','image':'next:1'},'flow':{'proto':'tcp','original':{'src':'10.77.0.7',"
+    "'name':'next','image':'next:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'10.77."
+    "0.7',"
     "'sport':6000,'dst':'192.168.0.1','dport':8080},'reply':{'src':'172.30.0.2',"
     "'sport':80,'dst':'10.77.0.7','dport':6000},'nat':true,'first_seen':'2026-01-01T00:00:18.000Z',"
     "'conntrack_id':9,'expires_in':0}}",
@@ -442,7 +452,8 @@ static void test_watcher_lines(void **state)
 	assert_int_equal(n, ARRAY_SIZE(want_lines) + 2);
 	char *start =
 	    xasprintf("'type':'watch','action':'start','pid':%d,'version':'%s','acct':true,"
-	              "'timestamps':false,'rcvbuf':4096,'containers':1,'ioc_entries':1}",
+	              "'timestamps':false,'rcvbuf':4096,'containers':1,'ioc_entries':1,'kernel_"
+	              "events':null,'dns':null}",
 	              (int)getpid(), CIRT_VERSION);
 	check_own_line(l[0], start);
 	free(start);
@@ -451,7 +462,8 @@ static void test_watcher_lines(void **state)
 	check_own_line(l[n - 1], "'type':'watch','action':'stop','signal':'SIGTERM','flows_new':6,"
 	                         "'flows_end':3,'flows_existing':1,'flows_skipped':1,"
 	                         "'flows_unattributed':1,'events':3,'alerts':3,'overruns':1,"
-	                         "'daemon_gaps':1,'untracked':0}");
+	                         "'daemon_gaps':1,'untracked':0,'flows_process':0,'execs':0,"
+	                         "'dns_lines':0,'processes_untracked':0,'sockets_dropped':0}");
 	assert_int_equal(seen.n_alerts * 2, ARRAY_SIZE(want_alerts));
 	for (size_t i = 0; i < seen.n_alerts; i++) {
 		assert_string_equal(seen.alerts_json[i], dq(want_alerts[2 * i]));
@@ -496,17 +508,17 @@ static void test_watcher_all_flows(void **state)
 	assert_int_equal(journal_close(jw, &e), 0);
 	char **l = NULL;
 	assert_int_equal(read_lines(dir, &l), 2);
-	assert_string_equal(l[0],
-	                    dq("{'t':'2026-01-01T00:00:01.000000Z','type':'flow','event':'new',"
-	                       "'flow':{'proto':'tcp','original':{'src':'192.168.5.5','sport':"
-	                       "5000,'dst':'192.168.5.6','dport':53},'nat':false,'first_seen':"
-	                       "'2026-01-01T00:00:01.000Z','conntrack_id':3,'expires_in':0}}"));
-	assert_string_equal(l[1],
-	                    dq("{'t':'2026-01-01T00:00:02.000000Z','type':'flow','event':'end',"
-	                       "'flow':{'proto':'tcp','original':{'src':'192.168.5.5','sport':"
-	                       "5000,'dst':'192.168.5.6','dport':53},'nat':false,'first_seen':"
-	                       "'2026-01-01T00:00:01.000Z','last_seen':'2026-01-01T00:00:02.000Z',"
-	                       "'conntrack_id':3,'expires_in':0}}"));
+	assert_string_equal(
+	    l[0], dq("{'t':'2026-01-01T00:00:01.000000Z','type':'flow','event':'new',"
+	             "'by':'address','flow':{'proto':'tcp','original':{'src':'192.168.5.5','sport':"
+	             "5000,'dst':'192.168.5.6','dport':53},'nat':false,'first_seen':"
+	             "'2026-01-01T00:00:01.000Z','conntrack_id':3,'expires_in':0}}"));
+	assert_string_equal(
+	    l[1], dq("{'t':'2026-01-01T00:00:02.000000Z','type':'flow','event':'end',"
+	             "'by':'address','flow':{'proto':'tcp','original':{'src':'192.168.5.5','sport':"
+	             "5000,'dst':'192.168.5.6','dport':53},'nat':false,'first_seen':"
+	             "'2026-01-01T00:00:01.000Z','last_seen':'2026-01-01T00:00:02.000Z',"
+	             "'conntrack_id':3,'expires_in':0}}"));
 	free(l[0]);
 	free(l[1]);
 	free(l);
