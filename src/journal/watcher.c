@@ -291,7 +291,8 @@ static void emit_flow(struct watcher *w, const struct flow *f0, enum watcher_kin
 	if (a->s && f.proto == IPPROTO_TCP) {
 		/* without conntrack's own timestamps, the kernel's connect is when it began (the
 		 * conntrack event's time is when it was read) */
-		if (ev == WATCHER_FLOW_NEW && !f.first_ns && a->s->t_ns)
+		if (ev == WATCHER_FLOW_NEW && !f.first_ns && a->s->t_ns &&
+		    a->s->kind == WSOCK_CONNECT)
 			t = f.first_ns = a->s->t_ns;
 		wstab_take(w->socks, a->s);
 	}
