@@ -279,9 +279,13 @@ static void node_rows(json_t *rows, int depth, json_t *n)
 	json_t *argv = jarr(n, "argv");
 	size_t i, k = 0;
 	json_t *a;
-	json_array_foreach(argv, i, a) if (json_is_string(a))
-	    buf_printf(&d, " %s", json_string_value(a)),
-	    k++;
+	json_array_foreach(argv, i, a)
+	{
+		if (!json_is_string(a))
+			continue;
+		buf_printf(&d, " %s", json_string_value(a));
+		k++;
+	}
 	if (!k)
 		buf_printf(&d, " %s", jstr(n, "comm") ? jstr(n, "comm") : "?");
 	if (jstr(n, "exe"))
