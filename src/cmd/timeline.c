@@ -1,5 +1,6 @@
 /* timeline.c: `cirt timeline`: what cirt watch recorded, in time order: the daemon's container
- * events (create, start, exec with its command, die, ...), flows, and the watcher's own gaps. */
+ * events (create, start, exec with its command, die, ...), process starts, flows with their
+ * process, DNS answers, and the watcher's own gaps; or, with --tree, the processes as trees. */
 #include "cmd/cmd.h"
 #include "cmd/mixed.h"
 #include "escape.h"
@@ -8,7 +9,7 @@
 
 struct tl_args {
 	const char *since, *until, *journal, *limit;
-	bool no_flows;
+	bool no_flows, tree;
 };
 
 static const struct cmd_opt timeline_opts[] = {
@@ -21,6 +22,10 @@ static const struct cmd_opt timeline_opts[] = {
     OPT_BOOL("no-flows", 0, "daemon events only, no flows", struct tl_args, no_flows),
     OPT_STR("limit", 0, "N", "print at most the last N entries (default 100000)", struct tl_args,
             limit),
+    OPT_BOOL("tree", 0,
+             "the container's processes as a tree (parent and child from the exec lines), each "
+             "with its connections and DNS lookups under it",
+             struct tl_args, tree),
     {0},
 };
 
@@ -28,6 +33,30 @@ static const struct out_col cols[] = {
     {"TIME (UTC)", "time"}, {"CONTAINER", "container"}, {"ID", "id"},
     {"EVENT", "what"},      {"DETAILS", "details"},
 };
+
+static void print_tree(struct ctx *x, const struct timeline *tl)
+{
+	json_t *trees = timeline_tree(tl);
+	if (x->json) {
+		json_t *doc = json_pack("{s:O,s:b}", "trees", trees, "truncated", tl->truncated);
+		out_json(stdout, doc);
+		json_decref(doc);
+	} else {
+		json_t *rows = timeline_tree_rows(trees);
+		size_t i;
+		json_t *r;
+		json_array_foreach(rows, i, r)
+		{
+			_cleanup_free_ char *t = term_escape(jstr(r, "text"));
+			int d = (int)jint(r, "depth", 0);
+			printf("%-24s %*s%s\n", d ? jstr(r, "time") : "", 2 * d, "", t);
+		}
+		if (!json_array_size(trees))
+			printf("no process recorded\n");
+		json_decref(rows);
+	}
+	json_decref(trees);
+}
 
 static int timeline_run(struct ctx *x, int argc, char **argv)
 {
@@ -71,6 +100,11 @@ static int timeline_run(struct ctx *x, int argc, char **argv)
 	struct timeline *tl = NULL;
 	if (timeline_read(&q, &tl, &x->err) < 0)
 		return -1;
+	if (a.tree) {
+		print_tree(x, tl);
+		timeline_free(tl);
+		return 0;
+	}
 	size_t n = tl->n, from = n > limit ? n - limit : 0;
 	const struct journal_read_stats st = tl->st;
 	if (from || tl->truncated)
@@ -115,8 +149,8 @@ static int timeline_run(struct ctx *x, int argc, char **argv)
 const struct cmd cmd_timeline = {
     .name = "timeline",
     .args = "[CONTAINER]",
-    .summary = "what cirt watch recorded, in time order: container events (exec with its command, "
-               "start, die, ...), flows, gaps",
+    .summary = "what cirt watch recorded, in time order: container events, process starts, flows "
+               "with their process, DNS answers, gaps; --tree: the processes as a tree",
     .opts = timeline_opts,
     .run = timeline_run,
 };

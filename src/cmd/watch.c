@@ -1,6 +1,7 @@
-/* watch.c: `cirt watch`: record every container flow (conntrack NEW/DESTROY events) and every
- * container event of the daemon into the journal, attributed by address and time; alert on
- * indicator addresses. Runs in the foreground until SIGTERM/SIGINT. */
+/* watch.c: `cirt watch`: record every container flow (conntrack NEW/DESTROY events, with the
+ * process that made it from the kernel's events), every exec, every DNS answer and every container
+ * event of the daemon into the journal; alert on indicator addresses. Runs in the foreground until
+ * SIGTERM/SIGINT. */
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -9,6 +10,7 @@
 #include "escape.h"
 #include "journal/ctfeed.h"
 #include "journal/evfeed.h"
+#include "journal/kfeed.h"
 #include "journal/watcher.h"
 
 struct watch_args {
@@ -18,6 +20,7 @@ struct watch_args {
 	bool acct;
 	bool all_flows;
 	bool no_dump;
+	bool no_bpf, kernel_events, dns;
 };
 
 static const struct cmd_opt watch_opts[] = {
@@ -41,6 +44,15 @@ static const struct cmd_opt watch_opts[] = {
              struct watch_args, all_flows),
     OPT_BOOL("no-dump", 0, "do not record the flows already in the conntrack table at start",
              struct watch_args, no_dump),
+    OPT_BOOL("no-bpf", 0,
+             "kernel events from the proc connector and sock_diag polls, not BPF (sees less: "
+             "see the README)",
+             struct watch_args, no_bpf),
+    OPT_FALSE("no-kernel-events", 0,
+              "no exec lines and no process on flows: attribute by address only", struct watch_args,
+              kernel_events),
+    OPT_FALSE("no-dns", 0, "do not capture DNS in the containers' and the host's namespaces",
+              struct watch_args, dns),
     {0},
 };
 
@@ -50,7 +62,8 @@ struct watch {
 	struct journal_writer *jw;
 	struct ctfeed *ct;    /* conntrack's events */
 	struct evfeed *ev;    /* the daemon's */
-	struct watcher *w;    /* the engine both feed */
+	struct kfeed *kf;     /* the kernel's process and socket events, DNS */
+	struct watcher *w;    /* the engine they feed */
 	struct ioc_list *ioc; /* loaded, until the engine takes it */
 };
 
@@ -99,19 +112,32 @@ static void reload_ioc(struct watch *s)
 	warn("SIGHUP: reloaded %zu ioc entries from '%s'", st.ioc_entries, s->a->ioc);
 }
 
+/* The daemon's records: the DNS capture follows its containers, the engine takes them. */
+static void feed_records(struct watch *s)
+{
+	struct evrec *l = evfeed_take(s->ev);
+	kfeed_records(s->kf, l);
+	watcher_feed_records(s->w, l);
+}
+
 static int watch_loop(struct watch *s, int sfd, const char **ret_signal)
 {
 	for (;;) {
 		int timeout = watcher_timeout_ms(s->w, 1000);
-		struct pollfd p[3] = {{.fd = ctfeed_poll_fd(s->ct, &timeout), .events = POLLIN},
+		struct pollfd p[5] = {{.fd = ctfeed_poll_fd(s->ct, &timeout), .events = POLLIN},
 		                      {.fd = evfeed_fd(s->ev), .events = POLLIN},
-		                      {.fd = sfd, .events = POLLIN}};
-		int pr = poll(p, 3, timeout);
+		                      {.fd = sfd, .events = POLLIN},
+		                      {.fd = kfeed_kev_fd(s->kf), .events = POLLIN},
+		                      {.fd = kfeed_dns_fd(s->kf), .events = POLLIN}};
+		int pr = poll(p, 5, timeout);
 		if (pr < 0 && errno != EINTR)
 			return err_set(&s->x->err, CIRT_EXIT_RUNTIME, "watch: poll: %s",
 			               strerror(errno));
 		if (pr > 0 && (p[1].revents & POLLIN))
-			watcher_feed_records(s->w, evfeed_take(s->ev));
+			feed_records(s);
+		/* the kernel's socket events before the flows they belong to */
+		if (kfeed_read(s->kf, &s->x->err) < 0)
+			return -1;
 		if (pr > 0 && (p[0].revents & (POLLIN | POLLERR)) &&
 		    ctfeed_read(s->ct, s->w, &s->x->err) < 0)
 			return -1;
@@ -129,6 +155,7 @@ static int watch_loop(struct watch *s, int sfd, const char **ret_signal)
 			}
 		}
 		ctfeed_report_overruns(s->ct, false);
+		kfeed_tick(s->kf, false);
 		watcher_tick(s->w);
 	}
 }
@@ -152,13 +179,19 @@ static int watch_start(struct watch *s, uint64_t max_size)
 	                          .ud = s};
 	s->w = watcher_new(&wo);
 	s->ioc = NULL; /* the engine's now */
+	struct kfeed_opts ko = {
+	    .kernel_events = a->kernel_events, .no_bpf = a->no_bpf, .dns = a->dns, .warn = on_warn};
+	if (kfeed_open(&ko, s->w, &s->kf, &x->err) < 0)
+		return -1;
 	struct evfeed_opts eo = {.host = x->host, .timeout_ms = x->timeout_ms};
 	if (evfeed_start(&eo, &s->ev, &x->err) < 0)
 		return -1;
 	/* the first snapshot names the flows already in the table; events queue in the kernel */
 	evfeed_wait_first(s->ev, 30000);
-	watcher_feed_records(s->w, evfeed_take(s->ev));
-	watcher_started(s->w, ctfeed_sources(s->ct));
+	feed_records(s);
+	struct watcher_sources src = *ctfeed_sources(s->ct);
+	kfeed_sources(s->kf, &src);
+	watcher_started(s->w, &src);
 	struct cirt_err e = {0};
 	if (!a->no_dump && ctfeed_dump(s->w, &e) < 0)
 		warn("warning: flows already in the table not recorded: %s", e.msg);
@@ -167,11 +200,10 @@ static int watch_start(struct watch *s, uint64_t max_size)
 	watcher_stats(s->w, &st);
 	_cleanup_free_ char *jdir = term_escape(a->journal);
 	char sz[32];
-	warn("watching: journal %s (at most %s), %zu containers, %zu addresses, %llu "
-	     "container flows already in "
-	     "the table, conntrack socket buffer %d bytes%s",
+	warn("watching: journal %s (at most %s), %zu containers, %zu addresses, %llu container "
+	     "flows already in the table, conntrack socket buffer %d bytes, %s%s",
 	     jdir, fmt_bytes(max_size, sz, sizeof(sz)), st.containers, st.addresses,
-	     (unsigned long long)st.flows_existing, ctfeed_sources(s->ct)->ct_rcvbuf,
+	     (unsigned long long)st.flows_existing, src.ct_rcvbuf, kfeed_summary(s->kf),
 	     st.daemon_ok ? "" : " (daemon not answering yet)");
 	if (st.ioc_entries) {
 		_cleanup_free_ char *ip = term_escape(a->ioc);
@@ -185,35 +217,28 @@ static int watch_start(struct watch *s, uint64_t max_size)
 static void watch_stop(struct watch *s, const char *sig)
 {
 	struct cirt_err e = {0};
-	if (ctfeed_read(s->ct, s->w, &e) < 0)
+	if (kfeed_read(s->kf, &e) < 0 || ctfeed_read(s->ct, s->w, &e) < 0)
 		warn("warning: %s", e.msg);
 	evfeed_join(s->ev);
-	watcher_feed_records(s->w, evfeed_take(s->ev));
+	feed_records(s);
+	kfeed_stopping(s->kf);
 	watcher_stopped(s->w, sig);
 	ctfeed_report_overruns(s->ct, true);
-	struct watcher_stats st;
-	watcher_stats(s->w, &st);
 	const struct journal_stats js = *journal_writer_stats(s->jw);
 	e = (struct cirt_err){0};
 	int cr = journal_close(s->jw, &e);
 	s->jw = NULL;
 	if (cr < 0)
 		warn("warning: %s", e.msg);
-	warn("stopped (%s): %llu new flows, %llu ended, %llu already open at start, %llu "
-	     "docker events, %llu "
-	     "alerts, %llu overruns; %llu lines (%llu bytes) in %u file%s, %u old file%s "
-	     "removed",
-	     sig, (unsigned long long)st.flows_new, (unsigned long long)st.flows_end,
-	     (unsigned long long)st.flows_existing, (unsigned long long)st.events,
-	     (unsigned long long)st.alerts, (unsigned long long)st.overruns,
-	     (unsigned long long)js.lines, (unsigned long long)js.bytes, js.files_opened,
-	     js.files_opened == 1 ? "" : "s", js.files_removed, js.files_removed == 1 ? "" : "s");
+	char m[1024];
+	warn("stopped (%s): %s", sig, watcher_summary(s->w, &js, m, sizeof(m)));
 }
 
 static void watch_free(struct watch *s)
 {
 	evfeed_stop(s->ev);
 	ctfeed_close(s->ct);
+	kfeed_close(s->kf);
 	watcher_free(s->w);
 	ioc_free(s->ioc);
 	struct cirt_err e = {0};
@@ -223,7 +248,9 @@ static void watch_free(struct watch *s)
 static int watch_run(struct ctx *x, int argc, char **argv)
 {
 	struct watch_args a = {.journal = JOURNAL_DEFAULT_DIR,
-	                       .max_size = JOURNAL_DEFAULT_MAX_SIZE};
+	                       .max_size = JOURNAL_DEFAULT_MAX_SIZE,
+	                       .kernel_events = true,
+	                       .dns = true};
 	int idx = cmd_parse(x, &cmd_watch, argc, argv, NULL, &a);
 	if (idx < 0)
 		return idx;
@@ -262,8 +289,8 @@ static int watch_run(struct ctx *x, int argc, char **argv)
 const struct cmd cmd_watch = {
     .name = "watch",
     .args = NULL,
-    .summary = "record every container flow (conntrack events) and container event into a journal, "
-               "attributed by address and time; alert on indicator addresses",
+    .summary = "record every container flow with its process, exec, DNS answer and container event "
+               "into a journal; alert on indicator addresses",
     .opts = watch_opts,
     .run = watch_run,
 };

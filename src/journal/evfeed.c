@@ -13,6 +13,7 @@
 #include "journal/journal.h"
 #include "model/host.h"
 #include "sources/docker.h"
+#include "sources/procfs.h"
 
 #define QUEUE_MAX 100000 /* records waiting for the watch loop before this thread waits */
 #define LINE_MAX_BYTES (1u << 20)
@@ -53,6 +54,7 @@ static void evcontainer_clear(struct evcontainer *c)
 	free(c->id);
 	free(c->name);
 	free(c->image);
+	free(c->netns_of);
 	for (size_t i = 0; i < c->n_addrs; i++)
 		free(c->addrs[i].network);
 	free(c->addrs);
@@ -382,6 +384,11 @@ static void cache_drop(struct evfeed *f, const char *id)
 
 static void fill_from(struct evcontainer *ec, const struct container *c)
 {
+	/* whose namespace it lives in: for the kernel's events and the DNS capture */
+	ec->pid = c->pid;
+	ec->netns = c->pid > 0 ? procfs_ns_inode(c->pid, "net") : 0;
+	if (c->mode == NETMODE_CONTAINER && c->mode_target)
+		ec->netns_of = xstrdup(c->mode_target);
 	for (size_t k = 0; !c->eps_shared && k < c->n_eps; k++) {
 		add_addr(ec, c->eps[k].network, c->eps[k].ipv4);
 		add_addr(ec, c->eps[k].network, c->eps[k].ipv6);
@@ -408,6 +415,12 @@ static void enrich(struct evfeed *f, struct evrec *r)
 					r->c.name = xstrdup0(c.name);
 				if (!r->c.image)
 					r->c.image = xstrdup0(c.image);
+				if (r->op == EVM_OPEN && !r->network) {
+					r->c.pid = c.pid;
+					r->c.netns = c.pid > 0 ? procfs_ns_inode(c.pid, "net") : 0;
+					if (c.mode == NETMODE_CONTAINER && c.mode_target)
+						r->c.netns_of = xstrdup(c.mode_target);
+				}
 				json_t *addrs = json_array();
 				for (size_t k = 0;
 				     r->op == EVM_OPEN && !c.eps_shared && k < c.n_eps; k++) {

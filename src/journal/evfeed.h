@@ -30,6 +30,9 @@ struct evaddr {
 struct evcontainer {
 	char *id, *name, *image;
 	uint64_t started_ns;
+	int pid;        /* its init process (snapshot, start), 0 unknown */
+	uint64_t netns; /* inode of its network namespace, 0 unknown */
+	char *netns_of; /* --network container:X: X's id (the namespace's owner); else NULL */
 	struct evaddr *addrs;
 	size_t n_addrs;
 };

@@ -102,10 +102,16 @@ static char *put_ms_time(char *p, uint64_t ns)
 }
 
 void jline_flow(struct buf *b, uint64_t t_ns, const char *event, const char *src_ref,
-                const char *dst_ref, const struct flow *f, const char *ioc)
+                const char *dst_ref, const struct jline_extra *x, const struct flow *f,
+                const char *ioc)
 {
+	static const struct jline_extra none = {0};
+	if (!x)
+		x = &none;
 	size_t need = 1024 + (src_ref ? strlen(src_ref) : 0) + (dst_ref ? strlen(dst_ref) : 0) +
-	              (ioc ? strlen(ioc) : 0) + strlen(event);
+	              (ioc ? strlen(ioc) : 0) + strlen(event) + (x->by ? strlen(x->by) : 0) +
+	              (x->process ? strlen(x->process) : 0) +
+	              (x->netns_owner ? strlen(x->netns_owner) : 0);
 	if (b->cap - b->len < need) {
 		b->cap = b->len + need + (b->cap > need ? b->cap : need);
 		b->data = xrealloc(b->data, b->cap);
@@ -125,6 +131,19 @@ void jline_flow(struct buf *b, uint64_t t_ns, const char *event, const char *src
 	if (dst_ref) {
 		p = put_s(p, ",\"dst_container\":");
 		p = put_s(p, dst_ref);
+	}
+	if (x->by) {
+		p = put_s(p, ",\"by\":\"");
+		p = put_s(p, x->by); /* one of three words: no escaping */
+		*p++ = '"';
+	}
+	if (x->process) {
+		p = put_s(p, ",\"process\":");
+		p = put_s(p, x->process);
+	}
+	if (x->netns_owner) {
+		p = put_s(p, ",\"netns_owner\":");
+		p = put_s(p, x->netns_owner);
 	}
 	p = put_s(p, ",\"flow\":{\"proto\":\"");
 	p = put_s(p, flow_proto_name(f->proto));
@@ -198,7 +217,7 @@ json_t *jline_flow_obj(const struct flow *f)
 }
 
 json_t *jline_flow_json(uint64_t t_ns, const char *event, json_t *src_ref, json_t *dst_ref,
-                        const struct flow *f, const char *ioc)
+                        const struct jline_extra *x, const struct flow *f, const char *ioc)
 {
 	json_t *l = journal_line_new(t_ns, "flow");
 	json_object_set_new(l, "event", json_string(event));
@@ -206,6 +225,12 @@ json_t *jline_flow_json(uint64_t t_ns, const char *event, json_t *src_ref, json_
 		json_object_set(l, "src_container", src_ref);
 	if (dst_ref)
 		json_object_set(l, "dst_container", dst_ref);
+	if (x && x->by)
+		json_object_set_new(l, "by", json_string(x->by));
+	if (x && x->process)
+		json_object_set_new(l, "process", json_loads(x->process, 0, NULL));
+	if (x && x->netns_owner)
+		json_object_set_new(l, "netns_owner", json_loads(x->netns_owner, 0, NULL));
 	json_object_set_new(l, "flow", jline_flow_obj(f));
 	if (ioc)
 		json_object_set_new(l, "ioc", json_string(ioc));

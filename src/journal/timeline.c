@@ -186,6 +186,11 @@ int timeline_read(const struct timeline_query *q, struct timeline **ret, struct 
 	}
 	if (collect(q, use, tl, err) < 0)
 		goto out;
+	if (use) {
+		tl->ids = steal_pointer(&use->v);
+		tl->n_ids = use->n;
+		use->n = 0;
+	}
 	*ret = steal_pointer(&tl);
 	rc = 0;
 out:
@@ -202,6 +207,9 @@ void timeline_free(struct timeline *t)
 	for (size_t i = 0; i < t->n; i++)
 		json_decref(t->v[i]);
 	free(t->v);
+	for (size_t i = 0; i < t->n_ids; i++)
+		free(t->ids[i]);
+	free(t->ids);
 	free(t);
 }
 
@@ -217,7 +225,7 @@ static const char *short_time(const char *t, char *out, size_t n)
 	return out;
 }
 
-static char *flow_text(json_t *fl)
+char *timeline_flow_text(json_t *fl)
 {
 	struct flow f;
 	if (!jflow_parse_flow(fl, &f))
@@ -239,6 +247,45 @@ static char *flow_text(json_t *fl)
 		           (unsigned long long)f.bytes[1]);
 	return s.data;
 }
+/* A process object of a line as a few words: "nc (pid 101)"; the name is argv[0]'s base name
+ * when there is one (busybox applets run as "exe"), else comm. */
+const char *timeline_proc_label(json_t *p, char *buf, size_t n)
+{
+	json_t *argv = jarr(p, "argv");
+	const char *name = json_is_string(json_array_get(argv, 0))
+	                       ? json_string_value(json_array_get(argv, 0))
+	                       : jstr(p, "comm");
+	if (name && strrchr(name, '/') && strrchr(name, '/')[1])
+		name = strrchr(name, '/') + 1;
+	snprintf(buf, n, "%s (pid %lld)", name && *name ? name : "?", jint(p, "pid", 0));
+	return buf;
+}
+
+/* argv joined by spaces (each argument as it is: the caller escapes the whole) */
+static void argv_text(struct buf *d, json_t *p)
+{
+	size_t i;
+	json_t *a;
+	json_array_foreach(jarr(p, "argv"), i, a) if (json_is_string(a))
+	    buf_printf(d, "%s%s", i ? " " : "", json_string_value(a));
+}
+
+/* "A c2.example: 10.66.0.2 (NOERROR, server 10.66.0.2:53)" */
+void timeline_dns_text(struct buf *d, json_t *j)
+{
+	buf_printf(d, "%s %s:", jstr(j, "qtype") ? jstr(j, "qtype") : "?",
+	           jstr(j, "qname") ? jstr(j, "qname") : "?");
+	size_t i, k = 0;
+	json_t *a;
+	json_array_foreach(jarr(j, "answers"), i, a) if (jstr(a, "data"))
+	    buf_printf(d, "%s%s", k++ ? ", " : " ", jstr(a, "data"));
+	if (!k)
+		buf_printf(d, " no answer");
+	buf_printf(d, " (%s, server %s%s)", jstr(j, "rcode") ? jstr(j, "rcode") : "?",
+	           jstr(j, "server") ? jstr(j, "server") : "?",
+	           jbool(j, "forwarded") ? ", forwarded by Docker's resolver" : "");
+}
+
 json_t *timeline_row(json_t *j)
 {
 	json_t *o = json_object();
@@ -283,15 +330,39 @@ json_t *timeline_row(json_t *j)
 		snprintf(wbuf, sizeof(wbuf), "flow %s", jstr(j, "event") ? jstr(j, "event") : "?");
 		what = wbuf;
 		c = jobj(j, "src_container");
-		_cleanup_free_ char *ft = flow_text(json_object_get(j, "flow"));
+		_cleanup_free_ char *ft = timeline_flow_text(json_object_get(j, "flow"));
 		if (!c && (c = jobj(j, "dst_container")))
 			buf_printf(&d, "(to it) ");
 		buf_printf(&d, "%s", ft);
 		json_t *dc = jobj(j, "dst_container");
 		if (jobj(j, "src_container") && dc && jstr(dc, "name"))
 			buf_printf(&d, " (to container %s)", jstr(dc, "name"));
+		json_t *p = jobj(j, "process");
+		char pl[160];
+		if (p)
+			buf_printf(&d, " by %s", timeline_proc_label(p, pl, sizeof(pl)));
+		json_t *own = jobj(j, "netns_owner");
+		if (own && jstr(own, "name"))
+			buf_printf(&d, " in the network namespace of %s", jstr(own, "name"));
 		if (jstr(j, "ioc"))
 			buf_printf(&d, " IOC %s", jstr(j, "ioc"));
+	} else if (type && streq(type, "exec")) {
+		char pl[160];
+		buf_printf(&d, "%s: ", timeline_proc_label(j, pl, sizeof(pl)));
+		argv_text(&d, j);
+		json_t *par = json_array_get(jarr(j, "parents"), 0);
+		if (par)
+			buf_printf(&d, " (parent %s, pid %lld)",
+			           jstr(par, "comm") ? jstr(par, "comm") : "?",
+			           jint(par, "pid", 0));
+		if (jstr(j, "exe"))
+			buf_printf(&d, " [%s]", jstr(j, "exe"));
+	} else if (type && streq(type, "dns")) {
+		timeline_dns_text(&d, j);
+		json_t *p = jobj(j, "process");
+		char pl[160];
+		if (p)
+			buf_printf(&d, " by %s", timeline_proc_label(p, pl, sizeof(pl)));
 	} else if (type && (streq(type, "daemon") || streq(type, "watch"))) {
 		snprintf(wbuf, sizeof(wbuf), "%s %s", type, action ? action : "?");
 		what = wbuf;
@@ -310,7 +381,17 @@ json_t *timeline_row(json_t *j)
 			           jint(j, "containers", 0),
 			           jbool(j, "acct") ? ", byte counts on" : "");
 	} else if (type && streq(type, "overrun")) {
-		buf_printf(&d, "conntrack events lost (kernel buffer overrun)");
+		const char *src = jstr(j, "source");
+		if (src && streq(src, "kernel_events"))
+			buf_printf(&d, "kernel events lost (ring buffer full)");
+		else if (src && streq(src, "dns"))
+			buf_printf(&d, "DNS packets lost (capture buffer full)");
+		else
+			buf_printf(&d, "conntrack events lost (kernel buffer overrun)");
+		const char *k;
+		json_t *v;
+		json_object_foreach(jobj(j, "lost"), k, v) if (json_is_integer(v))
+		    buf_printf(&d, " %s %lld", k, (long long)json_integer_value(v));
 	}
 	json_object_set_new(o, "container", json_str(c ? jstr(c, "name") : NULL));
 	json_object_set_new(o, "id",

@@ -1,7 +1,8 @@
 /* watcher.c: the engine of `cirt watch`: flows tracked by conntrack id from start to end, held
  * until their addresses' owners are known, attributed, matched against indicators, journaled. */
-#include "journal/watcher.h"
+#include "journal/watcher_int.h"
 
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -10,21 +11,6 @@
 #include "sources/docker.h" /* jstr */
 
 /* ---------------------------------------------------------------- flows by conntrack id */
-
-/* Who a tracked flow belonged to when it began, so its DESTROY is attributed the same way even
- * if the address has changed hands since. Open addressing, keyed by conntrack id and tuple. */
-struct ctent {
-	uint32_t id, th;
-	int32_t src, dst; /* addrmap indexes, -1: none */
-	uint64_t new_ns;
-	uint8_t used, pending;
-};
-
-struct cttab {
-	struct ctent *v;
-	size_t cap, n;
-	uint64_t full; /* flows not tracked because the table was full */
-};
 
 static uint32_t tuple_hash(const struct flow *f)
 {
@@ -93,7 +79,7 @@ static struct ctent *ct_add(struct cttab *t, uint32_t id, uint32_t th)
 	e->used = 1;
 	e->id = id;
 	e->th = th;
-	e->src = e->dst = -1;
+	e->src = e->dst = e->owner = -1;
 	t->n++;
 	return e;
 }
@@ -118,33 +104,7 @@ static void ct_del(struct cttab *t, const struct ctent *e)
 
 /* ---------------------------------------------------------------- the watcher */
 
-/* A flow waiting for its attribution. */
-struct pend {
-	struct flow f;
-	enum watcher_kind ev;
-	uint64_t t_ns;
-	uint64_t deadline_ms;
-};
-
-struct watcher {
-	struct watcher_opts o;
-	struct addrmap *am;
-	struct ioc_list *ioc;
-	struct cttab tab;
-	struct pend *pend;
-	size_t npend, cappend;
-	bool daemon_ok;
-	/* counters */
-	uint64_t n_new, n_end, n_existing, n_skipped, n_events, n_unattributed, n_alerts,
-	    n_overruns;
-	uint64_t n_write_errors, n_gaps;
-	uint64_t last_sync_ms, last_prune_ms; /* watcher_tick's */
-	struct buf line;                      /* the flow line being formatted */
-	char last_write_error[sizeof(((struct cirt_err *)0)->msg)];
-};
-
-static void warn(struct watcher *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(struct watcher *w, const char *fmt, ...)
+void watcher_warn(struct watcher *w, const char *fmt, ...)
 {
 	if (!w->o.warn)
 		return;
@@ -155,11 +115,13 @@ static void warn(struct watcher *w, const char *fmt, ...)
 	va_end(ap);
 	w->o.warn(w->o.ud, m);
 }
+#define warn watcher_warn
 
-static uint64_t clock_ms(const struct watcher *w)
+uint64_t watcher_clock_ms(const struct watcher *w)
 {
 	return w->o.clock_ms ? w->o.clock_ms() : now_ms();
 }
+#define clock_ms watcher_clock_ms
 
 static void write_failed(struct watcher *w, const struct cirt_err *e)
 {
@@ -171,14 +133,15 @@ static void write_failed(struct watcher *w, const struct cirt_err *e)
 	}
 }
 
-static void jwrite(struct watcher *w, json_t *line)
+void watcher_jwrite(struct watcher *w, json_t *line)
 {
 	struct cirt_err e = {0};
 	if (journal_append_json(w->o.jw, line, &e) < 0)
 		write_failed(w, &e);
 }
+#define jwrite watcher_jwrite
 
-static void jwrite_raw(struct watcher *w, const char *line, size_t len)
+void watcher_jwrite_raw(struct watcher *w, const char *line, size_t len)
 {
 	struct cirt_err e = {0};
 	if (journal_append(w->o.jw, line, len, &e) < 0)
@@ -201,12 +164,54 @@ static void attribute(struct watcher *w, const struct flow *f, uint64_t t, int *
 		*dst = addrmap_lookup(w->am, &f->reply.src, t);
 }
 
-static bool in_docker(const struct watcher *w, const struct flow *f)
+/* The address map's answer, then the kernel's socket event when one joins: the process's
+ * container (by its cgroup) wins for the end it is on, else the owner of the socket's network
+ * namespace. A sidecar sharing X's namespace is itself, with X named as the owner. */
+static void resolve(struct watcher *w, const struct flow *f, uint64_t t, struct attr *a)
+{
+	*a = (struct attr){.owner = -1};
+	attribute(w, f, t, &a->src, &a->dst);
+	if (!w->socks)
+		return;
+	bool acc = false;
+	struct wsock *s = wstab_match_flow(w->socks, f, &acc, clock_ms(w));
+	if (!s)
+		return;
+	a->matched = true;
+	a->s = s;
+	a->p = s->p;
+	int *side = acc ? &a->dst : &a->src;
+	int own = wk_netns_owner(w, s->netns);
+	int pc = s->p ? s->p->ci : -1;
+	if (pc >= 0) {
+		*side = pc;
+		a->by = BY_PROCESS;
+		if (own >= 0 && own != pc)
+			a->owner = own;
+	} else if (own >= 0) {
+		*side = own;
+		a->by = BY_NETNS;
+	}
+}
+
+/* The container the process or namespace named is not known to the daemon yet (it is
+ * starting): its name is worth a moment's wait. */
+static bool unnamed(const struct watcher *w, const struct attr *a)
+{
+	if (a->by == BY_ADDRESS)
+		return false;
+	const struct am_container *c = addrmap_get(w->am, a->src);
+	const struct am_container *d = addrmap_get(w->am, a->dst);
+	return (c && !c->name) || (d && !d->name);
+}
+
+bool watcher_in_docker(const struct watcher *w, const struct flow *f)
 {
 	return addrmap_in_subnets(w->am, &f->orig.src) || addrmap_in_subnets(w->am, &f->orig.dst) ||
 	       (f->reply.src.family && (addrmap_in_subnets(w->am, &f->reply.src) ||
 	                                addrmap_in_subnets(w->am, &f->reply.dst)));
 }
+#define in_docker watcher_in_docker
 
 char *watcher_alert_line(const struct watcher_alert *a, bool json)
 {
@@ -245,24 +250,67 @@ static const char *event_name(enum watcher_kind ev)
 	return ev == WATCHER_FLOW_NEW ? "new" : ev == WATCHER_FLOW_END ? "end" : "existing";
 }
 
+static const char *by_name(uint8_t by)
+{
+	return by == BY_PROCESS ? "process" : by == BY_NETNS ? "netns" : "address";
+}
+
+static void ct_release(struct watcher *w, struct ctent *e)
+{
+	addrmap_unref(w->am, e->src);
+	addrmap_unref(w->am, e->dst);
+	addrmap_unref(w->am, e->owner);
+	wproc_unref(w->procs, e->p);
+	e->src = e->dst = e->owner = -1;
+	e->p = NULL;
+}
+
+/* What a tracked flow's begin said, for its end. */
+static void attr_of(const struct ctent *e, struct attr *a)
+{
+	*a = (struct attr){.src = e->src,
+	                   .dst = e->dst,
+	                   .p = e->p,
+	                   .by = e->by,
+	                   .owner = e->owner,
+	                   .matched = e->p != NULL};
+}
+
 /* Write the line of one flow event whose attribution is settled. */
 static void emit_flow(struct watcher *w, const struct flow *f0, enum watcher_kind ev, uint64_t t,
-                      int src, int dst)
+                      const struct attr *a)
 {
 	struct flow f = *f0;
 	uint32_t th = tuple_hash(&f);
-	int release[2] = {-1, -1};
+	int src = a->src, dst = a->dst;
+	/* released after the line: a destroyed container's name must still be there */
+	struct ctent gone = {.src = -1, .dst = -1, .owner = -1};
+	/* the socket event leaves the table with the line (a TCP socket is one flow) */
+	struct wproc *keep = a->p;
+	wproc_ref(keep);
+	if (a->s && f.proto == IPPROTO_TCP) {
+		/* without conntrack's own timestamps, the kernel's connect is when it began (the
+		 * conntrack event's time is when it was read) */
+		if (ev == WATCHER_FLOW_NEW && !f.first_ns && a->s->t_ns &&
+		    a->s->kind == WSOCK_CONNECT)
+			t = f.first_ns = a->s->t_ns;
+		wstab_take(w->socks, a->s);
+	}
 	if (ev == WATCHER_FLOW_NEW || ev == WATCHER_FLOW_EXISTING) {
 		if (!f.first_ns && ev == WATCHER_FLOW_NEW)
 			f.first_ns = t;
 		struct ctent *e = f.id ? ct_add(&w->tab, f.id, th) : NULL;
 		if (e) {
-			addrmap_unref(w->am, e->src);
-			addrmap_unref(w->am, e->dst);
+			ct_release(w, e);
 			e->src = src;
 			e->dst = dst;
+			e->owner = a->owner;
+			e->p = keep;
+			e->by = a->by;
 			addrmap_ref(w->am, src);
 			addrmap_ref(w->am, dst);
+			addrmap_ref(w->am, a->owner);
+			wproc_ref(keep);
 			e->new_ns = f.first_ns;
 			e->pending = 0;
 		}
@@ -277,17 +325,17 @@ static void emit_flow(struct watcher *w, const struct flow *f0, enum watcher_kin
 		if (e) {
 			if (!f.first_ns)
 				f.first_ns = e->new_ns;
-			/* released after the line: a destroyed container's name must still be there
-			 */
-			release[0] = e->src;
-			release[1] = e->dst;
+			gone = *e;
 			ct_del(&w->tab, e);
 		}
 		w->n_end++;
 	}
 	if (src < 0 && dst < 0)
 		w->n_unattributed++;
+	if (keep)
+		w->n_flows_process++;
 	const struct am_container *sc = addrmap_get(w->am, src), *dc = addrmap_get(w->am, dst);
+	const struct am_container *oc = addrmap_get(w->am, a->owner);
 	const struct ioc_entry *hit = NULL;
 	bool outbound = true;
 	if (w->ioc && ev != WATCHER_FLOW_END) {
@@ -305,22 +353,31 @@ static void emit_flow(struct watcher *w, const struct flow *f0, enum watcher_kin
 		ioc = json_dumps(js, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
 		json_decref(js);
 	}
+	_cleanup_free_ char *owner = NULL;
+	if (oc) {
+		json_t *o = json_pack("{s:O,s:O}", "id", json_object_get(oc->ref, "id"), "name",
+		                      json_object_get(oc->ref, "name"));
+		owner = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+		json_decref(o);
+	}
+	struct jline_extra x = {
+	    .by = by_name(a->by), .process = keep ? wproc_json(keep) : NULL, .netns_owner = owner};
 	w->line.len = 0;
 	jline_flow(&w->line, t, event_name(ev), sc ? sc->ref_json : NULL, dc ? dc->ref_json : NULL,
-	           &f, ioc);
-	jwrite_raw(w, w->line.data, w->line.len);
+	           &x, &f, ioc);
+	watcher_jwrite_raw(w, w->line.data, w->line.len);
 	if (hit) {
 		w->n_alerts++;
-		struct watcher_alert a = {.t_ns = t,
-		                          .container = addrmap_get(w->am, outbound ? src : dst),
-		                          .flow = &f,
-		                          .ioc = hit,
-		                          .outbound = outbound};
+		struct watcher_alert al = {.t_ns = t,
+		                           .container = addrmap_get(w->am, outbound ? src : dst),
+		                           .flow = &f,
+		                           .ioc = hit,
+		                           .outbound = outbound};
 		if (w->o.alert)
-			w->o.alert(w->o.ud, &a);
+			w->o.alert(w->o.ud, &al);
 	}
-	addrmap_unref(w->am, release[0]);
-	addrmap_unref(w->am, release[1]);
+	ct_release(w, &gone);
+	wproc_unref(w->procs, keep);
 }
 
 /* Forget tracked flows that began before t: their DESTROY was lost (an overrun) or will never
@@ -331,8 +388,7 @@ static void ct_sweep(struct watcher *w, uint64_t before_ns)
 	for (size_t i = 0; i < t->cap;) {
 		struct ctent *e = &t->v[i];
 		if (e->used && !e->pending && e->new_ns && e->new_ns < before_ns) {
-			addrmap_unref(w->am, e->src);
-			addrmap_unref(w->am, e->dst);
+			ct_release(w, e);
 			ct_del(t, e); /* may shift a later entry into slot i: look at it again */
 			continue;
 		}
@@ -340,7 +396,8 @@ static void ct_sweep(struct watcher *w, uint64_t before_ns)
 	}
 }
 
-static void hold(struct watcher *w, const struct flow *f, enum watcher_kind ev, uint64_t t)
+static void hold(struct watcher *w, const struct flow *f, enum watcher_kind ev, uint64_t t,
+                 bool for_socket)
 {
 	if (w->npend == w->cappend) {
 		w->cappend = w->cappend ? w->cappend * 2 : 256;
@@ -350,7 +407,9 @@ static void hold(struct watcher *w, const struct flow *f, enum watcher_kind ev, 
 	p->f = *f;
 	p->ev = ev;
 	p->t_ns = t;
-	p->deadline_ms = clock_ms(w) + WATCHER_HOLD_MS;
+	uint64_t now = clock_ms(w);
+	p->deadline_ms = now + WATCHER_HOLD_MS;
+	p->kev_deadline_ms = for_socket ? now + w->kev_wait_ms : 0;
 	if (ev == WATCHER_FLOW_NEW && f->id) {
 		struct ctent *e = ct_add(&w->tab, f->id, tuple_hash(f));
 		if (e)
@@ -358,47 +417,77 @@ static void hold(struct watcher *w, const struct flow *f, enum watcher_kind ev, 
 	}
 }
 
+/* What to do with a flow that begins (or was open at start): 0 write it, 1 wait, -1 skip it. */
+static int decide(struct watcher *w, const struct flow *f, enum watcher_kind ev,
+                  const struct attr *a, uint64_t now, const struct pend *p, bool final)
+{
+	bool docker = in_docker(w, f);
+	bool none = a->src < 0 && a->dst < 0;
+	/* its socket event may still be on its way (even for a flow of no container address: a
+	 * host-network container's) */
+	if (!final && ev == WATCHER_FLOW_NEW && !a->matched && w->kev_wait_ms &&
+	    (!p || (p->kev_deadline_ms && now < p->kev_deadline_ms)))
+		return 1;
+	if (!final && unnamed(w, a) && (!p || now < p->deadline_ms))
+		return 1;
+	if (none) {
+		if (!docker && !w->o.all_flows)
+			return -1;
+		/* an address of a container network that we cannot name yet: its container's
+		 * start event may still be on its way */
+		if (!final && docker && ev == WATCHER_FLOW_NEW && (!p || now < p->deadline_ms) &&
+		    (p || w->npend < WATCHER_PENDING_MAX))
+			return 1;
+	}
+	return 0;
+}
+
 static void on_flow(struct watcher *w, const struct flow *f, enum watcher_kind ev, uint64_t t)
 {
-	int src, dst;
+	struct attr a;
 	if (ev == WATCHER_FLOW_END) {
 		struct ctent *e = f->id ? ct_find(&w->tab, f->id, tuple_hash(f)) : NULL;
 		if (e && e->pending) {
-			hold(w, f, ev, t);
+			hold(w, f, ev, t, false);
 			return;
 		}
 		if (e) {
-			emit_flow(w, f, ev, t, e->src, e->dst);
+			attr_of(e, &a);
+			if (!a.matched && w->socks) {
+				/* its socket event came after the begin was written */
+				struct attr late;
+				resolve(w, f, e->new_ns ? e->new_ns : t, &late);
+				if (late.matched)
+					a = late;
+			}
+			emit_flow(w, f, ev, t, &a);
 			return;
 		}
 		/* a flow that began before we watched: whoever holds the address now */
 	}
-	attribute(w, f, t, &src, &dst);
-	if (src < 0 && dst < 0) {
-		bool docker = in_docker(w, f);
-		if (!docker && !w->o.all_flows) {
-			w->n_skipped++;
-			return;
-		}
-		/* an address of a container network that we cannot name yet: its container's start
-		 * event may still be on its way */
-		if (docker && ev == WATCHER_FLOW_NEW && w->npend < WATCHER_PENDING_MAX) {
-			hold(w, f, ev, t);
-			return;
-		}
+	resolve(w, f, t, &a);
+	int d = decide(w, f, ev, &a, clock_ms(w), NULL, false);
+	if (d < 0) {
+		w->n_skipped++;
+		return;
 	}
-	emit_flow(w, f, ev, t, src, dst);
+	if (d > 0 && w->npend < WATCHER_PENDING_MAX) {
+		hold(w, f, ev, t, !a.matched && w->kev_wait_ms);
+		return;
+	}
+	emit_flow(w, f, ev, t, &a);
 }
 
 void watcher_settle(struct watcher *w, bool final)
 {
+	wk_settle(w, final);
 	if (!w->npend)
 		return;
 	uint64_t now = clock_ms(w);
 	size_t k = 0;
 	for (size_t i = 0; i < w->npend; i++) {
 		struct pend *p = &w->pend[i];
-		int src = -1, dst = -1;
+		struct attr a;
 		if (p->ev == WATCHER_FLOW_END) {
 			struct ctent *e =
 			    p->f.id ? ct_find(&w->tab, p->f.id, tuple_hash(&p->f)) : NULL;
@@ -407,28 +496,46 @@ void watcher_settle(struct watcher *w, bool final)
 				continue;
 			}
 			if (e && !e->pending) {
-				emit_flow(w, &p->f, p->ev, p->t_ns, e->src, e->dst);
+				attr_of(e, &a);
+				emit_flow(w, &p->f, p->ev, p->t_ns, &a);
 				continue;
 			}
-			attribute(w, &p->f, p->t_ns, &src, &dst);
-			emit_flow(w, &p->f, p->ev, p->t_ns, src, dst);
+			resolve(w, &p->f, p->t_ns, &a);
+			emit_flow(w, &p->f, p->ev, p->t_ns, &a);
 			continue;
 		}
-		attribute(w, &p->f, p->t_ns, &src, &dst);
-		if (src < 0 && dst < 0 && !final && now < p->deadline_ms) {
+		resolve(w, &p->f, p->t_ns, &a);
+		int d = decide(w, &p->f, p->ev, &a, now, p, final);
+		if (d > 0) {
 			w->pend[k++] = *p;
 			continue;
 		}
-		emit_flow(w, &p->f, p->ev, p->t_ns, src, dst);
+		if (d < 0) {
+			/* waited for a socket event that did not come: the host's own flow */
+			struct ctent *e =
+			    p->f.id ? ct_find(&w->tab, p->f.id, tuple_hash(&p->f)) : NULL;
+			if (e && e->pending)
+				ct_del(&w->tab, e);
+			w->n_skipped++;
+			continue;
+		}
+		emit_flow(w, &p->f, p->ev, p->t_ns, &a);
 	}
 	w->npend = k;
 }
 
 int watcher_timeout_ms(const struct watcher *w, int max_ms)
 {
-	if (!w->npend)
+	uint64_t dl = wk_next_deadline(w);
+	for (size_t i = 0; i < w->npend; i++) {
+		const struct pend *p = &w->pend[i];
+		uint64_t d = p->kev_deadline_ms ? p->kev_deadline_ms : p->deadline_ms;
+		if (!dl || d < dl)
+			dl = d;
+	}
+	if (!dl)
 		return max_ms;
-	uint64_t now = clock_ms(w), dl = w->pend[0].deadline_ms;
+	uint64_t now = clock_ms(w);
 	int t = dl > now ? (int)(dl - now) + 1 : 0;
 	return t > max_ms ? max_ms : t;
 }
@@ -436,6 +543,7 @@ int watcher_timeout_ms(const struct watcher *w, int max_ms)
 void watcher_prune(struct watcher *w, uint64_t now_ns)
 {
 	ct_sweep(w, now_ns > WATCHER_TRACK_MAX_AGE_NS ? now_ns - WATCHER_TRACK_MAX_AGE_NS : 0);
+	wk_prune(w);
 	addrmap_prune(w->am, now_ns > WATCHER_KEEP_CLOSED_NS ? now_ns - WATCHER_KEEP_CLOSED_NS : 0);
 }
 
@@ -450,6 +558,7 @@ void watcher_tick(struct watcher *w)
 			warn(w, "warning: %s", e.msg);
 		w->last_sync_ms = now;
 	}
+	wk_tick(w, now);
 	if (now - w->last_prune_ms >= WATCHER_PRUNE_MS) {
 		watcher_prune(w, journal_now_ns());
 		w->last_prune_ms = now;
@@ -461,6 +570,7 @@ void watcher_tick(struct watcher *w)
 static void on_record(struct watcher *w, const struct evrec *r)
 {
 	evrec_apply(w->am, r);
+	wk_on_record(w, r);
 	switch (r->kind) {
 	case EVR_SNAPSHOT:
 		w->daemon_ok = true;
@@ -497,13 +607,16 @@ static void on_record(struct watcher *w, const struct evrec *r)
 	}
 }
 
-static void on_lost(struct watcher *w, uint64_t t, const char *source, const char *note)
+static void on_lost(struct watcher *w, uint64_t t, const char *source, const char *note,
+                    json_t *counts)
 {
 	w->n_overruns++;
 	json_t *l = journal_line_new(t, "overrun");
 	json_object_set_new(l, "source", json_string(source));
 	json_object_set_new(l, "count", json_integer((json_int_t)w->n_overruns));
 	json_object_set_new(l, "note", json_string(note));
+	if (counts)
+		json_object_set(l, "lost", counts);
 	jwrite(w, l);
 }
 
@@ -519,7 +632,14 @@ void watcher_feed(struct watcher *w, const struct watcher_event *e)
 		on_record(w, e->rec);
 		break;
 	case WATCHER_LOST:
-		on_lost(w, e->t_ns, e->lost.source, e->lost.note);
+		on_lost(w, e->t_ns, e->lost.source, e->lost.note, e->lost.counts);
+		break;
+	case WATCHER_KEV:
+	case WATCHER_KEV_EXISTING:
+		wk_on_kev(w, e);
+		break;
+	case WATCHER_DNS:
+		wk_on_dns(w, e);
 		break;
 	}
 }
@@ -543,6 +663,7 @@ struct watcher *watcher_new(const struct watcher_opts *o)
 	w->ioc = o->ioc;
 	w->o.ioc = NULL;
 	w->am = addrmap_new();
+	wk_init(w);
 	return w;
 }
 
@@ -550,6 +671,10 @@ void watcher_free(struct watcher *w)
 {
 	if (!w)
 		return;
+	for (size_t i = 0; i < w->tab.cap; i++)
+		if (w->tab.v[i].used)
+			ct_release(w, &w->tab.v[i]);
+	wk_free(w);
 	ioc_free(w->ioc);
 	addrmap_free(w->am);
 	free(w->tab.v);
@@ -576,7 +701,10 @@ void watcher_stats(const struct watcher *w, struct watcher_stats *ret)
 	    .flows_existing = w->n_existing,
 	    .flows_skipped = w->n_skipped,
 	    .flows_unattributed = w->n_unattributed,
+	    .flows_process = w->n_flows_process,
 	    .events = w->n_events,
+	    .execs = w->n_execs,
+	    .dns = w->n_dns,
 	    .alerts = w->n_alerts,
 	    .overruns = w->n_overruns,
 	    .daemon_gaps = w->n_gaps,
@@ -585,8 +713,10 @@ void watcher_stats(const struct watcher *w, struct watcher_stats *ret)
 	    .daemon_ok = w->daemon_ok,
 	    .containers = addrmap_n_containers(w->am),
 	    .addresses = addrmap_n_intervals(w->am),
-	    .held = w->npend,
+	    .held = w->npend + w->nhl,
 	    .tracked = w->tab.n,
+	    .processes = w->procs ? wptab_size(w->procs) : 0,
+	    .sockets = w->socks ? wstab_size(w->socks) : 0,
 	    .ioc_entries = w->ioc ? w->ioc->n : 0,
 	};
 }
@@ -602,6 +732,7 @@ void watcher_started(struct watcher *w, const struct watcher_sources *s)
 	json_object_set_new(l, "rcvbuf", json_integer(s->ct_rcvbuf));
 	json_object_set_new(l, "containers", json_integer((json_int_t)addrmap_n_containers(w->am)));
 	json_object_set_new(l, "ioc_entries", json_integer(w->ioc ? (json_int_t)w->ioc->n : 0));
+	wk_started(w, l, s);
 	jwrite(w, l);
 }
 
@@ -621,6 +752,31 @@ void watcher_stopped(struct watcher *w, const char *signal)
 	json_object_set_new(l, "overruns", json_integer((json_int_t)w->n_overruns));
 	json_object_set_new(l, "daemon_gaps", json_integer((json_int_t)w->n_gaps));
 	json_object_set_new(l, "untracked", json_integer((json_int_t)w->tab.full));
+	wk_stopped(w, l);
 	jwrite(w, l);
 	watcher_flush(w);
+}
+
+void watcher_stop_extra(struct watcher *w, const char *key, json_t *obj)
+{
+	if (!w->stop_extra)
+		w->stop_extra = json_object();
+	json_object_set_new(w->stop_extra, key, obj);
+}
+
+const char *watcher_summary(const struct watcher *w, const struct journal_stats *js, char *buf,
+                            size_t n)
+{
+	snprintf(buf, n,
+	         "%llu new flows, %llu ended, %llu already open at start, %llu with their process, "
+	         "%llu execs, %llu DNS answers, %llu docker events, %llu alerts, %llu overruns; "
+	         "%llu lines (%llu bytes) in %u file%s, %u old file%s removed",
+	         (unsigned long long)w->n_new, (unsigned long long)w->n_end,
+	         (unsigned long long)w->n_existing, (unsigned long long)w->n_flows_process,
+	         (unsigned long long)w->n_execs, (unsigned long long)w->n_dns,
+	         (unsigned long long)w->n_events, (unsigned long long)w->n_alerts,
+	         (unsigned long long)w->n_overruns, (unsigned long long)js->lines,
+	         (unsigned long long)js->bytes, js->files_opened, js->files_opened == 1 ? "" : "s",
+	         js->files_removed, js->files_removed == 1 ? "" : "s");
+	return buf;
 }

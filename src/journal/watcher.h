@@ -4,9 +4,13 @@
  * against an indicator list, and written to the journal. No thread and no I/O but the journal's:
  * the caller polls the sources (ctfeed.h, evfeed.h) and feeds what they say. Single-threaded.
  *
- * New sources (the kernel's exec/connect/accept events with pid and cgroup, DNS records) come in
- * as new kinds of struct watcher_event: a kind, a member of the union, and a case in
- * watcher_feed; the callers of the other kinds do not change. */
+ * The kernel's events (sources/kevents.h: exec, fork, exit, connect, accept, UDP send, with the
+ * process's container by cgroup) and the DNS capture's messages (sources/dnscap.h) come in as
+ * their own kinds: processes are kept in a table (wproc.h) and journaled as exec lines with their
+ * parents; socket events wait in a short-lived table (wsock.h) for the conntrack flow or the DNS
+ * message they belong to, whichever of the two comes first, so that flow and dns lines name the
+ * process that made them and attribute by it (by "process", then by the owner of the socket's
+ * network namespace, then by address). */
 #pragma once
 
 #include <stdbool.h>
@@ -17,6 +21,8 @@
 #include "journal/evfeed.h"
 #include "journal/ioc.h"
 #include "journal/journal.h"
+#include "sources/dnscap.h"
+#include "sources/kevents.h"
 #include "flow.h"
 #include "util.h"
 
@@ -39,7 +45,17 @@ enum watcher_kind {
 	WATCHER_FLOW_EXISTING, /* a flow already open when watching began (the table's dump) */
 	WATCHER_DAEMON,        /* a record of the daemon's feed: containers, addresses, events */
 	WATCHER_LOST,          /* a source lost events (its kernel buffer overran) */
+	WATCHER_KEV,           /* a kernel event: exec, fork, exit, connect, accept, send */
+	WATCHER_KEV_EXISTING,  /* a process running before watching began (an exec event read
+	                          from /proc): known for what follows, no line of its own */
+	WATCHER_DNS,           /* a DNS message captured in a network namespace */
 };
+
+/* How long a new flow waits for the kernel's socket event about it (the ring buffer is read in
+ * batches); the fallback's sockets come with its polls. */
+#define WATCHER_KEV_WAIT_MS 250
+#define WATCHER_KEV_WAIT_FALLBACK_MS 500 /* plus its poll interval */
+#define WATCHER_SOCK_SWEEP_MS 1000
 
 /* One thing that happened, at t_ns (CLOCK_REALTIME ns: the time its journal line carries). */
 struct watcher_event {
@@ -50,11 +66,17 @@ struct watcher_event {
 		struct flow flow;
 		/* DAEMON: borrowed for the call (evfeed_take's list is the caller's to free) */
 		const struct evrec *rec;
-		/* LOST: which source, and what may be missing because of it */
+		/* LOST: which source, and what may be missing because of it; counts (borrowed,
+		 * may be NULL): what was lost per kind, {"exec":N,...} */
 		struct {
 			const char *source;
 			const char *note;
+			json_t *counts;
 		} lost;
+		/* KEV, KEV_EXISTING: borrowed for the call */
+		const struct kev_event *kev;
+		/* DNS: borrowed for the call */
+		const struct dnscap_record *dns;
 	};
 };
 
@@ -85,19 +107,28 @@ struct watcher_sources {
 	bool ct_acct;   /* conntrack byte counters (nf_conntrack_acct) */
 	bool ct_tstamp; /* conntrack start/stop times (nf_conntrack_timestamp) */
 	int ct_rcvbuf;  /* the conntrack event socket's buffer, bytes */
+	/* the kernel events: kev_mode NULL when off */
+	const char *kev_mode, *kev_why;
+	const char *const *kev_limits, *const *kev_notes;
+	size_t kev_n_limits, kev_n_notes;
+	bool dns;              /* DNS captured */
+	size_t dns_namespaces; /* in that many namespaces at start */
 };
 
 struct watcher_stats {
 	uint64_t flows_new, flows_end, flows_existing;
 	uint64_t flows_skipped;      /* no container address, and not --all-flows */
 	uint64_t flows_unattributed; /* written without a container */
+	uint64_t flows_process;      /* written with the process that made it */
 	uint64_t events;             /* daemon events written */
+	uint64_t execs, dns;         /* exec and dns lines written */
 	uint64_t alerts, overruns, daemon_gaps;
 	uint64_t untracked;           /* flows whose end could not be tracked: the table was full */
 	uint64_t write_errors;        /* lines the journal refused */
 	bool daemon_ok;               /* the daemon answered, and has not been lost since */
 	size_t containers, addresses; /* in the address map */
 	size_t held, tracked;         /* flows waiting now; flows tracked to their end */
+	size_t processes, sockets;    /* in the process table; socket events waiting */
 	size_t ioc_entries;
 };
 
@@ -109,7 +140,9 @@ void watcher_free(struct watcher *w);
 
 /* One event: a flow whose containers are known (or that involves no container network) is
  * written at once, one that may yet be attributed is held (see watcher_settle); a daemon record
- * updates the address map and writes its line; a loss writes an "overrun" line. */
+ * updates the address map and writes its line; a loss writes an "overrun" line; an exec writes
+ * an exec line (a process in a container, or any with all_flows; held while its container has no
+ * name yet); a DNS response writes a dns line. */
 void watcher_feed(struct watcher *w, const struct watcher_event *e);
 /* Write the held flows that can now be attributed or whose time is up (all of them when final:
  * the watcher is stopping). */
@@ -135,6 +168,15 @@ void watcher_stats(const struct watcher *w, struct watcher_stats *ret);
  * {"action":"stop","signal":SIG,...} with the counters, and the journal is flushed. */
 void watcher_started(struct watcher *w, const struct watcher_sources *s);
 void watcher_stopped(struct watcher *w, const char *signal);
+/* What was recorded, in one sentence for the user (into buf). */
+const char *watcher_summary(const struct watcher *w, const struct journal_stats *js, char *buf,
+                            size_t n);
+/* obj (taken) goes into the stop line under key: a source's own counters. */
+void watcher_stop_extra(struct watcher *w, const char *key, json_t *obj);
+
+/* Kernel events are fed (via: WPROC_VIA_BPF or WPROC_VIA_PROC_CONNECTOR): new flows wait up to
+ * wait_ms for their socket event. Before any is fed. */
+void watcher_kernel(struct watcher *w, int via, unsigned wait_ms);
 
 /* An alert as one line for stdout (no newline): JSON ({"t",type "alert",...}) or text. NULL
  * when it cannot be encoded. */

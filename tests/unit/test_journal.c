@@ -569,13 +569,22 @@ static void check_line(const struct flow *f, const char *src_name, const char *i
 	}
 	uint64_t t = 1795924521ull * NS + 123456789ull;
 	struct buf b = {0};
-	jline_flow(&b, t, "new", ref_text, NULL, f, ioc_text);
+	/* with a process and a namespace owner when there is a container */
+	struct jline_extra x = {
+	    .by = src_name ? "process" : "address",
+	    .process = src_name
+	                   ? "{\"pid\":7,\"comm\":\"nc\",\"exe\":\"/bin/nc\",\"argv\":[\"nc\","
+	                     "\"\\u001b]\"],\"ppid\":1,\"parents\":[{\"pid\":1,\"comm\":\"sh\","
+	                     "\"exe\":null}]}"
+	                   : NULL,
+	    .netns_owner = src_name ? "{\"id\":\"ffff\",\"name\":\"owner\"}" : NULL};
+	jline_flow(&b, t, "new", ref_text, NULL, &x, f, ioc_text);
 	json_t *fast = json_loadb(b.data, b.len, 0, NULL);
 	assert_non_null(fast);
-	json_t *slow = jline_flow_json(t, "new", ref, NULL, f, ioc_raw);
+	json_t *slow = jline_flow_json(t, "new", ref, NULL, &x, f, ioc_raw);
 	if (!json_equal(fast, slow)) {
-		char *x = json_dumps(slow, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		fail_msg("fast line differs:\n%.*s\n%s", (int)b.len, b.data, x);
+		char *dump = json_dumps(slow, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fail_msg("fast line differs:\n%.*s\n%s", (int)b.len, b.data, dump);
 	}
 	/* and it reads back into the same flow */
 	struct flow back;
@@ -732,11 +741,11 @@ static void test_jflows_join(void **state)
 	struct flow f = {.proto = IPPROTO_TCP, .id = 42};
 	f.orig = (struct flow_tuple){
 	    .src = A("10.213.99.10"), .dst = A("10.66.0.2"), .sport = 40000, .dport = 80};
-	write_line(w, jline_flow_json(t, "new", ref, NULL, &f, NULL));
+	write_line(w, jline_flow_json(t, "new", ref, NULL, NULL, &f, NULL));
 	struct flow other = f;
 	other.orig.dst = A("10.66.0.3");
 	other.id = 43;
-	write_line(w, jline_flow_json(t + NS, "new", ref, NULL, &other, NULL));
+	write_line(w, jline_flow_json(t + NS, "new", ref, NULL, NULL, &other, NULL));
 	json_t *ev = journal_line_new(t + 2 * NS, "docker");
 	json_object_set_new(ev, "action", json_string("destroy"));
 	write_line(w, ev);
@@ -744,13 +753,13 @@ static void test_jflows_join(void **state)
 	end.first_ns = t;
 	end.last_ns = t + 130 * NS;
 	snprintf(end.state, sizeof(end.state), "TIME_WAIT");
-	write_line(w, jline_flow_json(t + 130 * NS, "end", ref, NULL, &end, NULL));
+	write_line(w, jline_flow_json(t + 130 * NS, "end", ref, NULL, NULL, &end, NULL));
 	/* the same id and port later, from the address's next holder: another flow */
 	json_t *ref2 =
 	    json_pack("{s:s, s:s, s:s}", "id", "bbbb", "name", "wt-new", "image", "img:2");
 	struct flow f2 = f;
 	f2.orig.sport = 40001;
-	write_line(w, jline_flow_json(t + 200 * NS, "new", ref2, NULL, &f2, "10.66.0.2"));
+	write_line(w, jline_flow_json(t + 200 * NS, "new", ref2, NULL, NULL, &f2, "10.66.0.2"));
 	assert_int_equal(journal_close(w, &e), 0);
 
 	struct flow_addr c2 = A("10.66.0.2");

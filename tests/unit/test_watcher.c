@@ -161,19 +161,22 @@ static size_t read_lines(const char *dir, char ***ret)
  * for " (see dq). */
 static const char *const want_lines[] = {
     "{'t':'2026-01-01T00:00:01.000000Z','type':'flow','event':'new','src_container':{'id':'aaaa',"
-    "'name':'web','image':'web:1'},'flow':{'proto':'tcp','original':{'src':'172.30.0.2',"
+    "'name':'web','image':'web:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'172.30."
+    "0.2',"
     "'sport':40000,'dst':'10.66.0.2','dport':80},'reply':{'src':'10.66.0.2','sport':80,"
     "'dst':'192.168.0.1','dport':40000},'nat':true,'first_seen':'2026-01-01T00:00:01.000Z',"
     "'conntrack_id':1,'expires_in':0},'ioc':'10.66.0.2/32'}",
     "{'t':'2026-01-01T00:00:03.000000Z','type':'docker','action':'start','container':{'id':'bbbb',"
     "'name':'db','image':'db:1'}}",
     "{'t':'2026-01-01T00:00:02.000000Z','type':'flow','event':'new','src_container':{'id':'bbbb',"
-    "'name':'db','image':'db:1'},'flow':{'proto':'tcp','original':{'src':'172.30.0.9',"
+    "'name':'db','image':'db:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'172.30.0."
+    "9',"
     "'sport':41000,'dst':'10.66.0.3','dport':443},'nat':false,'first_seen':'2026-01-01T00:00:02."
     "000Z',"
     "'conntrack_id':2,'expires_in':0}}",
     "{'t':'2026-01-01T00:00:03.000000Z','type':'flow','event':'end','src_container':{'id':'bbbb',"
-    "'name':'db','image':'db:1'},'flow':{'proto':'tcp','original':{'src':'172.30.0.9',"
+    "'name':'db','image':'db:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'172.30.0."
+    "9',"
     "'sport':41000,'dst':'10.66.0.3','dport':443},'nat':false,'first_seen':'2026-01-01T00:00:02."
     "000Z',"
     "'last_seen':'2026-01-01T00:00:03.000Z','conntrack_id':2,'expires_in':0}}",
@@ -183,27 +186,32 @@ static const char *const want_lines[] = {
     "{'t':'2026-01-01T00:00:06.000000Z','type':'docker','action':'start','container':{'id':'cccc',"
     "'name':'next','image':'next:1'}}",
     "{'t':'2026-01-01T00:00:07.000000Z','type':'flow','event':'end','src_container':{'id':'aaaa',"
-    "'name':'web','image':'web:1'},'flow':{'proto':'tcp','state':'TIME_WAIT','original':{'src':'"
+    "'name':'web','image':'web:1'},'by':'address','flow':{'proto':'tcp','state':'TIME_WAIT','"
+    "original':{'src':'"
     "172.30.0.2',"
     "'sport':40000,'dst':'10.66.0.2','dport':80},'reply':{'src':'10.66.0.2','sport':80,"
     "'dst':'192.168.0.1','dport':40000},'nat':true,'first_seen':'2026-01-01T00:00:01.000Z',"
     "'last_seen':'2026-01-01T00:00:07.000Z','conntrack_id':1,'expires_in':0}}",
     "{'t':'2026-01-01T00:00:08.000000Z','type':'flow','event':'end','src_container':{'id':'cccc',"
-    "'name':'next','image':'next:1'},'flow':{'proto':'tcp','original':{'src':'172.30.0.2',"
+    "'name':'next','image':'next:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'172."
+    "30.0.2',"
     "'sport':50000,'dst':'10.66.0.2','dport':80},'nat':false,'last_seen':'2026-01-01T00:00:08.000Z'"
     ","
     "'conntrack_id':99,'expires_in':0}}",
     "{'t':'2026-01-01T00:00:10.000000Z','type':'flow','event':'existing','src_container':{'id':'"
     "cccc',"
-    "'name':'next','image':'next:1'},'flow':{'proto':'tcp','original':{'src':'172.30.0.2',"
+    "'name':'next','image':'next:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'172."
+    "30.0.2',"
     "'sport':33333,'dst':'10.66.0.4','dport':22},'nat':false,'first_seen':'2025-12-31T23:59:10."
     "000Z',"
     "'conntrack_id':5,'expires_in':0}}",
-    "{'t':'2026-01-01T00:00:11.000000Z','type':'flow','event':'new','flow':{'proto':'tcp',"
+    "{'t':'2026-01-01T00:00:11.000000Z','type':'flow','event':'new','by':'address','flow':{'proto':"
+    "'tcp',"
     "'original':{'src':'172.30.0.50','sport':42000,'dst':'10.66.0.5','dport':80},"
     "'nat':false,'first_seen':'2026-01-01T00:00:11.000Z','conntrack_id':6,'expires_in':0}}",
     "{'t':'2026-01-01T00:00:12.000000Z','type':'flow','event':'new','dst_container':{'id':'cccc',"
-    "'name':'next','image':'next:1'},'flow':{'proto':'tcp','original':{'src':'10.66.0.2',"
+    "'name':'next','image':'next:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'10.66."
+    "0.2',"
     "'sport':5555,'dst':'172.30.0.2','dport':8080},'nat':false,'first_seen':'2026-01-01T00:00:12."
     "000Z',"
     "'conntrack_id':7,'expires_in':0},'ioc':'10.66.0.2/32'}",
@@ -212,12 +220,14 @@ static const char *const want_lines[] = {
     "{'t':'2026-01-01T00:00:16.000000Z','type':'overrun','source':'conntrack',"
     "'count':1,'note':'gone'}",
     "{'t':'2026-01-01T00:00:17.000000Z','type':'flow','event':'new','src_container':{'id':'cccc',"
-    "'name':'next','image':'next:1'},'flow':{'proto':'tcp','original':{'src':'172.30.0.2',"
+    "'name':'next','image':'next:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'172."
+    "30.0.2',"
     "'sport':40001,'dst':'10.66.0.9','dport':80},'nat':false,'first_seen':'2026-01-01T00:00:17."
     "000Z',"
     "'conntrack_id':8,'expires_in':0},'ioc':'10.66.0.0/24'}",
     "{'t':'2026-01-01T00:00:18.000000Z','type':'flow','event':'new','dst_container':{'id':'cccc',"
-    "'name':'next','image':'next:1'},'flow':{'proto':'tcp','original':{'src':'10.77.0.7',"
+    "'name':'next','image':'next:1'},'by':'address','flow':{'proto':'tcp','original':{'src':'10.77."
+    "0.7',"
     "'sport':6000,'dst':'192.168.0.1','dport':8080},'reply':{'src':'172.30.0.2',"
     "'sport':80,'dst':'10.77.0.7','dport':6000},'nat':true,'first_seen':'2026-01-01T00:00:18.000Z',"
     "'conntrack_id':9,'expires_in':0}}",
@@ -442,7 +452,8 @@ static void test_watcher_lines(void **state)
 	assert_int_equal(n, ARRAY_SIZE(want_lines) + 2);
 	char *start =
 	    xasprintf("'type':'watch','action':'start','pid':%d,'version':'%s','acct':true,"
-	              "'timestamps':false,'rcvbuf':4096,'containers':1,'ioc_entries':1}",
+	              "'timestamps':false,'rcvbuf':4096,'containers':1,'ioc_entries':1,'kernel_"
+	              "events':null,'dns':null}",
 	              (int)getpid(), CIRT_VERSION);
 	check_own_line(l[0], start);
 	free(start);
@@ -451,7 +462,8 @@ static void test_watcher_lines(void **state)
 	check_own_line(l[n - 1], "'type':'watch','action':'stop','signal':'SIGTERM','flows_new':6,"
 	                         "'flows_end':3,'flows_existing':1,'flows_skipped':1,"
 	                         "'flows_unattributed':1,'events':3,'alerts':3,'overruns':1,"
-	                         "'daemon_gaps':1,'untracked':0}");
+	                         "'daemon_gaps':1,'untracked':0,'flows_process':0,'execs':0,"
+	                         "'dns_lines':0,'processes_untracked':0,'sockets_dropped':0}");
 	assert_int_equal(seen.n_alerts * 2, ARRAY_SIZE(want_alerts));
 	for (size_t i = 0; i < seen.n_alerts; i++) {
 		assert_string_equal(seen.alerts_json[i], dq(want_alerts[2 * i]));
@@ -496,20 +508,317 @@ static void test_watcher_all_flows(void **state)
 	assert_int_equal(journal_close(jw, &e), 0);
 	char **l = NULL;
 	assert_int_equal(read_lines(dir, &l), 2);
-	assert_string_equal(l[0],
-	                    dq("{'t':'2026-01-01T00:00:01.000000Z','type':'flow','event':'new',"
-	                       "'flow':{'proto':'tcp','original':{'src':'192.168.5.5','sport':"
-	                       "5000,'dst':'192.168.5.6','dport':53},'nat':false,'first_seen':"
-	                       "'2026-01-01T00:00:01.000Z','conntrack_id':3,'expires_in':0}}"));
-	assert_string_equal(l[1],
-	                    dq("{'t':'2026-01-01T00:00:02.000000Z','type':'flow','event':'end',"
-	                       "'flow':{'proto':'tcp','original':{'src':'192.168.5.5','sport':"
-	                       "5000,'dst':'192.168.5.6','dport':53},'nat':false,'first_seen':"
-	                       "'2026-01-01T00:00:01.000Z','last_seen':'2026-01-01T00:00:02.000Z',"
-	                       "'conntrack_id':3,'expires_in':0}}"));
+	assert_string_equal(
+	    l[0], dq("{'t':'2026-01-01T00:00:01.000000Z','type':'flow','event':'new',"
+	             "'by':'address','flow':{'proto':'tcp','original':{'src':'192.168.5.5','sport':"
+	             "5000,'dst':'192.168.5.6','dport':53},'nat':false,'first_seen':"
+	             "'2026-01-01T00:00:01.000Z','conntrack_id':3,'expires_in':0}}"));
+	assert_string_equal(
+	    l[1], dq("{'t':'2026-01-01T00:00:02.000000Z','type':'flow','event':'end',"
+	             "'by':'address','flow':{'proto':'tcp','original':{'src':'192.168.5.5','sport':"
+	             "5000,'dst':'192.168.5.6','dport':53},'nat':false,'first_seen':"
+	             "'2026-01-01T00:00:01.000Z','last_seen':'2026-01-01T00:00:02.000Z',"
+	             "'conntrack_id':3,'expires_in':0}}"));
 	free(l[0]);
 	free(l[1]);
 	free(l);
+	rmrf(dir);
+	free(dir);
+}
+
+/* ---------------------------------------------------------------- kernel events and DNS */
+
+#define NS_WEB 4026530001u /* web's network namespace */
+#define NS_HOST 4026530000u
+
+/* A kernel event of pid in container cid (NULL: the host) and namespace netns. */
+static struct kev_event K(enum kev_kind kind, uint64_t t, int pid, int ppid, const char *comm,
+                          const char *cid, uint32_t netns) {
+	struct kev_event e = {.kind = kind,
+	                      .ts_ns = t,
+	                      .pid = pid,
+	                      .tid = pid,
+	                      .ppid = ppid,
+	                      .uid = 0,
+	                      .euid = 0,
+	                      .netns = netns};
+	e.comm = (struct kev_bytes){comm, strlen(comm)};
+	snprintf(e.container, sizeof(e.container), "%s", cid ? cid : "");
+	return e;
+}
+
+static void
+kev(struct watcher *w, enum watcher_kind k, const struct kev_event *e)
+{
+	watcher_feed(w, &(struct watcher_event){.kind = k, .t_ns = e->ts_ns, .kev = e});
+}
+
+static void exec_of(struct watcher *w, enum watcher_kind k, uint64_t t, int pid, int ppid,
+                    const char *cid, const char *exe, const char *const *argv, size_t argc)
+{
+	struct kev_event e = K(KEV_EXEC, t, pid, ppid, strrchr(exe, '/') + 1, cid, NS_WEB);
+	e.exe = (struct kev_bytes){exe, strlen(exe)};
+	for (size_t i = 0; i < argc; i++)
+		e.argv[e.argc++] = (struct kev_bytes){argv[i], strlen(argv[i])};
+	kev(w, k, &e);
+}
+
+/* pid connects (or sends, accepts) from src:sport to dst:dport in namespace netns */
+static void sock_of(struct watcher *w, enum kev_kind kind, uint64_t t, int pid, const char *cid,
+                    uint32_t netns, uint8_t proto, const char *src, uint16_t sport, const char *dst,
+                    uint16_t dport)
+{
+	struct kev_event e = K(kind, t, pid, 1, "nc", cid, netns);
+	e.proto = proto;
+	e.sock_netns = netns;
+	struct flow_addr s = A(src), d = A(dst);
+	e.src.family = s.family;
+	memcpy(e.src.b, s.b, 16);
+	e.dst.family = d.family;
+	memcpy(e.dst.b, d.b, 16);
+	e.sport = sport;
+	e.dport = dport;
+	e.via = KEV_VIA_SYSCALL_RET;
+	kev(w, WATCHER_KEV, &e);
+}
+
+/* A DNS answer: c2.cirt-lab.test A 10.66.0.2, TTL 300. */
+static const uint8_t dns_answer[] = {
+    0x12, 0x34, 0x81, 0x80, 0,   1,   0,   1,   0,   0,    0,   0, /* header */
+    2,    'c',  '2',  8,    'c', 'i', 'r', 't', '-', 'l',  'a', 'b', 4,  't', 'e', 's',
+    't',  0,    0,    1,    0,   1, /* A IN */
+    0xc0, 0x0c, 0,    1,    0,   1,   0,   0,   1,   0x2c, 0,   4,   10, 66,  0,   2};
+
+static void dns_of(struct watcher *w, uint64_t t, uint32_t netns, const char *client,
+                   uint16_t cport, bool forwarded)
+{
+	struct dns_msg m;
+	assert_int_equal(dns_parse(dns_answer, sizeof(dns_answer), &m), 0);
+	struct dnscap_record r = {.ts = {.tv_sec = (time_t)(t / NS)},
+	                          .netns = netns,
+	                          .host_ns = netns == NS_HOST,
+	                          .proto = IPPROTO_UDP,
+	                          .response = true,
+	                          .forwarded = forwarded,
+	                          .msg = &m};
+	struct flow_addr c = A(client), s = A("10.66.0.2");
+	r.client = (struct dnscap_endpoint){.family = AF_INET, .port = cport};
+	memcpy(r.client.addr, c.b, 4);
+	r.server = (struct dnscap_endpoint){.family = AF_INET, .port = 53};
+	memcpy(r.server.addr, s.b, 4);
+	watcher_feed(w, &(struct watcher_event){.kind = WATCHER_DNS, .t_ns = t, .dns = &r});
+}
+
+/* ' -> " in the expected lines, as above; WEB and SIDE stand for the containers' references */
+#define WEB "{'id':'aaaa','name':'web','image':'web:1'}"
+#define SIDE "{'id':'ssss','name':'side','image':'side:1'}"
+#define SH "{'pid':100,'comm':'sh','exe':'/bin/sh'}"
+#define NC                                                                                         \
+	"{'pid':101,'comm':'nc','exe':'/bin/"                                                      \
+	"nc','argv':['nc','\\u001B[31m','\\\\xff'],'ppid':100,'parents':[" SH "]}"
+
+static const char *const want_kernel[] = {
+    /* nc started by its container's own shell, argv with an escape and an invalid byte */
+    "{'t':'2026-01-01T00:00:01.000000Z','type':'exec','container':" WEB ",'pid':101,"
+    "'ppid':100,'uid':0,'comm':'nc','exe':'/bin/nc','argv':['nc','\\u001B[31m','\\\\xff'],"
+    "'argv_truncated':false,'parents':[" SH "],'netns':4026530001,'via':'bpf'}",
+    /* its connect came before the conntrack NEW */
+    "{'t':'2026-01-01T00:00:02.000000Z','type':'flow','event':'new','src_container':" WEB
+    ",'by':'process','process':" NC ",'flow':{'proto':'tcp','original':{'src':'172.30.0.2',"
+    "'sport':40000,'dst':'10.66.0.2','dport':80},'nat':false,'first_seen':'2026-01-01T00:00:02."
+    "000Z','conntrack_id':11,'expires_in':0}}",
+    /* the conntrack NEW came first: it waited for the connect */
+    "{'t':'2026-01-01T00:00:03.000000Z','type':'flow','event':'new','src_container':" WEB
+    ",'by':'process','process':" NC ",'flow':{'proto':'tcp','original':{'src':'172.30.0.2',"
+    "'sport':40001,'dst':'10.66.0.2','dport':80},'nat':false,'first_seen':'2026-01-01T00:00:03."
+    "000Z','conntrack_id':12,'expires_in':0}}",
+    /* nc exited: the end of its flow still names it */
+    "{'t':'2026-01-01T00:00:05.000000Z','type':'flow','event':'end','src_container':" WEB
+    ",'by':'process','process':" NC ",'flow':{'proto':'tcp','original':{'src':'172.30.0.2',"
+    "'sport':40000,'dst':'10.66.0.2','dport':80},'nat':false,'first_seen':'2026-01-01T00:00:02."
+    "000Z','last_seen':'2026-01-01T00:00:05.000Z','conntrack_id':11,'expires_in':0}}",
+    /* a fork of the shell connects: the copy of its parent, with the shell as parent */
+    "{'t':'2026-01-01T00:00:06.000000Z','type':'flow','event':'new','src_container':" WEB
+    ",'by':'process','process':{'pid':102,'comm':'sh','exe':'/bin/sh','argv':['sh','-c',"
+    "'loop'],'ppid':100,'parents':[" SH "]},'flow':{'proto':'tcp','original':{'src':"
+    "'172.30.0.2','sport':40002,'dst':'10.66.0.2','dport':80},'nat':false,'first_seen':"
+    "'2026-01-01T00:00:06.000Z','conntrack_id':13,'expires_in':0}}",
+    /* a sidecar in web's namespace: its own connection, web named as the namespace's owner */
+    "{'t':'2026-01-01T00:00:07.000000Z','type':'flow','event':'new','src_container':" SIDE
+    ",'by':'process','process':{'pid':200,'comm':'nc','exe':null,'argv':null,'ppid':1,"
+    "'parents':[]},'netns_owner':{'id':'aaaa','name':'web'},'flow':{'proto':'tcp','original':"
+    "{'src':'172.30.0.2','sport':40100,'dst':'10.66.0.2','dport':4444},'nat':false,"
+    "'first_seen':'2026-01-01T00:00:07.000Z','conntrack_id':14,'expires_in':0}}",
+    /* DNS: nc's question (a datagram from an unbound socket), answered */
+    "{'t':'2026-01-01T00:00:08.000000Z','type':'dns','container':" WEB ",'by':'process',"
+    "'process':" NC ",'netns':4026530001,'client':'172.30.0.2:5353','server':'10.66.0.2:53',"
+    "'forwarded':false,'qname':'c2.cirt-lab.test','qtype':'A','rcode':'NOERROR','answers':"
+    "[{'name':'c2.cirt-lab.test','type':'A','ttl':300,'data':'10.66.0.2'}]}",
+    /* and the same datagram's conntrack flow */
+    "{'t':'2026-01-01T00:00:08.000000Z','type':'flow','event':'new','src_container':" WEB
+    ",'by':'process','process':" NC ",'flow':{'proto':'udp','original':{'src':'172.30.0.2',"
+    "'sport':5353,'dst':'10.66.0.2','dport':53},'nat':false,'first_seen':'2026-01-01T00:00:08."
+    "000Z','conntrack_id':15,'expires_in':0}}",
+    /* Docker's resolver forwarding a question of web's namespace: the namespace's, no process */
+    "{'t':'2026-01-01T00:00:09.000000Z','type':'dns','container':" WEB ",'by':'netns',"
+    "'netns':4026530001,'client':'172.30.0.2:6000','server':'10.66.0.2:53','forwarded':true,"
+    "'qname':'c2.cirt-lab.test','qtype':'A','rcode':'NOERROR','answers':[{'name':"
+    "'c2.cirt-lab.test','type':'A','ttl':300,'data':'10.66.0.2'}]}",
+    "{'t':'2026-01-01T00:00:10.000000Z','type':'docker','action':'destroy','container':" WEB "}",
+    /* web is gone, but a connect of its process was on its way: still web's */
+    "{'t':'2026-01-01T00:00:11.000000Z','type':'flow','event':'new','src_container':" WEB
+    ",'by':'process','process':" NC ",'flow':{'proto':'tcp','original':{'src':'172.30.0.2',"
+    "'sport':40003,'dst':'10.66.0.2','dport':80},'nat':false,'first_seen':'2026-01-01T00:00:11."
+    "000Z','conntrack_id':16,'expires_in':0}}",
+    /* no socket event ever comes: written by address after the wait */
+    "{'t':'2026-01-01T00:00:12.000000Z','type':'flow','event':'new','dst_container':" WEB
+    ",'by':'address','flow':{'proto':'tcp','original':{'src':'10.66.0.2','sport':5555,'dst':"
+    "'172.30.0.2','dport':8080},'nat':false,'first_seen':'2026-01-01T00:00:12.000Z',"
+    "'conntrack_id':17,'expires_in':0}}",
+};
+
+static void test_watcher_kernel(void **state)
+{
+	char *dir = tmpdir();
+	struct journal_writer *jw = NULL;
+	struct cirt_err e = {0};
+	assert_int_equal(journal_open(dir, 1 << 20, &jw, &e), 0);
+	struct seen seen = {0};
+	struct watcher_opts o = {.jw = jw, .warn = on_warn, .ud = &seen, .clock_ms = fake_clock};
+	struct watcher *w = watcher_new(&o);
+	watcher_kernel(w, 1 /* WPROC_VIA_BPF */, WATCHER_KEV_WAIT_MS);
+	struct watcher_stats st;
+
+	/* web runs (its namespace NS_WEB), and side shares it (--network container:web) */
+	struct evrec *subnet = xcalloc(1, sizeof(*subnet));
+	subnet->kind = EVR_SUBNET;
+	subnet->net = A("172.30.0.0");
+	subnet->prefix = 16;
+	struct evrec *snap = xcalloc(1, sizeof(*snap));
+	snap->kind = EVR_SNAPSHOT;
+	snap->t_ns = T0;
+	snap->snap = xcalloc(2, sizeof(*snap->snap));
+	snap->n_snap = 2;
+	set_container(&snap->snap[0], "aaaa", "web", "172.30.0.2");
+	snap->snap[0].netns = NS_WEB;
+	set_container(&snap->snap[1], "ssss", "side", NULL);
+	snap->snap[1].netns = NS_WEB;
+	snap->snap[1].netns_of = xstrdup("aaaa");
+	subnet->next = snap;
+	watcher_feed_records(w, subnet);
+
+	/* what ran before watching began: web's shell, and the shim above it (the host's) */
+	const char *const shim_argv[] = {"containerd-shim"};
+	exec_of(w, WATCHER_KEV_EXISTING, T0, 50, 1, NULL, "/usr/bin/containerd-shim", shim_argv, 1);
+	const char *const sh_argv[] = {"sh", "-c", "loop"};
+	exec_of(w, WATCHER_KEV_EXISTING, T0, 100, 50, "aaaa", "/bin/sh", sh_argv, 3);
+	/* the shell forks and the child execs nc */
+	struct kev_event fk = K(KEV_FORK, T0 + NS / 2, 101, 100, "sh", "aaaa", NS_WEB);
+	fk.parent = 100;
+	kev(w, WATCHER_KEV, &fk);
+	const char *const nc_argv[] = {"nc", "\x1b[31m", "\xff"};
+	exec_of(w, WATCHER_KEV, T0 + 1 * NS, 101, 100, "aaaa", "/bin/nc", nc_argv, 3);
+
+	/* connect, then its flow */
+	sock_of(w, KEV_CONNECT, T0 + 2 * NS, 101, "aaaa", NS_WEB, IPPROTO_TCP, "172.30.0.2", 40000,
+	        "10.66.0.2", 80);
+	flow(w, WATCHER_FLOW_NEW, T0 + 2 * NS, F(11, "172.30.0.2", 40000, "10.66.0.2", 80));
+	watcher_stats(w, &st);
+	assert_int_equal(st.held, 0);
+	assert_int_equal(st.flows_process, 1);
+
+	/* the flow first: it waits for its socket event, which then comes */
+	flow(w, WATCHER_FLOW_NEW, T0 + 3 * NS, F(12, "172.30.0.2", 40001, "10.66.0.2", 80));
+	watcher_stats(w, &st);
+	assert_int_equal(st.held, 1);
+	assert_int_equal(st.flows_new, 1);
+	assert_in_range(watcher_timeout_ms(w, 1000), 1, WATCHER_KEV_WAIT_MS + 1);
+	sock_of(w, KEV_CONNECT, T0 + 3 * NS, 101, "aaaa", NS_WEB, IPPROTO_TCP, "172.30.0.2", 40001,
+	        "10.66.0.2", 80);
+	watcher_settle(w, false);
+	watcher_stats(w, &st);
+	assert_int_equal(st.held, 0);
+	assert_int_equal(st.flows_process, 2);
+
+	/* nc exits; its flow ends after */
+	struct kev_event ex = K(KEV_EXIT, T0 + 4 * NS, 101, 100, "nc", "aaaa", NS_WEB);
+	kev(w, WATCHER_KEV, &ex);
+	flow(w, WATCHER_FLOW_END, T0 + 5 * NS, F(11, "172.30.0.2", 40000, "10.66.0.2", 80));
+
+	/* a fork of the shell, without exec, connects */
+	struct kev_event fk2 = K(KEV_FORK, T0 + 6 * NS, 102, 100, "sh", "aaaa", NS_WEB);
+	fk2.parent = 100;
+	kev(w, WATCHER_KEV, &fk2);
+	sock_of(w, KEV_CONNECT, T0 + 6 * NS, 102, "aaaa", NS_WEB, IPPROTO_TCP, "172.30.0.2", 40002,
+	        "10.66.0.2", 80);
+	flow(w, WATCHER_FLOW_NEW, T0 + 6 * NS, F(13, "172.30.0.2", 40002, "10.66.0.2", 80));
+
+	/* the sidecar's process (its own cgroup: ssss) in web's namespace, web's address */
+	sock_of(w, KEV_CONNECT, T0 + 7 * NS, 200, "ssss", NS_WEB, IPPROTO_TCP, "172.30.0.2", 40100,
+	        "10.66.0.2", 4444);
+	flow(w, WATCHER_FLOW_NEW, T0 + 7 * NS, F(14, "172.30.0.2", 40100, "10.66.0.2", 4444));
+
+	/* DNS: nc (still known within its grace) sends from an unbound UDP socket */
+	sock_of(w, KEV_SEND, T0 + 8 * NS, 101, "aaaa", NS_WEB, IPPROTO_UDP, "0.0.0.0", 5353,
+	        "10.66.0.2", 53);
+	dns_of(w, T0 + 8 * NS, NS_WEB, "172.30.0.2", 5353, false);
+	struct flow fu = F(15, "172.30.0.2", 5353, "10.66.0.2", 53);
+	fu.proto = IPPROTO_UDP;
+	flow(w, WATCHER_FLOW_NEW, T0 + 8 * NS, fu);
+	/* forwarded by Docker's resolver (dockerd's socket, no container): the namespace's */
+	sock_of(w, KEV_CONNECT, T0 + 9 * NS, 300, NULL, NS_WEB, IPPROTO_UDP, "172.30.0.2", 6000,
+	        "10.66.0.2", 53);
+	dns_of(w, T0 + 9 * NS, NS_WEB, "172.30.0.2", 6000, true);
+	/* a lookup in the host's namespace by a host process: not journaled (not --all-flows) */
+	dns_of(w, T0 + 9 * NS, NS_HOST, "192.168.0.1", 7000, false);
+
+	/* web is destroyed while an event of its process is still on its way */
+	watcher_feed_records(w, event(T0 + 10 * NS, EVM_GONE, "destroy", "aaaa", "web", NULL));
+	sock_of(w, KEV_CONNECT, T0 + 11 * NS, 101, "aaaa", NS_WEB, IPPROTO_TCP, "172.30.0.2", 40003,
+	        "10.66.0.2", 80);
+	flow(w, WATCHER_FLOW_NEW, T0 + 11 * NS, F(16, "172.30.0.2", 40003, "10.66.0.2", 80));
+
+	/* an inbound flow whose accept never comes: by address once the wait is over */
+	watcher_feed_records(w,
+	                     event(T0 + 11 * NS, EVM_OPEN, "start", "aaaa", "web", "172.30.0.2"));
+	flow(w, WATCHER_FLOW_NEW, T0 + 12 * NS, F(17, "10.66.0.2", 5555, "172.30.0.2", 8080));
+	watcher_settle(w, false);
+	watcher_stats(w, &st);
+	assert_int_equal(st.held, 1);
+	fake_ms += WATCHER_KEV_WAIT_MS;
+	watcher_settle(w, false);
+	watcher_stats(w, &st);
+	assert_int_equal(st.held, 0);
+
+	watcher_stopped(w, "SIGTERM");
+	watcher_stats(w, &st);
+	assert_int_equal(st.execs, 1);
+	assert_int_equal(st.dns, 2);
+	assert_int_equal(st.flows_process, 7);
+	assert_int_equal(journal_close(jw, &e), 0);
+
+	char **l = NULL;
+	size_t n = read_lines(dir, &l);
+	if (getenv("TEST_WATCHER_PRINT"))
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", l[i]);
+	/* the docker lines of the snapshot's and the start event, and the stop line, aside */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strstr(l[i], "'action':'start'") || strstr(l[i], "\"action\":\"start\"") ||
+		    strstr(l[i], "\"type\":\"watch\""))
+			continue;
+		assert_true(k < ARRAY_SIZE(want_kernel));
+		assert_string_equal(l[i], dq(want_kernel[k]));
+		k++;
+	}
+	assert_int_equal(k, ARRAY_SIZE(want_kernel));
+	assert_non_null(strstr(l[n - 1], "\"flows_process\":7,\"execs\":1,\"dns_lines\":2"));
+	for (size_t i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+	seen_clear(&seen);
+	watcher_free(w);
 	rmrf(dir);
 	free(dir);
 }
@@ -519,6 +828,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_watcher_lines),
 	    cmocka_unit_test(test_watcher_all_flows),
+	    cmocka_unit_test(test_watcher_kernel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
