@@ -137,7 +137,8 @@ json_t *alookup_json(const struct alookup *lk)
 	return o;
 }
 
-/* The indicator a finding matched: {entry, comment, line, name, resolved_by, resolved_at}. */
+/* The indicator a finding matched: {entry, comment, line, name, asked, resolved_by,
+ * resolved_at}. */
 static json_t *indicator_json(const struct locate_finding *f)
 {
 	if (!f->ioc)
@@ -147,7 +148,12 @@ static json_t *indicator_json(const struct locate_finding *f)
 	json_object_set_new(o, "comment", json_str(f->ioc->comment));
 	json_object_set_new(o, "line", json_integer(f->ioc->line));
 	const struct alookup *l = f->resolved;
-	json_object_set_new(o, "name", l && l->l->n_chain ? json_str(l->l->chain[0]) : json_null());
+	/* the name of the lookup's chain the indicator matched (a CNAME's target, say), and the
+	 * question asked */
+	json_object_set_new(
+	    o, "name", l && l->l->n_chain ? json_str(l->l->chain[l->l->matched]) : json_null());
+	json_object_set_new(o, "asked",
+	                    l && l->l->n_chain ? json_str(l->l->chain[0]) : json_null());
 	json_object_set_new(o, "resolved_by", json_str(l && l->c ? l->c->name : NULL));
 	json_object_set_new(o, "resolved_at", l ? iso_ns(l->l->t) : json_null());
 	return o;
