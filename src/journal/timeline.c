@@ -111,7 +111,11 @@ static int collect(const struct timeline_query *q, const struct idset *use, stru
 		bool is_flow = strstr(line, "\"type\":\"flow\"") != NULL;
 		if (is_flow && q->no_flows)
 			continue;
-		bool context = !is_flow && !strstr(line, "\"type\":\"docker\"");
+		/* exec and DNS lines are about a container (or the host) like flows, never context
+		 */
+		bool context = !is_flow && !strstr(line, "\"type\":\"docker\"") &&
+		               !strstr(line, "\"type\":\"exec\"") &&
+		               !strstr(line, "\"type\":\"dns\"");
 		if (use && !context) {
 			bool any = false;
 			for (size_t i = 0; i < use->n && !any; i++)

@@ -300,7 +300,9 @@ struct wproc *wptab_exec(struct wptab *t, const struct wproc_info *in)
 {
 	struct wproc *r = make(t, in);
 	struct wproc *old = wptab_get(t, in->pid);
-	if (old && old->ci == in->ci)
+	/* the fork copy's parents, unless it was reparented since (its forker exited: runc's
+	 * parents of a container's init, a daemon's double fork): then its parent now */
+	if (old && old->ci == in->ci && old->ppid == in->ppid)
 		copy_parents(r, old);
 	else
 		set_parents_from(r, same_container(wptab_get(t, in->ppid), in->ci));

@@ -74,8 +74,9 @@ void wptab_free(struct wptab *t);
 /* The live (or recently exited) record of pid, NULL when unknown. Borrowed. */
 struct wproc *wptab_get(struct wptab *t, int pid);
 /* pid exec'd (or was found running): a new record replaces the one before. Its parents are
- * those of the record it replaces when that was in the same container (a fork copy knows who
- * forked it), else ppid's record and its parents, as long as they are in the same container.
+ * those of the record it replaces when that was in the same container with the same parent (a
+ * fork copy knows who forked it), else ppid's record and its parents, as long as they are in the
+ * same container (so a container's init, reparented to the shim, has none).
  * Borrowed; the table keeps it until its exit and grace (a full table: the caller gets a record
  * held by nobody but itself, see wptab_untracked). */
 struct wproc *wptab_exec(struct wptab *t, const struct wproc_info *in);

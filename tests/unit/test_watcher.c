@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "journal/watcher.h"
+#include "journal/wproc.h"
 #include "sources/docker.h"
 
 #define NS 1000000000ull
@@ -823,12 +824,43 @@ static void test_watcher_kernel(void **state)
 	free(dir);
 }
 
+/* a process's parents: its forker's chain, unless it was reparented before its exec (runc's
+ * parents of a container's init exit first: the init's parent is then the shim, outside) */
+static void test_wproc_parents(void **state)
+{
+	(void)state;
+	struct addrmap *am = addrmap_new();
+	struct wptab *t = wptab_new(am);
+	struct wproc_info in = {.uid = 0, .ci = -1, .comm = "x", .comm_len = 1};
+	/* runc (37) forks its parent stage (38), which forks the init (39) and exits */
+	in.pid = 37, in.ppid = 1;
+	wptab_exec(t, &in);
+	in.pid = 38, in.ppid = 37;
+	wptab_fork(t, 37, &in);
+	in.pid = 39, in.ppid = 38;
+	assert_int_equal(wptab_fork(t, 38, &in)->n_anc, 2);
+	/* the init execs, reparented to the shim (14, unknown): no parents */
+	in.pid = 39, in.ppid = 14;
+	assert_int_equal(wptab_exec(t, &in)->n_anc, 0);
+	/* it forks 40, which execs while 39 is still its parent: 39 is its parent */
+	in.pid = 40, in.ppid = 39;
+	wptab_fork(t, 39, &in);
+	struct wproc *p = wptab_exec(t, &in);
+	assert_int_equal(p->n_anc, 1);
+	assert_string_equal(wproc_json(p), "{\"pid\":40,\"comm\":\"x\",\"exe\":null,\"argv\":null,"
+	                                   "\"ppid\":39,\"parents\":[{\"pid\":39,\"comm\":\"x\","
+	                                   "\"exe\":null}]}");
+	wptab_free(t);
+	addrmap_free(am);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_watcher_lines),
 	    cmocka_unit_test(test_watcher_all_flows),
 	    cmocka_unit_test(test_watcher_kernel),
+	    cmocka_unit_test(test_wproc_parents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
