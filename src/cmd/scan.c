@@ -28,6 +28,7 @@ enum {
 	OPT_XDEV,
 	OPT_NO_PROGRESS,
 	OPT_CRACK_TIME,
+	OPT_BASELINE,
 };
 
 static const struct cmd_opt scan_opts[] = {
@@ -61,6 +62,9 @@ static const struct cmd_opt scan_opts[] = {
      "stay on the container's root filesystem: volumes and bind mounts are not entered"},
     {"no-progress", OPT_NO_PROGRESS, NULL, "no progress line on a terminal"},
     {"crack-time", OPT_CRACK_TIME, "SECONDS", "time spent guessing each password hash (default 3)"},
+    {"baseline", OPT_BASELINE, "DIR|IMAGE",
+     "with --rootfs: what the directory started as (a directory or an image): files absent "
+     "there or different are marked added since the image"},
     {0},
 };
 
@@ -75,6 +79,7 @@ struct scan_args {
 	int fail_on; /* -1: never */
 	int min_sev;
 	bool progress;
+	const char *baseline;
 };
 
 static long long parse_size(const char *s)
@@ -221,6 +226,9 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 			    x, "scan: --crack-time: '%s' is not a number of seconds from 1 to 3600",
 			    arg);
 		a->so.crack_ms = (unsigned)v * 1000;
+		break;
+	case OPT_BASELINE:
+		a->baseline = arg;
 		break;
 	}
 	return 0;
@@ -398,12 +406,20 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 		    x, "scan: name a CONTAINER, or use --all, --image IMAGE or --rootfs DIR");
 	if (nrefs && a.all)
 		return cmd_usage(x, "scan: --all and CONTAINER names do not go together");
+	if (a.baseline && !a.n_rootfs)
+		return cmd_usage(x, "scan: --baseline goes with --rootfs DIR");
 	if (a.progress && isatty(STDERR_FILENO)) {
 		a.so.progress = progress;
 	}
 	/* rules and lists first: bad input fails before anything is read */
 	if (scan_engine_new(&a.so, &eng, &x->err) < 0)
 		return -1;
+	size_t n_bad_rules = 0;
+	const char *const *bad_rules = scan_engine_rule_errors(eng, &n_bad_rules);
+	for (size_t k = 0; k < n_bad_rules; k++) {
+		_cleanup_free_ char *m = term_escape(bad_rules[k]);
+		fprintf(stderr, "cirt: warning: --rules: %s: file left out\n", m);
+	}
 	if (nrefs || a.all) {
 		struct docker *d = NULL;
 		struct host_load_opts o = {
@@ -463,6 +479,17 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 			goto out;
 		}
 		add_target(&targets, &nt, t);
+		struct docker *d = NULL;
+		struct stat bst;
+		if (a.baseline && stat(a.baseline, &bst) != 0 && !x->no_daemon &&
+		    ctx_docker(x, &d) < 0) {
+			ret = -1;
+			goto out;
+		}
+		if (a.baseline && scan_target_set_baseline(d, t, a.baseline, &x->err) < 0) {
+			ret = -1;
+			goto out;
+		}
 	}
 	/* everything below reads what the container's owner wrote: keep only the reading powers */
 	static const int keep[] = {CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_SYS_PTRACE};
