@@ -77,6 +77,8 @@ static const struct {
     {"backdoor.*.path_hijack", "T1574.007"},
     {"backdoor.*.python_startup", "T1546.018"},
     {"backdoor.*.trap", "T1546.005"},
+    {"backdoor.*.interp_hook", "T1574"},
+    {"backdoor.*.cmd_hijack", "T1056.001"},
     {"backdoor.*.log_wipe", "T1070.002"},
     /* scheduled jobs */
     {"backdoor.cron.*", "T1053.003"},
@@ -100,6 +102,8 @@ static const struct {
     {"backdoor.hook.git*", "T1546"},
     {"backdoor.hook.*", "T1546.016"},
     /* accounts and authentication */
+    {"backdoor.ssh.empty_passwords", "T1556"},
+    {"backdoor.ssh.user_environment", "T1574.006"},
     {"backdoor.ssh.*", "T1098.004"},
     {"backdoor.account.group*", "T1098.007"},
     {"backdoor.account.*", "T1136.001"},
@@ -113,6 +117,7 @@ static const struct {
     {"backdoor.sshd_not_elf", "T1554"},
     {"backdoor.binary.*", "T1554"},
     /* servers, trust, browsers */
+    {"backdoor.web.php_*", "T1505.003"},
     {"backdoor.web.*", "T1505"},
     {"backdoor.ca.*", "T1553.004"},
     {"backdoor.browser.*", "T1176.001"},

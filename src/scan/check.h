@@ -65,6 +65,9 @@ const struct scan_group *scan_job_groups(struct scan_job *j, size_t *ret_n);
  * part below the home ("/home/ann/.bashrc" -> ".bashrc"). */
 bool scan_job_home_user(struct scan_job *j, const char *path, char *user, size_t n,
                         const char **ret_rel);
+/* lstat of a path of the target (outside the walk; inside its root or layers): false when
+ * absent or unreadable. */
+bool scan_job_exists(struct scan_job *j, const char *path, struct stat *st);
 /* The target's dpkg database (read on first use): 1 and the package name when a package ships
  * path, 0 when none does, -1 when the target has no dpkg database. */
 int scan_job_dpkg_owner(struct scan_job *j, const char *path, const char **ret_pkg);
@@ -112,7 +115,7 @@ struct scan_check {
 
 extern const struct scan_check scan_check_backdoor, scan_check_webshell, scan_check_malware,
     scan_check_secrets, scan_check_weakpass, scan_check_escape, scan_check_history,
-    scan_check_runtime;
+    scan_check_runtime, scan_check_persist;
 
 /* Helpers shared by the checks (finding.c). */
 /* The line holding data[off]: its 1-based number and a printable copy (at most max bytes,
@@ -158,6 +161,7 @@ enum shellpat {
 	SP_HISTORY_WIPE,   /* history -c, unset HISTFILE, HISTFILE=/dev/null */
 	SP_LOG_WIPE,       /* rm/truncate/shred of /var/log */
 	SP_MINER,          /* miner names and pool URLs */
+	SP_TTY_SPAWN,      /* pty.spawn, script -qc: a shell upgraded to a terminal */
 };
 struct shellpat_hit {
 	enum shellpat kind;

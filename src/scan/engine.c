@@ -22,8 +22,9 @@
 #define EVIDENCE_MAX 200
 
 static const struct scan_check *const all_checks[] = {
-    &scan_check_escape,   &scan_check_runtime, &scan_check_history, &scan_check_backdoor,
-    &scan_check_webshell, &scan_check_malware, &scan_check_secrets, &scan_check_weakpass,
+    &scan_check_escape,   &scan_check_runtime, &scan_check_history,
+    &scan_check_backdoor, &scan_check_persist, &scan_check_webshell,
+    &scan_check_malware,  &scan_check_secrets, &scan_check_weakpass,
 };
 
 struct crack_entry {
@@ -280,6 +281,11 @@ bool scan_job_home_user(struct scan_job *j, const char *path, char *user, size_t
                         const char **ret_rel)
 {
 	return facts_home_user(j->facts, path, user, n, ret_rel);
+}
+
+bool scan_job_exists(struct scan_job *j, const char *path, struct stat *st)
+{
+	return lroot_ok(&j->tree) && lroot_lstat(&j->tree, path, st, NULL) == 0;
 }
 
 int scan_job_dpkg_owner(struct scan_job *j, const char *path, const char **ret_pkg)

@@ -212,9 +212,10 @@ int lroot_list(const struct lroot *lr, const char *dir, char ***ret, size_t *ret
 	/* the top layer's entry of each name wins; a whiteout removes it */
 	char **names = xcalloc(n + 1, sizeof(*names));
 	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		v[i].whiteout |= i > 0 && streq(v[i].name, v[i - 1].name); /* a lower duplicate */
 	for (size_t i = 0; i < n; i++) {
-		bool first = i == 0 || !streq(v[i].name, v[i - 1].name);
-		if (first && !v[i].whiteout)
+		if (!v[i].whiteout)
 			names[k++] = steal_pointer(&v[i].name);
 		free(v[i].name);
 	}
