@@ -619,7 +619,9 @@ static void on_entry(void *ud, unsigned worker, const struct walk_entry *e)
 				f.len = len;
 				got = len;
 			}
-			if (fd >= 0 && (e->st.st_mode & 0111))
+			if (fd >= 0 &&
+			    ((e->st.st_mode & 0111) || startswith(e->path, "/tmp/") ||
+			     startswith(e->path, "/var/tmp/") || startswith(e->path, "/dev/shm/")))
 				read_caps(fd, &f);
 		}
 	} else if (S_ISLNK(e->st.st_mode)) {

@@ -361,7 +361,24 @@ static const struct dentry *lookup(struct facts *fc, const char *path)
 	if (fc->dpkg < 0)
 		return NULL;
 	/* the table is complete and no longer written: lookups need no lock */
-	return slot(fc, hash_path(path, strlen(path)), false);
+	const struct dentry *d = slot(fc, hash_path(path, strlen(path)), false);
+	if (d)
+		return d;
+	/* merged /usr: packages may name /bin/x for /usr/bin/x, and the other way round */
+	static const char *const pairs[][2] = {
+	    {"/usr/bin/", "/bin/"},     {"/usr/sbin/", "/sbin/"},   {"/usr/lib/", "/lib/"},
+	    {"/usr/lib64/", "/lib64/"}, {"/usr/lib32/", "/lib32/"}, {"/usr/libx32/", "/libx32/"}};
+	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++)
+		for (int dir = 0; dir < 2; dir++) {
+			const char *from = pairs[i][dir], *to = pairs[i][!dir];
+			if (!startswith(path, from))
+				continue;
+			_cleanup_free_ char *alt = xasprintf("%s%s", to, path + strlen(from));
+			d = slot(fc, hash_path(alt, strlen(alt)), false);
+			if (d)
+				return d;
+		}
+	return NULL;
 }
 
 int facts_dpkg_owner(struct facts *fc, const char *path, const char **ret_pkg)

@@ -303,12 +303,10 @@ static void check_user_spec(struct scan_job *j, struct scan_file *f, unsigned no
 		sev = nopasswd ? SEV_CRITICAL : SEV_HIGH;
 		why = nopasswd ? "every user may run commands as root without a password"
 		               : "every user may run commands as root";
-	} else if (group) {
-		if (!nopasswd)
-			return; /* "%sudo ALL=(ALL:ALL) ALL": the normal admin group */
-		rule = "backdoor.sudo.group_nopasswd";
-		sev = SEV_LOW;
-		why = "members of the group run commands as root without a password";
+	} else if (group && all) {
+		/* "%sudo ALL=(ALL:ALL) ALL", with or without NOPASSWD: the admin group's normal
+		 * grant (who is in the group is check_group's business) */
+		return;
 	} else if (all) {
 		rule = nopasswd ? "backdoor.sudo.nopasswd_all" : "backdoor.sudo.user_all";
 		sev = nopasswd ? SEV_HIGH : SEV_LOW;
@@ -316,7 +314,7 @@ static void check_user_spec(struct scan_job *j, struct scan_file *f, unsigned no
 		               : "a user may run anything as root (named in sudoers, not by group)";
 	} else {
 		rule = "backdoor.sudo.shell_escape";
-		sev = nopasswd ? SEV_HIGH : SEV_MEDIUM;
+		sev = nopasswd && !group ? SEV_HIGH : SEV_MEDIUM;
 		why = "a user may run, as root, a program that opens a shell or writes any file";
 	}
 	scan_add(j, f, "backdoor", rule, sev, no, l, "sudoers: %s (%s)", why, users);

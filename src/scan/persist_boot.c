@@ -106,8 +106,37 @@ static bool trivial(const char *s)
 	return false;
 }
 
+/* inittab: id:runlevels:action:process; the process is a command line */
+static void check_inittab(struct scan_job *j, struct scan_file *f)
+{
+	struct scan_lines it;
+	scan_lines_init(&it, f->data, f->len);
+	for (unsigned count = 0; count < PERSIST_MAX_PER_FILE;) {
+		_cleanup_free_ char *l = scan_lines_next_content(&it);
+		if (!l)
+			break;
+		char *p = l;
+		for (int k = 0; k < 3 && p; k++) {
+			p = strchr(p, ':');
+			if (p)
+				p++;
+		}
+		struct cmd_hit h;
+		if (!p || !persist_cmd(p, strlen(p), CTX_JOB, &h))
+			continue;
+		_cleanup_free_ char *rule = xasprintf("backdoor.rc.%s", h.slug);
+		scan_add(j, f, "backdoor", rule, h.sev, it.no, l, "init runs a process: %s",
+		         h.reason);
+		count++;
+	}
+}
+
 static void check_rc(struct scan_job *j, struct scan_file *f)
 {
+	if (streq(f->path, "/etc/inittab")) {
+		check_inittab(j, f);
+		return;
+	}
 	unsigned hits = persist_lines(j, f, "backdoor.rc", CTX_JOB, "boot script");
 	if (hits)
 		return;

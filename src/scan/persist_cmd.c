@@ -506,12 +506,12 @@ static bool exec_tmp_or_hidden(const struct sh_line *l, bool *hidden)
 		if (k >= c->n)
 			continue;
 		const char *w = c->w[k];
+		if (in_tmp_dir(w))
+			return true;
 		if (hidden_system_path(w)) {
 			*hidden = true;
 			return true;
 		}
-		if (in_tmp_dir(w))
-			return true;
 		if (interpreter(w))
 			for (size_t a = k + 1; a < c->n; a++)
 				if (in_tmp_dir(a < c->n ? c->w[a] : ""))
@@ -527,7 +527,41 @@ static bool tty_spawn(const char *lc)
 	        (lc_has(lc, "bash") || lc_has(lc, "/bin/sh")) && lc_has(lc, "-c"));
 }
 
+/* sh -c 'CMD', bash -c "CMD": the command string, or NULL */
+static const char *shell_c(const struct sh_line *l)
+{
+	static const char *const shells[] = {"sh", "bash", "dash", "ash", "zsh", "ksh", NULL};
+	for (size_t i = 0; i < l->n; i++) {
+		const struct sh_cmd *c = &l->c[i];
+		size_t k = cmd_start(c);
+		if (k >= c->n)
+			continue;
+		const char *b = base_name(c->w[k]);
+		bool sh = false;
+		for (const char *const *x = shells; *x && !sh; x++)
+			sh = streq(b, *x);
+		if (streq(b, "busybox") && k + 1 < c->n) {
+			b = c->w[++k];
+			for (const char *const *x = shells; *x && !sh; x++)
+				sh = streq(b, *x);
+		}
+		if (!sh)
+			continue;
+		for (size_t a = k + 1; a + 1 < c->n; a++)
+			if (c->w[a][0] == '-' && strchr(c->w[a], 'c'))
+				return c->w[a + 1];
+	}
+	return NULL;
+}
+
+static bool classify(const char *line, size_t n, enum cmd_ctx ctx, struct cmd_hit *ret, int depth);
+
 bool persist_cmd(const char *line, size_t n, enum cmd_ctx ctx, struct cmd_hit *ret)
+{
+	return classify(line, n, ctx, ret, 0);
+}
+
+static bool classify(const char *line, size_t n, enum cmd_ctx ctx, struct cmd_hit *ret, int depth)
 {
 	if (n > 4096)
 		n = 4096;
@@ -553,21 +587,7 @@ bool persist_cmd(const char *line, size_t n, enum cmd_ctx ctx, struct cmd_hit *r
 			have = true;                                                               \
 		}                                                                                  \
 	} while (0)
-	unsigned mask = SP_STARTUP | SP_BIT(SP_HISTORY_WIPE);
-	if (ctx == CTX_STARTUP)
-		mask |= SP_BIT(SP_LOG_WIPE);
-	struct shellpat_hit sp;
-	if (shellpat_classify(line, n, mask, &sp))
-		TRY(true, sp.slug, sp.sev, sp.reason);
-	bool hidden = false;
-	TRY(exec_tmp_or_hidden(&l, &hidden), hidden ? "hidden_exec" : "tmp_exec", SEV_HIGH,
-	    hidden ? "runs a program from a hidden directory"
-	           : "runs a program or script from a temporary directory");
-	TRY(tmp_in_line(&l), "tmp_path", SEV_HIGH,
-	    "reads, writes or runs a file in a temporary directory");
-	TRY(ld_library_tmp(&l), "ld_preload", SEV_HIGH,
-	    "sets LD_LIBRARY_PATH to a temporary or hidden directory: its libraries are loaded "
-	    "first");
+	/* in start-up files the specific classes come first: they name the technique */
 	if (ctx == CTX_STARTUP) {
 		TRY(history_off(&l, lc), "history_off", SEV_HIGH,
 		    "turns shell history off (HISTFILE, HISTSIZE, set +o history): commands typed "
@@ -586,25 +606,42 @@ bool persist_cmd(const char *line, size_t n, enum cmd_ctx ctx, struct cmd_hit *r
 		          "or exits"
 		        : "sets a trap: a command run when the shell gets a signal or exits");
 		TRY(path_hijack(&l), "path_hijack", SEV_MEDIUM,
-		    "puts the current or a temporary directory in PATH: a planted program shadows "
-		    "a "
-		    "real one");
+		    "puts the current or a temporary directory in PATH: a planted program "
+		    "shadows a real one");
 		bool py = false;
 		const char *hook = interp_hook(&l, &py);
 		TRY(hook && py, "python_startup", SEV_MEDIUM,
 		    "sets PYTHONSTARTUP or PYTHONPATH: code run when Python starts");
 		TRY(hook && !py, "interp_hook", SEV_MEDIUM,
 		    "sets an interpreter hook (PERL5OPT, RUBYOPT, NODE_OPTIONS, BASH_ENV, ...): "
-		    "code "
-		    "run when it starts");
+		    "code run when it starts");
 		bool bg = false;
 		const char *prog = line[0] != ' ' && line[0] != '\t' ? program_run(&l, &bg) : NULL;
 		TRY(prog && bg, "background", SEV_MEDIUM,
 		    "starts a program in the background at every login");
 		TRY(prog, "program", SEV_MEDIUM, "runs a program at every login");
-	} else {
-		TRY(tty_spawn(lc), "tty_spawn", SEV_MEDIUM, "spawns an interactive terminal");
 	}
+	unsigned mask = SP_STARTUP | SP_BIT(SP_HISTORY_WIPE);
+	if (ctx == CTX_STARTUP)
+		mask |= SP_BIT(SP_LOG_WIPE);
+	struct shellpat_hit sp;
+	if (shellpat_classify(line, n, mask, &sp))
+		TRY(true, sp.slug, sp.sev, sp.reason);
+	bool hidden = false;
+	TRY(exec_tmp_or_hidden(&l, &hidden), hidden ? "hidden_exec" : "tmp_exec", SEV_HIGH,
+	    hidden ? "runs a program from a hidden directory"
+	           : "runs a program or script from a temporary directory");
+	TRY(tmp_in_line(&l), "tmp_path", SEV_HIGH,
+	    "reads, writes or runs a file in a temporary directory");
+	const char *inner_cmd = depth < 2 ? shell_c(&l) : NULL;
+	struct cmd_hit inner_hit;
+	if (inner_cmd && classify(inner_cmd, strlen(inner_cmd), CTX_JOB, &inner_hit, depth + 1))
+		TRY(true, inner_hit.slug, inner_hit.sev, inner_hit.reason);
+	TRY(ld_library_tmp(&l), "ld_preload", SEV_HIGH,
+	    "sets LD_LIBRARY_PATH to a temporary or hidden directory: its libraries are loaded "
+	    "first");
+	if (ctx != CTX_STARTUP)
+		TRY(tty_spawn(lc), "tty_spawn", SEV_MEDIUM, "spawns an interactive terminal");
 #undef TRY
 	if (!have)
 		return false;

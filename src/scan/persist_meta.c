@@ -179,8 +179,11 @@ void persist_meta(struct scan_job *j, struct scan_file *f)
 	if (!S_ISREG(m))
 		return;
 	if (m & (S_ISUID | S_ISGID)) {
-		/* a set-gid file without group execute is mandatory locking, not privilege */
-		if ((m & S_ISUID) || (m & S_IXGRP))
+		/* a set-gid file without group execute is mandatory locking, not privilege; in a
+		 * temporary or home directory it is still somebody's doing */
+		char user[128];
+		if ((m & S_ISUID) || (m & S_IXGRP) || in_tmp(p) ||
+		    scan_job_home_user(j, p, user, sizeof(user), NULL))
 			check_setid(j, f);
 	}
 	char names[256];
@@ -191,6 +194,13 @@ void persist_meta(struct scan_job *j, struct scan_file *f)
 		         in_tmp(p) || !system_dir(p) ? SEV_CRITICAL : SEV_HIGH, 0, ev,
 		         "file capabilities that amount to root for whoever runs it");
 	}
+	/* a PAM module (by its name) kept outside the security directories */
+	if (startswith(f->name, "pam_") && persist_ends(f->name, ".so") &&
+	    !strstr(p, "/security/") && f->data && f->len >= 4 &&
+	    memcmp(f->data, "\177ELF", 4) == 0)
+		scan_add(
+		    j, f, "backdoor", "backdoor.pam.module_outside", SEV_HIGH, 0, NULL,
+		    "a PAM module outside the security directories (a stack may name it by path)");
 	if (kernel_module(f)) {
 		bool tree = startswith(p, "/lib/modules/") || startswith(p, "/usr/lib/modules/");
 		if (!tree)
