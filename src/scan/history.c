@@ -61,6 +61,16 @@ static bool is_history(struct scan_job *j, const char *path, bool *shell)
 	char user[128];
 	const char *rel = NULL;
 	bool hit = false;
+	/* a cheap test first: the name of some history file */
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	bool named = false;
+	for (const char *const *n = names; *n && !named; n++) {
+		const char *nb = strrchr(*n, '/');
+		named = streq(base, nb ? nb + 1 : *n);
+	}
+	if (!named)
+		return false;
 	for (const char *const *l = locations; *l && !hit; l++)
 		hit = fnmatch(*l, path, FNM_PATHNAME) == 0;
 	if (!hit && scan_job_home_user(j, path, user, sizeof(user), &rel))

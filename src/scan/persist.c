@@ -114,9 +114,42 @@ static const char *const locations[] = {
     NULL,
 };
 
+/* The places the location handlers look at, as plain prefixes: most files of a tree (/usr/lib,
+ * /usr/share, application trees) are none of them and skip the pattern lists. */
+static const char *const prefixes[] = {
+    "/etc/",         "/var/spool/",     "/var/lib/dpkg/info/", "/run/",
+    "/lib/",         "/usr/lib/systemd/", "/usr/lib/udev/",    "/usr/lib/modprobe.d/",
+    "/usr/lib/modules-load.d/", "/usr/lib/pam.d/", "/usr/etc/", "/usr/local/",
+    "/usr/share/autostart/", "/usr/share/gnome/autostart/", "/usr/share/pki/",
+    "/usr/lib/firefox", "/usr/lib64/firefox", "/opt/google/chrome/", "/usr/share/google-chrome/",
+    "/usr/share/chromium/", "/usr/lib/yum-plugins/", "/usr/lib/zypp/", "/usr/share/libalpm/",
+    "/usr/lib/cron/", "/var/cron/", "/var/at/", "/boot/", "/usr/lib/python", "/root/",
+    "/home/", NULL,
+};
+
+static bool located(struct scan_job *j, struct scan_file *f)
+{
+	const char *p = f->path, *n = f->name;
+	for (const char *const *x = prefixes; *x; x++)
+		if (startswith(p, *x))
+			return true;
+	/* found by name wherever they are */
+	if (persist_ends(n, ".pth") || streq(n, "sitecustomize.py") ||
+	    streq(n, "usercustomize.py") || streq(n, ".htaccess") || streq(n, ".user.ini") ||
+	    streq(n, ".gitconfig") || strstr(p, "/.git/") || strstr(p, "/.config/"))
+		return true;
+	/* a home that /etc/passwd names elsewhere (/var/www, /var/lib/NAME, /srv/NAME) */
+	if (startswith(p, "/usr/") || startswith(p, "/proc/") || startswith(p, "/sys/"))
+		return false;
+	char user[128];
+	return scan_job_home_user(j, p, user, sizeof(user), NULL);
+}
+
 static void on_file(struct scan_job *j, struct scan_file *f)
 {
 	persist_meta(j, f);
+	if (!located(j, f))
+		return;
 	if (persist_sched(j, f) || persist_boot(j, f) || persist_auth(j, f))
 		return;
 	if (persist_shell(j, f))
