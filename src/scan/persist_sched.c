@@ -169,6 +169,8 @@ static bool unit_dir_path(const char *p)
 	return streq(p, "/dev/null");
 }
 
+/* A user's own unit (under the home directory, or in a user's runtime directory): packaged
+ * user units (/usr/lib/systemd/user) are not. */
 static bool user_unit(struct scan_job *j, const char *path)
 {
 	char user[128];
@@ -176,30 +178,72 @@ static bool user_unit(struct scan_job *j, const char *path)
 	return (scan_job_home_user(j, path, user, sizeof(user), &rel) &&
 	        (startswith(rel, ".config/systemd/user/") ||
 	         startswith(rel, ".local/share/systemd/user/"))) ||
-	       startswith(path, "/etc/systemd/user/") || strstr(path, "/systemd/user/");
+	       (startswith(path, "/run/user/") && strstr(path, "/systemd/user/"));
 }
 
-/* A timer that fires every minute or more often. */
-static bool every_minute(const char *v)
+/* A systemd time span in seconds ("1d", "1h 30min", "90", "500ms"); -1 when not one. */
+static double time_span(const char *v)
 {
-	if (streq(v, "minutely") || streq(v, "*:*") || streq(v, "*:*:*") || strstr(v, "*:*:00") ||
-	    strstr(v, "* *:*:00") || strstr(v, "*-*-* *:*"))
-		return true;
-	/* OnUnitActiveSec=30s, 1min, 60 */
-	char *end;
-	double x = strtod(v, &end);
-	if (end == v)
+	static const struct {
+		const char *unit;
+		double secs;
+	} units[] = {
+	    {"usec", 1e-6},   {"us", 1e-6},        {"msec", 1e-3},      {"ms", 1e-3},
+	    {"seconds", 1},   {"second", 1},       {"sec", 1},          {"s", 1},
+	    {"minutes", 60},  {"minute", 60},      {"min", 60},         {"m", 60},
+	    {"hours", 3600},  {"hour", 3600},      {"hr", 3600},        {"h", 3600},
+	    {"days", 86400},  {"day", 86400},      {"d", 86400},        {"weeks", 604800},
+	    {"week", 604800}, {"w", 604800},       {"months", 2629800}, {"month", 2629800},
+	    {"M", 2629800},   {"years", 31557600}, {"year", 31557600},  {"y", 31557600},
+	};
+	double total = 0;
+	bool any = false;
+	const char *p = v;
+	while (*p) {
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		char *end;
+		double x = strtod(p, &end);
+		if (end == p)
+			return -1;
+		p = end;
+		p += strspn(p, " \t");
+		size_t ul = strcspn(p, " \t0123456789.");
+		double mul = 1;
+		if (ul) {
+			bool known = false;
+			for (size_t i = 0; i < ARRAY_SIZE(units) && !known; i++)
+				if (strlen(units[i].unit) == ul &&
+				    strncmp(p, units[i].unit, ul) == 0) {
+					mul = units[i].secs;
+					known = true;
+				}
+			if (!known)
+				return -1;
+			p += ul;
+		}
+		total += x * mul;
+		any = true;
+	}
+	return any ? total : -1;
+}
+
+/* A timer that fires every minute or more often: a calendar with a wildcard minute, or a
+ * monotonic span of a minute or less. */
+static bool every_minute(const char *key, const char *v)
+{
+	if (streq(key, "OnCalendar")) {
+		if (streq(v, "minutely") || strstr(v, "*:*") || strstr(v, "*:0/") ||
+		    strstr(v, "*:00/"))
+			return true;
 		return false;
-	while (*end == ' ')
-		end++;
-	double secs = x;
-	if (startswith(end, "min") || streq(end, "m"))
-		secs = x * 60;
-	else if (startswith(end, "h"))
-		secs = x * 3600;
-	else if (startswith(end, "ms"))
-		secs = x / 1000;
-	return secs <= 60;
+	}
+	if (streq(key, "OnUnitActiveSec") || streq(key, "OnUnitInactiveSec")) {
+		double secs = time_span(v);
+		return secs >= 0 && secs <= 60;
+	}
+	return false;
 }
 
 static void check_unit(struct scan_job *j, struct scan_file *f)
@@ -247,7 +291,7 @@ static void check_unit(struct scan_job *j, struct scan_file *f)
 		char *v = val + strspn(val, " \t");
 		_cleanup_free_ char *ev = xstrndup(k, kn);
 		if (startswith(key, "On") && timer) {
-			fast |= every_minute(v);
+			fast |= every_minute(key, v);
 			if (!when)
 				when = xasprintf("%s=%s", key, v);
 			continue;
@@ -293,7 +337,9 @@ static void check_unit(struct scan_job *j, struct scan_file *f)
 	}
 	unsigned no = 0;
 	_cleanup_free_ char *fl = persist_first_line(f, &no);
-	bool local = startswith(p, "/etc/systemd/system/") && !dropin;
+	bool local =
+	    (startswith(p, "/etc/systemd/system/") || startswith(p, "/etc/systemd/user/")) &&
+	    !dropin;
 	if (timer && (transient || user || local)) {
 		_cleanup_free_ char *ev = xstrdup(when ? when : fl ? fl : "");
 		scan_add(j, f, "backdoor",

@@ -105,10 +105,10 @@ teardown_file() {
 	jq -e '.version == "2.1.0"' "$s" >/dev/null
 	# every result of a persistence rule carries a technique id, and its rule says the same
 	jq -e '.runs[0] as $r | [$r.results[] | select(.ruleId | startswith("backdoor."))] | length > 20' "$s" >/dev/null
-	jq -e '.runs[0] as $r | all($r.results[] | select(.ruleId | startswith("backdoor."));
-		(.properties.technique | test("^T[0-9]{4}(\\.[0-9]{3})?$"))
-		and $r.tool.driver.rules[.ruleIndex].properties.technique == .properties.technique
-		and ($r.tool.driver.rules[.ruleIndex].properties.tags | index("external/mitre-attack/" + .properties.technique)))' "$s" >/dev/null
+	jq -e '.runs[0] as $r | all($r.results[] | select(.ruleId | startswith("backdoor.")); . as $x
+		| ($x.properties.technique | test("^T[0-9]{4}(\\.[0-9]{3})?$"))
+		and $r.tool.driver.rules[$x.ruleIndex].properties.technique == $x.properties.technique
+		and ($r.tool.driver.rules[$x.ruleIndex].properties.tags | index("external/mitre-attack/" + $x.properties.technique)) != null)' "$s" >/dev/null
 	jq -e '[.runs[0].tool.driver.rules[] | select(.id == "backdoor.cron.tmp_exec")][0].properties
 		| .technique == "T1053.003" and .techniqueName == "Scheduled Task/Job: Cron"' "$s" >/dev/null
 }
