@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 
 #include "scan/check.h"
+#include "scan/persist.h"
 #include "sources/docker.h"
 
 #define MAX_PER_FILE 30
@@ -123,8 +124,20 @@ static void on_file(struct scan_job *j, struct scan_file *f)
 			n -= 7;
 		}
 		struct shellpat_hit h;
-		if (!shellpat_classify(l, n, SP_ALL & ~SP_BIT(SP_PROMPT_COMMAND), &h))
+		struct cmd_hit typed;
+		if (!shellpat_classify(l, n, SP_ALL & ~SP_BIT(SP_PROMPT_COMMAND), &h)) {
+			if (!persist_typed(l, n, &typed))
+				continue;
+			/* persistence set up by hand */
+			h = (struct shellpat_hit){SP_NONE, typed.slug, typed.reason, typed.sev};
+			if (++count > MAX_PER_FILE)
+				break;
+			_cleanup_free_ char *rule = xasprintf("history.persist.%s", typed.slug);
+			_cleanup_free_ char *ev = xstrndup(l, n);
+			scan_add(j, f, "history", rule, h.sev, it.no, ev, "typed in a shell: %s",
+			         h.reason);
 			continue;
+		}
 		if (++count > MAX_PER_FILE) {
 			scan_note(j, "%s: more than %d suspicious lines, the rest not reported",
 			          f->path, MAX_PER_FILE);

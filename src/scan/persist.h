@@ -23,6 +23,10 @@ enum cmd_ctx {
 
 /* Classify one line of shell text run in ctx. Comment lines never match. */
 bool persist_cmd(const char *line, size_t n, enum cmd_ctx ctx, struct cmd_hit *ret);
+/* A command typed into a shell that sets up persistence (crontab FILE, useradd -o -u 0, chmod
+ * u+s, setcap, insmod, at, systemd-run --on-calendar, output into a start-up file, sudoers,
+ * authorized_keys, ld.so.preload, PAM, units ...): slug, reason, medium or high. */
+bool persist_typed(const char *line, size_t n, struct cmd_hit *ret);
 /* Does s name a file in a temporary directory (/tmp/x, /var/tmp/x, /dev/shm/x) other than
  * as the target of a clean-up (rm, find ... -delete)? */
 bool persist_tmp_path(const char *s);

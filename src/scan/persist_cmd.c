@@ -649,6 +649,200 @@ static bool classify(const char *line, size_t n, enum cmd_ctx ctx, struct cmd_hi
 	return true;
 }
 
+/* ---- commands typed into a shell that set up persistence ---- */
+
+static bool any_of(const char *w, const char *const *v)
+{
+	for (; *v; v++)
+		if (streq(w, *v))
+			return true;
+	return false;
+}
+
+/* chmod modes that set the set-uid or set-gid bit: u+s, g+xs, 4755, 2755, 6755 */
+static bool setid_mode(const char *m)
+{
+	if (strspn(m, "01234567") == strlen(m) && strlen(m) >= 4)
+		return (m[strlen(m) - 4] - '0') & 6;
+	return strchr(m, '+') && strchr(strchr(m, '+'), 's');
+}
+
+/* Files whose appending or overwriting installs persistence, by the technique's rule slug: by
+ * name (".bashrc", not ".bashrc.bak") or by directory. */
+static const char *persistence_target(const char *p)
+{
+	static const struct {
+		const char *name, *slug;
+	} names[] = {
+	    {".bashrc", "startup_write"},
+	    {".bash_profile", "startup_write"},
+	    {".bash_login", "startup_write"},
+	    {".profile", "startup_write"},
+	    {".zshrc", "startup_write"},
+	    {".zprofile", "startup_write"},
+	    {"bash.bashrc", "startup_write"},
+	    {"environment", "startup_write"},
+	    {"ld.so.preload", "preload_write"},
+	    {"sudoers", "sudoers_write"},
+	    {"authorized_keys", "key_write"},
+	    {"authorized_keys2", "key_write"},
+	    {"crontab", "cron_install"},
+	    {"rc.local", "rc_write"},
+	    {"rc.common", "rc_write"},
+	    {"passwd", "account_write"},
+	    {"sitecustomize.py", "python_write"},
+	    {"usercustomize.py", "python_write"},
+	};
+	static const struct {
+		const char *dir, *slug;
+	} dirs[] = {
+	    {"/etc/profile.d/", "startup_write"},   {"/etc/sudoers.d/", "sudoers_write"},
+	    {"/etc/pam.d/", "pam_write"},           {"/etc/cron.", "cron_install"},
+	    {"/var/spool/cron/", "cron_install"},   {"/etc/init.d/", "rc_write"},
+	    {"/etc/systemd/system/", "unit_write"}, {"/etc/udev/rules.d/", "udev_write"},
+	};
+	const char *b = base_name(p);
+	if (streq(p, "/etc/profile"))
+		return "startup_write";
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (streq(b, names[i].name))
+			return streq(b, "environment") && !strstr(p, "/etc/")   ? NULL
+			       : streq(b, "passwd") && !streq(p, "/etc/passwd") ? NULL
+			                                                        : names[i].slug;
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		if (strstr(p, dirs[i].dir))
+			return dirs[i].slug;
+	if (persist_ends(b, ".pth"))
+		return "python_write";
+	return NULL;
+}
+
+static bool typed(const char *line, size_t n, struct cmd_hit *ret, int depth);
+
+bool persist_typed(const char *line, size_t n, struct cmd_hit *ret)
+{
+	return typed(line, n, ret, 0);
+}
+
+static bool typed(const char *line, size_t n, struct cmd_hit *ret, int depth)
+{
+	if (n > 4096)
+		n = 4096;
+	struct sh_line l;
+	sh_split(line, n, &l);
+	const char *inner = depth < 2 ? shell_c(&l) : NULL;
+	if (inner && typed(inner, strlen(inner), ret, depth + 1))
+		return true;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct sh_cmd *c = &l.c[i];
+		size_t k = cmd_start(c);
+		/* output written into a persistence file: echo ... >> ~/.bashrc, tee -a sudoers */
+		for (size_t r = 0; r < c->nr; r++) {
+			const char *slug = persistence_target(c->redir[r]);
+			if (slug) {
+				*ret = (struct cmd_hit){slug,
+				                        "writes into a file that runs or grants "
+				                        "something later",
+				                        SEV_MEDIUM};
+				return true;
+			}
+		}
+		if (k >= c->n)
+			continue;
+		const char *w = base_name(c->w[k]);
+		/* tee writes into each of its files; cp, mv and install into the last */
+		bool tee = streq(w, "tee");
+		if (tee || streq(w, "cp") || streq(w, "mv") || streq(w, "install"))
+			for (size_t a = tee ? k + 1 : c->n - 1; a < c->n && a > k; a++) {
+				const char *slug =
+				    c->w[a][0] != '-' ? persistence_target(c->w[a]) : NULL;
+				if (slug) {
+					*ret = (struct cmd_hit){slug,
+					                        "writes into a file that runs or "
+					                        "grants something later",
+					                        SEV_MEDIUM};
+					return true;
+				}
+			}
+		if (streq(w, "crontab")) {
+			/* crontab FILE or crontab - installs a table; -l, -e, -r do not */
+			bool install = false;
+			for (size_t a = k + 1; a < c->n; a++)
+				install |= c->w[a][0] != '-' || streq(c->w[a], "-");
+			if (install) {
+				*ret = (struct cmd_hit){"cron_install", "installs a crontab",
+				                        SEV_MEDIUM};
+				return true;
+			}
+		} else if (streq(w, "useradd") || streq(w, "adduser") || streq(w, "usermod")) {
+			for (size_t a = k + 1; a + 1 < c->n; a++) {
+				const char *o = c->w[a], *v = c->w[a + 1];
+				bool root =
+				    ((streq(o, "-u") || streq(o, "--uid")) && streq(v, "0")) ||
+				    ((streq(o, "-g") || streq(o, "--gid")) &&
+				     (streq(v, "0") || streq(v, "root"))) ||
+				    ((streq(o, "-G") || streq(o, "-aG") || streq(o, "--groups")) &&
+				     (strstr(v, "root") || strstr(v, "sudo") ||
+				      strstr(v, "wheel") || strstr(v, "admin") ||
+				      strstr(v, "docker")));
+				if (root) {
+					*ret = (struct cmd_hit){"account_root",
+					                        "makes an account root or puts it "
+					                        "in a privileged group",
+					                        SEV_HIGH};
+					return true;
+				}
+			}
+		} else if (streq(w, "chmod")) {
+			for (size_t a = k + 1; a < c->n; a++)
+				if (c->w[a][0] != '-' && setid_mode(c->w[a])) {
+					*ret = (struct cmd_hit){
+					    "setid", "sets the set-uid or set-gid bit", SEV_MEDIUM};
+					return true;
+				}
+		} else if (streq(w, "setcap")) {
+			static const char *const caps[] = {"cap_setuid",
+			                                   "cap_setgid",
+			                                   "cap_sys_admin",
+			                                   "cap_dac_override",
+			                                   "cap_dac_read_search",
+			                                   "cap_sys_ptrace",
+			                                   "cap_sys_module",
+			                                   "all",
+			                                   NULL};
+			for (size_t a = k + 1; a < c->n; a++)
+				for (const char *const *x = caps; *x; x++)
+					if (strstr(c->w[a], *x)) {
+						*ret = (struct cmd_hit){
+						    "setid",
+						    "gives a file capabilities that amount to root",
+						    SEV_MEDIUM};
+						return true;
+					}
+		} else if (streq(w, "insmod") || (streq(w, "modprobe") && k + 1 < c->n &&
+		                                  strstr(c->w[c->n - 1], ".ko"))) {
+			*ret = (struct cmd_hit){"kmod_load", "loads a kernel module by hand",
+			                        SEV_MEDIUM};
+			return true;
+		} else if (streq(w, "at") || streq(w, "batch")) {
+			static const char *const read_only[] = {"-l", "-c", "-r", "-d", NULL};
+			if (k + 1 < c->n && !any_of(c->w[k + 1], read_only)) {
+				*ret = (struct cmd_hit){"at_job", "queues an at job", SEV_MEDIUM};
+				return true;
+			}
+		} else if (streq(w, "systemd-run")) {
+			for (size_t a = k + 1; a < c->n; a++)
+				if (startswith(c->w[a], "--on-")) {
+					*ret = (struct cmd_hit){"timer",
+					                        "creates a transient systemd timer",
+					                        SEV_MEDIUM};
+					return true;
+				}
+		}
+	}
+	return false;
+}
+
 unsigned persist_lines(struct scan_job *j, struct scan_file *f, const char *prefix,
                        enum cmd_ctx ctx, const char *what)
 {

@@ -240,6 +240,55 @@ static void test_classifier(void **state)
 	}
 }
 
+/* commands typed into a shell that set persistence up */
+static void test_typed(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *line;
+		const char *slug;
+	} cases[] = {
+	    {"crontab /tmp/persistevil", "cron_install"},
+	    {"crontab -l", NULL},
+	    {"crontab -e", NULL},
+	    {"useradd -o -u 0 -g 0 toor", "account_root"},
+	    {"useradd -m bob", NULL},
+	    {"usermod -aG wheel eve", "account_root"},
+	    {"usermod -aG audio eve", NULL},
+	    {"chmod u+s /tmp/hello", "setid"},
+	    {"chmod g+xs /tmp/x", "setid"},
+	    {"chmod 2755 /srv/x", "setid"},
+	    {"chmod 755 /srv/x", NULL},
+	    {"setcap cap_setuid=ep /tmp/cap", "setid"},
+	    {"setcap cap_net_bind_service=+ep /usr/bin/node", NULL},
+	    {"insmod rootkit.ko", "kmod_load"},
+	    {"echo /usr/lib/x.so > /etc/ld.so.preload", "preload_write"},
+	    {"echo 'alias ls=ls' >> ~/.bashrc", "startup_write"},
+	    {"cp .bashrc .bashrc.bak", NULL},
+	    {"cp /etc/sudoers /tmp/sudoers.bak", NULL},
+	    {"sudo sh -c \"echo Defaults '!'tty_tickets >> /etc/sudoers\"", "sudoers_write"},
+	    {"echo 'bob ALL=(ALL) NOPASSWD: ALL' | sudo tee /etc/sudoers.d/bob", "sudoers_write"},
+	    {"cat key.pub >> ~/.ssh/authorized_keys", "key_write"},
+	    {"echo id | at now + 1 minute", "at_job"},
+	    {"at -l", NULL},
+	    {"systemd-run --on-calendar '*:0/1' /bin/true", "timer"},
+	    {"systemd-run --scope top", NULL},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct cmd_hit h;
+		bool m = persist_typed(cases[i].line, strlen(cases[i].line), &h);
+		if (!cases[i].slug) {
+			if (m)
+				fail_msg("'%s' matched %s", cases[i].line, h.slug);
+			continue;
+		}
+		if (!m)
+			fail_msg("'%s' did not match (want %s)", cases[i].line, cases[i].slug);
+		if (!streq(h.slug, cases[i].slug))
+			fail_msg("'%s': %s, want %s", cases[i].line, h.slug, cases[i].slug);
+	}
+}
+
 /* ---- metadata: kernel modules, capabilities ---- */
 
 /* A minimal x86-64 ELF relocatable object with a .modinfo string: what a .ko starts like. */
@@ -502,10 +551,11 @@ static void test_example_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_samples),        cmocka_unit_test(test_classifier),
-	    cmocka_unit_test(test_kernel_module),  cmocka_unit_test(test_capabilities),
-	    cmocka_unit_test(test_baseline),       cmocka_unit_test(test_techniques),
-	    cmocka_unit_test(test_yara_externals), cmocka_unit_test(test_example_key),
+	    cmocka_unit_test(test_samples),      cmocka_unit_test(test_classifier),
+	    cmocka_unit_test(test_typed),        cmocka_unit_test(test_kernel_module),
+	    cmocka_unit_test(test_capabilities), cmocka_unit_test(test_baseline),
+	    cmocka_unit_test(test_techniques),   cmocka_unit_test(test_yara_externals),
+	    cmocka_unit_test(test_example_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
