@@ -141,6 +141,7 @@ static const struct {
     {"history.persist.setid", "T1548.001"},
     {"history.persist.kmod_load", "T1547.006"},
     {"history.persist.startup_write", "T1546.004"},
+    {"history.persist.profile_write", "T1546.004"},
     {"history.persist.preload_write", "T1574.006"},
     {"history.persist.sudoers_write", "T1548.003"},
     {"history.persist.key_write", "T1098.004"},

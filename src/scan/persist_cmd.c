@@ -680,8 +680,8 @@ static const char *persistence_target(const char *p)
 	    {".profile", "startup_write"},
 	    {".zshrc", "startup_write"},
 	    {".zprofile", "startup_write"},
-	    {"bash.bashrc", "startup_write"},
-	    {"environment", "startup_write"},
+	    {"bash.bashrc", "profile_write"},
+	    {"environment", "profile_write"},
 	    {"ld.so.preload", "preload_write"},
 	    {"sudoers", "sudoers_write"},
 	    {"authorized_keys", "key_write"},
@@ -696,14 +696,14 @@ static const char *persistence_target(const char *p)
 	static const struct {
 		const char *dir, *slug;
 	} dirs[] = {
-	    {"/etc/profile.d/", "startup_write"},   {"/etc/sudoers.d/", "sudoers_write"},
+	    {"/etc/profile.d/", "profile_write"},   {"/etc/sudoers.d/", "sudoers_write"},
 	    {"/etc/pam.d/", "pam_write"},           {"/etc/cron.", "cron_install"},
 	    {"/var/spool/cron/", "cron_install"},   {"/etc/init.d/", "rc_write"},
 	    {"/etc/systemd/system/", "unit_write"}, {"/etc/udev/rules.d/", "udev_write"},
 	};
 	const char *b = base_name(p);
 	if (streq(p, "/etc/profile"))
-		return "startup_write";
+		return "profile_write";
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (streq(b, names[i].name))
 			return streq(b, "environment") && !strstr(p, "/etc/")   ? NULL
@@ -715,6 +715,12 @@ static const char *persistence_target(const char *p)
 	if (persist_ends(b, ".pth"))
 		return "python_write";
 	return NULL;
+}
+
+/* A user's own start-up file is edited by its owner every day: low; the rest medium. */
+static enum scan_sev write_sev(const char *slug)
+{
+	return streq(slug, "startup_write") ? SEV_LOW : SEV_MEDIUM;
 }
 
 static bool typed(const char *line, size_t n, struct cmd_hit *ret, int depth);
@@ -743,7 +749,7 @@ static bool typed(const char *line, size_t n, struct cmd_hit *ret, int depth)
 				*ret = (struct cmd_hit){slug,
 				                        "writes into a file that runs or grants "
 				                        "something later",
-				                        SEV_MEDIUM};
+				                        write_sev(slug)};
 				return true;
 			}
 		}
@@ -760,7 +766,7 @@ static bool typed(const char *line, size_t n, struct cmd_hit *ret, int depth)
 					*ret = (struct cmd_hit){slug,
 					                        "writes into a file that runs or "
 					                        "grants something later",
-					                        SEV_MEDIUM};
+					                        write_sev(slug)};
 					return true;
 				}
 			}
