@@ -14,7 +14,7 @@ int lroot_open(struct lroot *lr, const char *dir, char *const *layers, size_t n_
 	size_t n = layers && n_layers ? n_layers : 1;
 	*lr = (struct lroot){.fds = xcalloc(n, sizeof(int)), .overlay = layers && n_layers};
 	for (size_t i = 0; i < n; i++) {
-		const char *d = lr->overlay ? layers[i] : dir;
+		const char *d = layers && n_layers ? layers[i] : dir;
 		int fd = rootfs_open_root(d);
 		if (fd < 0) {
 			if (ret_bad)

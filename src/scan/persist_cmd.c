@@ -514,7 +514,7 @@ static bool exec_tmp_or_hidden(const struct sh_line *l, bool *hidden)
 		}
 		if (interpreter(w))
 			for (size_t a = k + 1; a < c->n; a++)
-				if (in_tmp_dir(a < c->n ? c->w[a] : ""))
+				if (in_tmp_dir(c->w[a]))
 					return true;
 	}
 	return false;

@@ -105,8 +105,10 @@ static void check_apt(struct scan_job *j, struct scan_file *f)
 		_cleanup_free_ char *quoted = NULL;
 		if (!cmd && in_hook && !yum) {
 			char *q = strchr(p, '"'), *e = q ? strrchr(q + 1, '"') : NULL;
-			if (q && e && e > q + 1)
-				cmd = quoted = xstrndup(q + 1, (size_t)(e - q - 1));
+			if (q && e && e > q + 1) {
+				quoted = xstrndup(q + 1, (size_t)(e - q - 1));
+				cmd = quoted;
+			}
 		}
 		if (strchr(p, '}'))
 			in_hook = false;
@@ -193,14 +195,14 @@ static void check_gitconfig(struct scan_job *j, struct scan_file *f)
 		const char *v = eq + 1 + strspn(eq + 1, " \t\"");
 		struct cmd_hit h;
 		bool hooks = strcasecmp(key, "hookspath") == 0;
-		bool bad = persist_cmd(v, strlen(v), CTX_JOB, &h) ||
-		           (hooks && (persist_tmp_path(v) || startswith(v, "/tmp") ||
-		                      startswith(v, "/dev/shm")));
-		if (!bad)
+		bool cmd = persist_cmd(v, strlen(v), CTX_JOB, &h);
+		bool tmpdir = hooks && (persist_tmp_path(v) || startswith(v, "/tmp") ||
+		                        startswith(v, "/dev/shm"));
+		if (!cmd && !tmpdir)
 			continue;
 		scan_add(j, f, "backdoor", "backdoor.hook.git_config", SEV_HIGH, it.no, p,
-		         "git runs a command from its settings (%s)%s%s", key,
-		         bad && !hooks ? ": " : "", bad && !hooks ? h.reason : "");
+		         "git runs a command from its settings (%s)%s%s", key, cmd ? ": " : "",
+		         cmd ? h.reason : "");
 		count++;
 	}
 }

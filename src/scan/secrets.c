@@ -111,6 +111,18 @@ static void report_hit(struct scan_job *j, struct scan_file *f, const struct sca
 		why = xasprintf("a packaged example or test key of package %s", pkg);
 	if (why && sev > SEV_LOW)
 		sev = SEV_LOW;
+	/* an SSH host key is the system's own identity, where a system is: in an image it is
+	 * baked in, shared by every container made from it */
+	if (!why && streq(h->rule, "private_key") &&
+	    fnmatch("/etc/ssh/ssh_host_*", f->path, 0) == 0) {
+		const struct scan_target *t = scan_job_target(j);
+		bool baked = t->kind == SCAN_IMAGE || t->kind == SCAN_TARBALL ||
+		             (t->kind == SCAN_CONTAINER && scan_origin(j, f) == ORIGIN_IMAGE);
+		why = xstrdup(baked ? "an SSH host key baked into the image: every container made "
+		                      "from it has the same one"
+		                    : "the system's SSH host key");
+		sev = baked ? SEV_MEDIUM : SEV_LOW;
+	}
 	unsigned line = 0;
 	_cleanup_free_ char *ev = NULL;
 	if (streq(h->rule, "private_key")) {

@@ -262,15 +262,16 @@ bool shellpat_classify(const char *line, size_t n, unsigned mask, struct shellpa
 		lc[k] = (char)tolower((unsigned char)s[k]);
 	/* bash brace expansion hides words: {echo,X}|{base64,-d}|{bash,-i} */
 	if (strstr(lc, "{base64,") || strstr(lc, "{echo,") || strstr(lc, "{bash,")) {
-		for (char *c = lc, depth = 0; *c; c++) {
-			if (*c == '{') {
+		unsigned depth = 0;
+		for (size_t k = 0; k < len; k++) {
+			if (lc[k] == '{') {
 				depth++;
-				*c = ' ';
-			} else if (*c == '}' && depth) {
+				lc[k] = ' ';
+			} else if (lc[k] == '}' && depth) {
 				depth--;
-				*c = ' ';
-			} else if (*c == ',' && depth) {
-				*c = ' ';
+				lc[k] = ' ';
+			} else if (lc[k] == ',' && depth) {
+				lc[k] = ' ';
 			}
 		}
 		memcpy(s, lc, len + 1);

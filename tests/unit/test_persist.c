@@ -501,11 +501,16 @@ static void test_example_key(void **state)
 	(void)state;
 	struct scan_engine *e = engine(CHK_SECRETS, NULL);
 	char *root = tmpdir();
+	const struct scan_finding *x = NULL;
 	puts_(root, "/usr/share/doc/libfoo/examples/server.key", key);
 	puts_(root, "/root/server.key", key);
+	puts_(root, "/etc/ssh/ssh_host_rsa_key", key);
 	struct scan_result r = scan_dir(e, root, NULL);
-	const struct scan_finding *x =
-	    find(&r, "secrets.private_key", "/usr/share/doc/libfoo/examples/server.key");
+	/* a host's own SSH key: low in a directory tree (an image would have it baked in) */
+	x = find(&r, "secrets.private_key", "/etc/ssh/ssh_host_rsa_key");
+	assert_non_null(x);
+	assert_int_equal(x->sev, SEV_LOW);
+	x = find(&r, "secrets.private_key", "/usr/share/doc/libfoo/examples/server.key");
 	assert_non_null(x);
 	assert_true(x->sev < SEV_MEDIUM);
 	assert_non_null(strstr(x->reason, "example"));
