@@ -308,10 +308,17 @@ static void check_user_spec(struct scan_job *j, struct scan_file *f, unsigned no
 		 * grant (who is in the group is check_group's business) */
 		return;
 	} else if (all) {
+		/* cloud-init writes the image's default user this way: expected there, unless the
+		 * file changed since the image */
+		bool cloud = persist_ends(f->path, "/90-cloud-init-users") &&
+		             scan_origin(j, f) != ORIGIN_ADDED;
 		rule = nopasswd ? "backdoor.sudo.nopasswd_all" : "backdoor.sudo.user_all";
-		sev = nopasswd ? SEV_HIGH : SEV_LOW;
-		why = nopasswd ? "a user may run anything as root without a password"
-		               : "a user may run anything as root (named in sudoers, not by group)";
+		sev = nopasswd && !cloud ? SEV_HIGH : SEV_LOW;
+		why = cloud ? "the cloud image's default user may run anything as root without a "
+		              "password (cloud-init)"
+		      : nopasswd
+		          ? "a user may run anything as root without a password"
+		          : "a user may run anything as root (named in sudoers, not by group)";
 	} else {
 		rule = "backdoor.sudo.shell_escape";
 		sev = nopasswd && !group ? SEV_HIGH : SEV_MEDIUM;

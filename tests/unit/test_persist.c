@@ -389,6 +389,31 @@ static void test_baseline(void **state)
 	scan_engine_free(e);
 }
 
+/* cloud-init's sudoers for the image's default user: expected there, not when it changed */
+static void test_cloud_sudoers(void **state)
+{
+	(void)state;
+	struct scan_engine *e = engine(CHK_BACKDOOR, NULL);
+	char *base = tmpdir(), *now = tmpdir();
+	const char *p = "/etc/sudoers.d/90-cloud-init-users";
+	puts_(base, p, "# Created by cloud-init\ndebian ALL=(ALL) NOPASSWD:ALL\n");
+	puts_(now, p, "# Created by cloud-init\ndebian ALL=(ALL) NOPASSWD:ALL\n");
+	struct scan_result r = scan_dir(e, now, NULL);
+	const struct scan_finding *x = find(&r, "backdoor.sudo.nopasswd_all", p);
+	assert_non_null(x);
+	assert_int_equal(x->sev, SEV_LOW);
+	scan_result_clear(&r);
+	puts_(now, p, "# Created by cloud-init\nmallory ALL=(ALL) NOPASSWD:ALL\n");
+	r = scan_dir(e, now, base);
+	x = find(&r, "backdoor.sudo.nopasswd_all", p);
+	assert_non_null(x);
+	assert_int_equal(x->sev, SEV_HIGH);
+	scan_result_clear(&r);
+	rmtree(base);
+	rmtree(now);
+	scan_engine_free(e);
+}
+
 /* ---- the technique table ---- */
 
 static void test_techniques(void **state)
@@ -556,11 +581,11 @@ static void test_example_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_samples),      cmocka_unit_test(test_classifier),
-	    cmocka_unit_test(test_typed),        cmocka_unit_test(test_kernel_module),
-	    cmocka_unit_test(test_capabilities), cmocka_unit_test(test_baseline),
-	    cmocka_unit_test(test_techniques),   cmocka_unit_test(test_yara_externals),
-	    cmocka_unit_test(test_example_key),
+	    cmocka_unit_test(test_samples),        cmocka_unit_test(test_classifier),
+	    cmocka_unit_test(test_typed),          cmocka_unit_test(test_kernel_module),
+	    cmocka_unit_test(test_capabilities),   cmocka_unit_test(test_baseline),
+	    cmocka_unit_test(test_cloud_sudoers),  cmocka_unit_test(test_techniques),
+	    cmocka_unit_test(test_yara_externals), cmocka_unit_test(test_example_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
