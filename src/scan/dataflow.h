@@ -21,10 +21,11 @@ enum df_tech {
 	TECH_REVERSE_SHELL, /* a process wired to a socket, commands read from a socket */
 	TECH_TUNNEL,        /* the request body forwarded to a host and port it names */
 	TECH_FILE_MANAGER,  /* files listed, read, written, deleted at request-chosen paths */
-	TECH_DB_MANAGER,    /* SQL from the request run as is */
-	TECH_EVAL_REMOTE,   /* code fetched from a URL evaluated */
-	TECH_LD_PRELOAD, /* LD_PRELOAD set before a mail/error_log call (disable_functions bypass)
-	                  */
+	TECH_UPLOADER,    /* request data written into a file the request names, or into a script */
+	TECH_DB_MANAGER,  /* SQL from the request run as is */
+	TECH_EVAL_REMOTE, /* code fetched from a URL evaluated */
+	TECH_LD_PRELOAD,  /* LD_PRELOAD set before a mail/error_log call (disable_functions bypass)
+	                   */
 	N_TECH
 };
 const char *df_tech_slug(enum df_tech t);
@@ -40,9 +41,11 @@ struct df_result {
 	struct df_finding f[N_TECH];
 	bool have[N_TECH];
 	unsigned passes;
+	bool cut; /* the work budget ran out: the file was not followed to the end */
 };
 
-/* Analyse the tokens; findings per technique (the first and strongest path each). */
+/* Analyse the tokens; findings per technique (the first and strongest path each). ret is
+ * filled (zeroed first); free it with df_result_free. */
 void df_analyze(const struct lex *L, struct df_result *ret);
 void df_result_free(struct df_result *r);
 
