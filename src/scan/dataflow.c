@@ -494,6 +494,10 @@ static void params(const struct df *d, struct dfn *f)
 
 static void add_fn(struct df *d, struct dfn *f, size_t *cap)
 {
+	size_t name = f->p0 > 0 ? f->p0 - 1 : 0;
+	for (size_t k = name > 12 ? name - 12 : 0; k < name; k++)
+		if (name_is(d, k, "WebMethod") && d->lang != LANG_PHP && d->lang != LANG_JAVA)
+			f->webmethod = true;
 	if (d->nf == *cap) {
 		*cap = *cap ? *cap * 2 : 16;
 		d->fns = xrealloc(d->fns, *cap * sizeof(*d->fns));
@@ -2021,15 +2025,132 @@ static bool is_kw(const struct df *d, size_t i, const char *const *list)
 	return false;
 }
 
+/* One VB statement [s, end): If/While headers, For Each, Dim ... As New, Return, an
+ * assignment, or a call without parentheses. */
+static void vb_stmt(struct df *d, size_t s, size_t end, int nest)
+{
+	static const char *const skipline[] = {
+	    "End",       "Next",     "Loop",      "Wend",      "Exit",    "Option",   "On",
+	    "Resume",    "GoTo",     "Randomize", "Erase",     "Stop",    "Class",    "Imports",
+	    "Namespace", "Module",   "Structure", "Interface", "Enum",    "Inherits", "Implements",
+	    "Case",      "Event",    "Declare",   "Try",       "Finally", "Catch",    "With",
+	    "Using",     "SyncLock", NULL};
+	if (s >= end || nest > 4)
+		return;
+	if (name_is(d, s, "If") || name_is(d, s, "ElseIf") || name_is(d, s, "While") ||
+	    (name_is(d, s, "Do") && (name_is(d, s + 1, "While") || name_is(d, s + 1, "Until"))) ||
+	    (name_is(d, s, "Select") && name_is(d, s + 1, "Case"))) {
+		size_t th = s + 1;
+		while (th < end && !name_is(d, th, "Then"))
+			th = skip(d, th, end);
+		(void)df_expr(d, s + 1, th);
+		/* If c Then a Else b */
+		size_t el = th + 1;
+		while (el < end && !name_is(d, el, "Else"))
+			el = skip(d, el, end);
+		if (th + 1 < end)
+			vb_stmt(d, th + 1, el, nest + 1);
+		if (el + 1 < end)
+			vb_stmt(d, el + 1, end, nest + 1);
+		return;
+	}
+	if (name_is(d, s, "Else")) {
+		vb_stmt(d, s + 1, end, nest + 1);
+		return;
+	}
+	if (name_is(d, s, "For")) {
+		if (name_is(d, s + 1, "Each")) {
+			size_t in = s + 2;
+			while (in < end && !name_is(d, in, "In"))
+				in++;
+			if (in < end) {
+				struct dval coll = df_expr(d, in + 1, end);
+				coll.s = NULL;
+				df_store(d, s + 2, in, &coll);
+			}
+		}
+		return;
+	}
+	if (is_kw(d, s, skipline))
+		return;
+	size_t b = s;
+	bool ret = false;
+	while (b < end &&
+	       (name_is(d, b, "Call") || name_is(d, b, "Dim") || name_is(d, b, "Private") ||
+	        name_is(d, b, "Public") || name_is(d, b, "Const") || name_is(d, b, "ReDim") ||
+	        name_is(d, b, "Static") || name_is(d, b, "Shared") || name_is(d, b, "Protected") ||
+	        name_is(d, b, "Friend") || name_is(d, b, "Return"))) {
+		ret = ret || name_is(d, b, "Return");
+		b++;
+	}
+	if (b >= end)
+		return;
+	/* Dim x As New T(...) */
+	size_t as = SIZE_MAX;
+	bool has_eq = false;
+	for (size_t k = b; k < end; k = skip(d, k, end)) {
+		if (assign_op(d, k, true))
+			has_eq = true;
+		if (name_is(d, k, "As") && name_is(d, k + 1, "New") && as == SIZE_MAX)
+			as = k;
+	}
+	if (as != SIZE_MAX && !has_eq) {
+		size_t q = as + 1;
+		struct dval v = new_expr(d, &q, end);
+		df_store(d, b, as, &v);
+		return;
+	}
+	if (ret) {
+		struct dval v = df_expr(d, b, end);
+		ret_merge(d, &v);
+		return;
+	}
+	if (has_eq || T(d, b)->kind != T_NAME) {
+		stmt(d, b, end);
+		return;
+	}
+	/* a call without parentheses: Execute Request("x"), sh.Run cmd, 0 */
+	size_t q = b + 1;
+	while (q + 1 < end && op(d, q, '.') && T(d, q + 1)->kind == T_NAME)
+		q += 2;
+	if (q >= end || op(d, q, '(') || op(d, q, '.') || !starts_term(d, q, end)) {
+		(void)expr_in(d, b, end, true);
+		return;
+	}
+	size_t n;
+	const char *mn = tok_name(d->L, T(d, q - 1), &n);
+	struct dval store[DF_MAX_ARGS];
+	struct callsite cs = {.name = mn, .nlen = n, .form = FORM_FUNC, .t0 = b, .t1 = end};
+	struct dval recv = dv_none();
+	if (q > b + 1) {
+		size_t r = b;
+		recv = name_primary(d, &r, q - 2);
+		cs.form = FORM_METHOD;
+		cs.recv = &recv;
+		cs.recv_t0 = b;
+		cs.recv_t1 = q - 2;
+		cs.recv_name = tok_name(d->L, T(d, q - 3), &cs.recv_nlen);
+	}
+	cs.args = store;
+	cs.nargs = 0;
+	size_t a = q;
+	for (size_t k = q; k <= end; k = k < end ? skip(d, k, end) : end + 1) {
+		if (k < end && !op(d, k, ','))
+			continue;
+		struct dval v = df_expr(d, a, k);
+		if (cs.nargs < DF_MAX_ARGS) {
+			cs.arg_t0[cs.nargs] = a;
+			cs.arg_t1[cs.nargs] = k;
+			store[cs.nargs++] = v;
+		}
+		a = k + 1;
+	}
+	(void)df_call(d, &cs);
+}
+
 /* VB: statements end at T_EOS; blocks are keywords, walked flat. */
 static void walk_vb(struct df *d, size_t i, size_t e)
 {
-	static const char *const skipline[] = {
-	    "End",       "Next",   "Loop",      "Wend",      "Exit",    "Option",   "On",
-	    "Resume",    "GoTo",   "Randomize", "Erase",     "Stop",    "Class",    "Imports",
-	    "Namespace", "Module", "Structure", "Interface", "Enum",    "Inherits", "Implements",
-	    "Case",      "Event",  "Declare",   "Try",       "Finally", "Catch",    "Else",
-	    "With",      "Using",  "SyncLock",  NULL};
 	while (i < e && !d->budget_out) {
 		if (d->fn_at[i] >= 0 && d->fns[d->fn_at[i]].name) {
 			int32_t k = d->fn_at[i];
@@ -2045,118 +2166,12 @@ static void walk_vb(struct df *d, size_t i, size_t e)
 		}
 		size_t s = i;
 		i = end < e && T(d, end)->kind == T_EOS ? end + 1 : end;
-		if (s >= end)
+		if (s >= end || !spend(d, end - s))
 			continue;
-		if (name_is(d, s, "If") || name_is(d, s, "ElseIf") || name_is(d, s, "While") ||
-		    (name_is(d, s, "Do") &&
-		     (name_is(d, s + 1, "While") || name_is(d, s + 1, "Until"))) ||
-		    (name_is(d, s, "Select") && name_is(d, s + 1, "Case"))) {
-			size_t th = s + 1;
-			while (th < end && !name_is(d, th, "Then"))
-				th = skip(d, th, end);
-			(void)df_expr(d, s + 1, th);
-			if (th + 1 < end)
-				stmt(d, th + 1, end);
-			continue;
-		}
-		if (name_is(d, s, "Else") && s + 1 < end) {
-			stmt(d, s + 1, end);
-			continue;
-		}
-		if (name_is(d, s, "For")) {
-			if (name_is(d, s + 1, "Each")) {
-				size_t in = s + 2;
-				while (in < end && !name_is(d, in, "In"))
-					in++;
-				if (in < end) {
-					struct dval coll = df_expr(d, in + 1, end);
-					coll.s = NULL;
-					size_t s0 = d->st0, s1 = d->st1;
-					d->st0 = s;
-					d->st1 = end;
-					df_store(d, s + 2, in, &coll);
-					d->st0 = s0;
-					d->st1 = s1;
-				}
-			}
-			continue;
-		}
-		if (is_kw(d, s, skipline))
-			continue;
-		size_t b = s;
-		while (b < end &&
-		       (name_is(d, b, "Call") || name_is(d, b, "Dim") || name_is(d, b, "Private") ||
-		        name_is(d, b, "Public") || name_is(d, b, "Const") ||
-		        name_is(d, b, "ReDim") || name_is(d, b, "Static") ||
-		        name_is(d, b, "Shared") || name_is(d, b, "Protected") ||
-		        name_is(d, b, "Friend") || name_is(d, b, "Return")))
-			b++;
-		if (b >= end)
-			continue;
-		bool ret = name_is(d, b > s ? b - 1 : s, "Return") && b > s;
-		/* Dim x As New T(...) */
-		size_t as = SIZE_MAX;
-		bool has_eq = false;
-		for (size_t k = b; k < end; k = skip(d, k, end)) {
-			if (op(d, k, '=') || assign_op(d, k, true))
-				has_eq = true;
-			if (name_is(d, k, "As") && name_is(d, k + 1, "New") && as == SIZE_MAX)
-				as = k;
-		}
 		size_t s0 = d->st0, s1 = d->st1;
 		d->st0 = s;
 		d->st1 = end;
-		if (as != SIZE_MAX && !has_eq) {
-			size_t q = as + 1;
-			struct dval v = new_expr(d, &q, end);
-			df_store(d, b, as, &v);
-		} else if (ret) {
-			struct dval v = df_expr(d, b, end);
-			ret_merge(d, &v);
-		} else if (!has_eq && T(d, b)->kind == T_NAME) {
-			/* a call without parentheses: Execute Request("x"), sh.Run cmd, 0 */
-			size_t q = b + 1;
-			while (q + 1 < end && op(d, q, '.') && T(d, q + 1)->kind == T_NAME)
-				q += 2;
-			if (q < end && !op(d, q, '(') && !op(d, q, '.') && starts_term(d, q, end)) {
-				size_t n;
-				const char *mn = tok_name(d->L, T(d, q - 1), &n);
-				struct dval store[DF_MAX_ARGS];
-				struct callsite cs = {
-				    .name = mn, .nlen = n, .form = FORM_FUNC, .t0 = b, .t1 = end};
-				struct dval recv = dv_none();
-				if (q > b + 1) {
-					size_t r = b;
-					recv = name_primary(d, &r, q - 2);
-					cs.form = FORM_METHOD;
-					cs.recv = &recv;
-					cs.recv_t0 = b;
-					cs.recv_t1 = q - 2;
-					cs.recv_name = tok_name(d->L, T(d, q - 3), &cs.recv_nlen);
-				}
-				/* the arguments: a virtual group (q-1, end) */
-				cs.args = store;
-				cs.nargs = 0;
-				size_t a = q;
-				for (size_t k = q; k <= end;
-				     k = k < end ? skip(d, k, end) : end + 1) {
-					if (k < end && !op(d, k, ','))
-						continue;
-					struct dval v = df_expr(d, a, k);
-					if (cs.nargs < DF_MAX_ARGS) {
-						cs.arg_t0[cs.nargs] = a;
-						cs.arg_t1[cs.nargs] = k;
-						store[cs.nargs++] = v;
-					}
-					a = k + 1;
-				}
-				(void)df_call(d, &cs);
-			} else {
-				(void)expr_in(d, b, end, true);
-			}
-		} else {
-			stmt(d, b, end);
-		}
+		vb_stmt(d, s, end, 0);
 		d->st0 = s0;
 		d->st1 = s1;
 	}
@@ -2355,12 +2370,38 @@ void df_analyze(const struct lex *L, struct df_result *ret)
 	d.budget = (uint64_t)L->n * 48 + 200000;
 	find_functions(&d);
 	d.extracted = xcalloc(d.nf + 1, 1);
+	for (size_t k = 0; k < d.nf; k++) {
+		const struct dfn *f = &d.fns[k];
+		for (int a = 0; f->webmethod && a < f->np; a++) {
+			size_t n;
+			const char *pn = tok_name(L, &L->t[f->param[a]], &n);
+			struct dval v = dv_none();
+			v.fl = V_REQ;
+			df_assign_var(df_var(&d, f->scope, pn, n, true), &d, &v, f->param[a],
+			              f->param[a] + 1);
+		}
+	}
 	for (unsigned pass = 0; pass < MAX_PASSES; pass++) {
 		d.pass = pass;
 		d.changed = false;
 		d.scope = 0;
 		d.depth = 0;
+		/* every pass sees at least what the one before saw: keep the last pass's findings
+		 * (a sink reached early by a decoded value, later by request data, is one finding)
+		 */
+		struct df_result prev = *ret;
+		memset(ret->f, 0, sizeof(ret->f));
+		memset(ret->have, 0, sizeof(ret->have));
 		df_walk(&d, 0, L->n);
+		for (int t = 0; t < N_TECH; t++) {
+			if (d.budget_out && prev.have[t] && !ret->have[t]) {
+				ret->f[t] = prev.f[t];
+				ret->have[t] = true;
+				prev.f[t] = (struct df_finding){0};
+			}
+			free(prev.f[t].path);
+			free(prev.f[t].reason);
+		}
 		ret->passes = pass + 1;
 		if (!d.changed || d.budget_out)
 			break;

@@ -58,12 +58,13 @@ struct dvar {
 struct dfn {
 	const char *name; /* NULL for a closure */
 	size_t nlen;
-	size_t at;                   /* first token of the definition */
-	size_t p0, p1;               /* parameter list: '(' and ')' (VB: may be absent, p0 == p1) */
-	size_t b0, b1;               /* body tokens [b0, b1) */
-	size_t end;                  /* first token after the definition */
-	int32_t scope, parent;       /* its scope (1 + index), the enclosing one */
-	bool closure;                /* anonymous: sees the enclosing scope's variables */
+	size_t at;             /* first token of the definition */
+	size_t p0, p1;         /* parameter list: '(' and ')' (VB: may be absent, p0 == p1) */
+	size_t b0, b1;         /* body tokens [b0, b1) */
+	size_t end;            /* first token after the definition */
+	int32_t scope, parent; /* its scope (1 + index), the enclosing one */
+	bool closure;          /* anonymous: sees the enclosing scope's variables */
+	bool webmethod;        /* an ASP.NET [WebMethod]: its parameters come from the request */
 	uint32_t param[DF_MAX_ARGS]; /* token index of each parameter's name */
 	int np;
 	bool variadic;

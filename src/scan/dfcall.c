@@ -357,12 +357,25 @@ static void sink_include(struct df *d, const struct callsite *c, const struct dv
 	const char *lw = page_word(d);
 	int nl = (int)(c->nlen > 40 ? 40 : c->nlen);
 	const char *nm = c->name ? c->name : "?";
-	if (str_starts(v, "php://input") || (v->fl & V_BODY))
+	/* a URL scheme spelt in the expression: include 'data:...' . $x */
+	bool data_uri = false, input = false;
+	for (size_t k = c->t0; k < c->t1 && k < d->L->n; k++) {
+		const struct tok *t = &d->L->t[k];
+		if (t->kind != T_STR)
+			continue;
+		const char *s = tok_str(d->L, t);
+		if (t->sl >= 5 && (strncasecmp(s, "data:", 5) == 0 ||
+		                   (t->sl >= 7 && strncasecmp(s, "data://", 7) == 0)))
+			data_uri = true;
+		if (t->sl >= 11 && strncasecmp(s, "php://input", 11) == 0)
+			input = true;
+	}
+	if (str_starts(v, "php://input") || (v->fl & V_BODY) || input)
 		df_find(d, TECH_EVAL_REQUEST, SEV_CRITICAL, v, c->t0, c->t1,
 		        "%s runs the request body as code (%.*s php://input)", lw, nl, nm);
-	else if (str_starts(v, "data:"))
-		df_find(d, TECH_OBFUSCATED, SEV_HIGH, v, c->t0, c->t1,
-		        "%s runs code from a data: URI (%.*s)", lw, nl, nm);
+	else if (str_starts(v, "data:") || data_uri)
+		df_find(d, TECH_OBFUSCATED, (v->fl & V_TAINT) ? SEV_CRITICAL : SEV_HIGH, v, c->t0,
+		        c->t1, "%s runs code from a data: URI (%.*s)", lw, nl, nm);
 	else if (str_starts(v, "http://") || str_starts(v, "https://") || str_starts(v, "ftp://") ||
 	         (v->fl & V_REMOTE))
 		df_find(d, TECH_EVAL_REMOTE, SEV_HIGH, v, c->t0, c->t1,
@@ -463,6 +476,8 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 		return v;
 	case R_EVAL:
 		sink_code(d, c, &sel, c->obf);
+		if (name_eq(c, "create_function"))
+			return dv_none(); /* a lambda's name: the body was the sink */
 		return sel;
 	case R_EXEC: {
 		sink_exec(d, c, &sel, c->obf);
