@@ -153,7 +153,7 @@ int lex_jsp(struct lex *L, const unsigned char *data, size_t len)
 			bool expr = c < end && *c == '=';
 			if (c < end && (*c == '@' || *c == '=' || *c == '!'))
 				c++;
-			const char *e = memmem(c, (size_t)(end - c), "%>", 2);
+			const char *e = c < end ? memmem(c, (size_t)(end - c), "%>", 2) : NULL;
 			const char *ce = e ? e : end;
 			if (directive) {
 				view_lines(&v, c, (size_t)(ce - c));

@@ -258,7 +258,7 @@ int lex_asp(struct lex *L, enum lex_page page, const unsigned char *data, size_t
 			bool expr = c < end && (*c == '=' || *c == ':' || *c == '#');
 			if (directive || expr)
 				c++;
-			const char *e = memmem(c, (size_t)(end - c), "%>", 2);
+			const char *e = c < end ? memmem(c, (size_t)(end - c), "%>", 2) : NULL;
 			const char *ce = e ? e : end;
 			if (directive) {
 				view_lines(&v, c, (size_t)(ce - c));
