@@ -139,8 +139,12 @@ struct dvar *df_var(struct df *d, int32_t scope, const char *name, size_t n, boo
 	if (d->nv >= d->nbucket)
 		rehash(d);
 	struct dvar *v = &d->vars[d->nv];
-	*v = (struct dvar){
-	    .name = name, .nlen = (uint32_t)n, .hash = h, .scope = scope, .v = dv_none()};
+	*v = (struct dvar){.name = name,
+	                   .nlen = (uint32_t)n,
+	                   .hash = h,
+	                   .scope = scope,
+	                   .v = dv_none(),
+	                   .elstep = -1};
 	size_t b = h & (d->nbucket - 1);
 	v->next = d->bucket[b];
 	d->bucket[b] = (int32_t)d->nv;
@@ -599,6 +603,25 @@ static void find_functions(struct df *d)
 		f.end = f.b1 < L->n ? f.b1 + 1 : L->n;
 		add_fn(d, &f, &cap);
 	}
+	/* PHP classes, for constructors */
+	size_t ccap = 0;
+	for (size_t i = 0; d->lang == LANG_PHP && i + 2 < L->n; i++) {
+		if (!name_is(d, i, "class") || T(d, i + 1)->kind != T_NAME)
+			continue;
+		size_t k = i + 2;
+		while (k < L->n && !op(d, k, '{') && !op(d, k, ';') && k - i < 64)
+			k++;
+		if (!op(d, k, '{'))
+			continue;
+		if (d->nclasses == ccap) {
+			ccap = ccap ? ccap * 2 : 8;
+			d->classes = xrealloc(d->classes, ccap * sizeof(*d->classes));
+		}
+		struct dclass *c = &d->classes[d->nclasses++];
+		c->name = tok_name(L, T(d, i + 1), &c->nlen);
+		c->b0 = k + 1;
+		c->b1 = close_of(d, k, L->n);
+	}
 	/* enclosing scopes: definitions come in token order, a stack of open ones */
 	int32_t stack[64];
 	int sp = 0;
@@ -616,6 +639,21 @@ static void find_functions(struct df *d)
 	for (size_t k = d->nf; k-- > 0;)
 		if (d->fn_at[d->fns[k].at] < 0 || d->fns[k].closure)
 			d->fn_at[d->fns[k].at] = (int32_t)k;
+}
+
+int32_t df_ctor_find(struct df *d, const char *cls, size_t n)
+{
+	for (size_t c = 0; c < d->nclasses; c++) {
+		const struct dclass *k = &d->classes[c];
+		if (k->nlen != n || strncasecmp(k->name, cls, n) != 0)
+			continue;
+		for (int32_t f = df_fn_find(d, "__construct", 11, 0); f >= 0;
+		     f = df_fn_find(d, "__construct", 11, f + 1))
+			if (d->fns[f].at >= k->b0 && d->fns[f].at < k->b1)
+				return f;
+		return -1;
+	}
+	return -1;
 }
 
 int32_t df_fn_find(struct df *d, const char *name, size_t n, int32_t from)
@@ -680,6 +718,32 @@ static bool php_superglobal_tok(const struct df *d, size_t i)
 	return df_php_superglobal(s, n);
 }
 
+/* "$name[KEY]" with a constant key at i ('['): the element's variable name "name\x01KEY" in buf;
+ * 0 when the key is not constant. */
+static size_t const_key(const struct df *d, size_t i, size_t e, const char *name, size_t n,
+                        char *buf, size_t cap)
+{
+	if (i + 2 >= e || !op(d, i, '[') || !op(d, i + 2, ']'))
+		return 0;
+	const struct tok *k = T(d, i + 1);
+	const char *ks;
+	size_t kl;
+	if (k->kind == T_STR) {
+		ks = tok_str(d->L, k);
+		kl = k->sl;
+	} else if (k->kind == T_NUM || k->kind == T_NAME) {
+		ks = tok_name(d->L, k, &kl);
+	} else {
+		return 0;
+	}
+	if (n + kl + 1 > cap)
+		return 0;
+	memcpy(buf, name, n);
+	buf[n] = '\x01';
+	memcpy(buf + n + 1, ks, kl);
+	return n + 1 + kl;
+}
+
 void df_store(struct df *d, size_t i, size_t e, const struct dval *v)
 {
 	const struct lex *L = d->L;
@@ -709,8 +773,7 @@ void df_store(struct df *d, size_t i, size_t e, const struct dval *v)
 			if (nv.s) {
 				df_assign_var(target(d, df_strdup(d, nv.s, nv.sn) ?: "", nv.sn), d,
 				              v, t0, t1);
-			} else if ((nv.fl & V_TAINT) && (v->fl & V_TAINT) &&
-			           !d->extracted[d->scope]) {
+			} else if ((v->fl & V_TAINT) && !d->extracted[d->scope]) {
 				d->extracted[d->scope] = 1; /* register_globals by hand */
 				d->changed = true;
 			}
@@ -739,6 +802,30 @@ void df_store(struct df *d, size_t i, size_t e, const struct dval *v)
 			if (php_superglobal_tok(d, i))
 				return;
 			struct dvar *var = target(d, s, n);
+			char kbuf[128];
+			size_t kn = const_key(d, i + 1, e, s, n, kbuf, sizeof(kbuf));
+			if (kn && var) {
+				/* $a['k'] = v: the element, and what the array's elements carry */
+				struct dval w = *v;
+				if (i + 4 < e) {
+					w.s = NULL;
+					w.isnum = false;
+				}
+				const char *kname = df_strdup(d, kbuf, kn);
+				struct dvar *el = kname ? target(d, kname, kn) : NULL;
+				if (el && i + 4 < e)
+					el->v.s = NULL;
+				df_assign_var(el, d, &w, t0, t1);
+				var = target(d, s, n); /* the table may have moved */
+				if ((v->fl & V_TAINT) && var->elstep < 0)
+					var->elstep = df_step(d, t0, t1, v->step);
+				if ((var->elfl | v->fl) != var->elfl) {
+					var->elfl |= v->fl;
+					d->changed = true;
+				}
+				var->assigned = true;
+				return;
+			}
 			if (i + 1 < e) {
 				/* an element or a property: the whole merges; no constant survives,
 				 * except a string built char by char ($s[$i] = ...) which we cannot
@@ -962,6 +1049,11 @@ static void fold_concat(struct df *d, struct dval *a, const struct dval *b)
 	uint32_t fl = a->fl | b->fl;
 	if ((lit_a && (b->fl & V_TAINT)) || (lit_b && (a->fl & V_TAINT)))
 		fl |= V_AFFIX;
+	/* where the request's part starts: after something fixed, or from the start */
+	bool head_fixed = (a->fl & V_FIXHEAD) || (!(a->fl & V_TAINT) && !(a->s && a->sn == 0));
+	fl &= ~(uint32_t)V_FIXHEAD;
+	if (head_fixed && (fl & V_TAINT))
+		fl |= V_FIXHEAD;
 	struct dval bb = *b;
 	bb.s = NULL;
 	const char *s = a->s;
@@ -1206,10 +1298,25 @@ static struct dval php_var(struct df *d, size_t *pp, size_t e)
 		/* $this->prop: the property, across the file */
 	} else {
 		struct dvar *var = lookup(d, s, n);
-		if (var)
+		char kbuf[128];
+		size_t kn = const_key(d, p, e, s, n, kbuf, sizeof(kbuf));
+		struct dvar *el = kn ? lookup(d, kbuf, kn) : NULL;
+		if (el) {
+			/* $a['k'] where that element was stored */
+			v = el->v;
+			p += 3;
+		} else if (var) {
 			v = var->v;
-		else if (d->extracted[d->scope] || d->extracted[0])
+			if (!kn && (var->elfl & ~v.fl)) {
+				/* the whole array, or an element by a computed key */
+				if (v.step < 0 && (var->elfl & V_TAINT))
+					v.step = var->elstep;
+				v.fl |= var->elfl;
+				v.s = NULL;
+			}
+		} else if (d->extracted[d->scope] || d->extracted[0]) {
 			v.fl = V_REQ;
+		}
 	}
 	*pp = p;
 	return postfix(d, v, *pp - 1, pp, e, s, n);
@@ -1972,7 +2079,9 @@ static void foreach_php(struct df *d, size_t g0, size_t g1)
 	d->st0 = g0 + 1;
 	d->st1 = g1;
 	if (arrow != SIZE_MAX) {
-		df_store(d, as + 1, arrow, &coll);
+		/* keys are names the code compares, seldom code: only the values follow */
+		struct dval key = dv_none();
+		df_store(d, as + 1, arrow, &key);
 		df_store(d, arrow + 1, g1, &coll);
 	} else {
 		df_store(d, as + 1, g1, &coll);
@@ -2411,6 +2520,7 @@ void df_analyze(const struct lex *L, struct df_result *ret)
 	free(d.vars);
 	free(d.bucket);
 	free(d.fns);
+	free(d.classes);
 	free(d.fn_at);
 	free(d.steps);
 	free(d.extracted);

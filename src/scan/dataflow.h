@@ -83,6 +83,7 @@ enum df_role {
 	R_EXTRACT, /* extract($_POST): every unknown variable becomes request data */
 	R_PUTENV,
 	R_MAILER, /* mail, error_log: start a program (an LD_PRELOAD library loads) */
+	R_PASS,   /* returns what it is given (PHP string and array functions) */
 };
 
 #define DF_LANG_PHP (1u << LANG_PHP)

@@ -11,21 +11,27 @@
 
 /* What a value carries. */
 enum {
-	V_REQ = 1u << 0,     /* request data */
-	V_BODY = 1u << 1,    /* the raw request body (php://input, getInputStream, BinaryRead) */
-	V_DEC = 1u << 2,     /* passed through a decoder (base64, gz, rot13, hex, url) */
-	V_CRYPT = 1u << 3,   /* decrypted, or XOR-ed with a key */
-	V_BLOB = 1u << 4,    /* made from a long encoded literal */
-	V_OBF = 1u << 5,     /* a string spelt in disguise (escapes, chr(), rot13, pieces) */
-	V_SOCKET = 1u << 6,  /* a socket, or data read from one */
-	V_PROCESS = 1u << 7, /* a process, its pipes or its output */
-	V_REMOTE = 1u << 8,  /* fetched from a URL */
-	V_UPLOAD = 1u << 9,  /* an uploaded file's temporary path */
-	V_AFFIX = 1u << 10,  /* concatenated with literal text */
-	V_NET = 1u << 11,    /* a socket whose address came from the request */
-	V_FILE = 1u << 12,   /* a file opened for writing */
-	V_SQL = 1u << 13,    /* a database connection */
+	V_REQ = 1u << 0,      /* request data */
+	V_BODY = 1u << 1,     /* the raw request body (php://input, getInputStream, BinaryRead) */
+	V_DEC = 1u << 2,      /* passed through a decoder (base64, gz, rot13, hex, url) */
+	V_CRYPT = 1u << 3,    /* decrypted, or XOR-ed with a key */
+	V_BLOB = 1u << 4,     /* made from a long encoded literal */
+	V_OBF = 1u << 5,      /* a string spelt in disguise (escapes, chr(), rot13, pieces) */
+	V_SOCKET = 1u << 6,   /* a socket, or data read from one */
+	V_PROCESS = 1u << 7,  /* a process, its pipes or its output */
+	V_REMOTE = 1u << 8,   /* fetched from a URL */
+	V_UPLOAD = 1u << 9,   /* an uploaded file's temporary path */
+	V_AFFIX = 1u << 10,   /* concatenated with literal text */
+	V_NET = 1u << 11,     /* a socket whose address came from the request */
+	V_FILE = 1u << 12,    /* a file opened for writing */
+	V_SQL = 1u << 13,     /* a database connection or result */
+	V_SCRIPT = 1u << 14,  /* a file opened for writing whose name is a server-side script */
+	V_RPATH = 1u << 15,   /* the content of a file the request names */
+	V_FIXHEAD = 1u << 16, /* request data after a fixed start: 'dir/' . $_GET['f'] */
 };
+/* A path the request chooses: request data from its start (not an upload's temporary name,
+ * not a name inside a fixed directory). */
+#define DF_REQ_PATH(v) (((v)->fl & V_TAINT) && !((v)->fl & (V_UPLOAD | V_FIXHEAD)))
 #define V_TAINT (V_REQ | V_BODY)
 /* the facts a step of the path is kept for (other than the request) */
 #define V_PATH2 (V_DEC | V_CRYPT | V_BLOB | V_OBF | V_SOCKET | V_PROCESS | V_REMOTE)
@@ -51,7 +57,9 @@ struct dvar {
 	uint32_t nlen, hash;
 	int32_t scope, next;
 	bool assigned;
-	bool global; /* PHP "global $x": the file's variable */
+	bool global;   /* PHP "global $x": the file's variable */
+	uint32_t elfl; /* PHP: what elements stored under constant keys carry ($a['k'] = ...) */
+	int32_t elstep;
 	struct dval v;
 };
 
@@ -89,6 +97,11 @@ struct df {
 	size_t nbucket;
 	struct dfn *fns;
 	size_t nf;
+	struct dclass {
+		const char *name;
+		size_t nlen, b0, b1;
+	} * classes; /* PHP classes: where each body is (its own __construct) */
+	size_t nclasses;
 	int32_t *fn_at; /* token -> function defined there, -1 */
 	struct dstep *steps;
 	size_t ns, cs;
@@ -152,6 +165,8 @@ struct callsite {
 	const struct dval *fv; /* dynamic calls: the callee's value */
 };
 struct dval df_call(struct df *d, struct callsite *c);
+/* A PHP class's constructor, -1 if none. */
+int32_t df_ctor_find(struct df *d, const char *cls, size_t n);
 /* A user function (or method) by name, -1 if none. */
 int32_t df_fn_find(struct df *d, const char *name, size_t n, int32_t from);
 /* Bind arguments to a user function's parameters; returns its return value. */

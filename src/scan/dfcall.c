@@ -11,8 +11,6 @@
 #include "scan/df_int.h"
 #include "util.h"
 
-#define V_SCRIPT (1u << 14) /* a file opened for writing whose name is a server-side script */
-
 static const char *page_word(const struct df *d)
 {
 	switch (d->L->page) {
@@ -234,6 +232,74 @@ static void fold_decode(struct df *d, const struct callsite *c, struct dval *v)
 	}
 }
 
+/* Fold the string functions obfuscators use to spell names: str_replace('x', '', 'axsxsxexrxt'),
+ * strtolower('SYSTEM'), trim(' eval '), substr('xxassert', 2), implode('', array(...)). */
+static void fold_pass(struct df *d, const struct callsite *c, struct dval *v)
+{
+	char buf[DF_MAX_CONST];
+	const struct dval *a0 = c->nargs > 0 ? &c->args[0] : NULL;
+	if (!a0)
+		return;
+	if ((name_eq(c, "str_replace") || name_eq(c, "str_ireplace")) && c->nargs >= 3 && a0->s &&
+	    c->args[1].s && c->args[2].s && a0->sn > 0) {
+		const struct dval *from = a0, *to = &c->args[1], *in = &c->args[2];
+		size_t o = 0;
+		for (size_t k = 0; k < in->sn;) {
+			bool hit = k + from->sn <= in->sn &&
+			           (name_eq(c, "str_ireplace")
+			                ? strncasecmp(in->s + k, from->s, from->sn) == 0
+			                : memcmp(in->s + k, from->s, from->sn) == 0);
+			if (hit) {
+				if (o + to->sn > sizeof(buf))
+					return;
+				memcpy(buf + o, to->s, to->sn);
+				o += to->sn;
+				k += from->sn;
+			} else {
+				if (o + 1 > sizeof(buf))
+					return;
+				buf[o++] = in->s[k++];
+			}
+		}
+		set_const(d, v, buf, o);
+		return;
+	}
+	if (!a0->s || a0->sn > sizeof(buf))
+		return;
+	size_t n = a0->sn;
+	if (name_eq(c, "strtolower") || name_eq(c, "strtoupper")) {
+		for (size_t k = 0; k < n; k++)
+			buf[k] =
+			    (char)(name_eq(c, "strtolower") ? tolower((unsigned char)a0->s[k])
+			                                    : toupper((unsigned char)a0->s[k]));
+		set_const(d, v, buf, n);
+	} else if (name_eq(c, "trim") && c->nargs == 1) {
+		size_t a = 0, z = n;
+		while (a < z && isspace((unsigned char)a0->s[a]))
+			a++;
+		while (z > a && isspace((unsigned char)a0->s[z - 1]))
+			z--;
+		set_const(d, v, a0->s + a, z - a);
+	} else if (name_eq(c, "substr") && c->nargs >= 2 && c->args[1].isnum) {
+		int64_t st = c->args[1].num,
+		        ln = c->nargs > 2 && c->args[2].isnum ? c->args[2].num : (int64_t)n;
+		if (st < 0)
+			st += (int64_t)n;
+		if (st < 0 || st > (int64_t)n)
+			return;
+		if (ln < 0)
+			ln += (int64_t)n - st;
+		if (ln < 0)
+			return;
+		if (st + ln > (int64_t)n)
+			ln = (int64_t)n - st;
+		set_const(d, v, a0->s + st, (size_t)ln);
+	} else if (name_eq(c, "strval") || name_eq(c, "sprintf")) {
+		if (c->nargs == 1)
+			set_const(d, v, a0->s, n);
+	}
+}
+
 /* ---- sinks ---- */
 
 static void sink_code(struct df *d, const struct callsite *c, const struct dval *v, bool obfname)
@@ -255,6 +321,9 @@ static void sink_code(struct df *d, const struct callsite *c, const struct dval 
 	} else if (v->fl & V_SOCKET) {
 		df_find(d, TECH_REVERSE_SHELL, SEV_CRITICAL, v, c->t0, c->t1,
 		        "%s evaluates code read from a socket (%.*s)", lw, nl, nm);
+	} else if (v->fl & V_RPATH) {
+		df_find(d, TECH_EVAL_REQUEST, SEV_HIGH, v, c->t0, c->t1,
+		        "%s evaluates the content of a file the request names (%.*s)", lw, nl, nm);
 	} else if (v->fl & V_REMOTE) {
 		df_find(d, TECH_EVAL_REMOTE, SEV_HIGH, v, c->t0, c->t1,
 		        "%s evaluates code fetched from a URL (%.*s)", lw, nl, nm);
@@ -373,7 +442,7 @@ static void sink_include(struct df *d, const struct callsite *c, const struct dv
 	if (str_starts(v, "php://input") || (v->fl & V_BODY) || input)
 		df_find(d, TECH_EVAL_REQUEST, SEV_CRITICAL, v, c->t0, c->t1,
 		        "%s runs the request body as code (%.*s php://input)", lw, nl, nm);
-	else if (str_starts(v, "data:") || data_uri)
+	else if ((str_starts(v, "data:") || data_uri) && (v->fl & (V_TAINT | V_DEC | V_BLOB)))
 		df_find(d, TECH_OBFUSCATED, (v->fl & V_TAINT) ? SEV_CRITICAL : SEV_HIGH, v, c->t0,
 		        c->t1, "%s runs code from a data: URI (%.*s)", lw, nl, nm);
 	else if (str_starts(v, "http://") || str_starts(v, "https://") || str_starts(v, "ftp://") ||
@@ -395,7 +464,7 @@ static void sink_include(struct df *d, const struct callsite *c, const struct dv
 
 static void fm_note(struct df *d, unsigned cat, const struct dval *path, const struct callsite *c)
 {
-	if (!(path->fl & V_TAINT))
+	if (!DF_REQ_PATH(path))
 		return;
 	if (!d->fm.cats) {
 		d->fm.step = path->step;
@@ -409,10 +478,15 @@ static void uploader(struct df *d, const struct callsite *c, const struct dval *
                      const struct dval *data, int sev)
 {
 	const char *lw = page_word(d);
+	if ((data->fl & V_AFFIX) && !(data->fl & V_UPLOAD))
+		return; /* request values inside text the code writes (a config file, a log) */
 	if (script_name(path) || (path->fl & V_SCRIPT))
 		df_find(d, TECH_UPLOADER, SEV_HIGH, data, c->t0, c->t1,
 		        "%s writes request data into a server-side script", lw);
-	else if (path->fl & V_TAINT)
+	else if ((path->fl & V_TAINT) && !(path->fl & V_UPLOAD) &&
+	         (!(data->fl & V_UPLOAD) || DF_REQ_PATH(path)))
+		/* request content anywhere the request says; an upload only where the request says
+		 * from the start (not a name inside the application's upload directory) */
 		df_find(d, TECH_UPLOADER, sev, data, c->t0, c->t1,
 		        "%s writes request data into a file the request names", lw);
 }
@@ -461,6 +535,10 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 			v.fl |= V_BODY;
 		return v;
 	case R_CLEAN:
+		return v;
+	case R_PASS:
+		v = sel;
+		fold_pass(d, c, &v);
 		return v;
 	case R_SANITIZE:
 		sel.fl &= ~(uint32_t)V_TAINT;
@@ -544,7 +622,7 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 			sink_code(d, &c2, rep, c->obf);
 		} else if (!pat->s && (pat->fl & V_TAINT) && (rep->fl & V_TAINT)) {
 			df_find(
-			    d, TECH_EVAL_REQUEST, SEV_HIGH, rep, c->t0, c->t1,
+			    d, TECH_EVAL_REQUEST, SEV_LOW, rep, c->t0, c->t1,
 			    "%s lets the request choose a regular expression and its replacement "
 			    "(preg_replace /e)",
 			    lw);
@@ -746,9 +824,18 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 			return v;
 		}
 		if (name_eq(c, "fopen") && str_starts(p, "php://"))
-			return v;
+			return v; /* php://stdin, php://memory */
 		fm_note(d, R_FILE_READ, &sel, c);
-		return sel;
+		if (d->lang != LANG_PHP)
+			return sel; /* a reader object: what is read from it follows */
+		/* the content of a file, not the request's data: what matters is whether the
+		 * request chose the file */
+		if ((p->fl & V_TAINT) && !(p->fl & V_AFFIX)) {
+			v.fl = V_RPATH;
+			v.step = -1;
+			v.step2 = p->step;
+		}
+		return v;
 	}
 	case R_FILE_WRITE: {
 		fm_note(d, R_FILE_WRITE, &sel, c);
@@ -790,8 +877,7 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 			d->sql.t0 = c->t0;
 			d->sql.t1 = c->t1;
 		}
-		v = sel;
-		v.fl |= V_SQL;
+		v.fl = V_SQL;
 		return v;
 	case R_OBJECT: {
 		const struct dval *p = c->nargs ? &c->args[0] : NULL;
@@ -855,6 +941,11 @@ static struct dval call_resolved(struct df *d, struct callsite *c)
 				continue;
 			use[nu++] = a;
 		}
+	if (!nu && d->lang == LANG_PHP) {
+		/* a function or method of another file or extension: what it returns is its own
+		 * (a database row, a setting), not what it was given */
+		return dv_none();
+	}
 	if (!nu) {
 		/* unknown: what goes in comes out */
 		struct dval v = args_union(c, 0x7fff);
@@ -922,7 +1013,7 @@ struct dval df_call(struct df *d, struct callsite *c)
 			df_find(d, TECH_DYNAMIC_CALL, (v.fl & V_TAINT) ? SEV_CRITICAL : SEV_HIGH, f,
 			        c->t0, c->t1, "%s calls a function the request names",
 			        page_word(d));
-		else if ((f->fl & (V_DEC | V_CRYPT | V_BLOB)) && !(f->fl & V_TAINT) &&
+		else if ((f->fl & (V_DEC | V_CRYPT)) && !(f->fl & V_TAINT) &&
 		         c->form != FORM_METHOD)
 			df_find(d, TECH_OBFUSCATED, SEV_HIGH, f, c->t0, c->t1,
 			        "%s calls a function whose name it decodes", page_word(d));
@@ -931,7 +1022,7 @@ struct dval df_call(struct df *d, struct callsite *c)
 	/* user functions and methods of this file */
 	int32_t k = -1;
 	if (c->form == FORM_NEW) {
-		k = d->lang == LANG_PHP ? df_fn_find(d, "__construct", 11, 0)
+		k = d->lang == LANG_PHP ? df_ctor_find(d, c->name, c->nlen)
 		                        : df_fn_find(d, c->name, c->nlen, 0);
 	} else {
 		k = df_fn_find(d, c->name, c->nlen, 0);
@@ -947,7 +1038,9 @@ struct dval df_call(struct df *d, struct callsite *c)
 				dv_merge(&v, &r);
 			first = false;
 			const struct dfn *f = &d->fns[k];
-			k = df_fn_find(d, f->name, f->nlen, k + 1);
+			k = c->form == FORM_NEW && d->lang == LANG_PHP
+			        ? -1
+			        : df_fn_find(d, f->name, f->nlen, k + 1);
 		}
 		if (c->form == FORM_NEW && c->name && !v.cls) {
 			char buf[96];

@@ -117,18 +117,22 @@ static bool looks_blob(const char *s, size_t n)
 {
 	if (n < 64)
 		return false;
-	size_t b64 = 0, hex = 0, space = 0;
+	size_t b64 = 0, hex = 0, digit = 0, upper = 0, lower = 0, nl = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (isalnum(c) || c == '+' || c == '/' || c == '=' || c == '_' || c == '-')
 			b64++;
+		else if (c == '\n' || c == '\r')
+			nl++;
 		if (isxdigit(c))
 			hex++;
-		if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
-			space++;
+		digit += isdigit(c) != 0;
+		upper += isupper(c) != 0;
+		lower += islower(c) != 0;
 	}
-	/* prose and code have spaces; an encoded blob has (almost) none */
-	return (b64 * 100 >= n * 97 && space * 100 <= n) || hex == n;
+	/* one word of base64 (wrapped at most), mixing cases and digits as encoded bytes do; paths
+	 * and identifiers have dots, spaces or one case */
+	return (b64 + nl == n && nl * 32 <= n && digit && upper && lower) || hex == n;
 }
 
 void lex_str_end(struct lex *L, struct tok *t, uint32_t start)
@@ -294,8 +298,8 @@ static bool php_open_anywhere(const unsigned char *d, size_t n)
 	for (const unsigned char *p = d, *end = d + n; (p = memchr(p, '<', (size_t)(end - p)));
 	     p++) {
 		size_t left = (size_t)(end - p);
-		if (left >= 3 && p[1] == '?' &&
-		    (p[2] == '=' || (left >= 5 && strncasecmp((const char *)p + 2, "php", 3) == 0)))
+		if (left >= 3 && p[1] == '?' && left >= 6 &&
+		    strncasecmp((const char *)p + 2, "php", 3) == 0 && isspace(p[5]))
 			return true;
 	}
 	return false;

@@ -514,7 +514,7 @@ static const char *next_open(struct php *x, const char *p, bool strict, bool *re
 				*ret_echo = false;
 				return p + 5;
 			}
-			if (left >= 3 && p[2] == '=') {
+			if (left >= 3 && p[2] == '=' && !strict) {
 				*ret_echo = true;
 				return p + 3;
 			}
