@@ -214,14 +214,15 @@ void df_assign_var(struct dvar *var, struct df *d, const struct dval *v, size_t 
 	if (!var)
 		return;
 	struct dval *o = &var->v;
-	uint32_t before = o->fl;
+	uint32_t ever = var->ever;
+	var->ever |= v->fl;
+	if (var->ever != ever)
+		d->changed = true;
 	if ((v->fl & V_TAINT) && o->step < 0)
 		o->step = df_step(d, t0, t1, v->step);
 	if ((v->fl & V_PATH2) && o->step2 < 0)
 		o->step2 = df_step(d, t0, t1, v->step2 >= 0 ? v->step2 : v->step);
 	o->fl |= v->fl;
-	if (o->fl != before)
-		d->changed = true;
 	if (v->fn >= 0 && o->fn != v->fn) {
 		if (o->fn < 0)
 			d->changed = true;
@@ -240,6 +241,36 @@ void df_assign_var(struct dvar *var, struct df *d, const struct dval *v, size_t 
 	o->sn = v->sn;
 	o->isnum = v->isnum;
 	o->num = v->num;
+	var->assigned = true;
+}
+
+static int32_t step_for(struct df *d, int32_t cur, size_t t0, size_t t1, int32_t prev)
+{
+	/* the same statement stores the same thing on every pass: one step */
+	if (cur >= 0 && d->steps[cur].t0 == t0 && d->steps[cur].prev == prev)
+		return cur;
+	return df_step(d, t0, t1, prev);
+}
+
+void df_assign_strong(struct dvar *var, struct df *d, const struct dval *v, size_t t0, size_t t1)
+{
+	if (!var)
+		return;
+	if (var->global) {
+		df_assign_var(var, d, v, t0, t1);
+		return;
+	}
+	struct dval *o = &var->v;
+	uint32_t ever = var->ever;
+	var->ever |= v->fl;
+	if (var->ever != ever || (v->fn >= 0 && o->fn != v->fn && o->fn < 0))
+		d->changed = true;
+	struct dval n = *v;
+	n.step = (v->fl & V_TAINT) ? step_for(d, o->step, t0, t1, v->step) : -1;
+	n.step2 = (v->fl & V_PATH2)
+	              ? step_for(d, o->step2, t0, t1, v->step2 >= 0 ? v->step2 : v->step)
+	              : -1;
+	*o = n;
 	var->assigned = true;
 }
 
@@ -622,6 +653,10 @@ static void find_functions(struct df *d)
 		c->b0 = k + 1;
 		c->b1 = close_of(d, k, L->n);
 	}
+	for (size_t k = 0; k < d->nf; k++)
+		for (size_t c = 0; c < d->nclasses; c++)
+			if (d->fns[k].at >= d->classes[c].b0 && d->fns[k].at < d->classes[c].b1)
+				d->fns[k].method = true;
 	/* enclosing scopes: definitions come in token order, a stack of open ones */
 	int32_t stack[64];
 	int sp = 0;
@@ -673,8 +708,11 @@ static void walk_fn(struct df *d, int32_t k)
 {
 	struct dfn *f = &d->fns[k];
 	int32_t saved = d->scope;
+	int saved_cond = d->cond;
 	d->scope = f->scope;
+	d->cond = 0;
 	df_walk(d, f->b0, f->b1);
+	d->cond = saved_cond;
 	if (d->lang == LANG_VB && f->name) {
 		/* VB returns what is assigned to the function's name */
 		struct dvar *r = df_var(d, f->scope, f->name, f->nlen, false);
@@ -788,35 +826,40 @@ void df_store(struct df *d, size_t i, size_t e, const struct dval *v)
 				df_assign_var(df_var(d, -1, pn, n, true), d, v, t0, t1);
 				return;
 			}
+			/* $GLOBALS['x'] is the file's $x */
+			bool glob = false;
+			size_t j = i + 1;
 			if (n == 7 && memcmp(s, "GLOBALS", 7) == 0 && op(d, i + 1, '[') &&
-			    i + 2 < e && T(d, i + 2)->kind == T_STR) {
+			    i + 3 < e && T(d, i + 2)->kind == T_STR && op(d, i + 3, ']')) {
 				const struct tok *k = T(d, i + 2);
-				df_assign_var(df_var(d, 0, tok_str(L, k), k->sl, true), d, v, t0,
-				              t1);
-				return;
+				s = tok_str(L, k);
+				n = k->sl;
+				glob = true;
+				j = i + 4;
 			}
-			if (n == 8 && memcmp(s, "_SESSION", 8) == 0) {
-				df_assign_var(df_var(d, 0, s, n, true), d, v, t0, t1);
+			if (n == 8 && memcmp(s, "_SESSION", 8) == 0)
+				glob = true;
+			if (!glob && php_superglobal_tok(d, i))
 				return;
-			}
-			if (php_superglobal_tok(d, i))
-				return;
-			struct dvar *var = target(d, s, n);
+			struct dvar *var = glob ? df_var(d, 0, s, n, true) : target(d, s, n);
 			char kbuf[128];
-			size_t kn = const_key(d, i + 1, e, s, n, kbuf, sizeof(kbuf));
+			size_t kn = const_key(d, j, e, s, n, kbuf, sizeof(kbuf));
 			if (kn && var) {
 				/* $a['k'] = v: the element, and what the array's elements carry */
 				struct dval w = *v;
-				if (i + 4 < e) {
+				if (j + 3 < e) {
 					w.s = NULL;
 					w.isnum = false;
 				}
 				const char *kname = df_strdup(d, kbuf, kn);
-				struct dvar *el = kname ? target(d, kname, kn) : NULL;
-				if (el && i + 4 < e)
+				struct dvar *el = !kname ? NULL
+				                  : glob ? df_var(d, 0, kname, kn, true)
+				                         : target(d, kname, kn);
+				if (el && j + 3 < e)
 					el->v.s = NULL;
 				df_assign_var(el, d, &w, t0, t1);
-				var = target(d, s, n); /* the table may have moved */
+				var = glob ? df_var(d, 0, s, n, true)
+				           : target(d, s, n); /* may have moved */
 				if ((v->fl & V_TAINT) && var->elstep < 0)
 					var->elstep = df_step(d, t0, t1, v->step);
 				if ((var->elfl | v->fl) != var->elfl) {
@@ -826,7 +869,11 @@ void df_store(struct df *d, size_t i, size_t e, const struct dval *v)
 				var->assigned = true;
 				return;
 			}
-			if (i + 1 < e) {
+			if (j == e && !glob && (d->cond == 0 || d->strong)) {
+				df_assign_strong(var, d, v, t0, t1);
+				return;
+			}
+			if (j < e) {
 				/* an element or a property: the whole merges; no constant survives,
 				 * except a string built char by char ($s[$i] = ...) which we cannot
 				 * follow */
@@ -834,9 +881,9 @@ void df_store(struct df *d, size_t i, size_t e, const struct dval *v)
 				w.s = NULL;
 				w.isnum = false;
 				df_assign_var(var, d, &w, t0, t1);
-				if (op(d, i + 1, OP2('-', '>')) && i + 2 < e &&
-				    T(d, i + 2)->kind == T_NAME) {
-					const char *pn = tok_name(L, T(d, i + 2), &n);
+				if (op(d, j, OP2('-', '>')) && j + 1 < e &&
+				    T(d, j + 1)->kind == T_NAME) {
+					const char *pn = tok_name(L, T(d, j + 1), &n);
 					df_assign_var(df_var(d, -1, pn, n, true), d, &w, t0, t1);
 				}
 				return;
@@ -901,6 +948,11 @@ void df_store(struct df *d, size_t i, size_t e, const struct dval *v)
 		return;
 	}
 	struct dvar *var = target(d, s, n);
+	if ((field == SIZE_MAX || field == root) && (d->cond == 0 || d->strong) &&
+	    var->scope == d->scope) {
+		df_assign_strong(var, d, v, t0, t1);
+		return;
+	}
 	if (field != SIZE_MAX && field != root) {
 		struct dval w = *v;
 		w.s = NULL;
@@ -1250,6 +1302,31 @@ static struct dval new_expr(struct df *d, size_t *pp, size_t e)
 	return postfix(d, v, *pp, pp, e, nm, nn);
 }
 
+/* A variable of the file ($GLOBALS['x'], $_SESSION), its element when a constant key follows
+ * at *pp. */
+static struct dval global_read(struct df *d, const char *s, size_t n, size_t *pp, size_t e)
+{
+	struct dval v = dv_none();
+	struct dvar *g = df_var(d, 0, s, n, false);
+	char kbuf[128];
+	size_t kn = const_key(d, *pp, e, s, n, kbuf, sizeof(kbuf));
+	struct dvar *el = kn ? df_var(d, 0, kbuf, kn, false) : NULL;
+	if (el) {
+		*pp += 3;
+		return el->v;
+	}
+	if (g) {
+		v = g->v;
+		if (!kn && (g->elfl & ~v.fl)) {
+			if (v.step < 0 && (g->elfl & V_TAINT))
+				v.step = g->elstep;
+			v.fl |= g->elfl;
+			v.s = NULL;
+		}
+	}
+	return v;
+}
+
 /* A PHP variable as a value: superglobals, $GLOBALS, $_SESSION, locals. */
 static struct dval php_var(struct df *d, size_t *pp, size_t e)
 {
@@ -1283,17 +1360,13 @@ static struct dval php_var(struct df *d, size_t *pp, size_t e)
 			if (k.s && df_php_superglobal(k.s, k.sn)) {
 				v.fl = V_REQ | (k.fl & V_OBF);
 			} else if (k.s) {
-				struct dvar *g = df_var(d, 0, k.s, k.sn, false);
-				if (g)
-					v = g->v;
+				v = global_read(d, k.s, k.sn, &p, e);
 			} else if (k.fl & V_TAINT) {
 				v.fl = V_REQ;
 			}
 		}
 	} else if (n == 8 && memcmp(s, "_SESSION", 8) == 0) {
-		struct dvar *g = df_var(d, 0, s, n, false);
-		if (g)
-			v = g->v;
+		v = global_read(d, s, n, &p, e);
 	} else if (n == 4 && memcmp(s, "this", 4) == 0) {
 		/* $this->prop: the property, across the file */
 	} else {
@@ -1314,7 +1387,7 @@ static struct dval php_var(struct df *d, size_t *pp, size_t e)
 				v.fl |= var->elfl;
 				v.s = NULL;
 			}
-		} else if (d->extracted[d->scope] || d->extracted[0]) {
+		} else if (d->extracted[d->scope]) {
 			v.fl = V_REQ;
 		}
 	}
@@ -2078,6 +2151,7 @@ static void foreach_php(struct df *d, size_t g0, size_t g1)
 	size_t s0 = d->st0, s1 = d->st1;
 	d->st0 = g0 + 1;
 	d->st1 = g1;
+	d->strong = true;
 	if (arrow != SIZE_MAX) {
 		/* keys are names the code compares, seldom code: only the values follow */
 		struct dval key = dv_none();
@@ -2086,6 +2160,7 @@ static void foreach_php(struct df *d, size_t g0, size_t g1)
 	} else {
 		df_store(d, as + 1, g1, &coll);
 	}
+	d->strong = false;
 	d->st0 = s0;
 	d->st1 = s1;
 }
@@ -2106,7 +2181,9 @@ static bool foreach_in(struct df *d, size_t g0, size_t g1, const char *word)
 	size_t s0 = d->st0, s1 = d->st1;
 	d->st0 = g0 + 1;
 	d->st1 = g1;
+	d->strong = true;
 	df_store(d, g0 + 1, at, &coll);
+	d->strong = false;
 	d->st0 = s0;
 	d->st1 = s1;
 	return true;
@@ -2146,28 +2223,43 @@ static void vb_stmt(struct df *d, size_t s, size_t end, int nest)
 	    "Using",     "SyncLock", NULL};
 	if (s >= end || nest > 4)
 		return;
+	/* blocks: what is assigned inside a branch or loop merges with what was there */
+	if ((name_is(d, s, "End") && (name_is(d, s + 1, "If") || name_is(d, s + 1, "Select"))) ||
+	    name_is(d, s, "Next") || name_is(d, s, "Wend") || name_is(d, s, "Loop")) {
+		if (d->cond > 0)
+			d->cond--;
+		return;
+	}
 	if (name_is(d, s, "If") || name_is(d, s, "ElseIf") || name_is(d, s, "While") ||
-	    (name_is(d, s, "Do") && (name_is(d, s + 1, "While") || name_is(d, s + 1, "Until"))) ||
-	    (name_is(d, s, "Select") && name_is(d, s + 1, "Case"))) {
+	    name_is(d, s, "Do") || (name_is(d, s, "Select") && name_is(d, s + 1, "Case"))) {
 		size_t th = s + 1;
 		while (th < end && !name_is(d, th, "Then"))
 			th = skip(d, th, end);
 		(void)df_expr(d, s + 1, th);
+		if (!name_is(d, s, "ElseIf") && (th + 1 >= end || !name_is(d, s, "If"))) {
+			d->cond++; /* a block If, a loop, a Select */
+			return;
+		}
 		/* If c Then a Else b */
 		size_t el = th + 1;
 		while (el < end && !name_is(d, el, "Else"))
 			el = skip(d, el, end);
+		d->cond++;
 		if (th + 1 < end)
 			vb_stmt(d, th + 1, el, nest + 1);
 		if (el + 1 < end)
 			vb_stmt(d, el + 1, end, nest + 1);
+		d->cond--;
 		return;
 	}
 	if (name_is(d, s, "Else")) {
+		d->cond++;
 		vb_stmt(d, s + 1, end, nest + 1);
+		d->cond--;
 		return;
 	}
 	if (name_is(d, s, "For")) {
+		d->cond++; /* until Next */
 		if (name_is(d, s + 1, "Each")) {
 			size_t in = s + 2;
 			while (in < end && !name_is(d, in, "In"))
@@ -2299,26 +2391,45 @@ void df_walk(struct df *d, size_t i, size_t e)
 	}
 	static const char *const cond[] = {"if",   "elseif", "while", "switch", "synchronized",
 	                                   "lock", "fixed",  "with",  "match",  NULL};
-	static const char *const skipw[] = {
-	    "else",       "do",        "try",        "finally", "public",   "private",
-	    "protected",  "abstract",  "final",      "static",  "readonly", "unsafe",
-	    "checked",    "unchecked", "default",    "endif",   "endwhile", "endfor",
-	    "endforeach", "endswitch", "enddeclare", NULL};
+	static const char *const branch[] = {"else", "do", "try", "finally", NULL};
+	static const char *const skipw[] = {"public",  "private",   "protected", "abstract",
+	                                    "final",   "static",    "readonly",  "unsafe",
+	                                    "checked", "unchecked", "default",   NULL};
+	static const char *const altend[] = {"endif",     "endwhile",   "endfor", "endforeach",
+	                                     "endswitch", "enddeclare", NULL};
 	static const char *const toend[] = {"use",      "import",    "package", "goto", "break",
 	                                    "continue", "namespace", "declare", NULL};
+	/* the statement after a header without braces is conditional; PHP's "if (...):" opens a
+	 * block that "endif;" closes */
+	bool next_cond = false, hdr_else = false;
+	int alt = 0;
 	while (i < e && !d->budget_out && spend(d, 1)) {
 		const struct tok *t = T(d, i);
 		int32_t fk = d->fn_at[i];
 		if (fk >= 0 && !d->fns[fk].closure) {
 			walk_fn(d, fk);
 			i = d->fns[fk].end > i ? d->fns[fk].end : i + 1;
+			next_cond = false;
 			continue;
 		}
 		if (t->kind == T_OP) {
 			if (t->op == '{') {
 				size_t c = close_of(d, i, e);
+				d->cond++;
 				df_walk(d, i + 1, c);
+				d->cond--;
 				i = c < e ? c + 1 : e;
+				next_cond = false;
+				continue;
+			}
+			if (t->op == ':' && next_cond && d->lang == LANG_PHP) {
+				/* if (...): ... endif; (else: and elseif (...): stay in it) */
+				if (!hdr_else) {
+					d->cond++;
+					alt++;
+				}
+				next_cond = false;
+				i++;
 				continue;
 			}
 			if (t->op == ';' || t->op == '}' || t->op == ')' || t->op == ']' ||
@@ -2342,23 +2453,37 @@ void df_walk(struct df *d, size_t i, size_t e)
 			}
 		}
 		if (t->kind == T_NAME) {
+			if (is_kw(d, i, altend)) {
+				if (alt > 0) {
+					alt--;
+					d->cond--;
+				}
+				i++;
+				continue;
+			}
 			if (is_kw(d, i, cond) && op(d, i + 1, '(')) {
 				size_t c = close_of(d, i + 1, e);
+				hdr_else = name_is(d, i, "elseif");
 				stmt(d, i + 2, c);
 				i = c < e ? c + 1 : e;
+				next_cond = true;
 				continue;
 			}
 			if (name_is(d, i, "foreach") && op(d, i + 1, '(')) {
 				size_t c = close_of(d, i + 1, e);
+				d->cond++;
 				if (d->lang == LANG_PHP)
 					foreach_php(d, i + 1, c);
 				else if (!foreach_in(d, i + 1, c, "in"))
 					(void)df_expr(d, i + 2, c);
+				d->cond--;
 				i = c < e ? c + 1 : e;
+				next_cond = true;
 				continue;
 			}
 			if (name_is(d, i, "for") && op(d, i + 1, '(')) {
 				size_t c = close_of(d, i + 1, e);
+				d->cond++;
 				if (!(d->lang == LANG_JAVA && foreach_in(d, i + 1, c, NULL)) &&
 				    !(d->lang == LANG_JS && foreach_in(d, i + 1, c, "in")) &&
 				    !(d->lang == LANG_JS && foreach_in(d, i + 1, c, "of"))) {
@@ -2371,7 +2496,9 @@ void df_walk(struct df *d, size_t i, size_t e)
 						a = k + 1;
 					}
 				}
+				d->cond--;
 				i = c < e ? c + 1 : e;
+				next_cond = true;
 				continue;
 			}
 			if (name_is(d, i, "using") && op(d, i + 1, '(')) {
@@ -2382,6 +2509,7 @@ void df_walk(struct df *d, size_t i, size_t e)
 			}
 			if (name_is(d, i, "catch") && op(d, i + 1, '(')) {
 				i = skip(d, i + 1, e);
+				next_cond = true;
 				continue;
 			}
 			if (name_is(d, i, "case")) {
@@ -2432,39 +2560,52 @@ void df_walk(struct df *d, size_t i, size_t e)
 				i = k + 1;
 				continue;
 			}
+			if (is_kw(d, i, branch) && !op(d, i + 1, '(') && !op(d, i + 1, '=')) {
+				hdr_else = name_is(d, i, "else");
+				i++;
+				next_cond = true;
+				continue;
+			}
 			if (is_kw(d, i, skipw) && !op(d, i + 1, '(') && !op(d, i + 1, '=') &&
 			    !op(d, i + 1, OP2(':', ':'))) {
 				i++;
 				continue;
 			}
-			if (name_is(d, i, "return") || name_is(d, i, "yield")) {
-				size_t k = stmt_end(d, i, e);
-				size_t s0 = d->st0, s1 = d->st1;
-				d->st0 = i;
-				d->st1 = k;
-				struct dval v = df_expr(d, i + 1, k);
-				ret_merge(d, &v);
-				d->st0 = s0;
-				d->st1 = s1;
-				i = k < e ? k + 1 : e;
-				continue;
-			}
-			if (name_is(d, i, "echo") || name_is(d, i, "print") ||
-			    name_is(d, i, "throw")) {
-				size_t k = stmt_end(d, i, e);
-				stmt(d, i + 1, k);
-				i = k < e ? k + 1 : e;
-				continue;
+		}
+		/* a statement: conditional after a header without braces */
+		bool c1 = next_cond;
+		next_cond = false;
+		if (c1)
+			d->cond++;
+		if (t->kind == T_NAME && (name_is(d, i, "return") || name_is(d, i, "yield"))) {
+			size_t k = stmt_end(d, i, e);
+			size_t s0 = d->st0, s1 = d->st1;
+			d->st0 = i;
+			d->st1 = k;
+			struct dval v = df_expr(d, i + 1, k);
+			ret_merge(d, &v);
+			d->st0 = s0;
+			d->st1 = s1;
+			i = k < e ? k + 1 : e;
+		} else if (t->kind == T_NAME && (name_is(d, i, "echo") || name_is(d, i, "print") ||
+		                                 name_is(d, i, "throw"))) {
+			size_t k = stmt_end(d, i, e);
+			stmt(d, i + 1, k);
+			i = k < e ? k + 1 : e;
+		} else {
+			size_t k = stmt_end(d, i, e);
+			if (k == i) {
+				i++;
+			} else {
+				stmt(d, i, k);
+				i = k;
 			}
 		}
-		size_t k = stmt_end(d, i, e);
-		if (k == i) {
-			i++;
-			continue;
-		}
-		stmt(d, i, k);
-		i = k;
+		if (c1)
+			d->cond--;
 	}
+	while (alt-- > 0)
+		d->cond--;
 	d->depth--;
 }
 
@@ -2480,7 +2621,15 @@ void df_analyze(const struct lex *L, struct df_result *ret)
 	find_functions(&d);
 	d.extracted = xcalloc(d.nf + 1, 1);
 	for (size_t k = 0; k < d.nf; k++) {
+		/* parameters are variables of their function, even before a call binds them */
 		const struct dfn *f = &d.fns[k];
+		for (int a = 0; a < f->np; a++) {
+			size_t n;
+			const char *pn = tok_name(L, &L->t[f->param[a]], &n);
+			struct dvar *pv = df_var(&d, f->scope, pn, n, true);
+			if (pv)
+				pv->assigned = true;
+		}
 		for (int a = 0; f->webmethod && a < f->np; a++) {
 			size_t n;
 			const char *pn = tok_name(L, &L->t[f->param[a]], &n);

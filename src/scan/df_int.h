@@ -28,10 +28,11 @@ enum {
 	V_SCRIPT = 1u << 14,  /* a file opened for writing whose name is a server-side script */
 	V_RPATH = 1u << 15,   /* the content of a file the request names */
 	V_FIXHEAD = 1u << 16, /* request data after a fixed start: 'dir/' . $_GET['f'] */
+	V_REQFILE = 1u << 17, /* a file handle whose name the request chose */
 };
 /* A path the request chooses: request data from its start (not an upload's temporary name,
  * not a name inside a fixed directory). */
-#define DF_REQ_PATH(v) (((v)->fl & V_TAINT) && !((v)->fl & (V_UPLOAD | V_FIXHEAD)))
+#define DF_REQ_PATH(v) (((v)->fl & (V_TAINT | V_REQFILE)) && !((v)->fl & (V_UPLOAD | V_FIXHEAD)))
 #define V_TAINT (V_REQ | V_BODY)
 /* the facts a step of the path is kept for (other than the request) */
 #define V_PATH2 (V_DEC | V_CRYPT | V_BLOB | V_OBF | V_SOCKET | V_PROCESS | V_REMOTE)
@@ -58,6 +59,7 @@ struct dvar {
 	int32_t scope, next;
 	bool assigned;
 	bool global;   /* PHP "global $x": the file's variable */
+	uint32_t ever; /* every fact it was ever given (the fixed point's measure) */
 	uint32_t elfl; /* PHP: what elements stored under constant keys carry ($a['k'] = ...) */
 	int32_t elstep;
 	struct dval v;
@@ -72,6 +74,7 @@ struct dfn {
 	size_t end;            /* first token after the definition */
 	int32_t scope, parent; /* its scope (1 + index), the enclosing one */
 	bool closure;          /* anonymous: sees the enclosing scope's variables */
+	bool method;           /* PHP: defined in a class body (called as $obj->f(), not f()) */
 	bool webmethod;        /* an ASP.NET [WebMethod]: its parameters come from the request */
 	uint32_t param[DF_MAX_ARGS]; /* token index of each parameter's name */
 	int np;
@@ -113,6 +116,8 @@ struct df {
 	unsigned pass;
 	int depth;
 	size_t st0, st1; /* statement being evaluated */
+	int cond;        /* inside a branch or loop of the function: assignments merge */
+	bool strong;     /* the next store replaces (a foreach variable) */
 	bool budget_out; /* work budget spent: stop */
 	uint64_t work, budget;
 	struct df_result *res;
@@ -141,6 +146,8 @@ void df_walk(struct df *d, size_t i, size_t e);
 void df_store(struct df *d, size_t i, size_t e, const struct dval *v);
 struct dvar *df_var(struct df *d, int32_t scope, const char *name, size_t n, bool create);
 void df_assign_var(struct dvar *var, struct df *d, const struct dval *v, size_t t0, size_t t1);
+/* The same, replacing the variable's value (straight-line code: the last assignment holds). */
+void df_assign_strong(struct dvar *var, struct df *d, const struct dval *v, size_t t0, size_t t1);
 bool df_name_eq(const struct df *d, const char *a, size_t an, const char *b);
 /* Record a finding for technique t (the strongest per technique is kept). */
 void df_find(struct df *d, enum df_tech t, int sev, const struct dval *v, size_t t0, size_t t1,

@@ -483,7 +483,7 @@ static void uploader(struct df *d, const struct callsite *c, const struct dval *
 	if (script_name(path) || (path->fl & V_SCRIPT))
 		df_find(d, TECH_UPLOADER, SEV_HIGH, data, c->t0, c->t1,
 		        "%s writes request data into a server-side script", lw);
-	else if ((path->fl & V_TAINT) && !(path->fl & V_UPLOAD) &&
+	else if ((path->fl & (V_TAINT | V_REQFILE)) && !(path->fl & V_UPLOAD) &&
 	         (!(data->fl & V_UPLOAD) || DF_REQ_PATH(path)))
 		/* request content anywhere the request says; an upload only where the request says
 		 * from the start (not a name inside the application's upload directory) */
@@ -501,6 +501,25 @@ static void store_recv(struct df *d, const struct callsite *c, const struct dval
 {
 	if (c->recv && c->recv_t1 > c->recv_t0)
 		df_store(d, c->recv_t0, c->recv_t1, v);
+}
+
+/* A file opened for writing: a handle, not data; it remembers whether the request chose it. */
+static struct dval file_handle(const struct dval *path, const struct dval *name)
+{
+	struct dval v = dv_none();
+	v.fl = V_FILE | (script_name(name) ? V_SCRIPT : 0);
+	if (path->fl & V_TAINT)
+		v.fl |= V_REQFILE | (path->fl & (V_FIXHEAD | V_UPLOAD | V_AFFIX));
+	v.step2 = path->step;
+	return v;
+}
+
+static int path_len(const struct df *d, int32_t step)
+{
+	int n = 0;
+	for (; step >= 0 && n < 64; step = d->steps[step].prev)
+		n++;
+	return n;
 }
 
 /* ---- roles ---- */
@@ -819,9 +838,7 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 		if (name_eq(c, "fopen") && c->nargs > 1 && c->args[1].s &&
 		    strpbrk(c->args[1].s, "waxc+")) {
 			fm_note(d, R_FILE_WRITE, &sel, c);
-			v = sel;
-			v.fl |= V_FILE | (script_name(p) ? V_SCRIPT : 0);
-			return v;
+			return file_handle(&sel, p);
 		}
 		if (name_eq(c, "fopen") && str_starts(p, "php://"))
 			return v; /* php://stdin, php://memory */
@@ -849,9 +866,7 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 		if ((name_eq(c, "copy") || name_eq(c, "rename")) && c->nargs > 1 &&
 		    (c->args[0].fl & V_UPLOAD))
 			uploader(d, c, &c->args[1], &c->args[0], SEV_MEDIUM);
-		v = sel;
-		v.fl |= V_FILE | (script_name(p) ? V_SCRIPT : 0);
-		return v;
+		return file_handle(&sel, p);
 	}
 	case R_FILE_DELETE:
 	case R_FILE_LIST:
@@ -1009,7 +1024,11 @@ struct dval df_call(struct df *d, struct callsite *c)
 			if (k >= 0)
 				return df_call_user(d, k, c->args, c->nargs, c->t0, c->t1);
 		}
-		if ((f->fl & V_TAINT) && c->form != FORM_METHOD)
+		if (d->lang == LANG_PHP)
+			v = dv_none(); /* an unknown callee: like a function of another file */
+		/* a function the request names: short paths only (a long one runs through the
+		 * application's own tables of callbacks) */
+		if ((f->fl & V_TAINT) && c->form != FORM_METHOD && path_len(d, f->step) <= 4)
 			df_find(d, TECH_DYNAMIC_CALL, (v.fl & V_TAINT) ? SEV_CRITICAL : SEV_HIGH, f,
 			        c->t0, c->t1, "%s calls a function the request names",
 			        page_word(d));
@@ -1027,6 +1046,10 @@ struct dval df_call(struct df *d, struct callsite *c)
 	} else {
 		k = df_fn_find(d, c->name, c->nlen, 0);
 	}
+	/* PHP: f() is a function, $o->f() and C::f() a method */
+	while (k >= 0 && d->lang == LANG_PHP && c->form != FORM_NEW &&
+	       d->fns[k].method != (c->form == FORM_METHOD))
+		k = df_fn_find(d, c->name, c->nlen, k + 1);
 	if (k >= 0) {
 		struct dval v = dv_none();
 		bool first = true;
@@ -1041,6 +1064,9 @@ struct dval df_call(struct df *d, struct callsite *c)
 			k = c->form == FORM_NEW && d->lang == LANG_PHP
 			        ? -1
 			        : df_fn_find(d, f->name, f->nlen, k + 1);
+			while (k >= 0 && d->lang == LANG_PHP &&
+			       d->fns[k].method != (c->form == FORM_METHOD))
+				k = df_fn_find(d, c->name, c->nlen, k + 1);
 		}
 		if (c->form == FORM_NEW && c->name && !v.cls) {
 			char buf[96];

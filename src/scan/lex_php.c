@@ -121,6 +121,17 @@ static const char *dq_escape(struct php *x, const char *p, const char *end, uint
 	return p + 1;
 }
 
+/* Code inside a string ({$expr}, ${expr}): up to its closing brace, never past the string's
+ * end (a brace missing in a binary blob must not swallow the file). */
+static const char *code_in(struct php *x, const char *p, const char *end)
+{
+	const char *save = x->end;
+	x->end = end;
+	p = code(x, p, true);
+	x->end = save;
+	return p;
+}
+
 /* The body of an interpolating string [p, end) (quotes excluded). at: where the literal starts
  * (token offsets). Emits one T_STR when nothing is interpolated, else ( "a" . $b . "c" ). */
 static void interpolated(struct php *x, const char *at, const char *p, const char *end)
@@ -159,7 +170,7 @@ static void interpolated(struct php *x, const char *at, const char *p, const cha
 		if (brace) {
 			/* {$expr}: real code up to the matching brace */
 			synth_op(x, '(', p);
-			p = code(x, p + 1, true);
+			p = code_in(x, p + 1, end);
 			synth_op(x, ')', p);
 			if (p < end && *p == '}')
 				p++;
@@ -177,7 +188,7 @@ static void interpolated(struct php *x, const char *at, const char *p, const cha
 			} else {
 				synth_op(x, '$', p);
 				synth_op(x, '(', p);
-				p = code(x, q, true);
+				p = code_in(x, q, end);
 				synth_op(x, ')', p);
 				if (p < end && *p == '}')
 					p++;
