@@ -1024,12 +1024,13 @@ struct dval df_call(struct df *d, struct callsite *c)
 			if (k >= 0)
 				return df_call_user(d, k, c->args, c->nargs, c->t0, c->t1);
 		}
+		bool args_req = (v.fl & V_TAINT) != 0;
 		if (d->lang == LANG_PHP)
 			v = dv_none(); /* an unknown callee: like a function of another file */
 		/* a function the request names: short paths only (a long one runs through the
 		 * application's own tables of callbacks) */
 		if ((f->fl & V_TAINT) && c->form != FORM_METHOD && path_len(d, f->step) <= 4)
-			df_find(d, TECH_DYNAMIC_CALL, (v.fl & V_TAINT) ? SEV_CRITICAL : SEV_HIGH, f,
+			df_find(d, TECH_DYNAMIC_CALL, args_req ? SEV_CRITICAL : SEV_HIGH, f,
 			        c->t0, c->t1, "%s calls a function the request names",
 			        page_word(d));
 		else if ((f->fl & (V_DEC | V_CRYPT)) && !(f->fl & V_TAINT) &&
