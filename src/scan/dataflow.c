@@ -237,6 +237,10 @@ void df_assign_var(struct dvar *var, struct df *d, const struct dval *v, size_t 
 		d->changed = true;
 	}
 	/* constants follow the order of the code: the last assignment read wins */
+	if (v->s && !var->had_const) {
+		var->had_const = true;
+		d->changed = true;
+	}
 	o->s = v->s;
 	o->sn = v->sn;
 	o->isnum = v->isnum;

@@ -58,9 +58,10 @@ struct dvar {
 	uint32_t nlen, hash;
 	int32_t scope, next;
 	bool assigned;
-	bool global;   /* PHP "global $x": the file's variable */
-	uint32_t ever; /* every fact it was ever given (the fixed point's measure) */
-	uint32_t elfl; /* PHP: what elements stored under constant keys carry ($a['k'] = ...) */
+	bool global;    /* PHP "global $x": the file's variable */
+	bool had_const; /* a constant reached it (a parameter bound to "assert": one more pass) */
+	uint32_t ever;  /* every fact it was ever given (the fixed point's measure) */
+	uint32_t elfl;  /* PHP: what elements stored under constant keys carry ($a['k'] = ...) */
 	int32_t elstep;
 	struct dval v;
 };

@@ -1030,9 +1030,8 @@ struct dval df_call(struct df *d, struct callsite *c)
 		/* a function the request names: short paths only (a long one runs through the
 		 * application's own tables of callbacks) */
 		if ((f->fl & V_TAINT) && c->form != FORM_METHOD && path_len(d, f->step) <= 4)
-			df_find(d, TECH_DYNAMIC_CALL, args_req ? SEV_CRITICAL : SEV_HIGH, f,
-			        c->t0, c->t1, "%s calls a function the request names",
-			        page_word(d));
+			df_find(d, TECH_DYNAMIC_CALL, args_req ? SEV_CRITICAL : SEV_HIGH, f, c->t0,
+			        c->t1, "%s calls a function the request names", page_word(d));
 		else if ((f->fl & (V_DEC | V_CRYPT)) && !(f->fl & V_TAINT) &&
 		         c->form != FORM_METHOD)
 			df_find(d, TECH_OBFUSCATED, SEV_HIGH, f, c->t0, c->t1,
