@@ -278,6 +278,21 @@ void df_assign_strong(struct dvar *var, struct df *d, const struct dval *v, size
 	var->assigned = true;
 }
 
+void df_wild(struct df *d, const struct dval *v)
+{
+	struct dval *w = &d->wild[d->scope];
+	uint32_t fl = w->fl;
+	int32_t fn = w->fn;
+	if (w->fl == 0 && w->fn < 0 && !w->s) {
+		*w = *v;
+	} else {
+		dv_merge(w, v);
+	}
+	w->s = NULL;
+	if (w->fl != fl || w->fn != fn)
+		d->changed = true;
+}
+
 /* ---- tokens ---- */
 
 static const struct tok *T(const struct df *d, size_t i)
@@ -815,9 +830,8 @@ void df_store(struct df *d, size_t i, size_t e, const struct dval *v)
 			if (nv.s) {
 				df_assign_var(target(d, df_strdup(d, nv.s, nv.sn) ?: "", nv.sn), d,
 				              v, t0, t1);
-			} else if ((v->fl & V_TAINT) && !d->extracted[d->scope]) {
-				d->extracted[d->scope] = 1; /* register_globals by hand */
-				d->changed = true;
+			} else {
+				df_wild(d, v); /* register_globals by hand, ${"s".$i} = ... */
 			}
 			return;
 		}
@@ -1087,8 +1101,23 @@ static enum binop classify_op(const struct df *d, size_t i, size_t *ret_next)
 	return B_NONE;
 }
 
-static void fold_concat(struct df *d, struct dval *a, const struct dval *b)
+static void fold_concat(struct df *d, struct dval *a, const struct dval *b0)
 {
+	/* a number in a concatenation is its decimal spelling: 'v' . 0 is "v0" */
+	char na[24], nb[24];
+	struct dval bn = *b0;
+	const struct dval *b = b0;
+	if (bn.isnum && !bn.s) {
+		int k = snprintf(nb, sizeof(nb), "%lld", (long long)bn.num);
+		bn.s = nb;
+		bn.sn = (uint32_t)k;
+		b = &bn;
+	}
+	if (a->isnum && !a->s) {
+		int k = snprintf(na, sizeof(na), "%lld", (long long)a->num);
+		a->s = df_strdup(d, na, (size_t)k);
+		a->sn = a->s ? (uint32_t)k : 0;
+	}
 	bool lit_a = a->s != NULL, lit_b = b->s != NULL;
 	if (a->s && b->s && a->sn + b->sn <= DF_MAX_CONST) {
 		char buf[DF_MAX_CONST];
@@ -1097,8 +1126,6 @@ static void fold_concat(struct df *d, struct dval *a, const struct dval *b)
 		a->s = df_strdup(d, buf, a->sn + b->sn);
 		a->sn = a->s ? a->sn + b->sn : 0;
 		a->fl |= V_OBF; /* a name spelt in pieces */
-	} else if (a->isnum && b->s && b->sn + 24 <= DF_MAX_CONST && d->lang != LANG_PHP) {
-		a->s = NULL;
 	} else {
 		a->s = NULL;
 	}
@@ -1391,8 +1418,8 @@ static struct dval php_var(struct df *d, size_t *pp, size_t e)
 				v.fl |= var->elfl;
 				v.s = NULL;
 			}
-		} else if (d->extracted[d->scope]) {
-			v.fl = V_REQ;
+		} else if (d->wild[d->scope].fl || d->wild[d->scope].fn >= 0) {
+			v = d->wild[d->scope];
 		}
 	}
 	*pp = p;
@@ -1717,8 +1744,8 @@ static struct dval primary(struct df *d, size_t *pp, size_t e)
 			struct dvar *var = lookup(d, nv.s, nv.sn);
 			if (var)
 				v = var->v;
-			else if (d->extracted[d->scope])
-				v.fl = V_REQ;
+			else if (d->wild[d->scope].fl || d->wild[d->scope].fn >= 0)
+				v = d->wild[d->scope];
 		} else if (nv.fl & V_TAINT) {
 			v.fl = V_REQ;
 			v.step = nv.step;
@@ -2041,7 +2068,11 @@ static struct dval expr_in(struct df *d, size_t i, size_t e, bool vb_stmt)
 		} else {
 			switch (last) {
 			case B_CONCAT:
-				fold_concat(d, &acc, &term);
+				if (d->lang != LANG_PHP && d->lang != LANG_VB && acc.isnum &&
+				    term.isnum && !acc.s && !term.s)
+					acc.num += term.num; /* 1 + 2 in the C family */
+				else
+					fold_concat(d, &acc, &term);
 				break;
 			case B_XOR:
 				fold_xor(d, &acc, &term);
@@ -2146,8 +2177,7 @@ static void foreach_php(struct df *d, size_t g0, size_t g1)
 		(void)df_expr(d, g0 + 1, g1);
 		return;
 	}
-	struct dval coll = df_expr(d, g0 + 1, as);
-	coll.s = NULL;
+	struct dval coll = df_expr(d, g0 + 1, as); /* array('_POST'): its one string stays */
 	size_t arrow = SIZE_MAX;
 	for (size_t k = as + 1; k < g1; k = skip(d, k, g1))
 		if (op(d, k, OP2('=', '>')))
@@ -2157,8 +2187,12 @@ static void foreach_php(struct df *d, size_t g0, size_t g1)
 	d->st1 = g1;
 	d->strong = true;
 	if (arrow != SIZE_MAX) {
-		/* keys are names the code compares, seldom code: only the values follow */
+		/* keys are names the code compares, seldom code to run: they only name functions */
 		struct dval key = dv_none();
+		if (coll.fl & V_TAINT) {
+			key.fl = V_KEY;
+			key.step2 = coll.step;
+		}
 		df_store(d, as + 1, arrow, &key);
 		df_store(d, arrow + 1, g1, &coll);
 	} else {
@@ -2623,7 +2657,9 @@ void df_analyze(const struct lex *L, struct df_result *ret)
 	struct df d = {.L = L, .lang = L->lang, .ci = L->lang == LANG_VB, .res = ret};
 	d.budget = (uint64_t)L->n * 48 + 200000;
 	find_functions(&d);
-	d.extracted = xcalloc(d.nf + 1, 1);
+	d.wild = xcalloc(d.nf + 1, sizeof(*d.wild));
+	for (size_t k = 0; k <= d.nf; k++)
+		d.wild[k] = dv_none();
 	for (size_t k = 0; k < d.nf; k++) {
 		/* parameters are variables of their function, even before a call binds them */
 		const struct dfn *f = &d.fns[k];
@@ -2676,7 +2712,7 @@ void df_analyze(const struct lex *L, struct df_result *ret)
 	free(d.classes);
 	free(d.fn_at);
 	free(d.steps);
-	free(d.extracted);
+	free(d.wild);
 	for (struct arena_blk *b = d.arena, *nx; b; b = nx) {
 		nx = b->next;
 		free(b);

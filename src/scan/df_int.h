@@ -29,13 +29,14 @@ enum {
 	V_RPATH = 1u << 15,   /* the content of a file the request names */
 	V_FIXHEAD = 1u << 16, /* request data after a fixed start: 'dir/' . $_GET['f'] */
 	V_REQFILE = 1u << 17, /* a file handle whose name the request chose */
+	V_KEY = 1u << 18,     /* a key of request data (foreach ($_POST as $k => ...)) */
 };
 /* A path the request chooses: request data from its start (not an upload's temporary name,
  * not a name inside a fixed directory). */
 #define DF_REQ_PATH(v) (((v)->fl & (V_TAINT | V_REQFILE)) && !((v)->fl & (V_UPLOAD | V_FIXHEAD)))
 #define V_TAINT (V_REQ | V_BODY)
 /* the facts a step of the path is kept for (other than the request) */
-#define V_PATH2 (V_DEC | V_CRYPT | V_BLOB | V_OBF | V_SOCKET | V_PROCESS | V_REMOTE)
+#define V_PATH2 (V_DEC | V_CRYPT | V_BLOB | V_OBF | V_SOCKET | V_PROCESS | V_REMOTE | V_KEY)
 
 #define DF_MAX_CONST 512 /* longest constant string folded */
 #define DF_MAX_ARGS 16
@@ -111,8 +112,9 @@ struct df {
 	size_t ns, cs;
 	struct arena_blk *arena;
 	size_t arena_used;
-	uint8_t *extracted; /* per scope: extract($_POST) seen */
-	int32_t scope;      /* current scope: 0 the file, 1 + function index */
+	struct dval *wild; /* per scope: what variables no assignment names hold (extract($_POST),
+	                    * $$name = ...): an unassigned variable reads it */
+	int32_t scope;     /* current scope: 0 the file, 1 + function index */
 	bool changed;
 	unsigned pass;
 	int depth;
@@ -153,6 +155,8 @@ bool df_name_eq(const struct df *d, const char *a, size_t an, const char *b);
 /* Record a finding for technique t (the strongest per technique is kept). */
 void df_find(struct df *d, enum df_tech t, int sev, const struct dval *v, size_t t0, size_t t1,
              const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* Merge v into the current scope's unnamed variables. */
+void df_wild(struct df *d, const struct dval *v);
 /* Finish: the file-level techniques (file manager, ...). */
 void df_finish(struct df *d);
 

@@ -72,6 +72,7 @@ static const struct df_api api[] = {
     {"mb_ereg_replace", P, F, R_PREG, 0, A(0) | A(1), 3, NULL},
     {"mb_eregi_replace", P, F, R_PREG, 0, A(0) | A(1), 3, NULL},
     {"reflectionfunction", P, W, R_REFLECT, 0, A(0), -1, NULL},
+    {"reflectionclass", P, W, R_REFLECT, 0, A(0), -1, NULL},
     {"reflectionmethod", P, W, R_REFLECT, 0, A(1), -1, NULL},
     {"invoke", P | J, M, R_INVOKE, 0, ALL, -1, NULL},
     {"invokeargs", P, M, R_INVOKE, 0, ALL, -1, NULL},

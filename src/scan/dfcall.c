@@ -653,7 +653,8 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 		while (k < c->nargs && k < 15 && !(a->args & (1u << k)))
 			k++;
 		const struct dval *nm = k < c->nargs ? &c->args[k] : NULL;
-		bool cls = name_eq(c, "forName") || name_eq(c, "GetType");
+		bool cls =
+		    name_eq(c, "forName") || name_eq(c, "GetType") || name_eq(c, "ReflectionClass");
 		if (c->recv)
 			v.cls = c->recv->cls;
 		if (nm && nm->s) {
@@ -812,9 +813,8 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 			} else {
 				store_arg(d, c, (size_t)a->cb, &sel);
 			}
-		} else if ((sel.fl & V_TAINT) && !d->extracted[d->scope]) {
-			d->extracted[d->scope] = 1; /* parse_str($query) with no array */
-			d->changed = true;
+		} else if (sel.fl & V_TAINT) {
+			df_wild(d, &sel); /* parse_str($query) with no array */
 		}
 		return name_eq(c, "preg_match") || name_eq(c, "preg_match_all") ? dv_none() : sel;
 	case R_PROCESS:
@@ -906,10 +906,10 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 		return v;
 	}
 	case R_EXTRACT:
-		if (((sel.fl & V_TAINT) || name_eq(c, "import_request_variables")) &&
-		    !d->extracted[d->scope]) {
-			d->extracted[d->scope] = 1;
-			d->changed = true;
+		if ((sel.fl & V_TAINT) || name_eq(c, "import_request_variables")) {
+			struct dval w = sel;
+			w.fl |= V_REQ;
+			df_wild(d, &w);
 		}
 		return dv_none();
 	case R_PUTENV: {
@@ -1029,7 +1029,8 @@ struct dval df_call(struct df *d, struct callsite *c)
 			v = dv_none(); /* an unknown callee: like a function of another file */
 		/* a function the request names: short paths only (a long one runs through the
 		 * application's own tables of callbacks) */
-		if ((f->fl & V_TAINT) && c->form != FORM_METHOD && path_len(d, f->step) <= 4)
+		if ((f->fl & (V_TAINT | V_KEY)) && c->form != FORM_METHOD &&
+		    path_len(d, (f->fl & V_TAINT) ? f->step : f->step2) <= 4)
 			df_find(d, TECH_DYNAMIC_CALL, args_req ? SEV_CRITICAL : SEV_HIGH, f, c->t0,
 			        c->t1, "%s calls a function the request names", page_word(d));
 		else if ((f->fl & (V_DEC | V_CRYPT)) && !(f->fl & V_TAINT) &&
@@ -1037,6 +1038,16 @@ struct dval df_call(struct df *d, struct callsite *c)
 			df_find(d, TECH_OBFUSCATED, SEV_HIGH, f, c->t0, c->t1,
 			        "%s calls a function whose name it decodes", page_word(d));
 		return v;
+	}
+	/* ReflectionClass('C')->newInstance(...): C's constructor */
+	if (d->lang == LANG_PHP && c->form == FORM_METHOD && c->recv && c->recv->cls &&
+	    (name_eq(c, "newInstance") || name_eq(c, "newInstanceArgs"))) {
+		int32_t ct = df_ctor_find(d, c->recv->cls, strlen(c->recv->cls));
+		if (ct >= 0)
+			(void)df_call_user(d, ct, c->args, c->nargs, c->t0, c->t1);
+		struct dval o = dv_none();
+		o.cls = c->recv->cls;
+		return o;
 	}
 	/* user functions and methods of this file */
 	int32_t k = -1;
