@@ -1529,6 +1529,8 @@ static struct dval primary(struct df *d, size_t *pp, size_t e)
 			v.fl |= V_BLOB;
 		if (t->flags & TF_ESCAPE)
 			v.fl |= V_OBF;
+		if (t->sl > 20 && lex_memcasemem(v.s, t->sl, "msxsl:script"))
+			v.fl |= V_XSLSCRIPT;
 		*pp = p + 1;
 		return postfix(d, v, p, pp, e, NULL, 0);
 	case T_NUM:
@@ -2651,10 +2653,15 @@ void df_walk(struct df *d, size_t i, size_t e)
 
 void df_analyze(const struct lex *L, struct df_result *ret)
 {
+	df_analyze_nested(L, ret, 0);
+}
+
+void df_analyze_nested(const struct lex *L, struct df_result *ret, int nest)
+{
 	*ret = (struct df_result){0};
 	if (!L || !L->n)
 		return;
-	struct df d = {.L = L, .lang = L->lang, .ci = L->lang == LANG_VB, .res = ret};
+	struct df d = {.L = L, .lang = L->lang, .ci = L->lang == LANG_VB, .res = ret, .nest = nest};
 	d.budget = (uint64_t)L->n * 48 + 200000;
 	find_functions(&d);
 	d.wild = xcalloc(d.nf + 1, sizeof(*d.wild));
@@ -2704,6 +2711,9 @@ void df_analyze(const struct lex *L, struct df_result *ret)
 		if (!d.changed || d.budget_out)
 			break;
 	}
+	if (L->encoded)
+		df_find(&d, TECH_OBFUSCATED, SEV_HIGH, NULL, 0, 1,
+		        "ASP runs server script hidden by the Script Encoder (#@~^...^#~@)");
 	df_finish(&d);
 	ret->cut = d.budget_out;
 	free(d.vars);

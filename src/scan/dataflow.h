@@ -47,6 +47,8 @@ struct df_result {
 /* Analyse the tokens; findings per technique (the first and strongest path each). ret is
  * filled (zeroed first); free it with df_result_free. */
 void df_analyze(const struct lex *L, struct df_result *ret);
+/* The same for code a file spells in a string and evaluates (nest: how deep). */
+void df_analyze_nested(const struct lex *L, struct df_result *ret, int nest);
 void df_result_free(struct df_result *r);
 
 /* ---- the API tables (dfapi.c) ---- */

@@ -11,25 +11,26 @@
 
 /* What a value carries. */
 enum {
-	V_REQ = 1u << 0,      /* request data */
-	V_BODY = 1u << 1,     /* the raw request body (php://input, getInputStream, BinaryRead) */
-	V_DEC = 1u << 2,      /* passed through a decoder (base64, gz, rot13, hex, url) */
-	V_CRYPT = 1u << 3,    /* decrypted, or XOR-ed with a key */
-	V_BLOB = 1u << 4,     /* made from a long encoded literal */
-	V_OBF = 1u << 5,      /* a string spelt in disguise (escapes, chr(), rot13, pieces) */
-	V_SOCKET = 1u << 6,   /* a socket, or data read from one */
-	V_PROCESS = 1u << 7,  /* a process, its pipes or its output */
-	V_REMOTE = 1u << 8,   /* fetched from a URL */
-	V_UPLOAD = 1u << 9,   /* an uploaded file's temporary path */
-	V_AFFIX = 1u << 10,   /* concatenated with literal text */
-	V_NET = 1u << 11,     /* a socket whose address came from the request */
-	V_FILE = 1u << 12,    /* a file opened for writing */
-	V_SQL = 1u << 13,     /* a database connection or result */
-	V_SCRIPT = 1u << 14,  /* a file opened for writing whose name is a server-side script */
-	V_RPATH = 1u << 15,   /* the content of a file the request names */
-	V_FIXHEAD = 1u << 16, /* request data after a fixed start: 'dir/' . $_GET['f'] */
-	V_REQFILE = 1u << 17, /* a file handle whose name the request chose */
-	V_KEY = 1u << 18,     /* a key of request data (foreach ($_POST as $k => ...)) */
+	V_REQ = 1u << 0,        /* request data */
+	V_BODY = 1u << 1,       /* the raw request body (php://input, getInputStream, BinaryRead) */
+	V_DEC = 1u << 2,        /* passed through a decoder (base64, gz, rot13, hex, url) */
+	V_CRYPT = 1u << 3,      /* decrypted, or XOR-ed with a key */
+	V_BLOB = 1u << 4,       /* made from a long encoded literal */
+	V_OBF = 1u << 5,        /* a string spelt in disguise (escapes, chr(), rot13, pieces) */
+	V_SOCKET = 1u << 6,     /* a socket, or data read from one */
+	V_PROCESS = 1u << 7,    /* a process, its pipes or its output */
+	V_REMOTE = 1u << 8,     /* fetched from a URL */
+	V_UPLOAD = 1u << 9,     /* an uploaded file's temporary path */
+	V_AFFIX = 1u << 10,     /* concatenated with literal text */
+	V_NET = 1u << 11,       /* a socket whose address came from the request */
+	V_FILE = 1u << 12,      /* a file opened for writing */
+	V_SQL = 1u << 13,       /* a database connection or result */
+	V_SCRIPT = 1u << 14,    /* a file opened for writing whose name is a server-side script */
+	V_RPATH = 1u << 15,     /* the content of a file the request names */
+	V_FIXHEAD = 1u << 16,   /* request data after a fixed start: 'dir/' . $_GET['f'] */
+	V_REQFILE = 1u << 17,   /* a file handle whose name the request chose */
+	V_KEY = 1u << 18,       /* a key of request data (foreach ($_POST as $k => ...)) */
+	V_XSLSCRIPT = 1u << 19, /* an XSL stylesheet with a script block */
 };
 /* A path the request chooses: request data from its start (not an upload's temporary name,
  * not a name inside a fixed directory). */
@@ -120,6 +121,7 @@ struct df {
 	int depth;
 	size_t st0, st1; /* statement being evaluated */
 	int cond;        /* inside a branch or loop of the function: assignments merge */
+	int nest;        /* code read from a string the file evaluates: how deep */
 	bool strong;     /* the next store replaces (a foreach variable) */
 	bool budget_out; /* work budget spent: stop */
 	uint64_t work, budget;

@@ -460,6 +460,57 @@ static void sink_include(struct df *d, const struct callsite *c, const struct dv
 		        "%s runs decoded code (%.*s)", lw, nl, nm);
 }
 
+/* Code spelt as a constant and evaluated: read it as code too (eval('system($_GET[c]);'),
+ * Execute("eval request(""x"")"), a script control's ExecuteStatement). Two levels at most. */
+static void sink_const_code(struct df *d, const struct callsite *c, const struct dval *v,
+                            enum lex_lang lang)
+{
+	if (!v->s || v->sn < 6 || v->sn > (64u << 10) || d->nest >= 2)
+		return;
+	struct buf b = {0};
+	enum lex_page page = PAGE_ASP;
+	if (lang == LANG_PHP) {
+		buf_append(&b, "<?php ", 6);
+		page = PAGE_PHP;
+	} else if (lang == LANG_VB) {
+		buf_append(&b, "<%", 2);
+	} else if (lang == LANG_JS) {
+		buf_printf(&b, "<%%@ Page Language=\"JScript\"%%><%%");
+		page = PAGE_ASPX;
+	} else {
+		return;
+	}
+	buf_append(&b, v->s, v->sn);
+	if (lang != LANG_PHP)
+		buf_append(&b, "%>", 2);
+	struct lex L2;
+	if (lex_run(&L2, lang, page, (const unsigned char *)b.data, b.len) == 0) {
+		struct df_result r;
+		df_analyze_nested(&L2, &r, d->nest + 1);
+		for (int t = 0; t < N_TECH; t++)
+			if (r.have[t] && r.f[t].sev >= SEV_MEDIUM)
+				df_find(d, (enum df_tech)t, r.f[t].sev, v, c->t0, c->t1,
+				        "%s, in code spelt in a string and run by %.*s: %s",
+				        r.f[t].reason, (int)(c->nlen > 40 ? 40 : c->nlen),
+				        c->name ? c->name : "?", r.f[t].path);
+		df_result_free(&r);
+	}
+	lex_free(&L2);
+	buf_free(&b);
+}
+
+/* The language of code an evaluator runs. */
+static enum lex_lang eval_lang(const struct df *d, const struct callsite *c)
+{
+	if (d->lang == LANG_PHP)
+		return LANG_PHP;
+	if (d->lang == LANG_VB && !(c->recv && c->recv->cls))
+		return LANG_VB;
+	if (c->recv && c->recv->cls && strstr(c->recv->cls, "scriptcontrol"))
+		return LANG_VB; /* its Language is VBScript unless set otherwise */
+	return LANG_JS;         /* JScript eval, ScriptEngine (JavaScript) */
+}
+
 /* ---- file-level facts ---- */
 
 static void fm_note(struct df *d, unsigned cat, const struct dval *path, const struct callsite *c)
@@ -572,7 +623,31 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 		v.fl |= V_CRYPT;
 		return v;
 	case R_EVAL:
+		if (name_eq(c, "transformNode") || name_eq(c, "transformNodeToObject")) {
+			/* XSLT: a stylesheet with an msxsl:script block runs code */
+			const struct dval *sty = c->nargs ? &c->args[0] : &sel;
+			const struct dval *doc = c->recv ? c->recv : &sel;
+			if (sty->fl & V_TAINT)
+				df_find(d, TECH_EVAL_REQUEST, SEV_CRITICAL, sty, c->t0, c->t1,
+				        "%s runs an XSL stylesheet from the request (msxsl:script)",
+				        lw);
+			else if ((sty->fl & V_XSLSCRIPT) && (doc->fl & V_TAINT))
+				df_find(
+				    d, TECH_EVAL_REQUEST, SEV_CRITICAL, doc, c->t0, c->t1,
+				    "%s hands request data to script embedded in an XSL stylesheet "
+				    "(msxsl:script)",
+				    lw);
+			else if (sty->fl & V_XSLSCRIPT)
+				df_find(
+				    d, TECH_OBFUSCATED, SEV_HIGH, sty, c->t0, c->t1,
+				    "%s runs script embedded in an XSL stylesheet (msxsl:script)",
+				    lw);
+			return sel;
+		}
 		sink_code(d, c, &sel, c->obf);
+		for (size_t k = 0; k < c->nargs && k < 15; k++)
+			if ((a->args & (1u << k)) && c->args[k].s)
+				sink_const_code(d, c, &c->args[k], eval_lang(d, c));
 		if (name_eq(c, "create_function"))
 			return dv_none(); /* a lambda's name: the body was the sink */
 		return sel;
@@ -716,7 +791,9 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 			size_t ni = 0;
 			for (size_t k = skip_target ? 1 : 0; k < c->nargs && ni < DF_MAX_ARGS; k++)
 				inner[ni++] = c->args[k];
-			struct dval recv = dv_none();
+			/* the target object is the receiver: pb.start() through invoke(pb) */
+			struct dval recv = skip_target && c->nargs ? c->args[0] : dv_none();
+			recv.s = NULL;
 			recv.cls = r->cls;
 			struct callsite c2 = {.name = r->meth,
 			                      .nlen = strlen(r->meth),
@@ -1037,6 +1114,14 @@ struct dval df_call(struct df *d, struct callsite *c)
 		         c->form != FORM_METHOD)
 			df_find(d, TECH_OBFUSCATED, SEV_HIGH, f, c->t0, c->t1,
 			        "%s calls a function whose name it decodes", page_word(d));
+		return v;
+	}
+	/* new String(bytes): the same text */
+	if (c->form == FORM_NEW && (d->lang == LANG_JAVA || d->lang == LANG_CS) &&
+	    (name_eq(c, "String") || name_eq(c, "string")) && c->nargs >= 1) {
+		struct dval v = c->args[0];
+		if (c->nargs > 1)
+			v.s = NULL;
 		return v;
 	}
 	/* ReflectionClass('C')->newInstance(...): C's constructor */

@@ -75,6 +75,7 @@ struct lex {
 	bool truncated;    /* token cap reached: the rest was not read */
 	bool image;        /* the file looks like an image (code appended to a picture) */
 	unsigned comments; /* comments dropped */
+	bool encoded; /* server script in the Script Encoder's format (#@~^...^#~@): unreadable */
 };
 
 /* The language and page kind of a file, from its name and content; LANG_NONE when it cannot be

@@ -111,6 +111,19 @@ void lex_vb(struct lex *L)
 			p = q;
 			continue;
 		}
+		if (c == '&' && p + 1 < end && p[1] >= '0' && p[1] <= '7' &&
+		    (L->n == 0 || L->t[L->n - 1].kind == T_OP || L->t[L->n - 1].kind == T_EOS)) {
+			/* &141: an octal number where a value starts (chr(&141)) */
+			const char *q = p + 1;
+			uint64_t v = 0;
+			for (; q < end && *q >= '0' && *q <= '7'; q++)
+				v = v * 8 + (uint64_t)(*q - '0');
+			struct tok *t = lex_push(L, T_NUM, off, (size_t)(q - p), line);
+			if (t)
+				t->sv = (uint32_t)v;
+			p = q;
+			continue;
+		}
 		if (isdigit(c) || (c == '.' && p + 1 < end && isdigit((unsigned char)p[1]))) {
 			const char *q = p;
 			uint64_t v = 0;
@@ -199,9 +212,106 @@ static enum lex_lang lang_attr(const char *s, size_t n)
 	return LANG_NONE;
 }
 
+static int lex_asp_page(struct lex *L, enum lex_page page, const unsigned char *data, size_t len);
+
+static int b64v(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* UTF-7 (RFC 2152) to UTF-8: "+AGUAdgBhAGw-" is "eval". A page with <%@ codepage=65000 %> is
+ * read by IIS this way. */
+static char *utf7_decode(const char *s, size_t n, size_t *ret_n)
+{
+	struct view v = {0};
+	struct lex tmp = {0}; /* for lex_str_utf8 */
+	for (size_t i = 0; i < n;) {
+		if (s[i] != '+') {
+			view_add(&v, s + i, 1);
+			i++;
+			continue;
+		}
+		i++;
+		if (i < n && s[i] == '-') {
+			view_add(&v, "+", 1);
+			i++;
+			continue;
+		}
+		uint32_t acc = 0, hi = 0;
+		int bits = 0;
+		for (; i < n && b64v((unsigned char)s[i]) >= 0; i++) {
+			acc = acc << 6 | (uint32_t)b64v((unsigned char)s[i]);
+			bits += 6;
+			if (bits < 16)
+				continue;
+			bits -= 16;
+			uint32_t u = acc >> bits & 0xFFFF;
+			if (u >= 0xD800 && u < 0xDC00) {
+				hi = u;
+				continue;
+			}
+			if (hi && u >= 0xDC00 && u < 0xE000)
+				u = 0x10000 + ((hi - 0xD800) << 10) + (u - 0xDC00);
+			hi = 0;
+			tmp.alen = 0;
+			lex_str_utf8(&tmp, u);
+			view_add(&v, tmp.arena, tmp.alen);
+		}
+		if (i < n && s[i] == '-')
+			i++;
+	}
+	free(tmp.arena);
+	*ret_n = v.n;
+	return v.p;
+}
+
+static bool directive_says(const char *s, size_t len, const char *what)
+{
+	for (const char *d = s; d && d < s + len;) {
+		d = memmem(d, (size_t)(s + len - d), "<%@", 3);
+		if (!d)
+			return false;
+		const char *e = memmem(d, (size_t)(s + len - d), "%>", 2);
+		if (!e)
+			return false;
+		char buf[256];
+		size_t k = 0;
+		for (const char *c = d; c < e && k + 1 < sizeof(buf); c++)
+			if (*c != ' ' && *c != '\t' && *c != '"' && *c != '\'')
+				buf[k++] = (char)tolower((unsigned char)*c);
+		buf[k] = '\0';
+		if (strstr(buf, what))
+			return true;
+		d = e;
+	}
+	return false;
+}
+
 int lex_asp(struct lex *L, enum lex_page page, const unsigned char *data, size_t len)
 {
+	if (directive_says((const char *)data, len, "codepage=65000")) {
+		size_t n = 0;
+		char *dec = utf7_decode((const char *)data, len, &n);
+		if (!dec)
+			return -1;
+		/* lex the decoded page; the view owns a copy */
+		int r = lex_asp_page(L, page, (const unsigned char *)dec, n);
+		free(dec);
+		return r;
+	}
+	return lex_asp_page(L, page, data, len);
+}
+
+static int lex_asp_page(struct lex *L, enum lex_page page, const unsigned char *data, size_t len)
+{
 	const char *s = (const char *)data, *end = s + len, *p = s;
+	L->encoded = directive_says(s, len, ".encode") || memmem(s, len, "#@~^", 4) != NULL;
 	enum lex_lang lang = LANG_NONE;
 	/* the language: the page directive, else the first server script block, else the page
 	 * kind's default */
