@@ -1498,7 +1498,40 @@ static struct dval array_lit(struct df *d, size_t g0, size_t g1)
 	struct dval v = dv_none();
 	struct dval store[DF_MAX_ARGS];
 	struct callsite tmp = {0};
-	parse_args(d, g0, g1, &tmp, store);
+	if (g1 > d->L->n || g1 <= g0 + 1) {
+		v.s = NULL;
+		return v;
+	}
+	/* elements, each "value" or "key => value": the values are what the array holds */
+	size_t a = g0 + 1;
+	for (size_t k = a; k <= g1;) {
+		if (k < g1 && !op(d, k, ',')) {
+			k = skip(d, k, g1);
+			continue;
+		}
+		size_t arrow = SIZE_MAX;
+		for (size_t j = a; j < k; j = skip(d, j, k))
+			if (op(d, j, OP2('=', '>'))) {
+				arrow = j;
+				break;
+			}
+		struct dval el;
+		if (arrow != SIZE_MAX) {
+			(void)df_expr(d, a, arrow);
+			el = df_expr(d, arrow + 1, k);
+		} else {
+			el = df_expr(d, a, k);
+		}
+		if (k > a) {
+			if (tmp.nargs < DF_MAX_ARGS)
+				store[tmp.nargs++] = el;
+			else
+				dv_merge(&store[DF_MAX_ARGS - 1], &el);
+		}
+		if (k == g1)
+			break;
+		a = ++k;
+	}
 	for (size_t k = 0; k < tmp.nargs; k++)
 		dv_merge(&v, &store[k]);
 	v.s = NULL;

@@ -581,15 +581,24 @@ static struct dval call_resolved(struct df *d, struct callsite *c);
 static struct dval call_value(struct df *d, const struct callsite *outer, const struct dval *cb,
                               struct dval *args, size_t nargs)
 {
+	/* the callback gets elements, matches or keys of what it is given: every parameter may
+	 * hold any of it */
+	struct dval all = dv_none(), spread[DF_MAX_ARGS];
+	for (size_t k = 0; k < nargs; k++)
+		dv_merge(&all, &args[k]);
+	all.s = nargs == 1 ? args[0].s : NULL;
+	all.sn = nargs == 1 ? args[0].sn : 0;
+	size_t n = nargs > 4 ? nargs : 4;
+	if (n > DF_MAX_ARGS)
+		n = DF_MAX_ARGS;
+	for (size_t k = 0; k < n; k++)
+		spread[k] = all;
 	struct callsite c2 = {.form = FORM_FUNC,
-	                      .args = args,
-	                      .nargs = nargs,
+	                      .args = spread,
+	                      .nargs = nargs ? n : 0,
 	                      .t0 = outer->t0,
 	                      .t1 = outer->t1,
 	                      .fv = cb};
-	for (size_t k = 0; k < nargs && k < DF_MAX_ARGS; k++) {
-		c2.arg_t0[k] = c2.arg_t1[k] = 0;
-	}
 	return df_call(d, &c2);
 }
 
@@ -609,6 +618,11 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 	case R_PASS:
 		v = sel;
 		fold_pass(d, c, &v);
+		if (name_eq(c, "filter_var") && c->nargs >= 3 && c->args[2].s) {
+			/* filter_var($x, FILTER_CALLBACK, array('options' => 'assert')) */
+			struct dval cb = c->args[2];
+			(void)call_value(d, c, &cb, c->args, 1);
+		}
 		return v;
 	case R_SANITIZE:
 		sel.fl &= ~(uint32_t)V_TAINT;
