@@ -728,6 +728,7 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 		if (e_mod) {
 			struct callsite c2 = *c;
 			sink_code(d, &c2, rep, c->obf);
+			sink_const_code(d, &c2, rep, LANG_PHP);
 		} else if (!pat->s && (pat->fl & V_TAINT) && (rep->fl & V_TAINT)) {
 			df_find(
 			    d, TECH_EVAL_REQUEST, SEV_LOW, rep, c->t0, c->t1,
@@ -1129,6 +1130,23 @@ struct dval df_call(struct df *d, struct callsite *c)
 			df_find(d, TECH_OBFUSCATED, SEV_HIGH, f, c->t0, c->t1,
 			        "%s calls a function whose name it decodes", page_word(d));
 		return v;
+	}
+	/* java.beans.Expression/Statement(target, "exec", args): a method call by name */
+	if (c->form == FORM_NEW && d->lang == LANG_JAVA &&
+	    (name_eq(c, "Expression") || name_eq(c, "Statement")) && c->nargs >= 2 &&
+	    c->args[1].s && c->args[1].sn < 64) {
+		struct dval recv = c->args[0];
+		struct dval inner = c->nargs > 2 ? c->args[2] : dv_none();
+		struct callsite c2 = {.name = c->args[1].s,
+		                      .nlen = c->args[1].sn,
+		                      .form = FORM_METHOD,
+		                      .recv = &recv,
+		                      .args = &inner,
+		                      .nargs = c->nargs > 2 ? 1 : 0,
+		                      .t0 = c->t0,
+		                      .t1 = c->t1,
+		                      .obf = (c->args[1].fl & V_OBF) != 0};
+		return call_resolved(d, &c2);
 	}
 	/* new String(bytes): the same text */
 	if (c->form == FORM_NEW && (d->lang == LANG_JAVA || d->lang == LANG_CS) &&
