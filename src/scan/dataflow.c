@@ -597,12 +597,21 @@ static void find_functions(struct df *d)
 			}
 			f.b0 = k;
 			const char *kind = fn ? "Function" : sub ? "Sub" : "Property";
-			size_t j = k;
-			for (; j + 1 < L->n; j++)
-				if (name_is(d, j, "End") && name_is(d, j + 1, kind))
+			/* to its End; a definition without one ends where the next begins */
+			f.b1 = f.end = L->n;
+			for (size_t j = k; j + 1 < L->n; j++) {
+				if (name_is(d, j, "End") && name_is(d, j + 1, kind)) {
+					f.b1 = j;
+					f.end = j + 2;
 					break;
-			f.b1 = j + 1 < L->n ? j : L->n;
-			f.end = j + 1 < L->n ? j + 2 : L->n;
+				}
+				if ((name_is(d, j, "Function") || name_is(d, j, "Sub")) &&
+				    !name_is(d, j - 1, "End") && !name_is(d, j - 1, "Exit") &&
+				    !name_is(d, j - 1, "Declare")) {
+					f.b1 = f.end = j;
+					break;
+				}
+			}
 			add_fn(d, &f, &cap);
 			i = f.b0 > i ? f.b0 - 1 : i; /* bodies do not nest in VB; keep scanning */
 			continue;
@@ -710,14 +719,45 @@ int32_t df_ctor_find(struct df *d, const char *cls, size_t n)
 	return -1;
 }
 
+static uint32_t fn_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint32_t)tolower((unsigned char)s[i])) * 16777619u;
+	return h;
+}
+
+static void fn_index(struct df *d)
+{
+	size_t nb = 64;
+	while (nb < d->nf * 2)
+		nb *= 2;
+	d->fn_nb = nb;
+	d->fn_head = xmalloc(nb * sizeof(*d->fn_head));
+	d->fn_next = xmalloc((d->nf + 1) * sizeof(*d->fn_next));
+	for (size_t b = 0; b < nb; b++)
+		d->fn_head[b] = -1;
+	/* pushed from the last, so each chain runs in definition order */
+	for (size_t k = d->nf; k-- > 0;) {
+		const struct dfn *f = &d->fns[k];
+		if (!f->name)
+			continue;
+		size_t b = fn_hash(f->name, f->nlen) & (nb - 1);
+		d->fn_next[k] = d->fn_head[b];
+		d->fn_head[b] = (int32_t)k;
+	}
+}
+
 int32_t df_fn_find(struct df *d, const char *name, size_t n, int32_t from)
 {
+	if (!d->fn_head || !n)
+		return -1;
 	bool ci = d->lang == LANG_PHP || d->lang == LANG_VB;
-	for (size_t k = from < 0 ? 0 : (size_t)from; k < d->nf; k++) {
+	for (int32_t k = d->fn_head[fn_hash(name, n) & (d->fn_nb - 1)]; k >= 0; k = d->fn_next[k]) {
 		const struct dfn *f = &d->fns[k];
-		if (f->name && f->nlen == n &&
+		if (k >= from && f->nlen == n &&
 		    (ci ? strncasecmp(f->name, name, n) == 0 : memcmp(f->name, name, n) == 0))
-			return (int32_t)k;
+			return k;
 	}
 	return -1;
 }
@@ -2697,6 +2737,7 @@ void df_analyze_nested(const struct lex *L, struct df_result *ret, int nest)
 	struct df d = {.L = L, .lang = L->lang, .ci = L->lang == LANG_VB, .res = ret, .nest = nest};
 	d.budget = (uint64_t)L->n * 48 + 200000;
 	find_functions(&d);
+	fn_index(&d);
 	d.wild = xcalloc(d.nf + 1, sizeof(*d.wild));
 	for (size_t k = 0; k <= d.nf; k++)
 		d.wild[k] = dv_none();
@@ -2754,6 +2795,8 @@ void df_analyze_nested(const struct lex *L, struct df_result *ret, int nest)
 	free(d.fns);
 	free(d.classes);
 	free(d.fn_at);
+	free(d.fn_head);
+	free(d.fn_next);
 	free(d.steps);
 	free(d.wild);
 	for (struct arena_blk *b = d.arena, *nx; b; b = nx) {

@@ -108,7 +108,9 @@ struct df {
 		size_t nlen, b0, b1;
 	} * classes; /* PHP classes: where each body is (its own __construct) */
 	size_t nclasses;
-	int32_t *fn_at; /* token -> function defined there, -1 */
+	int32_t *fn_at;             /* token -> function defined there, -1 */
+	int32_t *fn_head, *fn_next; /* functions by name: hash chains in definition order */
+	size_t fn_nb;
 	struct dstep *steps;
 	size_t ns, cs;
 	struct arena_blk *arena;
