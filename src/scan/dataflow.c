@@ -502,17 +502,28 @@ static void params(const struct df *d, struct dfn *f)
 	if (f->p1 <= f->p0)
 		return;
 	size_t seg_last = SIZE_MAX;
-	bool seen_eq = false, seen_first = false;
+	bool seen_eq = false, seen_first = false, req_type = false;
 	int angle = 0;
 	for (size_t k = f->p0 + 1; k <= f->p1; k++) {
 		const struct tok *t = T(d, k);
 		bool end = k == f->p1 || (t->kind == T_OP && t->op == ',' && angle == 0);
 		if (end) {
-			if (d->lang != LANG_PHP && d->lang != LANG_VB && seg_last != SIZE_MAX)
+			if (d->lang != LANG_PHP && d->lang != LANG_VB && seg_last != SIZE_MAX) {
+				/* a parameter typed ServletRequest, HttpRequest: the request object
+				 */
+				if (req_type && f->np < DF_MAX_ARGS)
+					f->reqparam |= 1u << f->np;
 				add_param(f, seg_last);
+			}
 			seg_last = SIZE_MAX;
-			seen_eq = seen_first = false;
+			seen_eq = seen_first = req_type = false;
 			continue;
+		}
+		if (t->kind == T_NAME && seg_last != SIZE_MAX) {
+			size_t n;
+			const char *nm = tok_name(d->L, T(d, seg_last), &n);
+			if (lex_memcasemem(nm, n, "Request") && !lex_memcasemem(nm, n, "Wrapper"))
+				req_type = true;
 		}
 		if (is_opener(d, k)) {
 			k = close_of(d, k, f->p1);
@@ -2750,6 +2761,16 @@ void df_analyze_nested(const struct lex *L, struct df_result *ret, int nest)
 			struct dvar *pv = df_var(&d, f->scope, pn, n, true);
 			if (pv)
 				pv->assigned = true;
+		}
+		for (int a = 0; a < f->np; a++) {
+			if (!(f->reqparam & (1u << a)))
+				continue;
+			size_t n;
+			const char *pn = tok_name(L, &L->t[f->param[a]], &n);
+			struct dval v = dv_none();
+			v.cls = "request";
+			df_assign_var(df_var(&d, f->scope, pn, n, true), &d, &v, f->param[a],
+			              f->param[a] + 1);
 		}
 		for (int a = 0; f->webmethod && a < f->np; a++) {
 			size_t n;

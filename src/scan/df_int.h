@@ -80,6 +80,7 @@ struct dfn {
 	bool method;           /* PHP: defined in a class body (called as $obj->f(), not f()) */
 	bool webmethod;        /* an ASP.NET [WebMethod]: its parameters come from the request */
 	uint32_t param[DF_MAX_ARGS]; /* token index of each parameter's name */
+	uint32_t reqparam;           /* parameters typed as a request (bit per parameter) */
 	int np;
 	bool variadic;
 	struct dval ret;
