@@ -227,6 +227,8 @@ static const struct df_api api[] = {
     {"readline", P, F, R_PASS, 0, ALL, -1, NULL},
     {"convert_uuencode", P, F, R_PASS, 0, ALL, -1, NULL},
     {"filter_input", P, F, R_SOURCE, 0, 0, -1, NULL},
+    {"get_defined_vars", P, F, R_SOURCE, 0, 0, -1, NULL},
+    {"key", P, F, R_PASS, 0, ALL, -1, NULL},
     {"filter_input_array", P, F, R_SOURCE, 0, 0, -1, NULL},
     {"http_get_request_body", P, F, R_SOURCE, 0, 0, -1, NULL},
     {"getenv", P, F, R_PASS, 0, A(0), -1, NULL},
@@ -347,6 +349,10 @@ static const struct df_api api[] = {
     {"getHeader", J, M, R_SOURCE, 0, 0, -1, NULL},
     {"getHeaders", J, M, R_SOURCE, 0, 0, -1, NULL},
     {"getQueryString", J, M, R_SOURCE, 0, 0, -1, NULL},
+    {"getRequestURI", J, M, R_SOURCE, 0, 0, -1, "req"},
+    {"getPathInfo", J, M, R_SOURCE, 0, 0, -1, "req"},
+    {"getParameterNames", J, M, R_SOURCE, 0, 0, -1, NULL},
+    {"getHeaderNames", J, M, R_SOURCE, 0, 0, -1, NULL},
     {"getCookies", J, M, R_SOURCE, 0, 0, -1, NULL},
     {"getPart", J, M, R_SOURCE, 0, 0, -1, NULL},
     {"getParts", J, M, R_SOURCE, 0, 0, -1, NULL},
@@ -620,7 +626,9 @@ bool df_request_member(const char *s, size_t n)
 	                                "InputStream", "BinaryRead",
 	                                "Files",       "ServerVariables",
 	                                "RawUrl",      "GetBufferlessInputStream",
-	                                "Unvalidated", NULL};
+	                                "Unvalidated", "Url",
+	                                "PathInfo",    "UserAgent",
+	                                "UrlReferrer", NULL};
 	return in_list_ci(s, n, m);
 }
 

@@ -618,6 +618,11 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 	case R_PASS:
 		v = sel;
 		fold_pass(d, c, &v);
+		if (name_eq(c, "getenv") && c->nargs >= 1 && c->args[0].s &&
+		    df_php_server_key(c->args[0].s, c->args[0].sn)) {
+			v = dv_none();
+			v.fl = V_REQ; /* getenv('HTTP_X_CMD') */
+		}
 		if (name_eq(c, "filter_var") && c->nargs >= 3 && c->args[2].s) {
 			/* filter_var($x, FILTER_CALLBACK, array('options' => 'assert')) */
 			struct dval cb = c->args[2];

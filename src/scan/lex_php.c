@@ -529,7 +529,11 @@ static const char *next_open(struct php *x, const char *p, bool strict, bool *re
 				*ret_echo = true;
 				return p + 3;
 			}
-			if (!strict && (left == 2 || isspace((unsigned char)p[2]))) {
+			/* short tags, also "<?eval(...)"; not "<?xml" */
+			if (!strict && (left == 2 || isspace((unsigned char)p[2]) ||
+			                ((isalpha((unsigned char)p[2]) || p[2] == '@' ||
+			                  p[2] == '$' || p[2] == '_') &&
+			                 !(left >= 5 && strncasecmp(p + 2, "xml", 3) == 0)))) {
 				*ret_echo = false;
 				return p + 2;
 			}
