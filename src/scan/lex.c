@@ -414,6 +414,14 @@ int lex_run(struct lex *L, enum lex_lang lang, enum lex_page page, const unsigne
 	}
 	if (r < 0 || L->n == 0)
 		return -1;
+	/* every token inside the code it was read from (a string cut by the end of the file) */
+	for (size_t i = 0; i < L->n; i++) {
+		struct tok *t = &L->t[i];
+		if (t->off > L->view_len)
+			t->off = (uint32_t)L->view_len;
+		if ((size_t)t->off + t->len > L->view_len)
+			t->len = (uint32_t)(L->view_len - t->off);
+	}
 	lex_match(L);
 	return 0;
 }

@@ -236,8 +236,9 @@ static void interpolated(struct php *x, const char *at, const char *p, const cha
 		}
 	}
 	if (!any) {
-		struct tok *t =
-		    lex_push(L, T_STR, (size_t)(at - x->base), (size_t)(end - at) + 1, line0);
+		/* the closing quote, when there is one */
+		size_t tl = (size_t)(end - at) + (end < x->end ? 1 : 0);
+		struct tok *t = lex_push(L, T_STR, (size_t)(at - x->base), tl, line0);
 		uint32_t s0 = lex_str_begin(L);
 		if (lit.n)
 			lex_str_add(L, lit.p, lit.n);
