@@ -910,8 +910,9 @@ static struct dval role(struct df *d, struct callsite *c, const struct df_api *a
 			} else {
 				store_arg(d, c, (size_t)a->cb, &sel);
 			}
-		} else if (sel.fl & V_TAINT) {
-			df_wild(d, &sel); /* parse_str($query) with no array */
+		} else if ((sel.fl & V_TAINT) &&
+		           (name_eq(c, "parse_str") || name_eq(c, "mb_parse_str"))) {
+			df_wild(d, &sel); /* parse_str($query) with no array: every variable */
 		}
 		return name_eq(c, "preg_match") || name_eq(c, "preg_match_all") ? dv_none() : sel;
 	case R_PROCESS:
