@@ -130,6 +130,34 @@ start_shell() {
 	jq -e --arg x "$X" '[.containers[].name] | index($x) | not' <<<"$output" >/dev/null
 }
 
+@test "attribution: with the fallback (watch --no-bpf) the shell, alive across polls, is the sidecar's too" {
+	J=$BATS_FILE_TMPDIR/fbjournal
+	"$CIRT" watch --no-bpf --journal "$J" --max-size 64M >"$J.out" 2>"$J.err" &
+	echo $! >"$BATS_FILE_TMPDIR/watch.pid"
+	for i in $(seq 1 120); do
+		grep -q "watching:" "$J.err" && break
+		sleep 0.25
+	done
+	grep -q "kernel events fallback" "$J.err"
+	start_shell
+	sport=$SPORT
+	for i in $(seq 1 80); do
+		grep -q "\"sport\":$sport,\"dst\":\"$LAB_C2_IP\"" "$J"/journal-*.ndjson 2>/dev/null && break
+		sleep 0.25
+	done
+	kill -TERM "$(cat "$BATS_FILE_TMPDIR/watch.pid")"
+	wait "$(cat "$BATS_FILE_TMPDIR/watch.pid")"
+	rm -f "$BATS_FILE_TMPDIR/watch.pid"
+	line=$(grep -h "\"sport\":$sport,\"dst\":\"$LAB_C2_IP\"" "$J"/journal-*.ndjson | head -1)
+	jq -e --arg x "$X" --arg s "$S" '.by == "process" and .src_container.name == $s and .netns_owner.name == $x and .process.pid > 0' <<<"$line" >/dev/null
+	run_split "$CIRT" --json locate "$LAB_C2_IP" --since 10m --journal "$J"
+	[ "$status" -eq 1 ]
+	f=$(jq -c --argjson p "$sport" '[.findings[] | select(.flow.original.sport == $p)][0]' <<<"$output")
+	[ "$(jq -r .container.name <<<"$f")" = "$S" ]
+	[ "$(jq -r .netns_owner.name <<<"$f")" = "$X" ]
+	jq -e --arg x "$X" '[.findings[] | select(.container.name == $x)] | length == 0' <<<"$output" >/dev/null
+}
+
 @test "attribution: triage scores the sidecar for the IOC contact, X not at all" {
 	start_shell
 	run_split "$CIRT" --json triage --ioc "$BATS_FILE_TMPDIR/ioc.txt" --journal "$BATS_FILE_TMPDIR/journal" --since 1h
