@@ -343,9 +343,10 @@ json_t *timeline_row(json_t *j)
 		if (jobj(j, "src_container") && dc && jstr(dc, "name"))
 			buf_printf(&d, " (to container %s)", jstr(dc, "name"));
 		json_t *p = jobj(j, "process");
-		char pl[160];
-		if (p)
+		if (p) {
+			char pl[160];
 			buf_printf(&d, " by %s", timeline_proc_label(p, pl, sizeof(pl)));
+		}
 		json_t *own = jobj(j, "netns_owner");
 		if (own && jstr(own, "name"))
 			buf_printf(&d, " in the network namespace of %s", jstr(own, "name"));
@@ -365,9 +366,10 @@ json_t *timeline_row(json_t *j)
 	} else if (type && streq(type, "dns")) {
 		timeline_dns_text(&d, j);
 		json_t *p = jobj(j, "process");
-		char pl[160];
-		if (p)
+		if (p) {
+			char pl[160];
 			buf_printf(&d, " by %s", timeline_proc_label(p, pl, sizeof(pl)));
+		}
 	} else if (type && (streq(type, "daemon") || streq(type, "watch"))) {
 		snprintf(wbuf, sizeof(wbuf), "%s %s", type, action ? action : "?");
 		what = wbuf;
