@@ -1066,3 +1066,8 @@ void locate_result_free(struct locate_result *r)
 	free(r->j_gone);
 	free(r);
 }
+
+struct sockets_prefetch *locate_pre_sockets(struct locate_pre *p)
+{
+	return p ? p->socks : NULL;
+}

@@ -103,6 +103,8 @@ bool locate_flow_matches(const struct locate_query *q, const struct flow *f);
 struct locate_pre;
 struct locate_pre *locate_prepare(const struct locate_query *q);
 void locate_pre_free(struct locate_pre *p);
+/* The socket prefetch locate_prepare started: its pass over /proc serves the host's loader. */
+struct sockets_prefetch *locate_pre_sockets(struct locate_pre *p);
 
 /* Run every source (pre: from locate_prepare, or NULL). Source failures become warnings and the
  * others still answer; fails only when nothing could be asked at all. */
