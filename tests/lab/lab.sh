@@ -49,7 +49,7 @@ readonly SLEEP_SECS=86400
 readonly DEPS=(docker.io meson ninja-build pkg-config gcc libcurl4-openssl-dev
 	libjansson-dev libmnl-dev libcmocka-dev bats busybox-static iproute2
 	iptables nftables conntrack tcpdump tshark libnetfilter-conntrack-dev
-	libpcap-dev libyara-dev yara libarchive-dev libssl-dev libcrypt-dev
+	libpcap-dev libyara-dev yara libarchive-dev zlib1g-dev libssl-dev libcrypt-dev
 	libgraphviz-dev graphviz jq procps psmisc curl time openssl strace python3 chromium
 	clang clang-tools clang-format cppcheck valgrind socat dnsmasq-base libbpf-dev bpftool)
 
