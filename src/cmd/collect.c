@@ -53,8 +53,8 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 #define A struct collect_args
 static const struct cmd_opt collect_opts[] = {
     OPT_STR("output", 'o', "DIR|FILE.tar.gz|FILE.tar.zst",
-            "where to write the bundle: a new (or empty) directory, or an archive, gzip or zstd "
-            "compressed on every CPU (default ./cirt-NAME-UTCTIME)",
+            "where to write the bundle: a new (or empty) directory, or an archive, gzip "
+            "(compressed on every CPU) or zstd (default ./cirt-NAME-UTCTIME)",
             A, o.out),
     OPT_CALL("case", OPT_CASE, "ID",
              "case identifier, written to the manifest, the custody log and the commit's labels"),

@@ -30,7 +30,7 @@ struct bundle;
 struct bfile;
 
 /* What a bundle's path names by its suffix: ".tar.gz"/".tgz" (gzip, compressed on every CPU as
- * independent members), ".tar.zst"/".tzst" (zstd, on every CPU), else a directory. */
+ * independent members), ".tar.zst"/".tzst" (zstd, level 3), else a directory. */
 enum bundle_kind { BUNDLE_DIR, BUNDLE_TGZ, BUNDLE_TZST };
 enum bundle_kind bundle_kind_of(const char *path);
 

@@ -1,6 +1,8 @@
 /* pgz.h: gzip written on several threads: the stream is cut into blocks, each compressed on its
  * own as one gzip member (RFC 1952 allows members one after another; gzip, tar and libarchive
- * read them as one stream), and written in order. Memory: two blocks in and out per thread. */
+ * read them as one stream), and written in order. A block whose sample does not shrink (random,
+ * encrypted or already compressed bytes) is stored uncompressed in its member. Memory: two
+ * blocks in and out per thread. */
 #pragma once
 
 #include <stddef.h>
