@@ -158,8 +158,8 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 	unsigned needs = q.capture_seconds ? HOST_NEED_NET : 0;
 	/* the prefetch's one pass over /proc gives the containers' pids too; without the daemon,
 	 * the host's own records stand in for the list (cirt --no-daemon) */
-	struct host_load_opts lo = {.needs = needs | HOST_DROP_DOC,
-	                            .scan = sockets_prefetch_scan(locate_pre_sockets(pre))};
+	struct host_load_opts lo = {
+	    .needs = needs | HOST_DROP_DOC, .scan_wait = locate_pre_scan, .scan_ud = pre};
 	if (x->no_daemon ? host_load_nodaemon(&lo, &h, &x->err) < 0
 	                 : (ctx_docker(x, &d) < 0 || host_load_list_o(d, &lo, &h, &x->err) < 0)) {
 		locate_pre_free(pre);

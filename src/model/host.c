@@ -742,15 +742,19 @@ int host_load_list_o(struct docker *d, const struct host_load_opts *o, struct ho
 	 * while the daemon prepares its answer (or the caller's own pass) */
 	struct proc_scan ps = {0};
 	pthread_t th;
-	bool threaded = !o->scan && pthread_create(&th, NULL, proc_scan_thread, &ps) == 0;
+	bool other = o->scan || o->scan_wait;
+	bool threaded = !other && pthread_create(&th, NULL, proc_scan_thread, &ps) == 0;
 	json_t *list = NULL;
 	int r =
 	    docker_get_json(d, o->all ? "/containers/json?all=1" : "/containers/json", &list, err);
 	if (threaded)
 		pthread_join(th, NULL);
-	else if (!o->scan)
+	const struct cg_scan *given = o->scan        ? o->scan
+	                              : o->scan_wait ? o->scan_wait(o->scan_ud)
+	                                             : NULL;
+	if (!threaded && !given)
 		proc_scan_thread(&ps);
-	const struct cg_scan *scan = o->scan ? o->scan : ps.ok ? &ps.scan : NULL;
+	const struct cg_scan *scan = given ? given : ps.ok ? &ps.scan : NULL;
 	if (r < 0) {
 		cg_scan_free(&ps.scan);
 		return err_prefix(err, "list containers");

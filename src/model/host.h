@@ -130,6 +130,10 @@ struct host_load_opts {
 	                   * on disk (ps --verify checks the daemon's own word) */
 	const struct cg_scan *scan; /* host_load_nodaemon, host_load_list: a pass over /proc
 	                             * already made (sockets_prefetch_scan); NULL: their own */
+	/* host_load_list: a pass over /proc another thread is making, waited for once the
+	 * daemon's list is asked (so both run at once); its NULL: make its own */
+	const struct cg_scan *(*scan_wait)(void *ud);
+	void *scan_ud;
 };
 
 /* The snapshot with the daemon: its container list (one request), and for each container what

@@ -196,8 +196,14 @@ int host_load_nodaemon(const struct host_load_opts *o, struct host **ret, struct
 	h->daemonless = true;
 	_cleanup_free_ char *root = ondisk_docker_root();
 	struct cg_scan own = {0};
-	struct cirt_err e = {0};
-	const struct cg_scan *scan = o->scan;
+	struct cirt_err e = {0}, le = {0};
+	/* the records' directory is listed while another thread may still read /proc */
+	char **ids = NULL;
+	size_t nids = 0;
+	bool listed = ondisk_list(root, &ids, &nids, &le) == 0;
+	const struct cg_scan *scan = o->scan        ? o->scan
+	                             : o->scan_wait ? o->scan_wait(o->scan_ud)
+	                                            : NULL;
 	bool have_scan = true;
 	if (!scan) {
 		have_scan = cg_scan(NULL, &own, &e) == 0;
@@ -210,11 +216,9 @@ int host_load_nodaemon(const struct host_load_opts *o, struct host **ret, struct
 	    root);
 	if (!have_scan)
 		host_warn(h, "processes: %s", e.msg);
-	char **ids = NULL;
-	size_t nids = 0;
-	if (ondisk_list(root, &ids, &nids, &e) < 0)
+	if (!listed)
 		host_warn(h, "daemon records: %s: containers found only through their processes",
-		          e.msg);
+		          le.msg);
 	bool all = o->all || o->n_refs;
 	/* without --all only what runs is shown: the records of containers without a process
 	 * would be reconciled to 'exited' and left out, so they are not read at all */
