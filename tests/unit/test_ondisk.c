@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "model/host.h"
+#include "model/host_int.h"
 #include "sources/layerdiff.h"
 #include "sources/ondisk.h"
 #include "sources/procfs.h"
@@ -394,6 +395,70 @@ static void test_stat(void **state)
 	assert_null(procfs_status_parse("Name:\tsleep\n", "PPid"));
 }
 
+/* The records on disk checked against the daemon's list of the same moment: every recorded
+ * container agrees; a list that says otherwise (state, label, address, port, name, mount)
+ * names what differs, so the daemon's own inspect is asked instead. */
+static void test_record_against_list(void **state)
+{
+	(void)state;
+	json_error_t je;
+	json_t *list = json_load_file(FIXTURES "/engine-20.10.24/containers-list.json", 0, &je);
+	assert_non_null(list);
+	size_t i, checked = 0;
+	json_t *item;
+	json_array_foreach(list, i, item)
+	{
+		const char *id = jstr(item, "Id");
+		json_t *doc = NULL, *notes = json_array();
+		struct cirt_err e = {0};
+		if (ondisk_inspect(ROOT, id, &doc, notes, &e) < 0) {
+			json_decref(notes);
+			continue; /* not among the recorded ones */
+		}
+		char *d = host_record_disagrees(item, doc);
+		if (d)
+			fail_msg("%s: %s", jstr(item, "Id"), d);
+		checked++;
+		const char *const edits[][3] = {
+		    {"State", NULL, "exited"},
+		    {"Labels", "x", "y"},
+		    {"Names", NULL, "/other"},
+		    {"Command", NULL, "sh -c evil"},
+		};
+		for (size_t k = 0; k < ARRAY_SIZE(edits); k++) {
+			json_t *copy = json_deep_copy(item);
+			if (streq(edits[k][0], "Labels"))
+				json_object_set_new(json_object_get(copy, "Labels"), edits[k][1],
+				                    json_string(edits[k][2]));
+			else if (streq(edits[k][0], "Names"))
+				json_object_set_new(copy, "Names", json_pack("[s]", edits[k][2]));
+			else
+				json_object_set_new(copy, edits[k][0], json_string(edits[k][2]));
+			d = host_record_disagrees(copy, doc);
+			assert_non_null(d);
+			free(d);
+			json_decref(copy);
+		}
+		/* an address the record does not hold */
+		json_t *copy = json_deep_copy(item);
+		const char *net;
+		json_t *ep;
+		json_object_foreach(jobj(jobj(copy, "NetworkSettings"), "Networks"), net, ep)
+		    json_object_set_new(ep, "IPAddress", json_string("10.99.99.99"));
+		if (json_object_size(jobj(jobj(copy, "NetworkSettings"), "Networks"))) {
+			d = host_record_disagrees(copy, doc);
+			assert_non_null(d);
+			assert_non_null(strstr(d, "network"));
+			free(d);
+		}
+		json_decref(copy);
+		json_decref(doc);
+		json_decref(notes);
+	}
+	assert_int_equal(checked, 3);
+	json_decref(list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +470,7 @@ int main(void)
 	    cmocka_unit_test(test_cgroup_forms),
 	    cmocka_unit_test(test_stat),
 	    cmocka_unit_test(test_layerdiff),
+	    cmocka_unit_test(test_record_against_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
