@@ -91,6 +91,11 @@ struct lctx {
 	size_t nct;
 	size_t fcap;
 	uint64_t scan_ns;
+	struct {
+		char name[48];
+		uint32_t secs;
+	} tmo[16]; /* the sysctl timeouts read so far: one read per state, not per flow */
+	size_t n_tmo;
 };
 
 static void add_warning(struct locate_result *r, const char *fmt, ...)
@@ -195,10 +200,10 @@ static uint64_t realtime_ns(void)
 /* ---------------------------------------------------------------- conntrack */
 
 /* The timeout conntrack gives an entry in this state: each packet resets it, so what is left
- * says how long ago the last packet was. 0 when unknown. */
-static uint32_t state_timeout(const struct flow *f)
+ * says how long ago the last packet was. 0 when unknown. Read once per state (cached in x). */
+static uint32_t state_timeout(struct lctx *x, const struct flow *f)
 {
-	char name[64], path[128];
+	char name[48], path[128];
 	if (f->proto == IPPROTO_TCP && f->state[0]) {
 		snprintf(name, sizeof(name), "tcp_timeout_%s", f->state);
 		for (char *p = name; *p; p++)
@@ -209,22 +214,28 @@ static uint32_t state_timeout(const struct flow *f)
 		                                                   : "udp_timeout");
 	else
 		return 0;
+	for (size_t i = 0; i < x->n_tmo; i++)
+		if (streq(x->tmo[i].name, name))
+			return x->tmo[i].secs;
 	snprintf(path, sizeof(path), "/proc/sys/net/netfilter/nf_conntrack_%s", name);
 	char *s = NULL;
-	if (read_file_max(AT_FDCWD, path, 32, &s, NULL) < 0)
-		return 0;
-	long v = atol(s);
+	long v = read_file_max(AT_FDCWD, path, 32, &s, NULL) == 0 ? atol(s) : 0;
 	free(s);
-	return v > 0 ? (uint32_t)v : 0;
+	uint32_t secs = v > 0 ? (uint32_t)v : 0;
+	if (x->n_tmo < ARRAY_SIZE(x->tmo)) {
+		snprintf(x->tmo[x->n_tmo].name, sizeof(x->tmo[x->n_tmo].name), "%s", name);
+		x->tmo[x->n_tmo++].secs = secs;
+	}
+	return secs;
 }
 
 /* When the last packet of a conntrack entry passed: its own timestamp, else estimated. */
-static uint64_t ct_seen(const struct lctx *x, const struct flow *f, bool *ret_est)
+static uint64_t ct_seen(struct lctx *x, const struct flow *f, bool *ret_est)
 {
 	*ret_est = false;
 	if (f->last_ns)
 		return f->last_ns;
-	uint32_t st = state_timeout(f);
+	uint32_t st = state_timeout(x, f);
 	if (f->timeout && st >= f->timeout) {
 		*ret_est = true;
 		return x->scan_ns - (uint64_t)(st - f->timeout) * 1000000000ull;
@@ -1065,4 +1076,10 @@ void locate_result_free(struct locate_result *r)
 	}
 	free(r->j_gone);
 	free(r);
+}
+
+const struct cg_scan *locate_pre_scan(void *pre)
+{
+	struct locate_pre *p = pre;
+	return p ? sockets_prefetch_scan(p->socks) : NULL;
 }
