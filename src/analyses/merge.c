@@ -400,7 +400,8 @@ static int add_results_dir(struct merge_set *s, struct load_job **jobs, const ch
 		names[n++] = xstrdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
 	size_t found = 0;
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *p = xasprintf("%s/%s", path, names[i]);

@@ -45,6 +45,39 @@ static void add_unique(json_t *arr, const char *s, size_t max)
 
 /* ------------------------------------------------------------------ locate */
 
+/* locate's sources in its own order (socket, conntrack, capture, journal), then others. */
+static int source_rank(const char *s)
+{
+	static const char *const order[] = {"socket", "conntrack", "capture", "journal"};
+	for (int i = 0; s && i < 4; i++)
+		if (streq(s, order[i]))
+			return i;
+	return 4;
+}
+
+static int source_cmp(const void *a, const void *b)
+{
+	const char *x = json_string_value(*(json_t *const *)a);
+	const char *y = json_string_value(*(json_t *const *)b);
+	int d = source_rank(x) - source_rank(y);
+	return d ? d : strcmp(x ? x : "", y ? y : "");
+}
+
+static json_t *sorted_sources(json_t *a)
+{
+	size_t n = json_array_size(a);
+	json_t **v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(a, i));
+	qsort(v, n, sizeof(*v), source_cmp);
+	json_t *out = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(out, v[i]);
+	free(v);
+	json_decref(a);
+	return out;
+}
+
 struct contact {
 	const char *name, *id, *image;
 	long long flows;
@@ -119,7 +152,7 @@ static size_t locate_host(json_t *rows, const char *host, json_t *doc, long long
 		json_object_set_new(o, "id", json_str(c->id));
 		json_object_set_new(o, "image", json_str(c->image));
 		json_object_set_new(o, "flows", json_integer(c->flows));
-		json_object_set_new(o, "sources", c->sources);
+		json_object_set_new(o, "sources", sorted_sources(c->sources));
 		json_object_set_new(o, "first_seen", iso_ns(c->first));
 		json_object_set_new(o, "last_seen", iso_ns(c->last));
 		json_object_set_new(o, "processes", c->procs);
@@ -370,9 +403,9 @@ json_t *merge_doc(const struct merge_set *s)
 				json_object_set_new(extra_host, "generated",
 				                    str_of(h->doc, "generated"));
 				json_object_set_new(extra_host, "counts",
-				                    json_deep_copy(jobj(h->doc, "counts")
-				                                       ? jobj(h->doc, "counts")
-				                                       : json_object()));
+				                    jobj(h->doc, "counts")
+				                        ? json_deep_copy(jobj(h->doc, "counts"))
+				                        : json_object());
 				for (size_t k = 0; k < ARRAY_SIZE(triage_counts); k++)
 					count(counts, triage_counts[k],
 					      jint(jobj(h->doc, "counts"), triage_counts[k], 0));
