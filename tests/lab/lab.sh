@@ -51,7 +51,8 @@ readonly DEPS=(docker.io meson ninja-build pkg-config gcc libcurl4-openssl-dev
 	iptables nftables conntrack tcpdump tshark libnetfilter-conntrack-dev
 	libpcap-dev libyara-dev yara libarchive-dev libssl-dev libcrypt-dev
 	libgraphviz-dev graphviz jq procps psmisc curl time openssl strace python3 chromium
-	clang clang-tools clang-format cppcheck valgrind socat dnsmasq-base)
+	clang clang-tools clang-format cppcheck valgrind socat dnsmasq-base
+	openssh-server ansible-core python3-yaml)
 
 LAB_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 readonly LAB_DIR
