@@ -145,12 +145,13 @@ static int watch_start(struct watch *s, uint64_t max_size)
 	if (ctfeed_open(&co, &s->ct, &x->err) < 0)
 		return -1;
 	struct watcher_opts wo = {.jw = s->jw,
-	                          .ioc = steal_pointer(&s->ioc),
+	                          .ioc = s->ioc,
 	                          .all_flows = a->all_flows,
 	                          .warn = on_warn,
 	                          .alert = on_alert,
 	                          .ud = s};
 	s->w = watcher_new(&wo);
+	s->ioc = NULL; /* the engine's now */
 	struct evfeed_opts eo = {.host = x->host, .timeout_ms = x->timeout_ms};
 	if (evfeed_start(&eo, &s->ev, &x->err) < 0)
 		return -1;

@@ -3,7 +3,8 @@
 
 #include "escape.h"
 #include "journal/jflows.h"
-#include "sources/docker.h" /* jstr, jobj */
+#include "json.h"
+#include "util.h"
 
 struct entry {
 	uint64_t t;

@@ -7,7 +7,8 @@
 #include "config.h"
 #include "escape.h"
 #include "journal/jline.h"
-#include "sources/docker.h" /* jstr */
+#include "json.h"
+#include "util.h"
 
 /* ---------------------------------------------------------------- flows by conntrack id */
 

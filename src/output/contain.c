@@ -4,7 +4,8 @@
 
 #include "escape.h"
 #include "output/output.h"
-#include "sources/docker.h" /* jstr, jarr, jint */
+#include "json.h"
+#include "util.h"
 
 static const struct out_col step_cols[] = {
     {"CONTAINER", "container"},

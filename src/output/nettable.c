@@ -5,7 +5,8 @@
 
 #include "escape.h"
 #include "output/output.h"
-#include "sources/docker.h" /* jstr, jobj, jarr */
+#include "json.h"
+#include "util.h"
 
 static void heading(FILE *out, const char *title, const char *extra)
 {

@@ -2,6 +2,18 @@
  * graphviz's headers define a "struct port" of their own. */
 #include "output/svg.h"
 
+#include "config.h"
+
+#if !CIRT_HAVE_GVC
+/* The static build (-Dstatic=true): Debian ships Graphviz without static libraries (and its
+ * layout engines are plugins loaded at run time), so there is no renderer; DOT output stays. */
+int svg_from_dot(const char *dot, struct buf *out, struct cirt_err *err)
+{
+	return err_set(err, CIRT_EXIT_RUNTIME,
+	               "this static build of cirt has no SVG renderer (Graphviz has no static "
+	               "library): use --format dot and render it elsewhere with 'dot -Tsvg'");
+}
+#else
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
@@ -38,6 +50,7 @@ out:
 	gvFreeContext(gvc);
 	return rc;
 }
+#endif
 
 #if defined(__SANITIZE_ADDRESS__)
 /* Graphviz 2.43's dot layout (virtual edges of cluster skeletons), its plugin configuration and
