@@ -469,7 +469,8 @@ int merge_load(char *const *paths, size_t n, struct merge_set **ret, struct cirt
 	if (threads > s->n)
 		threads = s->n ? (unsigned)s->n : 1;
 	struct pool *p = pool_new(threads, load_one, NULL);
-	for (size_t i = 0; i < s->n; i++) {
+	/* add_source grows jobs with s->v: jobs is NULL only while s->n is 0 */
+	for (size_t i = 0; jobs && i < s->n; i++) {
 		jobs[i].h = &s->v[i];
 		pool_push(p, &jobs[i], 0);
 	}
