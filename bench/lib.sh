@@ -23,9 +23,14 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.2f\n", a / b }'
 }
 
-# bench_build: a release build of cirt for benchmarks; prints its path
+# bench_build: a release build of cirt for benchmarks; prints its path ($CIRT_BENCH: that binary
+# instead, e.g. an existing release build)
 bench_build() {
 	local top=$1
+	if [ -n "${CIRT_BENCH:-}" ]; then
+		echo "$CIRT_BENCH"
+		return
+	fi
 	if [ ! -f "$top/build-bench/build.ninja" ]; then
 		meson setup "$top/build-bench" --buildtype=release -Dtests=false >/dev/null
 	fi

@@ -8,7 +8,7 @@
 const struct cmd *const cirt_commands[] = {
     &cmd_ps,      &cmd_inspect, &cmd_top,     &cmd_stats,   &cmd_diff,  &cmd_logs,     &cmd_net,
     &cmd_collect, &cmd_verify,  &cmd_conns,   &cmd_locate,  &cmd_watch, &cmd_timeline, &cmd_scan,
-    &cmd_triage,  &cmd_report,  &cmd_contain, &cmd_release, NULL,
+    &cmd_triage,  &cmd_report,  &cmd_contain, &cmd_release, &cmd_merge, NULL,
 };
 
 /* The front end's own options, before the command name only; the global ones are in cmd.c. */

@@ -637,3 +637,9 @@ void locate_result_free(struct locate_result *r)
 	jlookups_clear(&r->lk);
 	free(r);
 }
+
+const struct cg_scan *locate_pre_scan(void *pre)
+{
+	struct locate_pre *p = pre;
+	return p ? sockets_prefetch_scan(p->socks) : NULL;
+}

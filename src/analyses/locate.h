@@ -130,6 +130,9 @@ bool locate_flow_matches(const struct locate_query *q, const struct flow *f);
 struct locate_pre;
 struct locate_pre *locate_prepare(const struct locate_query *q);
 void locate_pre_free(struct locate_pre *p);
+/* The pass over /proc of the socket prefetch locate_prepare started (pre: a struct locate_pre),
+ * once it is done: it serves the host's loader (host_load_opts.scan_wait). NULL: none. */
+const struct cg_scan *locate_pre_scan(void *pre);
 
 /* Run every source (pre: from locate_prepare, or NULL). Source failures become warnings and the
  * others still answer; fails only when nothing could be asked at all, or when the query is names

@@ -17,6 +17,7 @@
 #include "escape.h"
 #include "journal/jflows.h"
 #include "journal/journal.h"
+#include "model/changes.h"
 #include "model/host.h"
 #include "model/netmap.h"
 #include "model/sockets.h"
@@ -1182,34 +1183,30 @@ static void live_scan_start(struct live *L)
 	}
 }
 
-/* The change list of every container, asked in parallel. */
+/* The change list of every container: from its overlay layers (read on a few threads while the
+ * quick checks run), from the daemon's GET /containers/{id}/changes only where the layers give
+ * no complete answer (said in the notes). */
 static void live_changes(struct live *L)
 {
 	const struct host *h = L->h;
-	char **paths = xcalloc(h->n + 1, sizeof(*paths));
-	struct docker_result *res = xcalloc(h->n + 1, sizeof(*res));
+	struct container **cs = xcalloc(h->n + 1, sizeof(*cs));
+	struct change_list *cl = xcalloc(h->n + 1, sizeof(*cl));
 	for (size_t i = 0; i < h->n; i++)
-		paths[i] = xasprintf("/containers/%s/changes", h->c[i].id);
-	struct cirt_err ce = {0};
-	if (h->n && docker_get_json_many(L->d, paths, h->n, L->par, res, &ce) < 0)
-		tstate_note(&L->s, "changed files: %s", ce.msg);
-	else
-		for (size_t i = 0; i < h->n; i++) {
-			if (res[i].json)
-				tc_changes(L->s.t[i],
-				           json_is_array(res[i].json) ? res[i].json : NULL);
-			else if (res[i].err_msg && res[i].status != 404)
-				tstate_note(&L->s, "changed files of '%s': %s", h->c[i].name,
-				            res[i].err_msg);
-			else if (!res[i].json && res[i].status == 204)
-				tc_changes(L->s.t[i], NULL);
-		}
+		cs[i] = &h->c[i];
+	changes_load(L->d, cs, h->n, L->par, cl);
 	for (size_t i = 0; i < h->n; i++) {
-		free(paths[i]);
-		docker_result_clear(&res[i]);
+		if (cl[i].list)
+			tc_changes(L->s.t[i], cl[i].list);
+		else if (cl[i].status != 404)
+			tstate_note(&L->s, "changed files of '%s': %s", h->c[i].name,
+			            cl[i].err ? cl[i].err : "no answer");
+		if (cl[i].daemon && cl[i].list)
+			tstate_note(&L->s, "changed files of '%s' from the daemon: %s",
+			            h->c[i].name, cl[i].why);
+		change_list_clear(&cl[i]);
 	}
-	free(paths);
-	free(res);
+	free(cl);
+	free(cs);
 }
 
 /* The network map: strays, modes, published ports. */

@@ -44,7 +44,7 @@ void triage_map_clear(struct triage_map *tm);
 int triage_run(struct docker *d, const struct triage_opts *o, json_t **ret,
                struct triage_map *ret_map, struct cirt_err *err);
 
-/* The same document from an evidence bundle (a directory or .tar.gz written by cirt collect):
+/* The same document from an evidence bundle (a directory or archive written by cirt collect):
  * its manifest, inspect, processes, sockets, conntrack entries and change list, the escape
  * checks on its inspect, the quick backdoor checks on its copied files (directory bundles), and
  * the bundle's integrity (cirt verify). */

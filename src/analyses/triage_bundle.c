@@ -56,6 +56,7 @@ static int bundle_read(const char *path, bool archive, struct bfiles *b, struct 
 	}
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_zstd(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
 		int r = err_set(err, CIRT_EXIT_RUNTIME, "bundle '%s': %s", path,
@@ -141,7 +142,7 @@ static bool flow_from_ct_json(json_t *e, struct flow *f)
 
 /* The bundle's files the report reads, parsed (each NULL when missing or unreadable). */
 struct bdocs {
-	bool dir; /* a directory bundle (else a .tar.gz) */
+	bool dir; /* a directory bundle (else an archive) */
 	json_t *man, *ins, *procs, *socks, *ctj, *chg;
 };
 
@@ -166,7 +167,7 @@ static int bundle_load(const char *path, struct bdocs *bd, struct cirt_err *err)
 	bd->dir = S_ISDIR(st.st_mode);
 	if (!bd->dir && !S_ISREG(st.st_mode))
 		return err_set(err, CIRT_EXIT_USAGE,
-		               "bundle '%s': not a directory or a .tar.gz file", path);
+		               "bundle '%s': not a directory or an archive file", path);
 	struct bfiles b = {.names = {BUNDLE_MANIFEST, "container/inspect.json",
 	                             "volatile/processes.json", "volatile/sockets.json",
 	                             "volatile/conntrack.json", "container/changes.json"},

@@ -158,6 +158,7 @@ extern const struct cmd cmd_scan;
 extern const struct cmd cmd_watch, cmd_timeline;
 extern const struct cmd cmd_triage, cmd_report;
 extern const struct cmd cmd_contain, cmd_release;
+extern const struct cmd cmd_merge;
 
 /* Print the host's warnings and the given container notes to stderr (escaped). */
 void print_warnings(const struct host *h);

@@ -1,9 +1,10 @@
 /* collect.c: `cirt collect`: preserve a container's evidence, most volatile first, into a hashed
- * bundle (directory or .tar.gz) with a custody log and a manifest. */
+ * bundle (directory, .tar.gz or .tar.zst) with a custody log and a manifest. */
 #include <time.h>
 
 #include "cmd/cmd.h"
 #include "escape.h"
+#include "evidence/bundle.h"
 #include "evidence/collect.h"
 #include "output/output.h"
 
@@ -51,9 +52,9 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 
 #define A struct collect_args
 static const struct cmd_opt collect_opts[] = {
-    OPT_STR("output", 'o', "DIR|FILE.tar.gz",
-            "where to write the bundle: a new (or empty) directory, or an archive (default "
-            "./cirt-NAME-UTCTIME)",
+    OPT_STR("output", 'o', "DIR|FILE.tar.gz|FILE.tar.zst",
+            "where to write the bundle: a new (or empty) directory, or an archive, gzip "
+            "(compressed on every CPU) or zstd (default ./cirt-NAME-UTCTIME)",
             A, o.out),
     OPT_CALL("case", OPT_CASE, "ID",
              "case identifier, written to the manifest, the custody log and the commit's labels"),
@@ -167,7 +168,7 @@ static void print_summary(const struct collect_result *r)
 	_cleanup_free_ char *bp = term_escape(r->bundle);
 	printf("bundle:   %s\n", bp);
 	printf("sha256:   %s  (%s)\n", r->sha256,
-	       strstr(r->bundle, ".tar.gz") || strstr(r->bundle, ".tgz")
+	       bundle_kind_of(r->bundle) != BUNDLE_DIR
 	           ? "of the archive"
 	           : "of manifest.json, which holds every file's hash");
 	printf("complete: %s\n", r->complete ? "yes" : "NO");
@@ -237,11 +238,10 @@ static int collect_run(struct ctx *x, int argc, char **argv)
 		json_t *doc = json_object();
 		json_object_set_new(doc, "bundle", json_str(r.bundle));
 		json_object_set_new(doc, "sha256", json_string(r.sha256));
-		json_object_set_new(
-		    doc, "sha256_of",
-		    json_string(strstr(r.bundle, ".tar.gz") || strstr(r.bundle, ".tgz")
-		                    ? "archive"
-		                    : "manifest.json"));
+		json_object_set_new(doc, "sha256_of",
+		                    json_string(bundle_kind_of(r.bundle) != BUNDLE_DIR
+		                                    ? "archive"
+		                                    : "manifest.json"));
 		json_object_set_new(doc, "complete", json_boolean(r.complete));
 		json_object_set_new(doc, "container", json_str(c->id));
 		json_object_set(doc, "summary", r.summary);

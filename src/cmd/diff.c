@@ -1,20 +1,34 @@
 /* diff.c: `cirt diff`: files added (A), changed (C) or deleted (D) since the image. */
 #include "cmd/cmd.h"
 #include "escape.h"
+#include "model/changes.h"
 #include "output/output.h"
 
 static const struct cmd_opt diff_opts[] = {
     {"kind", 'k', "KINDS",
      "only these kinds, any of A (added), C (changed), D (deleted), e.g. \"A\" or \"AC\""},
+    {"from-layers", 'L', NULL,
+     "compute the list from the container's overlay2 layers (its writable layer against its "
+     "image's) instead of asking the daemon, as triage does"},
     {0},
+};
+
+struct diff_args {
+	const char *kinds;
+	bool layers;
 };
 
 static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 {
+	struct diff_args *a = st;
+	if (key == 'L') {
+		a->layers = true;
+		return 0;
+	}
 	for (const char *p = arg; *p; p++)
 		if (!strchr("ACDacd,", *p))
 			return cmd_usage(x, "diff: --kind: '%c' is not one of A, C, D", *p);
-	*(const char **)st = arg;
+	a->kinds = arg;
 	return 0;
 }
 
@@ -34,8 +48,9 @@ static const char *kind_letter(long long k)
 
 static int diff_run(struct ctx *x, int argc, char **argv)
 {
-	const char *kinds = NULL;
-	int i = cmd_parse(x, &cmd_diff, argc, argv, on_opt, &kinds);
+	struct diff_args a = {0};
+	int i = cmd_parse(x, &cmd_diff, argc, argv, on_opt, &a);
+	const char *kinds = a.kinds;
 	if (i < 0)
 		return i;
 	if (argc - i != 1)
@@ -46,7 +61,8 @@ static int diff_run(struct ctx *x, int argc, char **argv)
 		return -1;
 	_cleanup_free_ char *path = xasprintf("/containers/%s/changes", c->id);
 	json_t *j = NULL;
-	if (docker_get_json(x->d, path, &j, &x->err) < 0)
+	if (a.layers ? changes_from_layers(c, &j, &x->err) < 0
+	             : docker_get_json(x->d, path, &j, &x->err) < 0)
 		return err_prefix(&x->err, "diff '%s'", c->name);
 	if (!json_is_array(j) && !json_is_null(j)) {
 		json_decref(j);

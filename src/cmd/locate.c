@@ -209,10 +209,12 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 	 * inspect per container, so hundreds of containers stay fast */
 	struct locate_pre *pre = locate_prepare(&q);
 	unsigned needs = q.capture_seconds ? HOST_NEED_NET : 0;
-	/* without the daemon, the host's own records stand in for the list (cirt --no-daemon) */
-	if (x->no_daemon
-	        ? ctx_host(x, false, needs, &h) < 0
-	        : (ctx_docker(x, &d) < 0 || host_load_list(d, false, needs, &h, &x->err) < 0)) {
+	/* the prefetch's one pass over /proc gives the containers' pids too; without the daemon,
+	 * the host's own records stand in for the list (cirt --no-daemon) */
+	struct host_load_opts lo = {
+	    .needs = needs | HOST_DROP_DOC, .scan_wait = locate_pre_scan, .scan_ud = pre};
+	if (x->no_daemon ? host_load_nodaemon(&lo, &h, &x->err) < 0
+	                 : (ctx_docker(x, &d) < 0 || host_load_list_o(d, &lo, &h, &x->err) < 0)) {
 		locate_pre_free(pre);
 		return -1;
 	}

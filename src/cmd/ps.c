@@ -13,6 +13,7 @@ struct ps_args {
 	const char *name;
 	const char *network;
 	bool verify;
+	bool from_daemon;
 };
 
 static const struct cmd_opt ps_opts[] = {
@@ -29,6 +30,11 @@ static const struct cmd_opt ps_opts[] = {
              "cross-check the daemon against the host (processes in container cgroups, init pids, "
              "interfaces, veths on its bridges); exit 1 on any disagreement",
              struct ps_args, verify),
+    OPT_BOOL("from-daemon", 0,
+             "every container's details from the daemon's inspect, one request each, instead of "
+             "its records on disk checked against the daemon's list (slower with many "
+             "containers)",
+             struct ps_args, from_daemon),
     {0},
 };
 
@@ -176,8 +182,16 @@ static int ps_run(struct ctx *x, int argc, char **argv)
 		return ps_verify(x);
 	}
 	_cleanup_host_ struct host *h = NULL;
-	/* an address search covers stopped containers too unless asked otherwise: nothing missed */
-	if (ctx_host(x, a.all, HOST_NEED_NET | HOST_NEED_PROC, &h) < 0)
+	unsigned needs = HOST_NEED_NET | HOST_NEED_PROC | HOST_DROP_DOC;
+	struct docker *d;
+	if (a.from_daemon && x->no_daemon)
+		return cmd_usage(
+		    x, "ps: --from-daemon asks the daemon: it cannot run with --no-daemon");
+	if (a.from_daemon) {
+		struct host_load_opts o = {.all = a.all, .needs = needs, .from_daemon = true};
+		if (ctx_docker(x, &d) < 0 || host_load(d, &o, &h, &x->err) < 0)
+			return -1;
+	} else if (ctx_host(x, a.all, needs, &h) < 0)
 		return -1;
 	print_warnings(h);
 	json_t *list = json_array();

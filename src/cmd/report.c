@@ -31,8 +31,8 @@ static int report_run(struct ctx *x, int argc, char **argv)
 	if (i < 0)
 		return i;
 	if (i >= argc)
-		return cmd_usage(
-		    x, "report: name a BUNDLE (a directory or .tar.gz written by cirt collect)");
+		return cmd_usage(x, "report: name a BUNDLE (a directory, .tar.gz or .tar.zst "
+		                    "written by cirt collect)");
 	if (i + 1 < argc)
 		return cmd_usage(x, "report: unexpected argument '%s'", argv[i + 1]);
 	if (a.out && (a.text || x->json))

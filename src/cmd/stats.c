@@ -93,7 +93,7 @@ static int stats_run(struct ctx *x, int argc, char **argv)
 		if (ctx_containers(x, argv + i, n, 0, &h, cs) < 0)
 			return -1;
 	} else {
-		if (ctx_host(x, false, 0, &h) < 0)
+		if (ctx_host(x, false, HOST_DROP_DOC, &h) < 0)
 			return -1;
 		n = h->n;
 		cs = xcalloc(n + 1, sizeof(*cs));

@@ -54,7 +54,8 @@ static int verify_run(struct ctx *x, int argc, char **argv)
 	if (i < 0)
 		return i;
 	if (argc - i != 1)
-		return cmd_usage(x, "verify: name exactly one BUNDLE (directory or .tar.gz)");
+		return cmd_usage(
+		    x, "verify: name exactly one BUNDLE (directory, .tar.gz or .tar.zst)");
 	const char *path = argv[i];
 	struct vprog vp = {0};
 	struct ev_progress evp = {.fn = on_progress, .ud = &vp};

@@ -1,5 +1,6 @@
-/* bundle.h: an evidence bundle: a directory or a .tar.gz, every file hashed (SHA-256) while it is
- * written, a custody log kept as it happens and a manifest written last (temporary file, rename).
+/* bundle.h: an evidence bundle: a directory or an archive (.tar.gz, .tar.zst), every file hashed
+ * (SHA-256) while it is written, a custody log kept as it happens and a manifest written last
+ * (temporary file, rename).
  */
 #pragma once
 
@@ -28,9 +29,14 @@ static inline void ev_progress(const struct ev_progress *p, const char *step, ui
 struct bundle;
 struct bfile;
 
+/* What a bundle's path names by its suffix: ".tar.gz"/".tgz" (gzip, compressed on every CPU as
+ * independent members), ".tar.zst"/".tzst" (zstd, level 3), else a directory. */
+enum bundle_kind { BUNDLE_DIR, BUNDLE_TGZ, BUNDLE_TZST };
+enum bundle_kind bundle_kind_of(const char *path);
+
 /* Create a bundle at out: a directory (created, or an existing empty one), or, when out ends in
- * ".tar.gz" or ".tgz", an archive built at the end from a staging directory beside it. Fails when
- * out exists (a non-empty directory, or any file for an archive). */
+ * an archive's suffix (bundle_kind_of), an archive built at the end from a staging directory
+ * beside it. Fails when out exists (a non-empty directory, or any file for an archive). */
 int bundle_create(const char *out, struct bundle **ret, struct cirt_err *err);
 void bundle_free(struct bundle *b);
 static inline void bundle_freep(struct bundle **b)

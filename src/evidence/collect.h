@@ -12,7 +12,7 @@
 #define COLLECT_DEFAULT_MAX_FILE (256ull << 20)
 
 struct collect_opts {
-	const char *out;        /* bundle directory or .tar.gz */
+	const char *out;        /* bundle directory or archive (.tar.gz, .tar.zst) */
 	const char *case_id;    /* NULL: none given */
 	bool commit;            /* docker commit, with labels */
 	bool commit_pause;      /* the daemon pauses the container during the commit (default) */

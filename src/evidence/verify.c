@@ -315,6 +315,7 @@ static int verify_archive(struct vstate *s, const char *path, struct cirt_err *e
 	in.md = ev_sha256_new();
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_zstd(a);
 	archive_read_support_format_tar(a);
 	int rc = archive_read_open(a, &in, NULL, arc_read, NULL);
 	/* entries are hashed first and matched after, since the manifest may come anywhere */

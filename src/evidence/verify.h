@@ -21,8 +21,9 @@ struct verify_report {
 	json_t *manifest;   /* the parsed manifest (or NULL) */
 };
 
-/* Verify a bundle directory or .tar.gz. Returns 0 when it could be checked (then the report says
- * whether it is intact: verify_clean), -1 when it could not be read at all (err set). */
+/* Verify a bundle directory or archive (.tar.gz, .tar.zst). Returns 0 when it could be checked
+ * (then the report says whether it is intact: verify_clean), -1 when it could not be read at all
+ * (err set). */
 int bundle_verify(const char *path, const struct ev_progress *p, struct verify_report *ret,
                   struct cirt_err *err);
 /* The matching alone, from the manifest's bytes (NULL: no manifest) and the files found, as

@@ -8,6 +8,8 @@
 
 #include "escape.h"
 #include "sources/procfs.h"
+#include "model/host_int.h"
+#include "sources/cgscan.h"
 #include "sources/rtnl.h"
 
 const char *net_mode_name(enum net_mode m)
@@ -378,107 +380,9 @@ void host_link_shared(struct host *h)
 }
 
 /* Match each endpoint to the container-side link with its MAC, then to the host-side peer. */
-static void join_links(struct container *c, const struct rtnl_links *inner,
-                       const struct rtnl_links *hostl)
-{
-	for (size_t i = 0; i < c->n_eps; i++) {
-		struct endpoint *e = &c->eps[i];
-		if (!e->mac)
-			continue;
-		const struct rtnl_link *k = NULL;
-		char mac[64];
-		for (size_t j = 0; j < inner->n; j++) {
-			if (strcasecmp(rtnl_mac_str(&inner->v[j], mac, sizeof(mac)), e->mac) == 0 &&
-			    inner->v[j].link > 0) {
-				k = &inner->v[j];
-				break;
-			}
-		}
-		if (!k) {
-			container_note(c, "no interface with MAC %s in the container namespace",
-			               e->mac);
-			continue;
-		}
-		e->ifname = xstrdup(k->name);
-		e->ifindex = k->ifindex;
-		const struct rtnl_link *peer = rtnl_link_by_index(hostl, k->link);
-		/* both ends must point at each other: ifindexes repeat across namespaces */
-		if (!peer || peer->link != k->ifindex) {
-			container_note(c, "host-side peer of %s (ifindex %d) not found", k->name,
-			               k->link);
-			continue;
-		}
-		e->veth = xstrdup(peer->name);
-		e->veth_ifindex = peer->ifindex;
-		if (peer->master > 0) {
-			const struct rtnl_link *br = rtnl_link_by_index(hostl, peer->master);
-			if (br) {
-				e->bridge = xstrdup(br->name);
-				e->bridge_ifindex = br->ifindex;
-			}
-		}
-	}
-}
-
 void host_load_net(struct host *h)
 {
-	struct rtnl_links hostl = {0};
-	struct cirt_err err = {0};
-	if (rtnl_dump_links(-1, &hostl, &err) < 0) {
-		host_warn(h, "host links: %s", err.msg);
-		return;
-	}
-	unsigned long host_netns = procfs_ns_inode(getpid(), "net");
-	for (size_t i = 0; i < h->n; i++) {
-		struct container *c = &h->c[i];
-		if (c->pid <= 0)
-			continue;
-		c->netns_inode = procfs_ns_inode(c->pid, "net");
-		if (!c->netns_inode) {
-			int e = errno;
-			container_note(
-			    c, "cannot read /proc/%d/ns/net: %s%s", c->pid, strerror(e),
-			    e == EACCES || e == EPERM
-			        ? " (veth and bridge need root: CAP_SYS_PTRACE to see another "
-			          "user's namespace, CAP_SYS_ADMIN to enter it)"
-			        : "");
-			continue;
-		}
-		if (c->netns_inode == host_netns || c->mode == NETMODE_HOST || c->n_eps == 0)
-			continue;
-		/* containers sharing a namespace (container:X) are read once, from the first */
-		struct container *same = NULL;
-		for (size_t k = 0; k < i; k++)
-			if (h->c[k].netns_inode == c->netns_inode && h->c[k].n_eps &&
-			    h->c[k].eps[0].ifname && !h->c[k].eps_shared)
-				same = &h->c[k];
-		struct rtnl_links inner = {0};
-		_cleanup_close_ int nsfd = procfs_open_ns(c->pid, "net");
-		if (nsfd < 0) {
-			container_note(c, "open netns of pid %d: %s", c->pid, strerror(-nsfd));
-			continue;
-		}
-		(void)same;
-		if (rtnl_dump_links(nsfd, &inner, &err) < 0) {
-			container_note(c, "links in its namespace: %s", err.msg);
-			continue;
-		}
-		join_links(c, &inner, &hostl);
-		rtnl_links_free(&inner);
-	}
-	rtnl_links_free(&hostl);
-}
-
-static void load_proc(struct host *h)
-{
-	for (size_t i = 0; i < h->n; i++) {
-		struct container *c = &h->c[i];
-		if (c->pid <= 0)
-			continue;
-		c->cgroup = procfs_cgroup(c->pid);
-		if (!c->cgroup)
-			container_note(c, "cannot read /proc/%d/cgroup", c->pid);
-	}
+	host_finish(h, HOST_NEED_NET);
 }
 
 static bool wanted(json_t *item, bool all)
@@ -515,8 +419,9 @@ static int cmp_container(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret,
-              struct cirt_err *err)
+/* Every container from the daemon's inspect, one request each. */
+static int host_load_inspect(struct docker *d, const struct host_load_opts *o, struct host **ret,
+                             struct cirt_err *err)
 {
 	json_t *list = NULL;
 	if (docker_get_json(d, "/containers/json?all=1", &list, err) < 0)
@@ -613,13 +518,23 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
 			h->n++;
 		json_decref(j);
 	}
-	if (o->needs & HOST_NEED_NET)
-		host_load_net(h);
+	host_finish(h, o->needs);
 	host_link_shared(h);
-	if (o->needs & HOST_NEED_PROC)
-		load_proc(h);
+	if (o->needs & HOST_DROP_DOC)
+		for (size_t i = 0; i < h->n; i++) {
+			json_decref(h->c[i].inspect);
+			h->c[i].inspect = NULL;
+		}
 	*ret = h;
 	return 0;
+}
+
+int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret,
+              struct cirt_err *err)
+{
+	if (!o->from_daemon && !o->n_refs && host_disk_usable(d))
+		return host_load_disk(d, o, ret, err);
+	return host_load_inspect(d, o, ret, err);
 }
 
 bool container_has_ip(const struct container *c, const char *addr)
@@ -782,55 +697,71 @@ int container_from_list(json_t *j, struct container *c)
 	return 0;
 }
 
-/* The container's init: the process that is pid 1 in its own pid namespace, else its lowest. */
-static int pick_init(const struct procfs_cproc *v, size_t n)
+/* The container's init: the process that is pid 1 in its own pid namespace, else its lowest.
+ * pids: ascending. */
+static int pick_init(const int *pids, size_t n)
 {
 	if (n == 1)
-		return v[0].pid;
+		return pids[0];
 	for (size_t i = 0; i < n && i < 8; i++)
-		if (procfs_nspid(v[i].pid) == 1)
-			return v[i].pid;
-	int low = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!low || v[i].pid < low)
-			low = v[i].pid;
-	return low;
+		if (procfs_nspid(pids[i]) == 1)
+			return pids[i];
+	return n ? pids[0] : 0;
 }
 
 struct proc_scan {
-	struct procfs_cproc *v;
-	size_t n;
-	int rc;
+	struct cg_scan scan;
+	bool ok;
 };
 
 static void *proc_scan_thread(void *arg)
 {
 	struct proc_scan *ps = arg;
-	ps->rc = procfs_container_procs(&ps->v, &ps->n);
+	struct cirt_err e = {0};
+	ps->ok = cg_scan(NULL, &ps->scan, &e) == 0;
 	return NULL;
+}
+
+static int cmp_cptr_id(const void *a, const void *b)
+{
+	const struct container *const *x = a, *const *y = b;
+	return strcmp((*x)->id, (*y)->id);
 }
 
 int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret,
                    struct cirt_err *err)
 {
+	struct host_load_opts o = {.all = all, .needs = needs};
+	return host_load_list_o(d, &o, ret, err);
+}
+
+int host_load_list_o(struct docker *d, const struct host_load_opts *o, struct host **ret,
+                     struct cirt_err *err)
+{
 	/* pids from the cgroups in /proc, one pass instead of one inspect per container, read
-	 * while the daemon prepares its answer */
+	 * while the daemon prepares its answer (or the caller's own pass) */
 	struct proc_scan ps = {0};
 	pthread_t th;
-	bool threaded = pthread_create(&th, NULL, proc_scan_thread, &ps) == 0;
+	bool other = o->scan || o->scan_wait;
+	bool threaded = !other && pthread_create(&th, NULL, proc_scan_thread, &ps) == 0;
 	json_t *list = NULL;
-	int r = docker_get_json(d, all ? "/containers/json?all=1" : "/containers/json", &list, err);
+	int r =
+	    docker_get_json(d, o->all ? "/containers/json?all=1" : "/containers/json", &list, err);
 	if (threaded)
 		pthread_join(th, NULL);
-	else
+	const struct cg_scan *given = o->scan        ? o->scan
+	                              : o->scan_wait ? o->scan_wait(o->scan_ud)
+	                                             : NULL;
+	if (!threaded && !given)
 		proc_scan_thread(&ps);
+	const struct cg_scan *scan = given ? given : ps.ok ? &ps.scan : NULL;
 	if (r < 0) {
-		free(ps.v);
+		cg_scan_free(&ps.scan);
 		return err_prefix(err, "list containers");
 	}
 	if (!json_is_array(list)) {
 		json_decref(list);
-		free(ps.v);
+		cg_scan_free(&ps.scan);
 		return err_set(err, CIRT_EXIT_BADANSWER,
 		               "list containers: daemon answer is not a JSON array");
 	}
@@ -849,18 +780,22 @@ int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret
 	json_decref(list);
 	if (h->n > 1)
 		qsort(h->c, h->n, sizeof(*h->c), cmp_container);
-	struct procfs_cproc *cp = ps.v;
-	size_t ncp = ps.n;
-	if (ps.rc < 0)
-		host_warn(h, "cannot list processes: %s", strerror(-ps.rc));
-	for (size_t i = 0, j = 0; i < ncp; i = j) {
-		for (j = i; j < ncp && streq(cp[j].id, cp[i].id); j++)
-			;
-		struct container *c = find_by_id(h, cp[i].id);
-		if (c && c->running)
-			c->pid = pick_init(cp + i, j - i);
+	if (!scan)
+		host_warn(h, "cannot list processes: /proc could not be read");
+	/* each container of the scan found by id: one lookup each */
+	struct container **byid = xcalloc(h->n + 1, sizeof(*byid));
+	for (size_t i = 0; i < h->n; i++)
+		byid[i] = &h->c[i];
+	qsort(byid, h->n, sizeof(*byid), cmp_cptr_id);
+	for (size_t i = 0; scan && i < scan->n; i++) {
+		const struct cg_container *cg = &scan->v[i];
+		struct container k = {.id = (char *)cg->id}, *kp = &k;
+		struct container **hit = bsearch(&kp, byid, h->n, sizeof(*byid), cmp_cptr_id);
+		if (hit && (*hit)->running)
+			(*hit)->pid = pick_init(cg->pids, cg->n_pids);
 	}
-	free(cp);
+	free(byid);
+	cg_scan_free(&ps.scan);
 	/* started while /proc was read (or a cgroup layout we do not know): ask the daemon */
 	for (size_t i = 0; i < h->n; i++) {
 		struct container *c = &h->c[i];
@@ -878,11 +813,8 @@ int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret
 		if (!c->pid)
 			container_note(c, "no process found in its cgroup");
 	}
-	if (needs & HOST_NEED_NET)
-		host_load_net(h);
+	host_finish(h, o->needs);
 	host_link_shared(h);
-	if (needs & HOST_NEED_PROC)
-		load_proc(h);
 	*ret = h;
 	return 0;
 }

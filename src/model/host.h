@@ -114,7 +114,11 @@ struct host {
 enum host_needs {
 	HOST_NEED_NET = 1 << 0,  /* veth, bridge, netns: netlink inside each namespace */
 	HOST_NEED_PROC = 1 << 1, /* cgroup from /proc */
+	HOST_DROP_DOC = 1 << 2,  /* keep no inspect document (c->inspect NULL): for commands that
+	                          * read only the parsed facts, so memory stays small */
 };
+
+struct cg_scan;
 
 struct host_load_opts {
 	bool all;          /* include stopped containers */
@@ -122,8 +126,23 @@ struct host_load_opts {
 	size_t parallel;   /* concurrent inspect requests (0: 4) */
 	char *const *refs; /* when set: only these containers (names, ids, prefixes) */
 	size_t n_refs;
+	bool from_daemon; /* every container from the daemon's inspect, never from its records
+	                   * on disk (ps --verify checks the daemon's own word) */
+	const struct cg_scan *scan; /* host_load_nodaemon, host_load_list: a pass over /proc
+	                             * already made (sockets_prefetch_scan); NULL: their own */
+	/* host_load_list: a pass over /proc another thread is making, waited for once the
+	 * daemon's list is asked (so both run at once); its NULL: make its own */
+	const struct cg_scan *(*scan_wait)(void *ud);
+	void *scan_ud;
 };
 
+/* The snapshot with the daemon: its container list (one request), and for each container what
+ * the list does not give (pid, privileges, capabilities, pid mode, layers, times) from its
+ * records under the daemon's root (config.v2.json, hostconfig.json, the layer store), read-only
+ * and bounded, each checked against the list and its pid against the container's cgroup. The
+ * daemon's inspect (one request each) only where the disk gives no answer or disagrees, said in
+ * the container's notes; for every container with from_daemon, named refs, or a daemon that is
+ * not on a local socket. */
 int host_load(struct docker *d, const struct host_load_opts *o, struct host **ret,
               struct cirt_err *err);
 /* A lighter snapshot from one /containers/json answer and one pass over /proc instead of one
@@ -133,6 +152,9 @@ int host_load(struct docker *d, const struct host_load_opts *o, struct host **re
  * containers (conns, locate). */
 int host_load_list(struct docker *d, bool all, unsigned needs, struct host **ret,
                    struct cirt_err *err);
+/* The same with options (all, needs, scan: the processes already found). */
+int host_load_list_o(struct docker *d, const struct host_load_opts *o, struct host **ret,
+                     struct cirt_err *err);
 /* Fill c from one /containers/json entry. -1 without a usable Id. */
 int container_from_list(json_t *j, struct container *c);
 /* The index host_load builds from the daemon's container list (GET /containers/json): id, name

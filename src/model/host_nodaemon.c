@@ -4,6 +4,7 @@
 
 #include "escape.h"
 #include "model/host.h"
+#include "model/host_int.h"
 #include "sources/cgscan.h"
 #include "sources/ondisk.h"
 #include "sources/procfs.h"
@@ -11,8 +12,12 @@
 /* The pid of the container's init process as the host shows it now (0: none runs). runc's
  * record is preferred when its pid still runs in the container's cgroup with the same start
  * time (a pid can be reused); else the earliest process of the cgroup. */
-static int live_pid(struct container *c, const struct cg_container *cg)
+static int live_pid(struct container *c, const struct cg_container *cg, int rec_pid)
 {
+	/* the daemon's record names the cgroup's own init process: the two agree, and runc's
+	 * state (a large file per container) has nothing to add */
+	if (cg && rec_pid > 0 && rec_pid == cg->init_pid)
+		return rec_pid;
 	struct ondisk_runc rs;
 	if (ondisk_runc_state(NULL, c->id, &rs)) {
 		struct procfs_stat st;
@@ -47,7 +52,7 @@ static void reconcile(struct container *c, const struct cg_container *cg, bool h
 	}
 	int rec_pid = c->pid;
 	bool rec_running = c->running;
-	int pid = live_pid(c, cg);
+	int pid = live_pid(c, cg, c->running ? rec_pid : 0);
 	if (pid > 0) {
 		if (!rec_running) {
 			container_note(c, "its record says '%s' but pid %d runs in its cgroup",
@@ -178,9 +183,9 @@ static int cmp_container(const void *a, const void *b)
 	return r ? r : strcmp(x->id, y->id);
 }
 
+/* h->c is allocated for every record and process group up front */
 static void push(struct host *h, struct container *c)
 {
-	h->c = xrealloc(h->c, (h->n + 1) * sizeof(*h->c));
 	h->c[h->n++] = *c;
 	memset(c, 0, sizeof(*c));
 }
@@ -190,9 +195,20 @@ int host_load_nodaemon(const struct host_load_opts *o, struct host **ret, struct
 	struct host *h = xcalloc(1, sizeof(*h));
 	h->daemonless = true;
 	_cleanup_free_ char *root = ondisk_docker_root();
-	struct cg_scan scan = {0};
-	struct cirt_err e = {0};
-	bool have_scan = cg_scan(NULL, &scan, &e) == 0;
+	struct cg_scan own = {0};
+	struct cirt_err e = {0}, le = {0};
+	/* the records' directory is listed while another thread may still read /proc */
+	char **ids = NULL;
+	size_t nids = 0;
+	bool listed = ondisk_list(root, &ids, &nids, &le) == 0;
+	const struct cg_scan *scan = o->scan        ? o->scan
+	                             : o->scan_wait ? o->scan_wait(o->scan_ud)
+	                                            : NULL;
+	bool have_scan = true;
+	if (!scan) {
+		have_scan = cg_scan(NULL, &own, &e) == 0;
+		scan = &own;
+	}
 	host_warn(
 	    h,
 	    "running without the daemon: containers read from '%s/containers', the runtime's state "
@@ -200,34 +216,35 @@ int host_load_nodaemon(const struct host_load_opts *o, struct host **ret, struct
 	    root);
 	if (!have_scan)
 		host_warn(h, "processes: %s", e.msg);
-	char **ids = NULL;
-	size_t nids = 0;
-	if (ondisk_list(root, &ids, &nids, &e) < 0)
+	if (!listed)
 		host_warn(h, "daemon records: %s: containers found only through their processes",
-		          e.msg);
+		          le.msg);
 	bool all = o->all || o->n_refs;
-	bool *seen = xcalloc(scan.n + 1, sizeof(*seen));
+	/* without --all only what runs is shown: the records of containers without a process
+	 * would be reconciled to 'exited' and left out, so they are not read at all */
+	struct host_rec *recs = xcalloc(nids + 1, sizeof(*recs));
+	size_t nr = 0;
 	for (size_t i = 0; i < nids; i++) {
-		json_t *notes = json_array();
-		json_t *j = NULL;
+		if (all || !have_scan || cg_scan_find(scan, ids[i]))
+			recs[nr++].id = steal_pointer(&ids[i]);
+	}
+	ondisk_list_free(ids, nids);
+	host_read_records(root, recs, nr);
+	h->c = xcalloc(nr + scan->n + 1, sizeof(*h->c));
+	bool *seen = xcalloc(scan->n + 1, sizeof(*seen));
+	for (size_t i = 0; i < nr; i++) {
 		struct container c;
-		if (ondisk_inspect(root, ids[i], &j, notes, &e) < 0) {
-			host_warn(h, "%s", e.msg);
-			json_decref(notes);
+		if (!recs[i].doc) {
+			host_warn(h, "%s", recs[i].why);
 			continue;
 		}
-		int r = container_from_inspect(j, &c);
-		json_decref(j);
-		if (r < 0) {
-			json_decref(notes);
+		if (container_from_inspect(recs[i].doc, &c) < 0)
 			continue;
-		}
-		add_notes(&c, notes);
-		json_decref(notes);
+		add_notes(&c, recs[i].notes);
 		fix_unknown_mode(&c);
-		const struct cg_container *cg = cg_scan_find(&scan, c.id);
+		const struct cg_container *cg = cg_scan_find(scan, c.id);
 		if (cg)
-			seen[cg - scan.v] = true;
+			seen[cg - scan->v] = true;
 		reconcile(&c, cg, have_scan);
 		if (cg && c.running && (o->needs & HOST_NEED_PROC))
 			c.cgroup = xstrdup(cg->cgroup);
@@ -237,26 +254,28 @@ int host_load_nodaemon(const struct host_load_opts *o, struct host **ret, struct
 		}
 		push(h, &c);
 	}
-	ondisk_list_free(ids, nids);
+	for (size_t i = 0; i < nr; i++)
+		host_rec_clear(&recs[i]);
+	free(recs);
 	unsigned long host_netns = procfs_ns_inode(getpid(), "net");
-	for (size_t i = 0; i < scan.n; i++) {
-		if (seen[i] || scan.v[i].init_pid <= 0)
+	for (size_t i = 0; i < scan->n; i++) {
+		if (seen[i] || scan->v[i].init_pid <= 0)
 			continue;
 		json_t *notes = json_array();
-		json_t *j = synth_inspect(&scan.v[i], host_netns, notes);
+		json_t *j = synth_inspect(&scan->v[i], host_netns, notes);
 		struct container c;
 		if (container_from_inspect(j, &c) == 0) {
 			add_notes(&c, notes);
 			fix_unknown_mode(&c);
 			if (o->needs & HOST_NEED_PROC)
-				c.cgroup = xstrdup(scan.v[i].cgroup);
+				c.cgroup = xstrdup(scan->v[i].cgroup);
 			push(h, &c);
 		}
 		json_decref(j);
 		json_decref(notes);
 	}
 	free(seen);
-	cg_scan_free(&scan);
+	cg_scan_free(&own);
 	if (h->n > 1)
 		qsort(h->c, h->n, sizeof(*h->c), cmp_container);
 	for (size_t r = 0; r < o->n_refs; r++) {
@@ -266,9 +285,13 @@ int host_load_nodaemon(const struct host_load_opts *o, struct host **ret, struct
 			return -1;
 		}
 	}
-	if (o->needs & HOST_NEED_NET)
-		host_load_net(h);
+	host_finish(h, o->needs & HOST_NEED_NET);
 	host_link_shared(h);
+	if (o->needs & HOST_DROP_DOC)
+		for (size_t i = 0; i < h->n; i++) {
+			json_decref(h->c[i].inspect);
+			h->c[i].inspect = NULL;
+		}
 	*ret = h;
 	return 0;
 }

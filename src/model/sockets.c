@@ -41,22 +41,93 @@ static void warn(struct sockets *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-static struct group *group_for(struct group **gs, size_t *ng, unsigned long ino, bool host)
+/* Namespace inode -> index: one lookup per container, however many namespaces there are. */
+struct ino_map {
+	unsigned long *key;
+	size_t *val;
+	size_t n, cap; /* cap: a power of two, or 0 */
+};
+
+static size_t ino_slot(const struct ino_map *m, unsigned long ino)
 {
-	for (size_t i = 0; i < *ng; i++)
-		if ((*gs)[i].ino == ino)
-			return &(*gs)[i];
-	*gs = xrealloc(*gs, (*ng + 1) * sizeof(**gs));
-	struct group *g = &(*gs)[(*ng)++];
+	size_t k = (size_t)(ino * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
+	while (m->key[k] && m->key[k] != ino)
+		k = (k + 1) & (m->cap - 1);
+	return k;
+}
+
+static bool ino_get(const struct ino_map *m, unsigned long ino, size_t *ret)
+{
+	if (!m->cap || !ino)
+		return false;
+	size_t k = ino_slot(m, ino);
+	if (m->key[k] != ino)
+		return false;
+	*ret = m->val[k];
+	return true;
+}
+
+static void ino_put(struct ino_map *m, unsigned long ino, size_t v)
+{
+	if (!ino)
+		return;
+	if (2 * (m->n + 1) > m->cap) {
+		struct ino_map g = {.cap = m->cap ? m->cap * 2 : 64};
+		g.key = xcalloc(g.cap, sizeof(*g.key));
+		g.val = xcalloc(g.cap, sizeof(*g.val));
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->key[i]) {
+				size_t k = ino_slot(&g, m->key[i]);
+				g.key[k] = m->key[i];
+				g.val[k] = m->val[i];
+				g.n++;
+			}
+		free(m->key);
+		free(m->val);
+		*m = g;
+	}
+	size_t k = ino_slot(m, ino);
+	if (!m->key[k])
+		m->n++;
+	m->key[k] = ino;
+	m->val[k] = v;
+}
+
+static void ino_map_free(struct ino_map *m)
+{
+	free(m->key);
+	free(m->val);
+	memset(m, 0, sizeof(*m));
+}
+
+struct groups {
+	struct group *v;
+	size_t n, cap;
+	struct ino_map ix;
+};
+
+static struct group *group_for(struct groups *gs, unsigned long ino, bool host)
+{
+	size_t i;
+	if (ino_get(&gs->ix, ino, &i))
+		return &gs->v[i];
+	if (gs->n == gs->cap) {
+		gs->cap = gs->cap ? gs->cap * 2 : 16;
+		gs->v = xrealloc(gs->v, gs->cap * sizeof(*gs->v));
+	}
+	struct group *g = &gs->v[gs->n];
 	memset(g, 0, sizeof(*g));
 	g->ino = ino;
 	g->host = host;
+	ino_put(&gs->ix, ino, gs->n);
+	gs->n++;
 	return g;
 }
 
 static void group_add(struct group *g, struct container *c)
 {
-	g->m = xrealloc(g->m, (g->nm + 1) * sizeof(*g->m));
+	if ((g->nm & (g->nm - 1)) == 0)
+		g->m = xrealloc(g->m, (g->nm ? g->nm * 2 : 1) * sizeof(*g->m));
 	g->m[g->nm++] = c;
 }
 
@@ -219,17 +290,15 @@ static int cmp_cproc_pid(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-static struct container *find_id(struct host *h, const char *id)
+static int cmp_cptr_id(const void *a, const void *b)
 {
-	for (size_t i = 0; i < h->n; i++)
-		if (streq(h->c[i].id, id))
-			return &h->c[i];
-	return NULL;
+	const struct container *const *x = a, *const *y = b;
+	return strcmp((*x)->id, (*y)->id);
 }
 
 /* Sockets still without a process: held by a process outside the namespace's containers
  * (dockerd's embedded DNS listeners, or something that entered the namespace). Every process
- * is looked at; its container, if any, comes from its cgroup. */
+ * is looked at; its container, if any, comes from its cgroup (one lookup each, by id). */
 static void attribute_rest(struct ctx *x, struct host *h, const struct ino_ix *ix, size_t nix,
                            const struct procfs_cproc *cp, size_t ncp)
 {
@@ -237,9 +306,16 @@ static void attribute_rest(struct ctx *x, struct host *h, const struct ino_ix *i
 	if (ncp)
 		memcpy(bypid, cp, ncp * sizeof(*cp));
 	qsort(bypid, ncp, sizeof(*bypid), cmp_cproc_pid);
+	struct container **byid = xcalloc(h->n + 1, sizeof(*byid));
+	size_t nid = 0;
+	for (size_t i = 0; i < h->n; i++)
+		if (h->c[i].id)
+			byid[nid++] = &h->c[i];
+	qsort(byid, nid, sizeof(*byid), cmp_cptr_id);
 	DIR *d = opendir("/proc");
 	if (!d) {
 		free(bypid);
+		free(byid);
 		return;
 	}
 	struct dirent *de;
@@ -251,11 +327,17 @@ static void attribute_rest(struct ctx *x, struct host *h, const struct ino_ix *i
 		struct procfs_cproc key = {.pid = (int)pid};
 		const struct procfs_cproc *hit =
 		    bsearch(&key, bypid, ncp, sizeof(*bypid), cmp_cproc_pid);
-		struct container *c = hit ? find_id(h, hit->id) : NULL;
+		struct container *c = NULL;
+		if (hit) {
+			struct container kc = {.id = (char *)hit->id}, *kp = &kc;
+			struct container **f = bsearch(&kp, byid, nid, sizeof(*byid), cmp_cptr_id);
+			c = f ? *f : NULL;
+		}
 		attribute_pid(x, ix, nix, (int)pid, c, false, NULL, NULL);
 	}
 	closedir(d);
 	free(bypid);
+	free(byid);
 }
 
 struct dump_job {
@@ -363,52 +445,81 @@ struct sockets_prefetch {
 	unsigned protos;
 	bool host;
 	unsigned long host_ns;
+	/* the one pass over /proc, shared with the host model's loader (sockets_prefetch_scan) */
+	pthread_mutex_t mu;
+	pthread_cond_t scanned_cv;
+	bool scanned;
+	int scan_rc;
+	struct cg_scan scan;
 	struct group *gs; /* one per namespace, with one stand-in member holding a pid */
 	struct container *pids;
 	struct container **members;
 	struct dump_job *jobs;
 	size_t n;
+	struct ino_map ix; /* namespace inode -> job (the host's is not in it) */
 };
+
+struct ns_pick {
+	unsigned long ino;
+	int pid;
+};
+
+static int cmp_pick(const void *a, const void *b)
+{
+	const struct ns_pick *x = a, *y = b;
+	return (x->ino > y->ino) - (x->ino < y->ino);
+}
 
 static void *prefetch_thread(void *arg)
 {
 	struct sockets_prefetch *p = arg;
-	struct procfs_cproc *cp = NULL;
-	size_t ncp = 0;
-	if (procfs_container_procs(&cp, &ncp) < 0)
-		ncp = 0;
-	p->gs = xcalloc(ncp + 2, sizeof(*p->gs));
-	p->pids = xcalloc(ncp + 2, sizeof(*p->pids));
-	p->members = xcalloc(ncp + 2, sizeof(*p->members));
-	/* one process per container is enough to find its namespace */
-	for (size_t i = 0; i < ncp; i++) {
-		if (i > 0 && streq(cp[i].id, cp[i - 1].id))
-			continue;
-		unsigned long ino = procfs_ns_inode(cp[i].pid, "net");
+	struct cirt_err e = {0};
+	int rc = cg_scan(NULL, &p->scan, &e);
+	pthread_mutex_lock(&p->mu);
+	p->scan_rc = rc < 0 ? -(e.code == CIRT_EXIT_PERM ? EACCES : EIO) : 0;
+	p->scanned = true;
+	pthread_cond_broadcast(&p->scanned_cv);
+	pthread_mutex_unlock(&p->mu);
+	size_t nc = rc < 0 ? 0 : p->scan.n;
+	p->gs = xcalloc(nc + 2, sizeof(*p->gs));
+	p->pids = xcalloc(nc + 2, sizeof(*p->pids));
+	p->members = xcalloc(nc + 2, sizeof(*p->members));
+	/* one process per container is enough to find its namespace; a namespace shared by
+	 * several containers is read once (sorted by inode, not compared pairwise) */
+	struct ns_pick *pick = xcalloc(nc + 1, sizeof(*pick));
+	size_t np = 0;
+	for (size_t i = 0; i < nc; i++) {
+		const struct cg_container *c = &p->scan.v[i];
+		int pid = c->init_pid > 0 ? c->init_pid : c->n_pids ? c->pids[0] : 0;
+		unsigned long ino = pid > 0 ? procfs_ns_inode(pid, "net") : 0;
 		if (!ino || ino == p->host_ns)
 			continue;
-		bool seen = false;
-		for (size_t k = 0; k < p->n && !seen; k++)
-			seen = p->gs[k].ino == ino;
-		if (seen)
+		pick[np++] = (struct ns_pick){ino, pid};
+	}
+	if (np > 1)
+		qsort(pick, np, sizeof(*pick), cmp_pick);
+	for (size_t i = 0; i < np; i++) {
+		if (i > 0 && pick[i].ino == pick[i - 1].ino)
 			continue;
-		p->pids[p->n].pid = cp[i].pid;
+		p->pids[p->n].pid = pick[i].pid;
 		p->members[p->n] = &p->pids[p->n];
-		p->gs[p->n].ino = ino;
+		p->gs[p->n].ino = pick[i].ino;
 		p->gs[p->n].m = &p->members[p->n];
 		p->gs[p->n].nm = 1;
 		p->n++;
 	}
+	free(pick);
 	if (p->host) {
 		p->gs[p->n].ino = p->host_ns;
 		p->gs[p->n].host = true;
 		p->n++;
 	}
-	free(cp);
 	p->jobs = xcalloc(p->n + 1, sizeof(*p->jobs));
 	for (size_t k = 0; k < p->n; k++) {
 		p->jobs[k].g = &p->gs[k];
 		p->jobs[k].protos = p->protos;
+		if (!p->gs[k].host)
+			ino_put(&p->ix, p->gs[k].ino, k);
 	}
 	run_dumps(p->jobs, p->n);
 	return NULL;
@@ -423,10 +534,23 @@ struct sockets_prefetch *sockets_prefetch_start(unsigned protos, bool host_socke
 	p->protos = protos ? protos : SOCKDIAG_ALL;
 	p->host = host_sockets;
 	p->host_ns = (unsigned long)st.st_ino;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->scanned_cv, NULL);
 	p->threaded = pthread_create(&p->th, NULL, prefetch_thread, p) == 0;
 	if (!p->threaded)
 		prefetch_thread(p);
 	return p;
+}
+
+const struct cg_scan *sockets_prefetch_scan(struct sockets_prefetch *p)
+{
+	if (!p)
+		return NULL;
+	pthread_mutex_lock(&p->mu);
+	while (!p->scanned)
+		pthread_cond_wait(&p->scanned_cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	return p->scan_rc < 0 ? NULL : &p->scan;
 }
 
 static void prefetch_join(struct sockets_prefetch *p)
@@ -448,6 +572,10 @@ void sockets_prefetch_free(struct sockets_prefetch *p)
 	free(p->gs);
 	free(p->pids);
 	free(p->members);
+	cg_scan_free(&p->scan);
+	ino_map_free(&p->ix);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->scanned_cv);
 	free(p);
 }
 
@@ -455,20 +583,27 @@ void sockets_prefetch_free(struct sockets_prefetch *p)
 static bool prefetch_take(struct sockets_prefetch *p, const struct group *g, unsigned protos,
                           struct dump_job *j)
 {
-	for (size_t k = 0; p && k < p->n; k++) {
-		struct dump_job *pj = &p->jobs[k];
-		if (p->gs[k].ino != g->ino || p->gs[k].host != g->host || pj->skip || pj->rc < 0 ||
-		    pj->done)
-			continue;
-		if ((protos & ~p->protos) != 0)
-			return false;
-		j->l = pj->l;
-		memset(&pj->l, 0, sizeof(pj->l));
-		pj->done = true; /* taken */
-		j->done = true;
-		return true;
-	}
-	return false;
+	if (!p)
+		return false;
+	size_t k = p->n;
+	if (g->host) {
+		if (p->n && p->gs[p->n - 1].host)
+			k = p->n - 1;
+	} else if (!ino_get(&p->ix, g->ino, &k))
+		return false;
+	if (k >= p->n)
+		return false;
+	struct dump_job *pj = &p->jobs[k];
+	if (p->gs[k].ino != g->ino || p->gs[k].host != g->host || pj->skip || pj->rc < 0 ||
+	    pj->done)
+		return false;
+	if ((protos & ~p->protos) != 0)
+		return false;
+	j->l = pj->l;
+	memset(&pj->l, 0, sizeof(pj->l));
+	pj->done = true; /* taken */
+	j->done = true;
+	return true;
 }
 
 int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **ret,
@@ -482,8 +617,10 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 	unsigned protos = o->protos ? o->protos : SOCKDIAG_ALL;
 	struct sockets *s = xcalloc(1, sizeof(*s));
 	struct ctx x = {.s = s, .lineage = o->lineage};
-	struct group *gs = NULL;
-	size_t ng = 0;
+	struct groups G = {0};
+	/* the prefetch's pass over /proc, when there is one: the pids are checked against it */
+	prefetch_join(o->prefetch);
+	const struct cg_scan *pscan = o->prefetch ? sockets_prefetch_scan(o->prefetch) : NULL;
 
 	size_t nsel = o->only ? o->n_only : h->n;
 	for (size_t i = 0; i < nsel; i++) {
@@ -499,18 +636,23 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 			continue;
 		}
 		unsigned long ino = procfs_ns_inode(c->pid, "net");
-		if (!ino || (!o->pids_fresh && !pid_is_container(c->pid, c->id))) {
+		const struct cg_container *pcg = cg_scan_find(pscan, c->id);
+		bool is_ct = o->pids_fresh || (pcg ? cg_container_has_pid(pcg, c->pid)
+		                                   : pid_is_container(c->pid, c->id));
+		if (!ino || !is_ct) {
 			warn(s, "container '%s' exited during the scan: skipped", c->name);
 			continue;
 		}
-		group_add(group_for(&gs, &ng, ino, ino == host_ns), c);
+		group_add(group_for(&G, ino, ino == host_ns), c);
 	}
 	if (o->host_sockets)
-		group_for(&gs, &ng, host_ns, true);
+		group_for(&G, host_ns, true);
+	struct group *gs = G.v;
+	size_t ng = G.n;
+	ino_map_free(&G.ix);
 
 	/* one dump per namespace, several namespaces at once (each thread enters its own) */
 	struct dump_job *jobs = xcalloc(ng + 1, sizeof(*jobs));
-	prefetch_join(o->prefetch);
 	for (size_t g = 0; g < ng; g++) {
 		jobs[g].g = &gs[g];
 		jobs[g].protos = protos;
@@ -566,6 +708,9 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 		struct procfs_cproc *cp = NULL;
 		size_t ncp = 0;
 		bool scanned = false;
+		/* the prefetch's pass over /proc already knows every container's processes, as of
+		 * the moment its sockets were dumped */
+		const struct cg_scan *scan = pscan;
 		for (size_t g = 0; g < ng; g++) {
 			if (!needed[g])
 				continue;
@@ -574,7 +719,14 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 				bool init_seen = false;
 				int *pids = NULL;
 				size_t np = 0;
-				if (procfs_cgroup_pids(c->pid, &pids, &np) == 0) {
+				const struct cg_container *cg = cg_scan_find(scan, c->id);
+				if (cg) {
+					for (size_t j = 0; j < cg->n_pids; j++) {
+						attribute_pid(&x, ix, nix, cg->pids[j], c, true,
+						              in_group, &gs[g].ino);
+						init_seen |= cg->pids[j] == c->pid;
+					}
+				} else if (procfs_cgroup_pids(c->pid, &pids, &np) == 0) {
 					for (size_t j = 0; j < np; j++) {
 						attribute_pid(&x, ix, nix, pids[j], c, true,
 						              in_group, &gs[g].ino);
@@ -608,7 +760,20 @@ int sockets_load(struct host *h, const struct sockets_opts *o, struct sockets **
 			missing = !s->v[i].proc && s->v[i].s.inode &&
 			          (!gs[x.gidx[i]].host || o->host_sockets);
 		if (missing) {
-			if (!scanned && procfs_container_procs(&cp, &ncp) < 0)
+			if (!scanned && scan) {
+				/* the same pass, in the (pid, id) shape */
+				for (size_t i = 0; i < scan->n; i++)
+					ncp += scan->v[i].n_pids;
+				cp = xcalloc(ncp + 1, sizeof(*cp));
+				ncp = 0;
+				for (size_t i = 0; i < scan->n; i++)
+					for (size_t j = 0; j < scan->v[i].n_pids; j++) {
+						cp[ncp].pid = scan->v[i].pids[j];
+						memcpy(cp[ncp].id, scan->v[i].id,
+						       sizeof(cp[ncp].id));
+						ncp++;
+					}
+			} else if (!scanned && procfs_container_procs(&cp, &ncp) < 0)
 				ncp = 0;
 			attribute_rest(&x, h, ix, nix, cp, ncp);
 		}

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "model/host.h"
+#include "sources/cgscan.h"
 #include "sources/sockdiag.h"
 #include "util.h"
 
@@ -64,6 +65,10 @@ typedef bool (*sockets_keep_fn)(const struct sockdiag_entry *e, void *ud);
  * then takes these dumps instead of reading the namespaces again. protos: SOCKDIAG_*, 0 all. */
 struct sockets_prefetch;
 struct sockets_prefetch *sockets_prefetch_start(unsigned protos, bool host_sockets);
+/* The prefetch's one pass over /proc (every container process, by cgroup), once it is done:
+ * the host model's loader takes its pids from it instead of reading /proc again. NULL without a
+ * prefetch or when /proc could not be read. Owned by p. */
+const struct cg_scan *sockets_prefetch_scan(struct sockets_prefetch *p);
 void sockets_prefetch_free(struct sockets_prefetch *p);
 
 struct sockets_opts {

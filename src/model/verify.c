@@ -310,7 +310,9 @@ static int verify_once(struct docker *d, struct host **ret_h, struct verify_resu
 	struct cg_scan scan = {0};
 	struct rtnl_links links = {0};
 	struct cirt_err e = {0};
-	struct host_load_opts o = {.all = true, .needs = HOST_NEED_NET | HOST_NEED_PROC};
+	/* the daemon's own word is what is checked: its inspect, never its records on disk */
+	struct host_load_opts o = {
+	    .all = true, .needs = HOST_NEED_NET | HOST_NEED_PROC, .from_daemon = true};
 	if (host_load(d, &o, &h, err) < 0)
 		return -1;
 	json_t *nets = NULL;

@@ -2,7 +2,9 @@
  * tables, printable. */
 #include "output/html.h"
 
+#include <fcntl.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "escape.h"
 
@@ -106,6 +108,8 @@ static const char css[] =
     "b{display:block;font-size:22px}.stat.alert b{color:#cf222e}"
     ".stat span{font-size:11px;color:#57606a}header "
     ".sub{font-size:13px;margin-top:4px;color:#ffd8a8}"
+    "h2.part{font-size:20px;border-bottom:3px solid #1b1f24;margin-top:40px}"
+    ".partmeta{font-size:12px;color:#57606a;word-break:break-all}"
     "footer{font-size:11px;color:#57606a;padding:12px 24px;border-top:1px solid #d0d7de}"
     "@media "
     "print{input.filter{display:none}th{cursor:auto}.topo{overflow:visible}header{background:#fff;"
@@ -254,10 +258,15 @@ static void page_cards(struct buf *b, json_t *cards)
 	buf_lit(b, "</div>\n");
 }
 
-/* One card per ranked container: score, reasons, next commands. */
-static void page_summary(struct buf *b, json_t *summary)
+/* One card per ranked container: score, reasons, next commands (and its host in a fleet's
+ * summary). */
+static void page_summary(struct buf *b, json_t *summary, const char *id, const char *title)
 {
-	buf_lit(b, "<section id=\"summary\"><h2>Summary: look at these first</h2>\n");
+	buf_lit(b, "<section id=\"");
+	html_escape(b, id);
+	buf_lit(b, "\"><h2>");
+	html_escape(b, title);
+	buf_lit(b, "</h2>\n");
 	if (json_array_size(summary) == 0)
 		buf_printf(b, "<p>Nothing stood out.</p>\n");
 	buf_lit(b, "<div class=\"cards\">\n");
@@ -272,6 +281,12 @@ static void page_summary(struct buf *b, json_t *summary)
 		                         : "s1",
 		           score);
 		html_escape(b, json_string_value(json_object_get(s, "container")));
+		const char *host = json_string_value(json_object_get(s, "host"));
+		if (host) {
+			buf_lit(b, " <small>on ");
+			html_escape(b, host);
+			buf_lit(b, "</small>");
+		}
 		buf_lit(b, "</h3><ul>");
 		size_t k;
 		json_t *r;
@@ -307,22 +322,55 @@ static void page_topology(struct buf *b, const char *svg)
 	buf_lit(b, "</div></section>\n");
 }
 
+static void page_notes(struct buf *b, json_t *notes)
+{
+	if (!json_array_size(notes))
+		return;
+	size_t i;
+	json_t *t;
+	buf_lit(b, "<section><h2>Notes</h2><ul>");
+	json_array_foreach(notes, i, t)
+	{
+		buf_lit(b, "<li>");
+		esc_json(b, t);
+		buf_lit(b, "</li>");
+	}
+	buf_lit(b, "</ul></section>\n");
+}
+
+/* A part of the page of its own (one host of a fleet): a heading, a line about it, then the
+ * same parts as a page: counts, summary, topology, tables, notes. Ids come from the document
+ * and must be unique in the page. */
+static void page_section(struct buf *b, json_t *sec)
+{
+	const char *id = json_string_value(json_object_get(sec, "id"));
+	buf_lit(b, "<section class=\"part\" id=\"");
+	html_escape(b, id ? id : "");
+	buf_lit(b, "\"><h2 class=\"part\">");
+	html_escape(b, json_string_value(json_object_get(sec, "title")));
+	buf_lit(b, "</h2>");
+	const char *meta = json_string_value(json_object_get(sec, "meta"));
+	if (meta) {
+		buf_lit(b, "<p class=\"partmeta\">");
+		html_escape(b, meta);
+		buf_lit(b, "</p>");
+	}
+	page_cards(b, json_object_get(sec, "cards"));
+	_cleanup_free_ char *sid = xasprintf("%s-summary", id ? id : "");
+	if (json_object_get(sec, "summary"))
+		page_summary(b, json_object_get(sec, "summary"), sid, "Look at these first");
+	page_topology(b, json_string_value(json_object_get(sec, "topology_svg")));
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(sec, "tables"), i, t) table(b, t);
+	page_notes(b, json_object_get(sec, "notes"));
+	buf_lit(b, "</section>\n");
+}
+
 /* The notes, the footer and the script that sorts and filters. */
 static void page_tail(struct buf *b, json_t *doc)
 {
-	json_t *notes = json_object_get(doc, "notes");
-	if (json_array_size(notes)) {
-		size_t i;
-		json_t *t;
-		buf_lit(b, "<section><h2>Notes</h2><ul>");
-		json_array_foreach(notes, i, t)
-		{
-			buf_lit(b, "<li>");
-			esc_json(b, t);
-			buf_lit(b, "</li>");
-		}
-		buf_lit(b, "</ul></section>\n");
-	}
+	page_notes(b, json_object_get(doc, "notes"));
 	buf_printf(b, "</main><footer>Produced by cirt %s: ",
 	           json_string_value(json_object_get(doc, "cirt_version")) ?: "?");
 	html_escape(b, json_string_value(json_object_get(doc, "command")));
@@ -334,11 +382,14 @@ int html_report(FILE *f, json_t *doc, struct cirt_err *err)
 	struct buf b = {0};
 	page_head(&b, doc);
 	page_cards(&b, json_object_get(doc, "cards"));
-	page_summary(&b, json_object_get(doc, "summary"));
+	const char *st = json_string_value(json_object_get(doc, "summary_title"));
+	page_summary(&b, json_object_get(doc, "summary"), "summary",
+	             st ? st : "Summary: look at these first");
 	page_topology(&b, json_string_value(json_object_get(doc, "topology_svg")));
 	size_t i;
 	json_t *t;
 	json_array_foreach(json_object_get(doc, "tables"), i, t) table(&b, t);
+	json_array_foreach(json_object_get(doc, "sections"), i, t) page_section(&b, t);
 	page_tail(&b, doc);
 	size_t len = b.len;
 	size_t w = fwrite(b.data, 1, len, f);
@@ -346,5 +397,33 @@ int html_report(FILE *f, json_t *doc, struct cirt_err *err)
 	buf_free(&b);
 	if (w != len || ferr)
 		return err_set(err, CIRT_EXIT_RUNTIME, "write report: %s", strerror(errno));
+	return 0;
+}
+
+int html_report_file(const char *path, json_t *doc, const char *what, struct cirt_err *err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return err_set(err, errno == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "%s '%s': %s", what, path, strerror(errno));
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return err_set(err, CIRT_EXIT_RUNTIME, "%s '%s': %s", what, path, strerror(e));
+	}
+	int r = html_report(f, doc, err);
+	if (r == 0 && fsync(fileno(f)) < 0)
+		r = err_set(err, CIRT_EXIT_RUNTIME, "%s '%s': %s", what, path, strerror(errno));
+	if (fclose(f) != 0 && r == 0)
+		r = err_set(err, CIRT_EXIT_RUNTIME, "%s '%s': %s", what, path, strerror(errno));
+	if (r == 0 && rename(tmp, path) < 0)
+		r = err_set(err, CIRT_EXIT_RUNTIME, "%s '%s': %s", what, path, strerror(errno));
+	if (r < 0) {
+		unlink(tmp);
+		return -1;
+	}
 	return 0;
 }

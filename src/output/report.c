@@ -1,9 +1,6 @@
 /* report.c: the triage document on a terminal (summary first) and as the HTML report's tables. */
 #include "output/report.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include "escape.h"
 #include "json.h"
 #include "output/html.h"
@@ -377,30 +374,8 @@ json_t *report_html_doc(json_t *doc)
 
 int report_write_html(const char *path, json_t *triage, struct cirt_err *err)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return err_set(err, errno == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-		               "report '%s': %s", path, strerror(errno));
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		return err_set(err, CIRT_EXIT_RUNTIME, "report '%s': %s", path, strerror(e));
-	}
 	json_t *doc = report_html_doc(triage);
-	int r = html_report(f, doc, err);
+	int r = html_report_file(path, doc, "report", err);
 	json_decref(doc);
-	if (r == 0 && fsync(fileno(f)) < 0)
-		r = err_set(err, CIRT_EXIT_RUNTIME, "report '%s': %s", path, strerror(errno));
-	if (fclose(f) != 0 && r == 0)
-		r = err_set(err, CIRT_EXIT_RUNTIME, "report '%s': %s", path, strerror(errno));
-	if (r == 0 && rename(tmp, path) < 0)
-		r = err_set(err, CIRT_EXIT_RUNTIME, "report '%s': %s", path, strerror(errno));
-	if (r < 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return r;
 }

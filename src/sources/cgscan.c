@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 
 #include "sources/procfs.h"
 
@@ -24,11 +25,37 @@ static int cmp_cg(const void *a, const void *b)
 	return strcmp(((const struct cg_container *)a)->id, ((const struct cg_container *)b)->id);
 }
 
-static size_t find_or_add(struct cg_scan *s, size_t *cap, const char *id, const char *cgroup)
+/* The containers seen so far, by id: an open-addressing table, so that each process costs one
+ * lookup however many containers there are. */
+struct id_table {
+	size_t *slot; /* index + 1 into the scan's containers; 0: empty */
+	size_t cap;   /* a power of two */
+};
+
+static uint64_t id_hash(const char *id)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (streq(s->v[i].id, id))
-			return i;
+	/* FNV-1a: the ids are random hex already */
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return h;
+}
+
+static void table_put(struct id_table *t, const struct cg_scan *s, size_t ci)
+{
+	size_t k = (size_t)id_hash(s->v[ci].id) & (t->cap - 1);
+	while (t->slot[k])
+		k = (k + 1) & (t->cap - 1);
+	t->slot[k] = ci + 1;
+}
+
+static size_t find_or_add(struct cg_scan *s, size_t *cap, struct id_table *t, const char *id,
+                          const char *cgroup)
+{
+	size_t k = (size_t)id_hash(id) & (t->cap - 1);
+	for (; t->slot[k]; k = (k + 1) & (t->cap - 1))
+		if (streq(s->v[t->slot[k] - 1].id, id))
+			return t->slot[k] - 1;
 	if (s->n == *cap) {
 		*cap = *cap ? *cap * 2 : 32;
 		s->v = xrealloc(s->v, *cap * sizeof(*s->v));
@@ -37,7 +64,17 @@ static size_t find_or_add(struct cg_scan *s, size_t *cap, const char *id, const 
 	memset(c, 0, sizeof(*c));
 	memcpy(c->id, id, 65);
 	c->engine = procfs_cgroup_engine(cgroup);
-	return s->n++;
+	size_t ci = s->n++;
+	if (2 * s->n > t->cap) {
+		/* grow at half full: probes stay short */
+		free(t->slot);
+		t->cap *= 2;
+		t->slot = xcalloc(t->cap, sizeof(*t->slot));
+		for (size_t i = 0; i < s->n; i++)
+			table_put(t, s, i);
+	} else
+		t->slot[k] = ci + 1;
+	return ci;
 }
 
 static int cmp_proc(const void *a, const void *b)
@@ -62,12 +99,15 @@ int cg_scan(const char *proc_root, struct cg_scan *ret, struct cirt_err *err)
 		return err_set(err, errno == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
 		               "read '%s': %s", root, strerror(errno));
 	struct cg_scan s = {0};
-	size_t cap = 0, np = 0, pcap = 0;
+	size_t cap = 0, np = 0, pcap = 0, cgcap = 0;
 	struct proc_entry *procs = NULL;
+	struct id_table tab = {.cap = 64};
+	tab.slot = xcalloc(tab.cap, sizeof(*tab.slot));
 	char **cgroups = NULL; /* the cgroup path of the first process seen per container */
 	_cleanup_close_ int dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		closedir(dir);
+		free(tab.slot);
 		return err_set(err, CIRT_EXIT_RUNTIME, "open '%s': %s", root, strerror(errno));
 	}
 	struct dirent *de;
@@ -102,9 +142,12 @@ int cg_scan(const char *proc_root, struct cg_scan *ret, struct cirt_err *err)
 		}
 		free(text);
 		size_t before = s.n;
-		size_t ci = find_or_add(&s, &cap, id, cg);
+		size_t ci = find_or_add(&s, &cap, &tab, id, cg);
 		if (s.n > before) {
-			cgroups = xrealloc(cgroups, s.n * sizeof(*cgroups));
+			if (s.n > cgcap) {
+				cgcap = cgcap ? cgcap * 2 : 32;
+				cgroups = xrealloc(cgroups, cgcap * sizeof(*cgroups));
+			}
 			cgroups[ci] = steal_pointer(&cg);
 		}
 		if (np == pcap) {
@@ -115,6 +158,7 @@ int cg_scan(const char *proc_root, struct cg_scan *ret, struct cirt_err *err)
 		    .pid = (int)pid, .ppid = st.ppid, .start = st.starttime, .ci = ci};
 	}
 	closedir(dir);
+	free(tab.slot);
 	if (np > 1)
 		qsort(procs, np, sizeof(*procs), cmp_proc);
 	const struct proc_entry **best = xcalloc(s.n + 1, sizeof(*best));
@@ -160,10 +204,14 @@ void cg_scan_free(struct cg_scan *s)
 
 const struct cg_container *cg_scan_find(const struct cg_scan *s, const char *id)
 {
-	for (size_t i = 0; s && id && i < s->n; i++)
-		if (streq(s->v[i].id, id))
-			return &s->v[i];
-	return NULL;
+	if (!s || !id || !s->n)
+		return NULL;
+	/* the scan's containers are sorted by id */
+	struct cg_container key;
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	if (strlen(id) >= sizeof(key.id))
+		return NULL;
+	return bsearch(&key, s->v, s->n, sizeof(*s->v), cmp_cg);
 }
 
 bool cg_container_has_pid(const struct cg_container *c, int pid)

@@ -12,25 +12,112 @@
 #include "sources/rootfs.h"
 
 struct walk {
-	int *lower;
-	size_t n_lower;
 	size_t n, max;
 	json_t *out;
 	bool cut_depth, cut_entries;
 	char *first_cut; /* the first directory not walked for its depth */
+	char *failed;    /* the first place that could not be read (the list is incomplete) */
 };
 
-/* Is path in the image's view below the writable layer? The topmost layer holding it decides: a
- * whiteout there means it was already deleted. */
-static bool in_lower(const struct walk *w, const char *path)
+/* One directory of the image's view (what the container started from): the directories of the
+ * layers that make it, top first. Empty: the directory is not in the image's view. */
+struct view {
+	int *fd;
+	size_t n;
+};
+
+static void view_close(struct view *v)
 {
-	for (size_t i = 0; i < w->n_lower; i++) {
-		struct stat st;
-		if (rootfs_lstat(w->lower[i], path, &st) < 0)
-			continue;
-		return !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0));
+	for (size_t i = 0; i < v->n; i++)
+		close(v->fd[i]);
+	free(v->fd);
+	v->fd = NULL;
+	v->n = 0;
+}
+
+static void failed(struct walk *w, const char *path, int e)
+{
+	if (!w->failed)
+		w->failed = xasprintf("'%s': %s", *path ? path : "/", strerror(e));
+}
+
+static bool is_whiteout(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+}
+
+static bool opaque(int dfd)
+{
+	char v[2];
+	return fgetxattr(dfd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
+}
+
+/* name in the image's view of dir: the topmost layer holding it decides (a whiteout there: it
+ * is not in the view). Its layer index, or -1. */
+static int view_lookup(struct walk *w, const struct view *dir, const char *path, const char *name,
+                       struct stat *st)
+{
+	for (size_t i = 0; i < dir->n; i++) {
+		if (fstatat(dir->fd[i], name, st, AT_SYMLINK_NOFOLLOW) == 0)
+			return is_whiteout(st) ? -1 : (int)i;
+		if (errno != ENOENT && errno != ENOTDIR)
+			failed(w, path, errno);
 	}
-	return false;
+	return -1;
+}
+
+/* The image's view of the directory name found in layer `from` of dir: that layer's directory
+ * and the same directory in the layers below, down to an opaque one or one that is not a
+ * directory there. */
+static void view_child(struct walk *w, const struct view *dir, size_t from, const char *path,
+                       const char *name, struct view *ret)
+{
+	ret->fd = xcalloc(dir->n - from + 1, sizeof(int));
+	ret->n = 0;
+	for (size_t i = from; i < dir->n; i++) {
+		struct stat st;
+		if (fstatat(dir->fd[i], name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT && errno != ENOTDIR)
+				failed(w, path, errno);
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
+			break; /* a file or a whiteout hides the layers below */
+		int fd = openat(dir->fd[i], name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			failed(w, path, errno);
+			break;
+		}
+		ret->fd[ret->n++] = fd;
+		if (opaque(fd))
+			break;
+	}
+}
+
+/* The file capabilities of name in dfd (empty when none): a change the daemon counts too. */
+static size_t caps(int dfd, const char *name, char *buf, size_t len)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d/", dfd);
+	_cleanup_free_ char *full = xasprintf("%s%s", p, name);
+	ssize_t r = lgetxattr(full, "security.capability", buf, len);
+	return r > 0 ? (size_t)r : 0;
+}
+
+/* The daemon's test for a changed entry (its naive diff: stat fields, not content): type and
+ * mode, owner, device number, and for what is not a directory its size and modification time
+ * (equal when one side has no nanoseconds), plus its file capabilities. */
+static bool differs(const struct stat *a, const struct stat *b)
+{
+	if (a->st_mode != b->st_mode || a->st_uid != b->st_uid || a->st_gid != b->st_gid ||
+	    a->st_rdev != b->st_rdev)
+		return true;
+	if (S_ISDIR(a->st_mode))
+		return false;
+	bool same_time =
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec && (a->st_mtim.tv_nsec == b->st_mtim.tv_nsec ||
+	                                               !a->st_mtim.tv_nsec || !b->st_mtim.tv_nsec);
+	return !same_time || a->st_size != b->st_size;
 }
 
 static void add(struct walk *w, const char *path, int kind)
@@ -42,13 +129,73 @@ static void add(struct walk *w, const char *path, int kind)
 	w->n++;
 }
 
-static void walk_dir(struct walk *w, int dfd, const char *prefix, int depth)
+static int cmp_name(const void *a, const void *b)
 {
-	DIR *d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* An opaque directory of the writable layer hides the image's: what the image had there and the
+ * writable layer does not is deleted (the top entry only, as the daemon lists it). */
+static size_t opaque_deletes(struct walk *w, int ufd, const struct view *old, const char *prefix)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0, found = 0;
+	for (size_t i = 0; i < old->n; i++) {
+		int fd = openat(old->fd[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		if (!d) {
+			if (fd >= 0)
+				close(fd);
+			failed(w, prefix, errno);
+			continue;
+		}
+		struct dirent *de;
+		while ((de = readdir(d)) && n < w->max) {
+			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				names = xrealloc(names, cap * sizeof(*names));
+			}
+			names[n++] = xstrdup(de->d_name);
+		}
+		closedir(d);
 	}
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_name);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if ((i == 0 || !streq(names[i], names[i - 1])) &&
+		    fstatat(ufd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT &&
+		    view_lookup(w, old, prefix, names[i], &st) >= 0) {
+			_cleanup_free_ char *path = xasprintf("%s/%s", prefix, names[i]);
+			if (w->n >= w->max)
+				w->cut_entries = true;
+			else {
+				add(w, path, 2);
+				found++;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return found;
+}
+
+/* The writable layer's directory ufd (prefix: its path in the container) against the image's
+ * view old of the same directory (empty: not in the image). Returns how many changes it listed;
+ * a directory with changes below it is listed as changed, as the daemon does. */
+static size_t walk_dir(struct walk *w, int ufd, const struct view *old, const char *prefix,
+                       int depth)
+{
+	DIR *d = fdopendir(ufd);
+	if (!d) {
+		failed(w, prefix, errno);
+		close(ufd);
+		return 0;
+	}
+	size_t listed = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
@@ -58,14 +205,35 @@ static void walk_dir(struct walk *w, int dfd, const char *prefix, int depth)
 			break;
 		}
 		_cleanup_free_ char *path = xasprintf("%s/%s", prefix, de->d_name);
-		struct stat st;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-			add(w, path, 2); /* a whiteout: deleted from the image's view */
+		struct stat st, ost;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT) /* removed while walked: gone either way */
+				failed(w, path, errno);
 			continue;
 		}
-		add(w, path, in_lower(w, path) ? 0 : 1);
+		int layer = view_lookup(w, old, path, de->d_name, &ost);
+		if (is_whiteout(&st)) {
+			/* deleted from the image's view; a whiteout of nothing changes nothing */
+			if (layer >= 0) {
+				add(w, path, 2);
+				listed++;
+			}
+			continue;
+		}
+		bool changed = false;
+		if (layer < 0) {
+			add(w, path, 1);
+			listed++;
+		} else {
+			char ca[256], cb[256];
+			size_t la = caps(dirfd(d), de->d_name, ca, sizeof(ca));
+			size_t lb = caps(old->fd[layer], de->d_name, cb, sizeof(cb));
+			changed = differs(&ost, &st) || la != lb || (la && memcmp(ca, cb, la) != 0);
+			if (changed) {
+				add(w, path, 0);
+				listed++;
+			}
+		}
 		if (!S_ISDIR(st.st_mode))
 			continue;
 		if (depth + 1 >= LAYERDIFF_MAX_DEPTH) {
@@ -76,10 +244,28 @@ static void walk_dir(struct walk *w, int dfd, const char *prefix, int depth)
 		}
 		int sub = openat(dirfd(d), de->d_name,
 		                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-		if (sub >= 0)
-			walk_dir(w, sub, path, depth + 1);
+		if (sub < 0) {
+			failed(w, path, errno);
+			continue;
+		}
+		/* below an added directory, or one that was not a directory in the image,
+		 * everything is added */
+		struct view child = {0};
+		if (layer >= 0 && S_ISDIR(ost.st_mode))
+			view_child(w, old, (size_t)layer, path, de->d_name, &child);
+		size_t below = 0;
+		if (child.n && opaque(sub))
+			below += opaque_deletes(w, sub, &child, path);
+		below += walk_dir(w, sub, &child, path, depth + 1);
+		view_close(&child);
+		if (below && layer >= 0 && !changed) {
+			add(w, path, 0);
+			listed++;
+		}
+		listed += below;
 	}
 	closedir(d);
+	return listed;
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -101,24 +287,22 @@ int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t *
 	size_t cap = 1;
 	for (const char *p = l; *p; p++)
 		cap += *p == ':';
-	w.lower = xcalloc(cap, sizeof(int));
-	for (char *save = NULL, *t = strtok_r(l, ":", &save); t && w.n_lower < cap;
+	struct view root = {.fd = xcalloc(cap, sizeof(int))};
+	for (char *save = NULL, *t = strtok_r(l, ":", &save); t && root.n < cap;
 	     t = strtok_r(NULL, ":", &save)) {
-		int fd = rootfs_open_root(t);
+		int fd = open(t, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			if (json_is_array(notes))
 				json_array_append_new(
 				    notes, json_sprintf("image layer '%s' unreadable (%s): files "
 				                        "in it count as added",
-				                        t, strerror(-fd)));
+				                        t, strerror(errno)));
 			continue;
 		}
-		w.lower[w.n_lower++] = fd;
+		root.fd[root.n++] = fd;
 	}
-	walk_dir(&w, ufd, "", 0);
-	for (size_t i = 0; i < w.n_lower; i++)
-		close(w.lower[i]);
-	free(w.lower);
+	walk_dir(&w, ufd, &root, "", 0);
+	view_close(&root);
 	if (json_is_array(notes) && w.cut_entries)
 		json_array_append_new(notes, json_sprintf("more than %zu changed paths: the rest "
 		                                          "are left out",
@@ -127,7 +311,13 @@ int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t *
 		json_array_append_new(notes, json_sprintf("directories deeper than %d levels are "
 		                                          "not walked (the first: '%s')",
 		                                          LAYERDIFF_MAX_DEPTH, w.first_cut));
+	if (json_is_array(notes) && w.failed)
+		json_array_append_new(
+		    notes, json_sprintf("not everything could be read, the list may miss "
+		                        "changes (the first: %s)",
+		                        w.failed));
 	free(w.first_cut);
+	free(w.failed);
 	/* sort through a plain array: jansson has no sort */
 	size_t n = json_array_size(w.out);
 	json_t **v = xcalloc(n + 1, sizeof(*v));

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 
 #include "escape.h"
 #include "json.h"
@@ -260,9 +261,116 @@ static char *read_token(const char *path)
 	return s;
 }
 
+/* ------------------------------------------------------------------ the layer store */
+
+struct chain_memo {
+	char *parent; /* "sha256:<chain id>" as read from a container's parent file */
+	char *lower;  /* the directories of that chain, top first ("" when none could be read) */
+	char *note;   /* what could not be read on the way, or NULL */
+};
+
+struct ondisk_cache {
+	pthread_mutex_t mu;
+	struct chain_memo *v;
+	size_t n;
+};
+
+struct ondisk_cache *ondisk_cache_new(void)
+{
+	struct ondisk_cache *c = xcalloc(1, sizeof(*c));
+	pthread_mutex_init(&c->mu, NULL);
+	return c;
+}
+
+void ondisk_cache_free(struct ondisk_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].parent);
+		free(c->v[i].lower);
+		free(c->v[i].note);
+	}
+	free(c->v);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+/* The image's layers below a container, from its parent chain id: each layer's cache-id, then
+ * that layer's parent. lower gets "dir:dir:..." appended; a note says where the walk stopped. */
+static void chain_dirs(const char *root, const char *driver, const char *parent_in,
+                       struct buf *lower, char **ret_note)
+{
+	char *parent = xstrdup(parent_in);
+	int depth = 0;
+	while (parent && startswith(parent, "sha256:") && is_component(parent + 7) &&
+	       depth++ < MAX_LAYERS) {
+		_cleanup_free_ char *ldir =
+		    xasprintf("%s/image/%s/layerdb/sha256/%s", root, driver, parent + 7);
+		_cleanup_free_ char *cp = xasprintf("%s/cache-id", ldir);
+		_cleanup_free_ char *cache = read_token(cp);
+		free(parent);
+		parent = NULL;
+		if (!is_component(cache)) {
+			*ret_note = xasprintf("layer store: no usable '%s'", cp);
+			break;
+		}
+		buf_printf(lower, "%s%s/%s/%s/diff", lower->len ? ":" : "", root, driver, cache);
+		_cleanup_free_ char *np = xasprintf("%s/parent", ldir);
+		parent = read_token(np);
+	}
+	if (depth > MAX_LAYERS && !*ret_note)
+		*ret_note = xasprintf("layer store: more than %d layers, lower directories cut",
+		                      MAX_LAYERS);
+	free(parent);
+}
+
+/* chain_dirs through the cache: containers of one image share their chain. */
+static void chain_dirs_cached(struct ondisk_cache *c, const char *root, const char *driver,
+                              const char *parent, struct buf *lower, json_t *notes)
+{
+	if (!c) {
+		_cleanup_free_ char *n = NULL;
+		chain_dirs(root, driver, parent, lower, &n);
+		if (n)
+			note(notes, "%s", n);
+		return;
+	}
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < c->n; i++)
+		if (streq(c->v[i].parent, parent)) {
+			if (*c->v[i].lower)
+				buf_printf(lower, "%s%s", lower->len ? ":" : "", c->v[i].lower);
+			if (c->v[i].note)
+				note(notes, "%s", c->v[i].note);
+			pthread_mutex_unlock(&c->mu);
+			return;
+		}
+	pthread_mutex_unlock(&c->mu);
+	/* read outside the lock: two threads may read the same chain once each, no harm */
+	struct buf own = {0};
+	char *n = NULL;
+	chain_dirs(root, driver, parent, &own, &n);
+	if (own.len)
+		buf_printf(lower, "%s%s", lower->len ? ":" : "", buf_cstr(&own));
+	if (n)
+		note(notes, "%s", n);
+	pthread_mutex_lock(&c->mu);
+	if (c->n < 4096) {
+		c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
+		c->v[c->n++] = (struct chain_memo){.parent = xstrdup(parent),
+		                                   .lower = xstrdup(own.len ? buf_cstr(&own) : ""),
+		                                   .note = n};
+		n = NULL;
+	}
+	pthread_mutex_unlock(&c->mu);
+	free(n);
+	buf_free(&own);
+}
+
 /* overlay2: the container's own layer (mount-id) and the image's layers below it. */
 static void layer_dirs(const char *root, const char *id, const char *driver, json_t *gd,
-                       json_t *notes)
+                       json_t *notes, struct ondisk_cache *cache)
 {
 	if (!driver || !streq(driver, "overlay2")) {
 		note(notes, "graph driver '%s': layer directories not derived",
@@ -288,27 +396,9 @@ static void layer_dirs(const char *root, const char *id, const char *driver, jso
 	if (is_component(init_id))
 		buf_printf(&lower, "%s/%s/%s/diff", root, driver, init_id);
 	_cleanup_free_ char *pp = xasprintf("%s/parent", mdir);
-	char *parent = read_token(pp);
-	int depth = 0;
-	while (parent && startswith(parent, "sha256:") && is_component(parent + 7) &&
-	       depth++ < MAX_LAYERS) {
-		_cleanup_free_ char *ldir =
-		    xasprintf("%s/image/%s/layerdb/sha256/%s", root, driver, parent + 7);
-		_cleanup_free_ char *cp = xasprintf("%s/cache-id", ldir);
-		_cleanup_free_ char *cache = read_token(cp);
-		free(parent);
-		parent = NULL;
-		if (!is_component(cache)) {
-			note(notes, "layer store: no usable '%s'", cp);
-			break;
-		}
-		buf_printf(&lower, "%s%s/%s/%s/diff", lower.len ? ":" : "", root, driver, cache);
-		_cleanup_free_ char *np = xasprintf("%s/parent", ldir);
-		parent = read_token(np);
-	}
-	if (depth > MAX_LAYERS)
-		note(notes, "layer store: more than %d layers, lower directories cut", MAX_LAYERS);
-	free(parent);
+	_cleanup_free_ char *parent = read_token(pp);
+	if (parent)
+		chain_dirs_cached(cache, root, driver, parent, &lower, notes);
 	if (lower.len)
 		json_object_set_new(data, "LowerDir", json_string(buf_cstr(&lower)));
 	buf_free(&lower);
@@ -318,6 +408,12 @@ static void layer_dirs(const char *root, const char *id, const char *driver, jso
 
 int ondisk_inspect(const char *root, const char *id, json_t **ret, json_t *notes,
                    struct cirt_err *err)
+{
+	return ondisk_inspect_cached(root, id, NULL, ret, notes, err);
+}
+
+int ondisk_inspect_cached(const char *root, const char *id, struct ondisk_cache *cache,
+                          json_t **ret, json_t *notes, struct cirt_err *err)
 {
 	if (!is_id(id))
 		return err_set(err, CIRT_EXIT_NOTFOUND, "'%s' is not a container id", id);
@@ -337,7 +433,7 @@ int ondisk_inspect(const char *root, const char *id, json_t **ret, json_t *notes
 		return err_set(err, CIRT_EXIT_BADANSWER, "'%s' is not a container record", cp);
 	if (!streq(jstr(j, "Id"), id))
 		note(notes, "record in directory %.12s names another id", id);
-	layer_dirs(root, id, jstr(j, "Driver"), jobj(j, "GraphDriver"), notes);
+	layer_dirs(root, id, jstr(j, "Driver"), jobj(j, "GraphDriver"), notes, cache);
 	/* the daemon shows a local volume's path; the record leaves it empty */
 	size_t i;
 	json_t *m;

@@ -32,6 +32,15 @@ json_t *ondisk_inspect_parse(const char *config, size_t config_len, const char *
 int ondisk_inspect(const char *root, const char *id, json_t **ret, json_t *notes,
                    struct cirt_err *err);
 
+/* A memo of the image layers' directories shared by the reads of many containers (thread-safe):
+ * the containers of one image read its layer chain once. */
+struct ondisk_cache;
+struct ondisk_cache *ondisk_cache_new(void);
+void ondisk_cache_free(struct ondisk_cache *c);
+/* ondisk_inspect through the memo (NULL: none); safe to call from several threads at once. */
+int ondisk_inspect_cached(const char *root, const char *id, struct ondisk_cache *cache,
+                          json_t **ret, json_t *notes, struct cirt_err *err);
+
 /* runc's record of a container's init process: pid and start time (clock ticks after boot, to
  * tell a reused pid apart). false when there is no readable state. */
 struct ondisk_runc {

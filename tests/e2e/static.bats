@@ -11,7 +11,12 @@ LAB_NAMES="lab-bridge lab-custom lab-host lab-none lab-shared lab-beacon lab-bea
 
 setup_file() {
 	# one build for the whole file, kept between runs (ninja redoes only what changed); the first
-	# one fetches Debian's curl source package and builds its minimal libcurl (static/curl.sh)
+	# one fetches Debian's curl source package and builds its minimal libcurl (static/curl.sh).
+	# The whole suite starts it in the background (tests/prebuild.sh): wait for that one first.
+	if [ -n "${CIRT_PREBUILD:-}" ]; then
+		"$TOP/tests/prebuild.sh" wait "$CIRT_PREBUILD" static ||
+			{ tail -40 "$CIRT_PREBUILD/static.log" >&3; return 1; }
+	fi
 	if [ ! -f "$STATIC_DIR/build.ninja" ]; then
 		meson setup "$STATIC_DIR" "$TOP" -Dstatic=true --buildtype=release \
 			>"$BATS_FILE_TMPDIR/setup.log" 2>&1 || { cat "$BATS_FILE_TMPDIR/setup.log" >&3; return 1; }
@@ -145,13 +150,19 @@ CNF
 
 @test "dpkg-buildpackage -us -uc -b builds cirt_*.deb: /usr/bin/cirt, dynamic, runs from the package" {
 	local d=$BATS_FILE_TMPDIR/deb
-	rm -rf "$d"
-	mkdir -p "$d/src"
-	# a copy of the tree: dpkg-buildpackage writes its .deb beside the source directory
-	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
-		tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$d/src"
-	(cd "$d/src" && DEB_BUILD_OPTIONS="nocheck noopt parallel=2" dpkg-buildpackage -us -uc -b) \
-		>"$d/build.log" 2>&1 || { tail -40 "$d/build.log"; false; }
+	if [ -n "${CIRT_PREBUILD:-}" ]; then
+		# built in the background by the whole suite (tests/prebuild.sh), the same way
+		d=$TOP/build-deb
+		"$TOP/tests/prebuild.sh" wait "$CIRT_PREBUILD" deb || { tail -40 "$CIRT_PREBUILD/deb.log"; false; }
+	else
+		rm -rf "$d"
+		mkdir -p "$d/src"
+		# a copy of the tree: dpkg-buildpackage writes its .deb beside the source directory
+		(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
+			tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$d/src"
+		(cd "$d/src" && DEB_BUILD_OPTIONS="nocheck noopt parallel=2" dpkg-buildpackage -us -uc -b) \
+			>"$d/build.log" 2>&1 || { tail -40 "$d/build.log"; false; }
+	fi
 	deb=$(ls "$d"/cirt_*.deb)
 	run dpkg-deb -c "$deb"
 	[ "$status" -eq 0 ]

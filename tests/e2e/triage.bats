@@ -6,6 +6,7 @@ load helpers
 
 PLANTED=$TOP/tests/lab/planted.sh
 HOSTILE=tri-hostile
+LAYERS=tri-layers
 
 # the lab's own containers: the ranking is checked among them (other suites' fixtures may run)
 LAB_NAMES='["lab-bridge","lab-custom","lab-host","lab-none","lab-shared","lab-beacon","lab-beacon-default","lab-clean","planted-run"]'
@@ -25,6 +26,14 @@ setup_file() {
 	docker rm -f "$HOSTILE" >/dev/null 2>&1 || true
 	docker run -d --name "$HOSTILE" --label cirt.lab=1 --network none "$LAB_IMAGE" \
 		sh -c 'touch "/tmp/<script>alert(1)" "/tmp/<img src=http:x onerror=alert(2)>"; sleep 3600' >/dev/null
+	# every kind of change in its writable layer: added, changed, deleted (a whiteout), a
+	# directory made again (opaque), a hidden file, a symlink, a copy with nothing changed
+	docker rm -f "$LAYERS" >/dev/null 2>&1 || true
+	docker run -d --name "$LAYERS" --label cirt.lab=1 --network none "$LAB_IMAGE" \
+		sh -c 'mkdir -p /etc/cron.d /var/tmp/.k; echo x >/etc/cron.d/job; echo y >/var/tmp/.k/z
+			rm /bin/ls; ln -s /bin/busybox /tmp/ls2; echo k >/root/.profile; chmod 755 /bin/busybox
+			rm -rf /www; mkdir /www; echo n >/www/new; touch /tmp/.hidden; sleep 3600' >/dev/null
+	for i in $(seq 1 50); do docker exec "$LAYERS" test -e /tmp/.hidden 2>/dev/null && break; sleep 0.2; done
 	printf '# the lab C2\n%s # lab C2\n' "$LAB_C2_IP" >"$t/ioc.txt"
 	# both beacons have talked to the C2 (bounded wait: they connect every 2 and 3 s)
 	local i ip1 ip2
@@ -44,7 +53,7 @@ setup_file() {
 }
 
 teardown_file() {
-	docker rm -f "$HOSTILE" >/dev/null 2>&1 || true
+	docker rm -f "$HOSTILE" "$LAYERS" >/dev/null 2>&1 || true
 }
 
 # the summary restricted to the lab's containers, names in rank order
@@ -121,6 +130,38 @@ lab_rank() {
 	grep -qE '^ *next: cirt collect ' <<<"$output"
 	grep -q '^CONNECTIONS' <<<"$output"
 	grep -q '^CONTAINERS' <<<"$output"
+}
+
+daemon_changes() { # ID: the daemon's change list (docker diff), as "KIND PATH" lines sorted by path
+	curl -sf --unix-socket /var/run/docker.sock "http://x/containers/$1/changes" |
+		jq -r '(. // [])[] | "\(.Kind) \(.Path)"' | sort -k2
+}
+
+@test "triage: change lists from the overlay layers are the daemon's, for every lab container" {
+	local n=0 c id want got
+	# the lab's own containers and this file's (others' may change files meanwhile)
+	for c in $(docker ps -a --filter label=cirt.lab=1 --format '{{.Names}}' | grep -E '^(lab-|planted-|tri-)' | grep -v '^lab-many-'); do
+		id=$(docker inspect -f '{{.Id}}' "$c" 2>/dev/null) || continue # removed meanwhile
+		[ "$(docker inspect -f '{{.GraphDriver.Name}}' "$id")" = overlay2 ] || continue
+		want=$(daemon_changes "$id")
+		got=$("$CIRT" diff --from-layers --json "$id" | jq -r '.changes[] | "\({"C": 0, "A": 1, "D": 2}[.kind]) \(.path)"')
+		[ "$got" = "$want" ] || { echo "$c:"; diff <(echo "$want") <(echo "$got"); false; }
+		n=$((n + 1))
+	done
+	[ "$n" -ge 10 ]
+	# the layered container shows every kind, and triage counted the same
+	want=$(daemon_changes "$LAYERS")
+	grep -q '^2 /bin/ls$' <<<"$want"
+	grep -q '^1 /tmp/ls2$' <<<"$want"
+	grep -q '^1 /tmp/.hidden$' <<<"$want"
+	grep -q '^2 /www/index.html$' <<<"$want"
+	! grep -q ' /bin/busybox$' <<<"$want" || false
+	jq -e --arg c "$LAYERS" --argjson a "$(grep -c '^1 ' <<<"$want")" --argjson ch "$(grep -c '^0 ' <<<"$want")" \
+		--argjson d "$(grep -c '^2 ' <<<"$want")" \
+		'.changes[] | select(.container == $c) | .added == $a and .changed == $ch and .deleted == $d' \
+		"$BATS_FILE_TMPDIR/triage.json"
+	# and took them from the layers: no container's list came from the daemon
+	[ "$(jq '[.notes[] | select(test("changed files of"))] | length' "$BATS_FILE_TMPDIR/triage.json")" = 0 ]
 }
 
 @test "triage: bad input is a usage error" {

@@ -53,7 +53,8 @@ readonly DEPS=(docker.io meson ninja-build pkg-config gcc libcurl4-openssl-dev
 	libgraphviz-dev graphviz jq procps psmisc curl time openssl strace python3 chromium
 	clang clang-tools clang-format cppcheck valgrind socat dnsmasq-base libbpf-dev bpftool
 	file dpkg-dev debhelper libzstd-dev liblz4-dev libacl1-dev libbz2-dev liblzma-dev
-	libmagic-dev nettle-dev libdbus-1-dev zlib1g-dev)
+	libmagic-dev nettle-dev libdbus-1-dev zlib1g-dev
+	openssh-server ansible-core python3-yaml)
 
 LAB_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 readonly LAB_DIR

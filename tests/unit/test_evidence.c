@@ -7,10 +7,13 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include "evidence/bundle.h"
 #include "evidence/collect.h"
+#include "evidence/pgz.h"
 #include "evidence/sockets.h"
 #include "evidence/verify.h"
 #include "json.h"
@@ -195,10 +198,10 @@ static void test_bundle_dir(void **state)
 	nftw(t, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static void test_bundle_archive(void **state)
+static void bundle_archive(const char *suffix)
 {
 	_cleanup_free_ char *t = tmpdir();
-	_cleanup_free_ char *out = xasprintf("%s/case.tar.gz", t);
+	_cleanup_free_ char *out = xasprintf("%s/case%s", t, suffix);
 	char sha[65];
 	make_bundle(out, sha);
 	/* the staging directory is gone, the hash is the archive's */
@@ -228,13 +231,110 @@ static void test_bundle_archive(void **state)
 	nftw(t, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+static void test_bundle_archive(void **state)
+{
+	(void)state;
+	bundle_archive(".tar.gz");
+	bundle_archive(".tar.zst");
+	assert_int_equal(bundle_kind_of("x.tgz"), BUNDLE_TGZ);
+	assert_int_equal(bundle_kind_of("x.tzst"), BUNDLE_TZST);
+	assert_int_equal(bundle_kind_of("x.tar"), BUNDLE_DIR);
+}
+
+struct sink {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+static int sink_out(void *ud, const void *p, size_t n)
+{
+	struct sink *s = ud;
+	if (s->n + n > s->cap) {
+		s->cap = (s->n + n) * 2;
+		s->p = xrealloc(s->p, s->cap);
+	}
+	memcpy(s->p + s->n, p, n);
+	s->n += n;
+	return 0;
+}
+
+/* Every gzip member one after another, inflated: what gzip -d gives. */
+static unsigned char *gunzip_all(const struct sink *s, size_t *ret_n)
+{
+	size_t cap = 8u << 20, n = 0;
+	unsigned char *out = xmalloc(cap);
+	z_stream zs;
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
+	zs.next_in = s->p;
+	zs.avail_in = (uInt)s->n;
+	size_t members = 0;
+	while (zs.avail_in) {
+		zs.next_out = out + n;
+		zs.avail_out = (uInt)(cap - n);
+		int r = inflate(&zs, Z_NO_FLUSH);
+		n = cap - zs.avail_out;
+		if (r == Z_STREAM_END) {
+			members++;
+			assert_int_equal(inflateReset(&zs), Z_OK);
+			continue;
+		}
+		assert_int_equal(r, Z_OK);
+	}
+	inflateEnd(&zs);
+	assert_true(members >= 1);
+	*ret_n = n;
+	return out;
+}
+
+/* Parallel gzip: the members, inflated in order, are the bytes written, across block
+ * boundaries, with one thread or several, and an empty stream is a valid gzip file. */
+static void test_pgz(void **state)
+{
+	(void)state;
+	size_t len = (3u << 20) + 12345;
+	unsigned char *data = xmalloc(len);
+	uint32_t x = 2463534242u;
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		/* half noise, half text: both kinds of block */
+		data[i] = i < len / 2 ? (unsigned char)x : (unsigned char)("evidence "[i % 9]);
+	}
+	const unsigned threads[] = {1, 3};
+	for (size_t t = 0; t < 2; t++) {
+		struct sink s = {0};
+		struct pgz *z = pgz_new(1, threads[t], sink_out, &s);
+		size_t off = 0, step = 7;
+		while (off < len) {
+			size_t k = len - off < step ? len - off : step;
+			assert_int_equal(pgz_write(z, data + off, k), 0);
+			off += k;
+			step = step * 3 % 400009 + 1;
+		}
+		assert_int_equal(pgz_close(z), 0);
+		size_t n = 0;
+		unsigned char *back = gunzip_all(&s, &n);
+		assert_int_equal(n, len);
+		assert_memory_equal(back, data, len);
+		free(back);
+		free(s.p);
+	}
+	struct sink s = {0};
+	assert_int_equal(pgz_close(pgz_new(1, 2, sink_out, &s)), 0);
+	size_t n = 1;
+	unsigned char *back = gunzip_all(&s, &n);
+	assert_int_equal(n, 0);
+	free(back);
+	free(s.p);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_encode_path),
-	    cmocka_unit_test(test_sockets),
-	    cmocka_unit_test(test_bundle_dir),
-	    cmocka_unit_test(test_bundle_archive),
+	    cmocka_unit_test(test_encode_path), cmocka_unit_test(test_sockets),
+	    cmocka_unit_test(test_bundle_dir),  cmocka_unit_test(test_bundle_archive),
+	    cmocka_unit_test(test_pgz),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "model/host.h"
+#include "model/host_int.h"
 #include "sources/layerdiff.h"
 #include "sources/ondisk.h"
 #include "sources/procfs.h"
@@ -247,7 +249,8 @@ static void layer_whiteout(const char *dir, const char *rel)
 
 /* The change list from layers made here: a file added, one changed, one deleted (a whiteout),
  * a directory added with its content, one deleted below and made again (added), a symlink to a
- * host path (listed, never followed) and a tree deeper than the bound (cut, named). */
+ * host path (listed, never followed), a copy with nothing changed (not listed), a directory made
+ * again (opaque) and a tree deeper than the bound (cut, named). */
 static void test_layerdiff(void **state)
 {
 	(void)state;
@@ -271,6 +274,11 @@ static void test_layerdiff(void **state)
 	/* upper: passwd changed, new added, gone deleted, old made again (added: l1 deleted it),
 	 * /opt/x added, a link */
 	layer_file(up, "etc/passwd");
+	snprintf(p, sizeof(p), "%s/etc/passwd", up);
+	FILE *pf = fopen(p, "w");
+	assert_non_null(pf);
+	fputs("root:x:0:0::/root:/bin/sh\n", pf); /* a new size: changed */
+	fclose(pf);
 	layer_file(up, "etc/new");
 	layer_whiteout(up, "etc/gone");
 	layer_file(up, "etc/old");
@@ -279,6 +287,33 @@ static void test_layerdiff(void **state)
 	layer_file(up, "opt/x");
 	snprintf(p, sizeof(p), "%s/etc/shadow.lnk", up);
 	assert_int_equal(symlink("/etc", p), 0);
+	/* the daemon's test is on stat fields: a copy in the writable layer with the same mode,
+	 * size and time is no change, nor a directory with nothing changed below it */
+	layer_file(lo2, "etc/same");
+	layer_file(up, "etc/same");
+	snprintf(p, sizeof(p), "%s/etc/same", lo2);
+	struct stat sst;
+	assert_int_equal(stat(p, &sst), 0);
+	snprintf(p, sizeof(p), "%s/etc/same", up);
+	struct timespec ts[2] = {sst.st_atim, sst.st_mtim};
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+	snprintf(p, sizeof(p), "%s/srv", lo2);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/srv", up);
+	assert_int_equal(mkdir(p, 0755), 0);
+	/* a directory deleted and made again (opaque): what the image had there is deleted */
+	const char *const wdirs[] = {lo2, up};
+	for (size_t k = 0; k < 2; k++) {
+		snprintf(p, sizeof(p), "%s/www", wdirs[k]);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	snprintf(p, sizeof(p), "%s/www/sub", lo2);
+	assert_int_equal(mkdir(p, 0755), 0);
+	layer_file(lo2, "www/sub/f");
+	layer_file(lo2, "www/index.html");
+	layer_file(up, "www/new");
+	snprintf(p, sizeof(p), "%s/www", up);
+	assert_int_equal(setxattr(p, "trusted.overlay.opaque", "y", 1, 0), 0);
 	/* a tree of LAYERDIFF_MAX_DEPTH + 5 directories */
 	size_t l = (size_t)snprintf(p, sizeof(p), "%s/deep", up);
 	assert_int_equal(mkdir(p, 0755), 0);
@@ -311,7 +346,11 @@ static void test_layerdiff(void **state)
 	                                  "0 /etc/passwd\n"
 	                                  "1 /etc/shadow.lnk\n"
 	                                  "1 /opt\n"
-	                                  "1 /opt/x\n");
+	                                  "1 /opt/x\n"
+	                                  "0 /www\n"
+	                                  "2 /www/index.html\n"
+	                                  "1 /www/new\n"
+	                                  "2 /www/sub\n");
 	buf_free(&b);
 	/* the deepest path listed has LAYERDIFF_MAX_DEPTH components, and the cut is a note */
 	size_t deepest = 0;
@@ -356,6 +395,70 @@ static void test_stat(void **state)
 	assert_null(procfs_status_parse("Name:\tsleep\n", "PPid"));
 }
 
+/* The records on disk checked against the daemon's list of the same moment: every recorded
+ * container agrees; a list that says otherwise (state, label, address, port, name, mount)
+ * names what differs, so the daemon's own inspect is asked instead. */
+static void test_record_against_list(void **state)
+{
+	(void)state;
+	json_error_t je;
+	json_t *list = json_load_file(FIXTURES "/engine-20.10.24/containers-list.json", 0, &je);
+	assert_non_null(list);
+	size_t i, checked = 0;
+	json_t *item;
+	json_array_foreach(list, i, item)
+	{
+		const char *id = jstr(item, "Id");
+		json_t *doc = NULL, *notes = json_array();
+		struct cirt_err e = {0};
+		if (ondisk_inspect(ROOT, id, &doc, notes, &e) < 0) {
+			json_decref(notes);
+			continue; /* not among the recorded ones */
+		}
+		char *d = host_record_disagrees(item, doc);
+		if (d)
+			fail_msg("%s: %s", jstr(item, "Id"), d);
+		checked++;
+		const char *const edits[][3] = {
+		    {"State", NULL, "exited"},
+		    {"Labels", "x", "y"},
+		    {"Names", NULL, "/other"},
+		    {"Command", NULL, "sh -c evil"},
+		};
+		for (size_t k = 0; k < ARRAY_SIZE(edits); k++) {
+			json_t *copy = json_deep_copy(item);
+			if (streq(edits[k][0], "Labels"))
+				json_object_set_new(json_object_get(copy, "Labels"), edits[k][1],
+				                    json_string(edits[k][2]));
+			else if (streq(edits[k][0], "Names"))
+				json_object_set_new(copy, "Names", json_pack("[s]", edits[k][2]));
+			else
+				json_object_set_new(copy, edits[k][0], json_string(edits[k][2]));
+			d = host_record_disagrees(copy, doc);
+			assert_non_null(d);
+			free(d);
+			json_decref(copy);
+		}
+		/* an address the record does not hold */
+		json_t *copy = json_deep_copy(item);
+		const char *net;
+		json_t *ep;
+		json_object_foreach(jobj(jobj(copy, "NetworkSettings"), "Networks"), net, ep)
+		    json_object_set_new(ep, "IPAddress", json_string("10.99.99.99"));
+		if (json_object_size(jobj(jobj(copy, "NetworkSettings"), "Networks"))) {
+			d = host_record_disagrees(copy, doc);
+			assert_non_null(d);
+			assert_non_null(strstr(d, "network"));
+			free(d);
+		}
+		json_decref(copy);
+		json_decref(doc);
+		json_decref(notes);
+	}
+	assert_int_equal(checked, 3);
+	json_decref(list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +470,7 @@ int main(void)
 	    cmocka_unit_test(test_cgroup_forms),
 	    cmocka_unit_test(test_stat),
 	    cmocka_unit_test(test_layerdiff),
+	    cmocka_unit_test(test_record_against_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
