@@ -268,5 +268,5 @@ const struct cmd cmd_collect = {
                "conntrack, binaries, memory, logs, changed files) into a hashed bundle",
     .opts = collect_opts,
     .run = collect_run,
-    .flags = CMD_NODAEMON,
+    .flags = CMD_NODAEMON | CMD_OFFLINE,
 };

@@ -191,5 +191,5 @@ const struct cmd cmd_locate = {
                "(ended flows, NAT reversed), live capture",
     .opts = locate_opts,
     .run = locate_run_cmd,
-    .flags = CMD_NODAEMON,
+    .flags = CMD_NODAEMON | CMD_OFFLINE,
 };

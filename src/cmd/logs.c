@@ -166,4 +166,5 @@ const struct cmd cmd_logs = {
                "with timestamps",
     .opts = logs_opts,
     .run = logs_run,
+    .flags = CMD_NODAEMON | CMD_OFFLINE,
 };

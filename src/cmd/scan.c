@@ -194,5 +194,5 @@ const struct cmd cmd_scan = {
                "weak passwords, escape risks and intruder traces (offline, read-only)",
     .opts = scan_opts,
     .run = scan_run,
-    .flags = CMD_NODAEMON,
+    .flags = CMD_NODAEMON | CMD_OFFLINE,
 };

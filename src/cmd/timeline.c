@@ -119,4 +119,5 @@ const struct cmd cmd_timeline = {
                "start, die, ...), flows, gaps",
     .opts = timeline_opts,
     .run = timeline_run,
+    .flags = CMD_OFFLINE,
 };

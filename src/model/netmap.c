@@ -1009,6 +1009,18 @@ int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct 
 	}
 	netmap_parse_networks(m, list);
 	json_decref(list);
+	if (needs & NETMAP_OFFLINE) {
+		/* a disk image: the kernel's links, routes and rules died with the host */
+		fw_job_free(fw);
+		note(m,
+		     "offline view: no links, veths, routes or firewall rules (they lived in the "
+		     "kernel of the host the image was taken from)");
+		m->mode_lines = xcalloc(h->n + 1, sizeof(char *));
+		for (size_t i = 0; i < h->n; i++)
+			m->mode_lines[i] = netmap_mode_line(m, &h->c[i]);
+		*ret = m;
+		return 0;
+	}
 	if (rtnl_dump_links(-1, &m->links, err) < 0) {
 		fw_job_free(fw);
 		netmap_free(m);

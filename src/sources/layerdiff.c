@@ -18,6 +18,7 @@ struct walk {
 	json_t *out;
 	bool cut_depth, cut_entries;
 	char *first_cut; /* the first directory not walked for its depth */
+	bool times;      /* add each entry's inode facts and times (layerdiff_times) */
 };
 
 /* Is path in the image's view below the writable layer? The topmost layer holding it decides: a
@@ -33,11 +34,41 @@ static bool in_lower(const struct walk *w, const char *path)
 	return false;
 }
 
-static void add(struct walk *w, const char *path, int kind)
+static json_int_t ns_of(long long sec, long long nsec)
+{
+	return (json_int_t)(sec * 1000000000LL + nsec);
+}
+
+/* The entry's inode facts: its times as the layer's filesystem keeps them (birth time only where
+ * statx has it), mode, owner, size and inode number. */
+static void add_times(json_t *o, int dfd, const char *name, const struct stat *st)
+{
+	json_object_set_new(o, "mtime_ns",
+	                    json_integer(ns_of(st->st_mtim.tv_sec, st->st_mtim.tv_nsec)));
+	json_object_set_new(o, "ctime_ns",
+	                    json_integer(ns_of(st->st_ctim.tv_sec, st->st_ctim.tv_nsec)));
+	json_object_set_new(o, "atime_ns",
+	                    json_integer(ns_of(st->st_atim.tv_sec, st->st_atim.tv_nsec)));
+	struct statx sx;
+	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &sx) == 0 &&
+	    (sx.stx_mask & STATX_BTIME))
+		json_object_set_new(o, "btime_ns",
+		                    json_integer(ns_of(sx.stx_btime.tv_sec, sx.stx_btime.tv_nsec)));
+	json_object_set_new(o, "mode", json_integer(st->st_mode));
+	json_object_set_new(o, "uid", json_integer(st->st_uid));
+	json_object_set_new(o, "gid", json_integer(st->st_gid));
+	json_object_set_new(o, "size", json_integer((json_int_t)st->st_size));
+	json_object_set_new(o, "inode", json_integer((json_int_t)st->st_ino));
+}
+
+static void add(struct walk *w, const char *path, int kind, int dfd, const char *name,
+                const struct stat *st)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "Path", json_str(path));
 	json_object_set_new(o, "Kind", json_integer(kind));
+	if (w->times)
+		add_times(o, dfd, name, st);
 	json_array_append_new(w->out, o);
 	w->n++;
 }
@@ -62,10 +93,10 @@ static void walk_dir(struct walk *w, int dfd, const char *prefix, int depth)
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-			add(w, path, 2); /* a whiteout: deleted from the image's view */
+			add(w, path, 2, dirfd(d), de->d_name, &st); /* a whiteout: deleted */
 			continue;
 		}
-		add(w, path, in_lower(w, path) ? 0 : 1);
+		add(w, path, in_lower(w, path) ? 0 : 1, dirfd(d), de->d_name, &st);
 		if (!S_ISDIR(st.st_mode))
 			continue;
 		if (depth + 1 >= LAYERDIFF_MAX_DEPTH) {
@@ -88,15 +119,17 @@ static int cmp_path(const void *a, const void *b)
 	return strcmp(jstr(*x, "Path"), jstr(*y, "Path"));
 }
 
-int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t **ret, json_t *notes,
-              struct cirt_err *err)
+static int diff(const char *upper, const char *lower, size_t max_entries, bool times, json_t **ret,
+                json_t *notes, struct cirt_err *err)
 {
-	int ufd = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* inside the image root when one is set (--root): the layer is the host's path there */
+	int ufd = rootfs_host_open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
 	if (ufd < 0)
-		return err_set(err, errno == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-		               "writable layer '%s': %s", upper, strerror(errno));
+		return err_set(err, ufd == -EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "writable layer '%s': %s", upper, strerror(-ufd));
 	struct walk w = {.max = max_entries ? max_entries : LAYERDIFF_MAX_ENTRIES,
-	                 .out = json_array()};
+	                 .out = json_array(),
+	                 .times = times};
 	_cleanup_free_ char *l = xstrdup(lower ? lower : "");
 	size_t cap = 1;
 	for (const char *p = l; *p; p++)
@@ -140,4 +173,16 @@ int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t *
 	free(v);
 	*ret = w.out;
 	return 0;
+}
+
+int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t **ret, json_t *notes,
+              struct cirt_err *err)
+{
+	return diff(upper, lower, max_entries, false, ret, notes, err);
+}
+
+int layerdiff_times(const char *upper, const char *lower, size_t max_entries, json_t **ret,
+                    json_t *notes, struct cirt_err *err)
+{
+	return diff(upper, lower, max_entries, true, ret, notes, err);
 }
