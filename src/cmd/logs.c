@@ -193,10 +193,10 @@ static int logs_disk(struct ctx *x, struct container *c, struct logs_args *a)
 	struct disk k = {.a = a, .json = x->json};
 	if ((a->since_raw && !when_ns(a->since_raw, &k.since)) ||
 	    (a->until_raw && !when_ns(a->until_raw, &k.until)))
-		return cmd_usage(x, "logs: --%s: '%s' is not a duration or a time",
-		                 a->since_raw && !when_ns(a->since_raw, &k.since) ? "since" : "until",
-		                 a->since_raw && !when_ns(a->since_raw, &k.since) ? a->since_raw
-		                                                                  : a->until_raw);
+		return cmd_usage(
+		    x, "logs: --%s: '%s' is not a duration or a time",
+		    a->since_raw && !when_ns(a->since_raw, &k.since) ? "since" : "until",
+		    a->since_raw && !when_ns(a->since_raw, &k.since) ? a->since_raw : a->until_raw);
 	if (a->tail > 0) {
 		k.ring = xcalloc((size_t)a->tail, sizeof(char *));
 		k.ring_stream = xcalloc((size_t)a->tail, sizeof(int));
@@ -211,7 +211,8 @@ static int logs_disk(struct ctx *x, struct container *c, struct logs_args *a)
 	json_decref(notes);
 	for (size_t i = 0; i < k.n; i++) {
 		size_t slot = k.n < (size_t)a->tail ? i : (k.head + i) % (size_t)a->tail;
-		fprintf(k.ring_stream[slot] == 2 && !k.json ? stderr : stdout, "%s\n", k.ring[slot]);
+		fprintf(k.ring_stream[slot] == 2 && !k.json ? stderr : stdout, "%s\n",
+		        k.ring[slot]);
 	}
 	for (size_t i = 0; i < (size_t)(a->tail > 0 ? a->tail : 0); i++)
 		free(k.ring[i]);
