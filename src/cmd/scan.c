@@ -20,6 +20,7 @@ struct scan_args {
 	int fail_on; /* -1: never */
 	int min_sev;
 	bool progress;
+	const char *baseline;
 };
 
 enum { OPT_IMAGE = 256, OPT_ROOTFS, OPT_CHECKS, OPT_FAIL_ON, OPT_CRACK_TIME };
@@ -123,6 +124,10 @@ static const struct cmd_opt scan_opts[] = {
     OPT_FALSE("no-progress", 0, "no progress line on a terminal", A, progress),
     OPT_CALL("crack-time", OPT_CRACK_TIME, "SECONDS",
              "time spent guessing each password hash (default 3)"),
+    OPT_STR("baseline", 0, "DIR|IMAGE",
+            "with --rootfs: what the directory started as (a directory or an image): files absent "
+            "there or different are marked added since the image",
+            A, baseline),
     {0},
 };
 #undef A
@@ -156,12 +161,20 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 		    x, "scan: name a CONTAINER, or use --all, --image IMAGE or --rootfs DIR");
 	if (nrefs && a.all)
 		return cmd_usage(x, "scan: --all and CONTAINER names do not go together");
+	if (a.baseline && !a.n_rootfs)
+		return cmd_usage(x, "scan: --baseline goes with --rootfs DIR");
 	if (a.progress && isatty(STDERR_FILENO))
 		a.so.progress = scan_print_progress;
 	/* rules and lists first: bad input fails before anything is read */
 	struct scan_engine *eng = NULL;
 	if (scan_engine_new(&a.so, &eng, &x->err) < 0)
 		return -1;
+	size_t n_bad_rules = 0;
+	const char *const *bad_rules = scan_engine_rule_errors(eng, &n_bad_rules);
+	for (size_t k = 0; k < n_bad_rules; k++) {
+		_cleanup_free_ char *m = term_escape(bad_rules[k]);
+		fprintf(stderr, "cirt: warning: --rules: %s: file left out\n", m);
+	}
 	struct scan_job j = {0};
 	struct scan_job_env env = {.no_daemon = x->no_daemon,
 	                           .offline = x->root != NULL,
@@ -172,7 +185,7 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 	if (((nrefs || a.all) && scan_job_add_containers(&j, &env, refs, nrefs, &x->err) < 0) ||
 	    scan_job_add_images(&j, &env, images, a.n_images, &x->err) < 0 ||
 	    (a.all && x->root && scan_job_add_all_images(&j, &x->err) < 0) ||
-	    scan_job_add_rootfs(&j, rootfs, a.n_rootfs, &x->err) < 0)
+	    scan_job_add_rootfs(&j, &env, rootfs, a.n_rootfs, a.baseline, &x->err) < 0)
 		goto out;
 	/* everything below reads what the container's owner wrote: keep only the reading powers */
 	scan_job_drop_privileges(&j, &env);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "scan/scan.h"
@@ -14,12 +15,13 @@ struct scan_job;
 
 /* One YARA match on a file: the rule and its first matching string. */
 struct scan_hit {
-	const char *ns;    /* namespace: webshell, malware, secrets, user */
-	const char *rule;  /* identifier */
-	const char *desc;  /* meta description, or NULL */
-	const char *check; /* meta check (user rules), or NULL */
-	int sev;           /* meta severity, -1 when absent */
-	size_t off, len;   /* first match (len 0: condition-only rule) */
+	const char *ns;        /* namespace: webshell, malware, secrets, user */
+	const char *rule;      /* identifier */
+	const char *desc;      /* meta description, or NULL */
+	const char *check;     /* meta check (user rules), or NULL */
+	int sev;               /* meta severity, -1 when absent */
+	const char *technique; /* meta technique (a MITRE ATT&CK id), or NULL */
+	size_t off, len;       /* first match (len 0: condition-only rule) */
 };
 
 /* A file handed to the checks. */
@@ -37,7 +39,41 @@ struct scan_file {
 	int layer;                /* providing layer (layered targets and tarballs), 0 otherwise */
 	unsigned char sha256[32]; /* content digest, when an IOC list is loaded */
 	bool have_sha256;
+	uint64_t caps;       /* file capabilities (permitted set, security.capability) */
+	bool caps_effective; /* ... raised on exec */
 };
+
+/* The target's accounts and groups, read by the engine before the pass from its /etc/passwd
+ * and /etc/group (none when unreadable: a tarball, or no such file). */
+struct scan_account {
+	const char *name;
+	unsigned uid, gid;
+	const char *home, *shell;
+	const char *pw; /* the passwd field ("x" when the hash is in /etc/shadow) */
+};
+struct scan_group {
+	const char *name;
+	unsigned gid;
+	const char *const *members;
+	size_t n_members;
+};
+const struct scan_account *scan_job_account(struct scan_job *j, unsigned uid);
+const struct scan_account *scan_job_account_named(struct scan_job *j, const char *name);
+const struct scan_group *scan_job_groups(struct scan_job *j, size_t *ret_n);
+/* Does path lie in a home directory (an account's passwd home that is not a system directory,
+ * /root, /home/NAME)? Then the user's name goes to user (n bytes) and *ret_rel points at the
+ * part below the home ("/home/ann/.bashrc" -> ".bashrc"). */
+bool scan_job_home_user(struct scan_job *j, const char *path, char *user, size_t n,
+                        const char **ret_rel);
+/* lstat of a path of the target (outside the walk; inside its root or layers): false when
+ * absent or unreadable. */
+bool scan_job_exists(struct scan_job *j, const char *path, struct stat *st);
+/* The target's dpkg database (read on first use): 1 and the package name when a package ships
+ * path, 0 when none does, -1 when the target has no dpkg database. */
+int scan_job_dpkg_owner(struct scan_job *j, const char *path, const char **ret_pkg);
+/* 1 when the file's content is what its package recorded (md5sums, conffiles), 0 when it
+ * differs, -1 when unknown (no record, no content). */
+int scan_job_dpkg_intact(struct scan_job *j, const struct scan_file *f);
 
 /* The target being scanned: read-only for checks. */
 const struct scan_target *scan_job_target(struct scan_job *j);
@@ -50,6 +86,10 @@ enum scan_origin scan_origin(struct scan_job *j, struct scan_file *f);
 void scan_add(struct scan_job *j, struct scan_file *f, const char *check, const char *rule,
               enum scan_sev sev, unsigned line, const char *evidence, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
+/* The same with an explicit MITRE ATT&CK technique (NULL: the rule's own, attack.c). */
+void scan_add_t(struct scan_job *j, struct scan_file *f, const char *check, const char *rule,
+                enum scan_sev sev, unsigned line, const char *evidence, const char *technique,
+                const char *fmt, ...) __attribute__((format(printf, 9, 10)));
 /* Report a runtime (process) finding. */
 void scan_add_pid(struct scan_job *j, int pid, const char *path, const char *check,
                   const char *rule, enum scan_sev sev, const char *evidence, const char *fmt, ...)
@@ -75,7 +115,7 @@ struct scan_check {
 
 extern const struct scan_check scan_check_backdoor, scan_check_webshell, scan_check_malware,
     scan_check_secrets, scan_check_weakpass, scan_check_escape, scan_check_history,
-    scan_check_runtime;
+    scan_check_runtime, scan_check_persist;
 
 /* Helpers shared by the checks (finding.c). */
 /* The line holding data[off]: its 1-based number and a printable copy (at most max bytes,
@@ -121,6 +161,7 @@ enum shellpat {
 	SP_HISTORY_WIPE,   /* history -c, unset HISTFILE, HISTFILE=/dev/null */
 	SP_LOG_WIPE,       /* rm/truncate/shred of /var/log */
 	SP_MINER,          /* miner names and pool URLs */
+	SP_TTY_SPAWN,      /* pty.spawn, script -qc: a shell upgraded to a terminal */
 };
 struct shellpat_hit {
 	enum shellpat kind;

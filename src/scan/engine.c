@@ -1,11 +1,17 @@
 /* engine.c: one scan of one target: target-level checks, then a single parallel pass over its
  * files feeding YARA, the IOC digests and every file check; findings collected and sorted. */
+#include <ctype.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include <sys/xattr.h>
+
 #include "scan/engine.h"
+#include "scan/facts.h"
+#include "scan/lroot.h"
 #include "scan/rules.h"
 #include "scan/walker.h"
 #include "sources/rootfs.h"
@@ -16,8 +22,9 @@
 #define EVIDENCE_MAX 200
 
 static const struct scan_check *const all_checks[] = {
-    &scan_check_escape,   &scan_check_runtime, &scan_check_history, &scan_check_backdoor,
-    &scan_check_webshell, &scan_check_malware, &scan_check_secrets, &scan_check_weakpass,
+    &scan_check_escape,   &scan_check_runtime, &scan_check_history,
+    &scan_check_backdoor, &scan_check_persist, &scan_check_webshell,
+    &scan_check_malware,  &scan_check_secrets, &scan_check_weakpass,
 };
 
 struct crack_entry {
@@ -58,6 +65,9 @@ struct scan_job {
 	atomic_uint_fast64_t files, dirs, bytes, symlinks, special, big, deep, fs, errors, findings;
 	char *first_big, *first_deep, *first_fs;
 	int upper_fd;
+	struct lroot tree; /* the target's files outside the walk (accounts, dpkg) */
+	struct lroot base; /* --baseline: what "added since the image" compares with */
+	struct facts *facts;
 	struct wstate *ws;
 	unsigned nws;
 	uint64_t t0;
@@ -176,6 +186,11 @@ size_t scan_engine_rule_count(const struct scan_engine *e)
 	return rules_count(e->rules);
 }
 
+const char *const *scan_engine_rule_errors(const struct scan_engine *e, size_t *ret_n)
+{
+	return rules_errors(e->rules, ret_n);
+}
+
 const char *const *scan_engine_wordlist(struct scan_engine *e, size_t *n)
 {
 	*n = e->n_words;
@@ -237,11 +252,56 @@ enum scan_origin scan_origin(struct scan_job *j, struct scan_file *f)
 	if (f->origin_pending) {
 		f->origin_pending = false;
 		struct stat st;
-		f->origin = j->upper_fd >= 0 && rootfs_lstat(j->upper_fd, f->path, &st) == 0
-		                ? ORIGIN_ADDED
-		                : ORIGIN_IMAGE;
+		if (lroot_ok(&j->base))
+			f->origin = baseline_origin(&j->base, f);
+		else
+			f->origin = j->upper_fd >= 0 && rootfs_lstat(j->upper_fd, f->path, &st) == 0
+			                ? ORIGIN_ADDED
+			                : ORIGIN_IMAGE;
 	}
 	return f->origin;
+}
+
+const struct scan_account *scan_job_account(struct scan_job *j, unsigned uid)
+{
+	return facts_account(j->facts, uid);
+}
+
+const struct scan_account *scan_job_account_named(struct scan_job *j, const char *name)
+{
+	return facts_account_named(j->facts, name);
+}
+
+const struct scan_group *scan_job_groups(struct scan_job *j, size_t *ret_n)
+{
+	return facts_groups(j->facts, ret_n);
+}
+
+bool scan_job_home_user(struct scan_job *j, const char *path, char *user, size_t n,
+                        const char **ret_rel)
+{
+	return facts_home_user(j->facts, path, user, n, ret_rel);
+}
+
+bool scan_job_exists(struct scan_job *j, const char *path, struct stat *st)
+{
+	return lroot_ok(&j->tree) && lroot_lstat(&j->tree, path, st, NULL) == 0;
+}
+
+int scan_job_dpkg_owner(struct scan_job *j, const char *path, const char **ret_pkg)
+{
+	return j->facts ? facts_dpkg_owner(j->facts, path, ret_pkg) : -1;
+}
+
+int scan_job_dpkg_intact(struct scan_job *j, const struct scan_file *f)
+{
+	if (!j->facts || !f->data || (uint64_t)f->len != (uint64_t)f->st.st_size)
+		return -1;
+	unsigned char md5[16];
+	unsigned int dl = 0;
+	if (EVP_Digest(f->data, f->len, md5, &dl, EVP_md5(), NULL) != 1 || dl != 16)
+		return -1;
+	return facts_dpkg_md5(j->facts, f->path, md5);
 }
 
 /* One line, at most EVIDENCE_MAX bytes, cut on a UTF-8 boundary. */
@@ -270,8 +330,12 @@ static void add(struct scan_job *j, const struct scan_finding *nf)
 	atomic_fetch_add(&j->findings, 1);
 }
 
-void scan_add(struct scan_job *j, struct scan_file *f, const char *check, const char *rule,
-              enum scan_sev sev, unsigned line, const char *evidence, const char *fmt, ...)
+static void vadd(struct scan_job *j, struct scan_file *f, const char *check, const char *rule,
+                 enum scan_sev sev, unsigned line, const char *evidence, const char *technique,
+                 const char *fmt, va_list ap) __attribute__((format(printf, 9, 0)));
+static void vadd(struct scan_job *j, struct scan_file *f, const char *check, const char *rule,
+                 enum scan_sev sev, unsigned line, const char *evidence, const char *technique,
+                 const char *fmt, va_list ap)
 {
 	struct scan_finding nf = {
 	    .check = xstrdup(check),
@@ -281,12 +345,19 @@ void scan_add(struct scan_job *j, struct scan_file *f, const char *check, const 
 	    .line = line,
 	    .origin = f ? scan_origin(j, f) : ORIGIN_NONE,
 	    .evidence = one_line(evidence),
+	    .technique = xstrdup0(technique ? technique : scan_rule_technique(rule)),
 	};
+	nf.reason = xvasprintf(fmt, ap);
+	add(j, &nf);
+}
+
+void scan_add(struct scan_job *j, struct scan_file *f, const char *check, const char *rule,
+              enum scan_sev sev, unsigned line, const char *evidence, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	nf.reason = xvasprintf(fmt, ap);
+	vadd(j, f, check, rule, sev, line, evidence, NULL, fmt, ap);
 	va_end(ap);
-	add(j, &nf);
 }
 
 void scan_add_pid(struct scan_job *j, int pid, const char *path, const char *check,
@@ -299,6 +370,7 @@ void scan_add_pid(struct scan_job *j, int pid, const char *path, const char *che
 	    .path = xstrdup0(path),
 	    .pid = pid,
 	    .evidence = one_line(evidence),
+	    .technique = xstrdup0(scan_rule_technique(rule)),
 	};
 	va_list ap;
 	va_start(ap, fmt);
@@ -320,8 +392,18 @@ void scan_add_hit(struct scan_job *j, struct scan_file *f, const char *check,
 	} else if (f->data) {
 		ev = scan_line_at(f->data, f->len, h->off, 160, &line);
 	}
-	scan_add(j, f, check, rule, h->sev >= 0 ? (enum scan_sev)h->sev : dflt, line, ev, "%s",
-	         h->desc ? h->desc : h->rule);
+	scan_add_t(j, f, check, rule, h->sev >= 0 ? (enum scan_sev)h->sev : dflt, line, ev,
+	           h->technique, "%s", h->desc ? h->desc : h->rule);
+}
+
+void scan_add_t(struct scan_job *j, struct scan_file *f, const char *check, const char *rule,
+                enum scan_sev sev, unsigned line, const char *evidence, const char *technique,
+                const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vadd(j, f, check, rule, sev, line, evidence, technique, fmt, ap);
+	va_end(ap);
 }
 
 void scan_note(struct scan_job *j, const char *fmt, ...)
@@ -417,6 +499,22 @@ void scan_job_file(struct scan_job *j, unsigned worker, struct scan_file *f)
 	f->hits = NULL;
 	f->n_hits = 0;
 	if (f->data && w->sc) {
+		/* the external variables shared rule sets expect */
+		char ext[34] = "", owner[24];
+		const char *dot = strrchr(f->name, '.');
+		if (dot && dot != f->name && strlen(dot) < sizeof(ext))
+			for (size_t k = 0; dot[k]; k++)
+				ext[k] = (char)tolower((unsigned char)dot[k]);
+		const struct scan_account *a = facts_account(j->facts, (unsigned)f->st.st_uid);
+		snprintf(owner, sizeof(owner), "%u", (unsigned)f->st.st_uid);
+		struct rules_vars v = {
+		    .filename = f->name,
+		    .filepath = f->path,
+		    .extension = ext,
+		    .filetype = rules_filetype(f->data, f->len),
+		    .owner = a ? a->name : owner,
+		};
+		rules_scanner_set_vars(w->sc, &v);
 		const char *what = NULL;
 		if (rules_scan(w->sc, f->data, f->len, &f->hits, &f->n_hits, &what) < 0)
 			scan_note(j, "%s: %s", f->path, what);
@@ -465,6 +563,25 @@ static int read_all(int fd, struct wstate *w, uint64_t hint, uint64_t max, size_
 	return 0;
 }
 
+/* File capabilities (security.capability: struct vfs_cap_data, little-endian). */
+static void read_caps(int fd, struct scan_file *f)
+{
+	unsigned char v[24];
+	ssize_t n = fgetxattr(fd, "security.capability", v, sizeof(v));
+	if (n < 12)
+		return;
+	uint32_t magic =
+	    (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24;
+	uint64_t lo =
+	    (uint64_t)v[4] | (uint64_t)v[5] << 8 | (uint64_t)v[6] << 16 | (uint64_t)v[7] << 24;
+	uint64_t hi = 0;
+	if (n >= 20 && (magic & VFS_CAP_REVISION_MASK) != VFS_CAP_REVISION_1)
+		hi = (uint64_t)v[12] | (uint64_t)v[13] << 8 | (uint64_t)v[14] << 16 |
+		     (uint64_t)v[15] << 24;
+	f->caps = lo | hi << 32;
+	f->caps_effective = magic & VFS_CAP_FLAGS_EFFECTIVE;
+}
+
 static void on_entry(void *ud, unsigned worker, const struct walk_entry *e)
 {
 	struct scan_job *j = ud;
@@ -473,9 +590,10 @@ static void on_entry(void *ud, unsigned worker, const struct walk_entry *e)
 	struct scan_file f = {.path = e->path, .name = e->name, .st = e->st, .layer = e->layer};
 	if (t->n_layers)
 		f.origin = t->top_is_upper && e->layer == 0 ? ORIGIN_ADDED : ORIGIN_IMAGE;
-	else if (t->kind == SCAN_ROOTFS)
+	else if (t->kind == SCAN_ROOTFS) {
 		f.origin = ORIGIN_UNKNOWN;
-	else if (e->mount)
+		f.origin_pending = lroot_ok(&j->base); /* compared with --baseline */
+	} else if (e->mount)
 		f.origin = ORIGIN_MOUNT;
 	else
 		f.origin_pending = true;
@@ -501,6 +619,10 @@ static void on_entry(void *ud, unsigned worker, const struct walk_entry *e)
 				f.len = len;
 				got = len;
 			}
+			if (fd >= 0 &&
+			    ((e->st.st_mode & 0111) || startswith(e->path, "/tmp/") ||
+			     startswith(e->path, "/var/tmp/") || startswith(e->path, "/dev/shm/")))
+				read_caps(fd, &f);
 		}
 	} else if (S_ISLNK(e->st.st_mode)) {
 		if (walk_readlink(e, link, sizeof(link)) == 0)
@@ -637,6 +759,26 @@ int scan_target_run(struct scan_engine *e, struct scan_target *t, struct scan_re
 	}
 	for (size_t i = 0; i < t->n_notes; i++)
 		scan_note(j, "%s", t->notes[i]);
+	size_t n_rule_errors = 0;
+	const char *const *rule_errors = rules_errors(e->rules, &n_rule_errors);
+	for (size_t i = 0; i < n_rule_errors; i++)
+		scan_note(j, "rules: %s (file left out)", rule_errors[i]);
+	const char *bad = NULL;
+	if (t->kind != SCAN_HOST && !t->tarball && (t->root || t->n_layers)) {
+		int fr = lroot_open(&j->tree, t->root, t->layers, t->n_layers, &bad);
+		if (fr < 0)
+			scan_note(j, "'%s': %s: accounts and packages not read", bad,
+			          strerror(-fr));
+	}
+	j->facts = facts_new(&j->tree);
+	if (t->base_root || t->n_base_layers) {
+		int br = lroot_open(&j->base, t->base_root, t->base_layers, t->n_base_layers, &bad);
+		if (br < 0)
+			scan_note(j,
+			          "baseline '%s': %s: findings are not marked as added since the "
+			          "image",
+			          bad, strerror(-br));
+	}
 	if (t->upper && !t->n_layers) {
 		j->upper_fd = rootfs_open_root(t->upper);
 		if (j->upper_fd < 0)
@@ -659,6 +801,9 @@ int scan_target_run(struct scan_engine *e, struct scan_target *t, struct scan_re
 	scan_job_tick(j);
 	if (j->upper_fd >= 0)
 		close(j->upper_fd);
+	facts_free(j->facts);
+	lroot_close(&j->tree);
+	lroot_close(&j->base);
 	for (unsigned i = 0; i < j->nws; i++) {
 		rules_scanner_free(j->ws[i].sc);
 		free(j->ws[i].buf);

@@ -20,6 +20,10 @@ void scan_job_count(struct scan_job *j, const struct stat *st, uint64_t bytes_re
 void scan_job_count_dir(struct scan_job *j);
 void scan_job_tick(void *j);
 
+/* --baseline (baseline.c): ADDED when f differs from the same path in base, else IMAGE. */
+struct lroot;
+enum scan_origin baseline_origin(const struct lroot *base, const struct scan_file *f);
+
 /* The docker-save reader (tarball.c). */
 int tarball_scan(struct scan_job *j, const char *path, struct cirt_err *err);
 /* Read a tarball's image config (Env, history) and its repo tags without scanning. */

@@ -104,6 +104,7 @@ void scan_result_clear(struct scan_result *r)
 		free(f->path);
 		free(f->reason);
 		free(f->evidence);
+		free(f->technique);
 	}
 	free(r->f);
 	for (size_t i = 0; i < r->n_notes; i++)
@@ -142,6 +143,10 @@ void scan_target_free(struct scan_target *t)
 	for (size_t i = 0; i < t->n_skip; i++)
 		free(t->skip[i]);
 	free(t->skip);
+	free(t->base_root);
+	for (size_t i = 0; i < t->n_base_layers; i++)
+		free(t->base_layers[i]);
+	free(t->base_layers);
 	free(t->how);
 	for (size_t i = 0; i < t->n_notes; i++)
 		free(t->notes[i]);

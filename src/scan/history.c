@@ -5,6 +5,7 @@
 
 #include "json.h"
 #include "scan/check.h"
+#include "scan/persist.h"
 
 #define MAX_PER_FILE 30
 
@@ -36,17 +37,58 @@ static const char *const locations[] = {
     NULL,
 };
 
-static bool is_history(const char *path)
+/* below a home directory: any home, not only /root and /home (www-data's /var/www, a
+ * service's /var/lib/NAME) */
+static const char *const names[] = {
+    ".bash_history",
+    ".ash_history",
+    ".sh_history",
+    ".zsh_history",
+    ".zhistory",
+    ".history",
+    ".ksh_history",
+    ".mysql_history",
+    ".python_history",
+    ".psql_history",
+    ".rediscli_history",
+    ".sqlite_history",
+    ".node_repl_history",
+    ".local/share/fish/fish_history",
+    NULL,
+};
+
+static bool is_history(struct scan_job *j, const char *path, bool *shell)
 {
-	for (const char *const *l = locations; *l; l++)
-		if (fnmatch(*l, path, FNM_PATHNAME) == 0)
-			return true;
-	return false;
+	char user[128];
+	const char *rel = NULL;
+	bool hit = false;
+	/* a cheap test first: the name of some history file */
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	bool named = false;
+	for (const char *const *n = names; *n && !named; n++) {
+		const char *nb = strrchr(*n, '/');
+		named = streq(base, nb ? nb + 1 : *n);
+	}
+	if (!named)
+		return false;
+	for (const char *const *l = locations; *l && !hit; l++)
+		hit = fnmatch(*l, path, FNM_PATHNAME) == 0;
+	if (!hit && scan_job_home_user(j, path, user, sizeof(user), &rel))
+		for (const char *const *n = names; *n && !hit; n++)
+			hit = streq(rel, *n);
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	*shell = streq(b, ".bash_history") || streq(b, ".ash_history") || streq(b, ".sh_history") ||
+	         streq(b, ".zsh_history") || streq(b, ".zhistory") || streq(b, ".history") ||
+	         streq(b, ".ksh_history") || streq(b, "fish_history");
+	return hit;
 }
 
 static void on_file(struct scan_job *j, struct scan_file *f)
 {
-	if (!is_history(f->path))
+	bool shell = false;
+	if (!is_history(j, f->path, &shell))
 		return;
 	if (S_ISLNK(f->st.st_mode)) {
 		if (f->link && streq(f->link, "/dev/null"))
@@ -57,6 +99,13 @@ static void on_file(struct scan_job *j, struct scan_file *f)
 	}
 	if (!f->data)
 		return;
+	/* emptied (echo "" > it, cat /dev/null > it, truncate -s0): nothing left but blanks */
+	if (shell && S_ISREG(f->st.st_mode) && f->len <= 64 &&
+	    strspn((const char *)f->data, " \t\r\n") == f->len) {
+		scan_add(j, f, "history", "history.cleared", SEV_LOW, 0, NULL,
+		         "shell history is empty: it may have been cleared");
+		return;
+	}
 	struct scan_lines it;
 	const char *l;
 	size_t n;
@@ -75,8 +124,20 @@ static void on_file(struct scan_job *j, struct scan_file *f)
 			n -= 7;
 		}
 		struct shellpat_hit h;
-		if (!shellpat_classify(l, n, SP_ALL & ~SP_BIT(SP_PROMPT_COMMAND), &h))
+		struct cmd_hit typed;
+		if (!shellpat_classify(l, n, SP_ALL & ~SP_BIT(SP_PROMPT_COMMAND), &h)) {
+			if (!persist_typed(l, n, &typed))
+				continue;
+			/* persistence set up by hand */
+			h = (struct shellpat_hit){SP_NONE, typed.slug, typed.reason, typed.sev};
+			if (++count > MAX_PER_FILE)
+				break;
+			_cleanup_free_ char *rule = xasprintf("history.persist.%s", typed.slug);
+			_cleanup_free_ char *ev = xstrndup(l, n);
+			scan_add(j, f, "history", rule, h.sev, it.no, ev, "typed in a shell: %s",
+			         h.reason);
 			continue;
+		}
 		if (++count > MAX_PER_FILE) {
 			scan_note(j, "%s: more than %d suspicious lines, the rest not reported",
 			          f->path, MAX_PER_FILE);

@@ -110,13 +110,23 @@ int scan_job_add_all_images(struct scan_job *j, struct cirt_err *err)
 	return r;
 }
 
-int scan_job_add_rootfs(struct scan_job *j, char *const *dirs, size_t n, struct cirt_err *err)
+int scan_job_add_rootfs(struct scan_job *j, const struct scan_job_env *e, char *const *dirs,
+                        size_t n, const char *baseline, struct cirt_err *err)
 {
 	for (size_t k = 0; k < n; k++) {
 		struct scan_target *t = NULL;
 		if (scan_target_rootfs(dirs[k], &t, err) < 0)
 			return -1;
 		add_target(j, t);
+		if (!baseline)
+			continue;
+		/* a directory, or else an image of the daemon's */
+		struct docker *d = NULL;
+		struct stat st;
+		if (stat(baseline, &st) != 0 && !e->no_daemon && e->docker(e->docker_ud, &d) < 0)
+			return -1;
+		if (scan_target_set_baseline(d, t, baseline, err) < 0)
+			return -1;
 	}
 	return 0;
 }

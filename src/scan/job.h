@@ -43,7 +43,10 @@ int scan_job_add_images(struct scan_job *j, const struct scan_job_env *e, char *
                         size_t n, struct cirt_err *err);
 /* Every image of the image store on disk (offline: what --all adds from a disk image). */
 int scan_job_add_all_images(struct scan_job *j, struct cirt_err *err);
-int scan_job_add_rootfs(struct scan_job *j, char *const *dirs, size_t n, struct cirt_err *err);
+/* Directories holding a root filesystem; baseline (or NULL) is what each started as: a
+ * directory, or else an image of the daemon's. */
+int scan_job_add_rootfs(struct scan_job *j, const struct scan_job_env *e, char *const *dirs,
+                        size_t n, const char *baseline, struct cirt_err *err);
 
 /* Everything after this reads what the containers' owners wrote: keep only the reading powers
  * (process-wide), privs says which. Not being able to is a warning. */

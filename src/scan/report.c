@@ -18,6 +18,9 @@ json_t *scan_finding_json(const struct scan_finding *f)
 	json_object_set_new(o, "pid", f->pid ? json_integer(f->pid) : json_null());
 	json_object_set_new(o, "reason", json_str(f->reason));
 	json_object_set_new(o, "evidence", json_str(f->evidence));
+	json_object_set_new(o, "technique", json_str(f->technique));
+	const char *tn = scan_technique_name(f->technique);
+	json_object_set_new(o, "technique_name", tn ? json_string(tn) : json_null());
 	return o;
 }
 
@@ -112,6 +115,17 @@ json_t *scan_sarif(struct scan_target *const *t, const struct scan_result *r, si
 				json_t *tags = json_array();
 				json_array_append_new(tags, json_string("security"));
 				json_array_append_new(tags, json_str(f->check));
+				if (f->technique) {
+					_cleanup_free_ char *tag =
+					    xasprintf("external/mitre-attack/%s", f->technique);
+					json_array_append_new(tags, json_str(tag));
+					json_object_set_new(props, "technique",
+					                    json_str(f->technique));
+					const char *tn = scan_technique_name(f->technique);
+					if (tn)
+						json_object_set_new(props, "techniqueName",
+						                    json_string(tn));
+				}
 				json_object_set_new(props, "tags", tags);
 				json_object_set_new(rule, "properties", props);
 				idx = json_integer((json_int_t)json_array_size(rules));
@@ -164,6 +178,8 @@ json_t *scan_sarif(struct scan_target *const *t, const struct scan_result *r, si
 				json_object_set_new(props, "pid", json_integer(f->pid));
 			if (f->evidence)
 				json_object_set_new(props, "evidence", json_str(f->evidence));
+			if (f->technique)
+				json_object_set_new(props, "technique", json_str(f->technique));
 			json_object_set_new(res, "properties", props);
 			json_array_append_new(results, res);
 		}

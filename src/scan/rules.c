@@ -51,18 +51,27 @@ static bool in_set(enum rule_class c, enum rule_set set)
 struct rules {
 	YR_RULES *yr[N_SETS];
 	size_t n;
+	char **errors; /* user rule files left out: "path:line: message" */
+	size_t n_errors;
 };
 
 struct rules_scanner {
 	YR_SCANNER *sc[N_SETS];
 	struct scan_hit *hits;
 	size_t n, cap;
+	struct rules_vars vars;
 };
 
+/* The external variables of shared rule sets (LOKI, THOR and rule sets written for them). */
+static const char *const externals[] = {"filename", "filepath", "extension",
+                                        "filetype", "owner",    NULL};
+
 struct compile_ctx {
-	struct cirt_err *err;
 	const char *file;
-	bool failed;
+	char *msg; /* the first error: "file:line: message" */
+	/* ... and its parts, for the usage error when no file compiles */
+	char efile[4096], etext[512];
+	int eline;
 };
 
 static void on_compile(int level, const char *file_name, int line, const YR_RULE *rule,
@@ -70,11 +79,13 @@ static void on_compile(int level, const char *file_name, int line, const YR_RULE
 {
 	struct compile_ctx *c = ud;
 	(void)rule;
-	if (level != YARA_ERROR_LEVEL_ERROR || c->failed)
+	if (level != YARA_ERROR_LEVEL_ERROR || c->msg)
 		return;
-	c->failed = true;
-	err_set(c->err, CIRT_EXIT_USAGE, "rules '%s' line %d: %s", file_name ? file_name : c->file,
-	        line, msg);
+	const char *f = file_name ? file_name : c->file;
+	c->msg = xasprintf("%s:%d: %s", f, line, msg);
+	snprintf(c->efile, sizeof(c->efile), "%s", f);
+	snprintf(c->etext, sizeof(c->etext), "%s", msg);
+	c->eline = line;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -82,8 +93,42 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int add_user_dir(YR_COMPILER *comp, const char *dir, struct compile_ctx *cc,
-                        struct cirt_err *err)
+static YR_COMPILER *new_compiler(struct compile_ctx *cc)
+{
+	YR_COMPILER *comp = NULL;
+	if (yr_compiler_create(&comp) != ERROR_SUCCESS)
+		return NULL;
+	yr_compiler_set_callback(comp, on_compile, cc);
+	for (const char *const *x = externals; *x; x++)
+		yr_compiler_define_string_variable(comp, *x, "");
+	return comp;
+}
+
+/* Add one user file: 0, or -1 with cc->msg set. */
+static int add_user_file(YR_COMPILER *comp, const char *path, struct compile_ctx *cc)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		snprintf(cc->efile, sizeof(cc->efile), "%s", path);
+		snprintf(cc->etext, sizeof(cc->etext), "%s", strerror(errno));
+		cc->eline = 0;
+		cc->msg = xasprintf("%s: %s", path, cc->etext);
+		return -1;
+	}
+	cc->file = path;
+	int errors = yr_compiler_add_file(comp, f, "user", path);
+	fclose(f);
+	if (errors && !cc->msg) {
+		snprintf(cc->efile, sizeof(cc->efile), "%s", path);
+		snprintf(cc->etext, sizeof(cc->etext), "does not compile");
+		cc->eline = 0;
+		cc->msg = xasprintf("%s: does not compile", path);
+	}
+	return errors || cc->msg ? -1 : 0;
+}
+
+/* The *.yar and *.yara files of dir, sorted. */
+static int user_files(const char *dir, char ***ret, size_t *ret_n, struct cirt_err *err)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -98,39 +143,66 @@ static int add_user_dir(YR_COMPILER *comp, const char *dir, struct compile_ctx *
 		if ((l > 4 && streq(de->d_name + l - 4, ".yar")) ||
 		    (l > 5 && streq(de->d_name + l - 5, ".yara"))) {
 			names = xrealloc(names, (n + 1) * sizeof(*names));
-			names[n++] = xstrdup(de->d_name);
+			names[n++] = xasprintf("%s/%s", dir, de->d_name);
 		}
 	}
 	closedir(d);
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_str);
-	int r = 0;
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *path = xasprintf("%s/%s", dir, names[i]);
-		if (r < 0)
-			continue;
-		FILE *f = fopen(path, "re");
-		if (!f) {
-			r = err_set(err, CIRT_EXIT_USAGE, "--rules: '%s': %s", path,
-			            strerror(errno));
-			continue;
-		}
-		cc->file = path;
-		int errors = yr_compiler_add_file(comp, f, "user", path);
-		fclose(f);
-		if (errors || cc->failed) {
-			if (!cc->failed)
-				err_set(err, CIRT_EXIT_USAGE, "rules '%s': does not compile", path);
-			r = -1;
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	if (r == 0 && n == 0)
+	if (!n)
 		return err_set(err, CIRT_EXIT_USAGE, "--rules: '%s' holds no *.yar or *.yara file",
 		               dir);
-	return r;
+	*ret = names;
+	*ret_n = n;
+	return 0;
+}
+
+/* Which user files compile, together: each is added to a trial compiler; one that fails is
+ * left out (its first error recorded) and the trial goes on with a fresh compiler holding the
+ * files kept so far. All failing is a usage error. */
+static int select_user_files(char **files, size_t n, bool *keep, struct rules *rs,
+                             struct cirt_err *err)
+{
+	struct compile_ctx cc = {0};
+	YR_COMPILER *comp = new_compiler(&cc);
+	if (!comp)
+		return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot create a compiler");
+	size_t kept = 0;
+	char efile[4096] = "", etext[512] = "";
+	int eline = 0;
+	for (size_t i = 0; i < n; i++) {
+		cc.msg = NULL;
+		if (add_user_file(comp, files[i], &cc) == 0) {
+			keep[i] = true;
+			kept++;
+			continue;
+		}
+		keep[i] = false;
+		rs->errors = xrealloc(rs->errors, (rs->n_errors + 1) * sizeof(*rs->errors));
+		rs->errors[rs->n_errors++] = cc.msg;
+		if (!efile[0]) {
+			memcpy(efile, cc.efile, sizeof(efile));
+			memcpy(etext, cc.etext, sizeof(etext));
+			eline = cc.eline;
+		}
+		/* a compiler that saw an error cannot take more rules: start again */
+		yr_compiler_destroy(comp);
+		comp = new_compiler(&cc);
+		if (!comp)
+			return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot create a compiler");
+		for (size_t k = 0; k < i; k++) {
+			cc.msg = NULL;
+			if (keep[k] && add_user_file(comp, files[k], &cc) < 0) {
+				keep[k] = false; /* (cannot happen: it compiled before) */
+				kept--;
+				free(cc.msg);
+			}
+		}
+	}
+	yr_compiler_destroy(comp);
+	if (!kept)
+		return err_set(err, CIRT_EXIT_USAGE, "rules '%s' line %d: %s", efile, eline, etext);
+	return 0;
 }
 
 static bool in_list(const char *const *v, const char *s)
@@ -142,15 +214,14 @@ static bool in_list(const char *const *v, const char *s)
 }
 
 /* One compiler run: the built-in namespaces asked for, of the classes in the set, and the user
- * directory. */
-static int compile_set(const char *const *builtin_ns, const char *user_dir, enum rule_set set,
-                       YR_RULES **ret, struct cirt_err *err)
+ * files kept. */
+static int compile_set(const char *const *builtin_ns, char **files, const bool *keep,
+                       size_t n_files, enum rule_set set, YR_RULES **ret, struct cirt_err *err)
 {
-	YR_COMPILER *comp = NULL;
-	if (yr_compiler_create(&comp) != ERROR_SUCCESS)
+	struct compile_ctx cc = {0};
+	YR_COMPILER *comp = new_compiler(&cc);
+	if (!comp)
 		return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot create a compiler");
-	struct compile_ctx cc = {.err = err};
-	yr_compiler_set_callback(comp, on_compile, &cc);
 	int r = 0;
 	for (size_t i = 0; i < rules_builtin_count && r == 0; i++) {
 		char ns[64];
@@ -158,16 +229,18 @@ static int compile_set(const char *const *builtin_ns, const char *user_dir, enum
 		if (!in_list(builtin_ns, ns) || !in_set(c, set))
 			continue;
 		cc.file = rules_builtin[i].ns;
-		if (yr_compiler_add_string(comp, rules_builtin[i].text, ns) != 0 || cc.failed) {
+		if (yr_compiler_add_string(comp, rules_builtin[i].text, ns) != 0 || cc.msg) {
 			/* a built-in rule that does not compile is a bug, not bad input */
-			err->code = CIRT_EXIT_RUNTIME;
-			r = err_prefix(err, "built-in rules");
+			r = err_set(err, CIRT_EXIT_RUNTIME, "built-in rules: %s",
+			            cc.msg ? cc.msg : rules_builtin[i].ns);
 		}
 	}
-	if (r == 0 && user_dir)
-		r = add_user_dir(comp, user_dir, &cc, err);
+	for (size_t i = 0; i < n_files && r == 0; i++)
+		if (keep[i] && add_user_file(comp, files[i], &cc) < 0)
+			r = err_set(err, CIRT_EXIT_RUNTIME, "rules: %s", cc.msg);
 	if (r == 0 && yr_compiler_get_rules(comp, ret) != ERROR_SUCCESS)
 		r = err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot build the rules");
+	free(cc.msg);
 	yr_compiler_destroy(comp);
 	return r;
 }
@@ -178,11 +251,28 @@ int rules_compile(const char *const *builtin_ns, const char *user_dir, struct ru
 	if (yr_initialize() != ERROR_SUCCESS)
 		return err_set(err, CIRT_EXIT_RUNTIME, "yara: cannot initialize");
 	struct rules *rs = xcalloc(1, sizeof(*rs));
-	for (int set = 0; set < N_SETS; set++)
-		if (compile_set(builtin_ns, user_dir, (enum rule_set)set, &rs->yr[set], err) < 0) {
-			rules_free(rs);
-			return -1;
+	char **files = NULL;
+	size_t n_files = 0;
+	bool *keep = NULL;
+	int r = 0;
+	if (user_dir) {
+		r = user_files(user_dir, &files, &n_files, err);
+		if (r == 0) {
+			keep = xcalloc(n_files, sizeof(*keep));
+			r = select_user_files(files, n_files, keep, rs, err);
 		}
+	}
+	for (int set = 0; set < N_SETS && r == 0; set++)
+		r = compile_set(builtin_ns, files, keep, n_files, (enum rule_set)set, &rs->yr[set],
+		                err);
+	for (size_t i = 0; i < n_files; i++)
+		free(files[i]);
+	free(files);
+	free(keep);
+	if (r < 0) {
+		rules_free(rs);
+		return -1;
+	}
 	/* distinct rules: those of the script set plus the ELF-only ones */
 	YR_RULE *rule;
 	yr_rules_foreach(rs->yr[SET_SCRIPT], rule)
@@ -208,6 +298,9 @@ void rules_free(struct rules *r)
 	for (int i = 0; i < N_SETS; i++)
 		if (r->yr[i])
 			yr_rules_destroy(r->yr[i]);
+	for (size_t i = 0; i < r->n_errors; i++)
+		free(r->errors[i]);
+	free(r->errors);
 	free(r);
 	yr_finalize();
 }
@@ -215,6 +308,12 @@ void rules_free(struct rules *r)
 size_t rules_count(const struct rules *r)
 {
 	return r ? r->n : 0;
+}
+
+const char *const *rules_errors(const struct rules *r, size_t *ret_n)
+{
+	*ret_n = r ? r->n_errors : 0;
+	return r ? (const char *const *)r->errors : NULL;
 }
 
 static YR_SCANNER *new_scanner(YR_RULES *yr)
@@ -282,6 +381,11 @@ static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 			h.sev = scan_sev_parse(m->string);
 		else if (streq(m->identifier, "check"))
 			h.check = m->string;
+		else if ((streq(m->identifier, "technique") ||
+		          streq(m->identifier, "mitre_attack") ||
+		          streq(m->identifier, "mitre_att") || streq(m->identifier, "attack_id")) &&
+		         scan_technique_valid(m->string))
+			h.technique = m->string;
 	}
 	/* the longest match among the rule's strings is the evidence (the most telling one,
 	 * not a short marker like "<%"); the earliest on a tie */
@@ -315,6 +419,43 @@ static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 	return CALLBACK_CONTINUE;
 }
 
+void rules_scanner_set_vars(struct rules_scanner *s, const struct rules_vars *v)
+{
+	s->vars = v ? *v : (struct rules_vars){0};
+}
+
+const char *rules_filetype(const unsigned char *d, size_t len)
+{
+	static const struct {
+		const char *magic;
+		size_t n;
+		const char *type;
+	} types[] = {
+	    {"\177ELF", 4, "ELF"},
+	    {"MZ", 2, "EXE"},
+	    {"PK\003\004", 4, "ZIP"},
+	    {"\037\213", 2, "GZIP"},
+	    {"BZh", 3, "BZIP2"},
+	    {"\3757zXZ\0", 6, "XZ"},
+	    {"7z\274\257\047\034", 6, "7Z"},
+	    {"Rar!", 4, "RAR"},
+	    {"%PDF", 4, "PDF"},
+	    {"{\\rtf", 5, "RTF"},
+	    {"\211PNG", 4, "PNG"},
+	    {"\377\330\377", 3, "JPEG"},
+	    {"GIF8", 4, "GIF"},
+	    {"\320\317\021\340", 4, "OLE"},
+	    {"\312\376\272\276", 4, "JCLASS"},
+	    {"\317\372\355\376", 4, "MACHO"},
+	    {"\316\372\355\376", 4, "MACHO"},
+	    {"#!", 2, "SCRIPT"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (len >= types[i].n && memcmp(d, types[i].magic, types[i].n) == 0)
+			return types[i].type;
+	return "";
+}
+
 int rules_scan(struct rules_scanner *s, const unsigned char *data, size_t len,
                struct scan_hit **hits, size_t *n, const char **what)
 {
@@ -323,6 +464,10 @@ int rules_scan(struct rules_scanner *s, const unsigned char *data, size_t len,
 	                    : script_marker(data, len)                  ? SET_SCRIPT
 	                                                                : SET_TEXT;
 	YR_SCANNER *sc = s->sc[set];
+	const char *vals[] = {s->vars.filename, s->vars.filepath, s->vars.extension,
+	                      s->vars.filetype, s->vars.owner};
+	for (size_t i = 0; i < ARRAY_SIZE(vals); i++)
+		yr_scanner_define_string_variable(sc, externals[i], vals[i] ? vals[i] : "");
 	yr_scanner_set_callback(sc, on_scan, s);
 	int r = yr_scanner_scan_mem(sc, data, len);
 	*hits = s->hits;

@@ -62,10 +62,18 @@ struct scan_finding {
 	char *path;    /* inside the target; NULL for facts that are not files */
 	unsigned line; /* 1-based; 0 when not a line of text */
 	enum scan_origin origin;
-	int pid;        /* runtime findings: host pid; 0 otherwise */
-	char *reason;   /* one line */
-	char *evidence; /* excerpt (secrets masked); may be NULL */
+	int pid;         /* runtime findings: host pid; 0 otherwise */
+	char *reason;    /* one line */
+	char *evidence;  /* excerpt (secrets masked); may be NULL */
+	char *technique; /* MITRE ATT&CK technique id ("T1053.003"); may be NULL */
 };
+
+/* MITRE ATT&CK (attack.c): the technique of a built-in rule id, NULL when it has none; the
+ * name of a technique cirt knows ("Scheduled Task/Job: Cron"), else NULL; is id shaped like
+ * "T1234" or "T1234.567"? */
+const char *scan_rule_technique(const char *rule);
+const char *scan_technique_name(const char *id);
+bool scan_technique_valid(const char *id);
 
 enum scan_kind { SCAN_HOST, SCAN_CONTAINER, SCAN_IMAGE, SCAN_TARBALL, SCAN_ROOTFS };
 const char *scan_kind_name(enum scan_kind k);
@@ -91,6 +99,11 @@ struct scan_target {
 	char *tarball;     /* docker save file */
 	char **skip;       /* absolute paths never entered (sensitive host mounts) */
 	size_t n_skip;
+	/* --baseline, for a plain directory: the tree "added or changed since the image" is
+	 * measured against (a directory, or an image's overlay2 layers top first) */
+	char *base_root;
+	char **base_layers;
+	size_t n_base_layers;
 	char *how;    /* one line: how the files were reached */
 	char **notes; /* facts that could not be read */
 	size_t n_notes;
@@ -145,6 +158,9 @@ int scan_engine_new(const struct scan_opts *o, struct scan_engine **ret, struct 
 void scan_engine_free(struct scan_engine *e);
 /* Number of compiled YARA rules (built-in + user). */
 size_t scan_engine_rule_count(const struct scan_engine *e);
+/* The --rules files that did not compile and were left out: "path:line: message" each (every
+ * target's notes repeat them). */
+const char *const *scan_engine_rule_errors(const struct scan_engine *e, size_t *ret_n);
 
 /* Scan one target: its facts (inspect, /proc, history) and its files in one parallel pass.
  * Findings are sorted (severity, path, line, rule). Fails only when the files cannot be
@@ -162,6 +178,11 @@ int scan_target_image(struct docker *d, const char *ref, struct scan_target **re
                       struct cirt_err *err);
 int scan_target_tarball(const char *path, struct scan_target **ret, struct cirt_err *err);
 int scan_target_rootfs(const char *dir, struct scan_target **ret, struct cirt_err *err);
+/* Give a --rootfs target a baseline: ref is a directory, or an image (by reference, through
+ * the daemon d or, when d is NULL, the image store on disk). Files are then compared with it
+ * by path, type, mode, size and content: absent or different ones are "added". */
+int scan_target_set_baseline(struct docker *d, struct scan_target *t, const char *ref,
+                             struct cirt_err *err);
 /* The host itself (daemon exposure). */
 struct scan_target *scan_target_host(void);
 

@@ -68,10 +68,61 @@ static char *masked_line(const unsigned char *d, size_t len, size_t off, size_t 
 	return r;
 }
 
+/* A packaged example or test fixture, by location: below /usr or /opt, in a documentation,
+ * example, sample, demo or test directory (or named so). Such keys ship in every copy of the
+ * package: public, not this system's secret. */
+static bool example_location(const char *path)
+{
+	if (!startswith(path, "/usr/") && !startswith(path, "/opt/"))
+		return false;
+	static const char *const words[] = {"example",  "sample", "demo", "test", "fixture", "doc",
+	                                    "snakeoil", "dummy",  "fake", "spec", NULL};
+	_cleanup_free_ char *lc = xstrdup(path);
+	for (char *c = lc; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	for (const char *const *w = words; *w; w++)
+		for (const char *p = lc; (p = strstr(p, *w)); p++) {
+			/* at the start of a component or after a separator: "tests", "test_data",
+			 * "tomcat10-examples", "example.key" */
+			char b = p[-1];
+			if (b == '/' || b == '-' || b == '_' || b == '.')
+				return true;
+		}
+	/* perl's t/ */
+	return strstr(lc, "/t/") != NULL;
+}
+
 static void report_hit(struct scan_job *j, struct scan_file *f, const struct scan_hit *h)
 {
 	_cleanup_free_ char *rule = xasprintf("secrets.%s", h->rule);
 	enum scan_sev sev = h->sev >= 0 ? (enum scan_sev)h->sev : SEV_HIGH;
+	/* shipped unchanged by a package (the dpkg database says), or an example by location */
+	const char *pkg = NULL;
+	_cleanup_free_ char *why = NULL;
+	int owned = scan_job_dpkg_owner(j, f->path, &pkg);
+	if (owned == 1 && scan_job_dpkg_intact(j, f) == 1)
+		why = xasprintf("shipped unchanged by package %s: the same in every installation, "
+		                "not this system's secret",
+		                pkg);
+	else if (owned != 1 && streq(h->rule, "private_key") && example_location(f->path))
+		why = xstrdup("a packaged example or test key (by its location): public, not this "
+		              "system's secret");
+	else if (owned == 1 && streq(h->rule, "private_key") && example_location(f->path))
+		why = xasprintf("a packaged example or test key of package %s", pkg);
+	if (why && sev > SEV_LOW)
+		sev = SEV_LOW;
+	/* an SSH host key is the system's own identity, where a system is: in an image it is
+	 * baked in, shared by every container made from it */
+	if (!why && streq(h->rule, "private_key") &&
+	    fnmatch("/etc/ssh/ssh_host_*", f->path, 0) == 0) {
+		const struct scan_target *t = scan_job_target(j);
+		bool baked = t->kind == SCAN_IMAGE || t->kind == SCAN_TARBALL ||
+		             (t->kind == SCAN_CONTAINER && scan_origin(j, f) == ORIGIN_IMAGE);
+		why = xstrdup(baked ? "an SSH host key baked into the image: every container made "
+		                      "from it has the same one"
+		                    : "the system's SSH host key");
+		sev = baked ? SEV_MEDIUM : SEV_LOW;
+	}
 	unsigned line = 0;
 	_cleanup_free_ char *ev = NULL;
 	if (streq(h->rule, "private_key")) {
@@ -88,7 +139,8 @@ static void report_hit(struct scan_job *j, struct scan_file *f, const struct sca
 	}
 	if (scan_is_binary(f->data, f->len))
 		line = 0;
-	scan_add(j, f, "secrets", rule, sev, line, ev, "%s", h->desc ? h->desc : h->rule);
+	scan_add(j, f, "secrets", rule, sev, line, ev, "%s%s%s", h->desc ? h->desc : h->rule,
+	         why ? ": " : "", why ? why : "");
 }
 
 /* A value after a key on one line ("password secret", "password=secret"): masked. */

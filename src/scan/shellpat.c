@@ -23,6 +23,20 @@ static const char *word(const char *s, const char *w)
 	return NULL;
 }
 
+/* w as a command: at the start, or after a blank, a separator or a path's slash, and followed
+ * by a blank or the end ("nc host 1", "|/bin/nc", not "[nc]" in a regex). */
+static bool command_word(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = s; (p = strstr(p, w)); p++) {
+		bool before = p == s || strchr(" \t|;&(/`", p[-1]);
+		bool after = !p[n] || p[n] == ' ' || p[n] == '\t';
+		if (before && after)
+			return true;
+	}
+	return false;
+}
+
 static bool any_word(const char *s, const char *const *ws)
 {
 	for (; *ws; ws++)
@@ -101,7 +115,10 @@ static bool reverse_shell(const char *s, const char *lc)
 		return true;
 	static const char *const ncs[] = {"nc",         "ncat", "netcat", "nc.traditional",
 	                                  "nc.openbsd", NULL};
-	if (any_word(lc, ncs)) {
+	bool nc = false;
+	for (const char *const *w = ncs; *w && !nc; w++)
+		nc = command_word(lc, *w);
+	if (nc) {
 		static const char *const ex[] = {" -e ",      " -c ",       " -e/", "--exec",
 		                                 "--sh-exec", "--lua-exec", NULL};
 		if (any_sub(lc, ex))
@@ -153,9 +170,19 @@ static bool download_exec(const char *lc, bool *chmod_only)
 
 static bool base64_exec(const char *lc)
 {
-	static const char *const dec[] = {
-	    "base64 -d",      "base64 --decode", "base64 -D",     "base64 -di", "openssl base64 -d",
-	    "openssl enc -d", "b64decode",       "base64_decode", "xxd -r -p",  NULL};
+	static const char *const dec[] = {"base64 -d",
+	                                  "base64 --decode",
+	                                  "base64 -D",
+	                                  "base64 -di",
+	                                  "openssl base64 -d",
+	                                  "openssl enc -d",
+	                                  "b64decode",
+	                                  "base64_decode",
+	                                  "xxd -r -p",
+	                                  "decode_base64",
+	                                  "base64 -id",
+	                                  "base32 -d",
+	                                  NULL};
 	if (!any_sub(lc, dec))
 		return false;
 	return pipe_to_shell(lc) || word(lc, "eval") || strstr(lc, "exec(") || strstr(lc, "exec (");
@@ -199,6 +226,15 @@ static bool log_wipe(const char *lc)
 	       strstr(lc, "journalctl --rotate") != NULL;
 }
 
+static bool tty_spawn(const char *lc)
+{
+	if (strstr(lc, "pty.spawn(") || strstr(lc, "pty.spawn (") || strstr(lc, "pty.fork("))
+		return true;
+	/* script -qc /bin/bash /dev/null */
+	return word(lc, "script") && strstr(lc, "/dev/null") && strstr(lc, "-qc") &&
+	       (strstr(lc, "bash") || strstr(lc, "/bin/sh"));
+}
+
 static bool miner(const char *lc)
 {
 	static const char *const m[] = {
@@ -224,6 +260,22 @@ bool shellpat_classify(const char *line, size_t n, unsigned mask, struct shellpa
 		return false;
 	for (size_t k = 0; k <= len; k++)
 		lc[k] = (char)tolower((unsigned char)s[k]);
+	/* bash brace expansion hides words: {echo,X}|{base64,-d}|{bash,-i} */
+	if (strstr(lc, "{base64,") || strstr(lc, "{echo,") || strstr(lc, "{bash,")) {
+		unsigned depth = 0;
+		for (size_t k = 0; k < len; k++) {
+			if (lc[k] == '{') {
+				depth++;
+				lc[k] = ' ';
+			} else if (lc[k] == '}' && depth) {
+				depth--;
+				lc[k] = ' ';
+			} else if (lc[k] == ',' && depth) {
+				lc[k] = ' ';
+			}
+		}
+		memcpy(s, lc, len + 1);
+	}
 	struct shellpat_hit best = {0};
 #define TRY(K, cond, slug_, sev_, reason_)                                                         \
 	do {                                                                                       \
@@ -251,6 +303,8 @@ bool shellpat_classify(const char *line, size_t n, unsigned mask, struct shellpa
 	    "clears or disables shell history");
 	TRY(SP_DOWNLOAD, any_word(lc, downloaders) && raw_ip_url(lc), "raw_ip_download", SEV_MEDIUM,
 	    "downloads from a bare IP address");
+	TRY(SP_TTY_SPAWN, tty_spawn(lc), "tty_spawn", SEV_MEDIUM,
+	    "spawns an interactive terminal (a shell upgraded to a TTY)");
 	TRY(SP_PROMPT_COMMAND, strstr(s, "PROMPT_COMMAND=") != NULL, "prompt_command", SEV_LOW,
 	    "sets PROMPT_COMMAND: a command run before every prompt");
 #undef TRY

@@ -282,3 +282,33 @@ struct scan_target *scan_target_host(void)
 	t->how = xstrdup("the docker daemon's exposure");
 	return t;
 }
+
+int scan_target_set_baseline(struct docker *d, struct scan_target *t, const char *ref,
+                             struct cirt_err *err)
+{
+	struct stat st;
+	bool exists = stat(ref, &st) == 0;
+	if (exists && S_ISDIR(st.st_mode)) {
+		t->base_root = xstrdup(ref);
+		free(t->how);
+		t->how = xasprintf(
+		    "directory tree (a root filesystem), compared with the directory %s", ref);
+		return 0;
+	}
+	if (exists)
+		return err_set(err, CIRT_EXIT_USAGE,
+		               "--baseline: '%s' is not a directory: give a directory or an image",
+		               ref);
+	struct scan_target *img = NULL;
+	if (scan_target_image(d, ref, &img, err) < 0)
+		return err_prefix(err, "--baseline");
+	t->base_layers = steal_pointer(&img->layers);
+	t->n_base_layers = img->n_layers;
+	img->n_layers = 0;
+	free(t->how);
+	t->how =
+	    xasprintf("directory tree (a root filesystem), compared with image %s (%zu layer%s)",
+	              ref, t->n_base_layers, t->n_base_layers == 1 ? "" : "s");
+	scan_target_free(img);
+	return 0;
+}

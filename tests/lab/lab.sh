@@ -186,25 +186,32 @@ cmd_daemon() {
 	fi
 	need_cmds dockerd setsid nohup
 	mkdir -p "$RUN_DIR"
-	local pid
+	# A daemon that went down with many containers makes containerd clean up
+	# one dead shim per container first; that can take minutes, and dockerd
+	# gives up on its containerd after a while and exits. So wait by the
+	# clock (DAEMON_WAIT seconds), and start dockerd again (at most 3 times)
+	# if it exited while containerd was still cleaning up.
+	local pid starts=0 deadline=$((SECONDS + ${DAEMON_WAIT:-300}))
 	if pid=$(lab_pid "$DOCKERD_PIDFILE" dockerd); then
 		log "dockerd (pid $pid, started by lab.sh) is not answering yet, waiting"
 	elif pgrep -x dockerd >/dev/null 2>&1; then
 		log "a dockerd not started by lab.sh is running, waiting for it"
-	else
-		log "starting dockerd --live-restore (log $DOCKERD_LOG)"
-		detach "$DOCKERD_PIDFILE" "$DOCKERD_LOG" dockerd --live-restore
 	fi
-	local i
-	for ((i = 0; i < 60; i++)); do
+	while ((SECONDS < deadline)); do
 		if docker_ping; then
-			log "docker daemon answers after ~$((i / 2)) s"
+			log "docker daemon answers (after $starts start(s))"
 			return 0
 		fi
-		sleep 0.5
+		if ! pgrep -x dockerd >/dev/null 2>&1; then
+			((starts < 3)) || break
+			starts=$((starts + 1))
+			log "starting dockerd --live-restore (log $DOCKERD_LOG, attempt $starts)"
+			detach "$DOCKERD_PIDFILE" "$DOCKERD_LOG" dockerd --live-restore
+		fi
+		sleep 1
 	done
 	tail -n 30 "$DOCKERD_LOG" >&2 2>/dev/null || true
-	die "docker daemon did not answer on $DOCKER_SOCK within 30 s"
+	die "docker daemon did not answer on $DOCKER_SOCK within ${DAEMON_WAIT:-300} s ($starts start(s))"
 }
 
 cmd_daemon_stop() {
