@@ -176,8 +176,8 @@ static int ps_run(struct ctx *x, int argc, char **argv)
 		return ps_verify(x);
 	}
 	_cleanup_host_ struct host *h = NULL;
-	/* an address search covers stopped containers too unless asked otherwise: nothing missed */
-	if (ctx_host(x, a.all, HOST_NEED_NET | HOST_NEED_PROC, &h) < 0)
+	/* on a disk image nothing runs: every recorded container is listed (-a implied) */
+	if (ctx_host(x, a.all || x->root, HOST_NEED_NET | HOST_NEED_PROC, &h) < 0)
 		return -1;
 	print_warnings(h);
 	json_t *list = json_array();
