@@ -313,6 +313,8 @@ static void from_journal(struct deadbox_locate *r, const char *dir)
 			side = jobj(j, "src_container");
 		else if (fl)
 			side = jobj(j, "dst_container");
+		else
+			side = jobj(j, "container");
 		const char *cid = side                      ? jstr(side, "id")
 		                  : jstr(j, "container_id") ? jstr(j, "container_id")
 		                                            : jstr(j, "id");
