@@ -276,7 +276,7 @@ static void from_container_logs(struct host *h, struct deadbox_locate *r)
 	}
 }
 
-static void from_journal(struct deadbox_locate *r, const char *dir)
+static void from_journal(struct host *h, struct deadbox_locate *r, const char *dir)
 {
 	int fd = -1;
 	_cleanup_free_ char *path = offline_dir_path(dir, &fd);
@@ -321,10 +321,18 @@ static void from_journal(struct deadbox_locate *r, const char *dir)
 		const char *cn = side                   ? jstr(side, "name")
 		                 : jstr(j, "container") ? jstr(j, "container")
 		                                        : jstr(j, "name");
-		x->container_id = xstrdup0(cid);
-		x->container = xstrdup0(cn);
+		/* a flow the watcher wrote before it knew the container: the records' address */
+		const char *other = !fl ? NULL
+		                    : jstr(fl, "dst") && streq(jstr(fl, "dst"), r->addr)
+		                        ? jstr(fl, "src")
+		                        : jstr(fl, "dst");
+		struct container *byip = !cn && other ? offline_container_by_ip(h, other) : NULL;
+		x->container_id = xstrdup0(byip ? byip->id : cid);
+		x->container = xstrdup0(byip ? byip->name : cn);
 		x->from_ns = (int64_t)t;
-		x->source = xasprintf("cirt journal %s", dir);
+		x->source =
+		    byip ? xasprintf("cirt journal %s (container by its recorded address)", dir)
+		         : xasprintf("cirt journal %s", dir);
 		if (fl)
 			x->detail = xasprintf(
 			    "flow %s %s %s:%lld -> %s:%lld",
@@ -339,6 +347,14 @@ static void from_journal(struct deadbox_locate *r, const char *dir)
 		json_decref(j);
 	}
 	close(fd);
+}
+
+struct container *offline_container_by_ip(struct host *h, const char *addr)
+{
+	for (size_t i = 0; addr && i < h->n; i++)
+		if (container_has_ip(&h->c[i], addr))
+			return &h->c[i];
+	return NULL;
 }
 
 char *offline_dir_path(const char *dir, int *ret_fd)
@@ -404,7 +420,7 @@ int deadbox_locate(struct host *h, const char *addr, const char *journal_dir, in
 	free(s.v);
 	from_store(h, r);
 	from_container_logs(h, r);
-	from_journal(r, journal_dir ? journal_dir : DEADBOX_JOURNAL_DIR);
+	from_journal(h, r, journal_dir ? journal_dir : DEADBOX_JOURNAL_DIR);
 	if (since_ns || until_ns) {
 		size_t k = 0;
 		for (size_t i = 0; i < r->n; i++) {

@@ -314,12 +314,22 @@ static void from_journal(struct build *b)
 			json_decref(j);
 			continue;
 		}
-		json_t *side = fl ? (jobj(j, "src_container") ? jobj(j, "src_container")
-		                                              : jobj(j, "dst_container"))
-		                  : jobj(j, "container");
-		const char *cid = side ? jstr(side, "id") : jstr(j, "id");
-		const char *cn = side ? jstr(side, "name") : jstr(j, "name");
-		struct container *c = cid ? who(b->h, cid, strlen(cid)) : NULL;
+		/* a flow is its initiator's: the source's container, known to the watcher or else
+		 * by the records' address (it wrote the flow before it knew the container); then
+		 * the destination's */
+		json_t *side = fl ? jobj(j, "src_container") : jobj(j, "container");
+		struct container *c = NULL;
+		if (fl && !side) {
+			c = offline_container_by_ip(b->h, jstr(fl, "src"));
+			if (!c)
+				side = jobj(j, "dst_container");
+			if (!c && !side)
+				c = offline_container_by_ip(b->h, jstr(fl, "dst"));
+		}
+		const char *cid = side ? jstr(side, "id") : fl ? NULL : jstr(j, "id");
+		const char *cn = side ? jstr(side, "name") : fl ? NULL : jstr(j, "name");
+		if (!c && cid)
+			c = who(b->h, cid, strlen(cid));
 		if (b->only && c != b->only) {
 			json_decref(j);
 			continue;

@@ -179,6 +179,10 @@ echo planted; while :; do sleep 1 & wait $!; done' >/dev/null
 	d2 ps -a --no-trunc --format '{{.Names}} {{.ID}}' >"$w/live/names.txt"
 	stop_daemon "$w"
 	fw_rules del "$br"
+	# the dead host's kernel state goes with it: its bridges
+	ip link del "$br" 2>/dev/null || true
+	ip link del "$DB_BRIDGE" 2>/dev/null || true
+	rm -rf -- "$DB_EXEC"
 	sync
 	umount "$m"
 }
@@ -193,11 +197,20 @@ clean() { # WORK
 	[[ -f $w/watch.pid ]] && kill -INT "$(cat "$w/watch.pid")" 2>/dev/null || true
 	stop_daemon "$w"
 	[[ -f $w/netbridge ]] && fw_rules del "$(cat "$w/netbridge")"
-	# every mount of the image file, wherever the tests put it
+	# every mount of the image files (and copies), wherever the tests put them
 	for m in $(findmnt -rn -o TARGET | grep -F "$w" | sort -r); do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
 	done
-	losetup -j "$w/disk.img" -O NAME -n 2>/dev/null | xargs -r -n1 losetup -d 2>/dev/null || true
+	local img dev
+	for img in "$w"/*.img; do
+		[[ -f $img ]] || continue
+		for dev in $(losetup -j "$img" -O NAME -n 2>/dev/null); do
+			for m in $(findmnt -rn -S "$dev" -o TARGET | sort -r); do
+				umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+			done
+			losetup -d "$dev" 2>/dev/null || true
+		done
+	done
 	ip link del "$DB_BRIDGE" 2>/dev/null || true
 	[[ -f $w/netbridge ]] && ip link del "$(cat "$w/netbridge")" 2>/dev/null || true
 	rm -rf -- "$DB_EXEC" "$DB_SOCK"
