@@ -17,6 +17,7 @@ eval "$("$DB" env)"
 W() { echo "$BATS_FILE_TMPDIR/db"; }
 RO() { echo "$BATS_FILE_TMPDIR/db/ro"; }
 BAD() { echo "$BATS_FILE_TMPDIR/db/bad"; }
+HOSTILE() { echo "$BATS_FILE_TMPDIR/db/hostile"; }
 L() { echo "$BATS_FILE_TMPDIR/db/live"; }
 off() { "$CIRT" --root "$(RO)" "$@"; }
 id_of() { awk -v n="$1" '$1 == n {print $2}' "$(L)/names.txt"; }
@@ -40,6 +41,24 @@ setup_file() {
 	umount "$w/badrw"
 	mkdir -p "$(BAD)"
 	mount -o loop,ro "$w/bad.img" "$(BAD)"
+	# the hostile copy: a name with an escape sequence and a newline, the daemon's log a symlink
+	# to /etc/shadow, a symlink loop in a writable layer, db-c2's writable layer gone
+	cp --sparse=always "$w/disk.img" "$w/hostile.img"
+	mount -o loop "$w/hostile.img" "$w/badrw"
+	local d=$w/badrw$DB_DATA
+	jq -c '.Name = "/db-\u001b[31mevil\nname"' "$d/containers/$(id_of db-web)/config.v2.json" >"$w/cfg"
+	cp "$w/cfg" "$d/containers/$(id_of db-web)/config.v2.json"
+	local web c2
+	web=$(cat "$d/image/overlay2/layerdb/mounts/$(id_of db-web)/mount-id")
+	c2=$(cat "$d/image/overlay2/layerdb/mounts/$(id_of db-c2)/mount-id")
+	ln -s loop2 "$d/overlay2/$web/diff/loop1"
+	ln -s loop1 "$d/overlay2/$web/diff/loop2"
+	rm -rf "$d/overlay2/$c2/diff"
+	mv "$w/badrw/var/log/docker.log" "$w/badrw/var/log/docker.log.1"
+	ln -s /etc/shadow "$w/badrw/var/log/docker.log"
+	umount "$w/badrw"
+	mkdir -p "$(HOSTILE)"
+	mount -o loop,ro "$w/hostile.img" "$(HOSTILE)"
 }
 
 teardown_file() {
@@ -233,6 +252,29 @@ teardown_file() {
 	run_split "$CIRT" --root "$(BAD)" timeline --json
 	[ "$status" -eq 0 ]
 	jq -e '[.events[] | select(.container == "db-intruder")] | length > 0' <<<"$output" >/dev/null
+}
+
+@test "deadbox: a hostile copy: an escaped name, a log symlinked out of the image, a loop, a missing layer" {
+	h() { "$CIRT" --root "$(HOSTILE)" "$@"; }
+	run_split h ps
+	[ "$status" -eq 0 ]
+	[[ $output == *'db-\e[31mevil\nname'* ]]
+	[[ $output != *$'\e'* ]]
+	[ "$(wc -l <<<"$output")" -eq 6 ]
+	# /var/log/docker.log -> /etc/shadow is not followed (not even to the image's own)
+	run_split h timeline --json
+	[ "$status" -eq 0 ]
+	jq -e '.notes | map(select(test("docker.log.*symbolic links"))) | length == 1' <<<"$output" >/dev/null
+	jq -e '.notes | map(select(test("writable layer of .db-c2.*No such file"))) | length == 1' <<<"$output" >/dev/null
+	jq -e '[.events[] | select(.source == "file") | .path] | index("/loop1") and index("/loop2")' <<<"$output" >/dev/null
+	jq -e '[.events[] | select(.container == "db-intruder" and .source == "file")] | length > 5' <<<"$output" >/dev/null
+	# the rotated daemon log is still read: db-old's window
+	run_split h locate "$DB_OLD_IP" --json
+	[ "$status" -eq 1 ]
+	[ "$(jq -r '.holders | join(",")' <<<"$output")" = db-old ]
+	run_split h diff db-c2
+	[ "$status" -ne 0 ]
+	[[ $stderr == *"No such file"* ]]
 }
 
 @test "deadbox: --root refuses what needs the running machine" {
