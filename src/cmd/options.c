@@ -98,7 +98,8 @@ void cmd_print_globals_note(FILE *f, const struct cmd *c, bool markdown)
 	const char *sep = " ";
 	for (const struct cmd_opt *o = cmd_global_opts; o->name; o++) {
 		if (shown_whole(o) || (streq(o->name, "no-daemon") && !(c->flags & CMD_NODAEMON)) ||
-		    (streq(o->name, "root") && !(c->flags & CMD_OFFLINE)))
+		    (streq(o->name, "root") && !(c->flags & CMD_OFFLINE)) ||
+		    (streq(o->name, "data-root") && !(c->flags & (CMD_OFFLINE | CMD_NODAEMON))))
 			continue;
 		fprintf(f, "%s%s--%s%s", sep, markdown ? "`" : "", o->name, markdown ? "`" : "");
 		sep = ", ";
