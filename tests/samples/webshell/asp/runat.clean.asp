@@ -1,0 +1,3 @@
+<script language="vbscript" runat="server">
+Response.Write(Server.HTMLEncode(Request.Item("p")))
+</script>

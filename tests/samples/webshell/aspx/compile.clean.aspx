@@ -1,0 +1,9 @@
+<%@ Page Language="C#" %>
+<%@ Import Namespace="System.CodeDom.Compiler" %>
+<%
+	var provider = new Microsoft.CSharp.CSharpCodeProvider();
+	var options = new CompilerParameters();
+	options.GenerateInMemory = true;
+	var result = provider.CompileAssemblyFromSource(options, "class X {}");
+	result.CompiledAssembly.CreateInstance("X");
+%>

@@ -1,0 +1,1 @@
+<%@ Page Language="Jscript"%><%Response.Write(Server.HtmlEncode(Request.Item["z"]));%>

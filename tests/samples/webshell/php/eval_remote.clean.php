@@ -1,0 +1,3 @@
+<?php
+$feed = file_get_contents('https://news.example.invalid/feed.xml');
+echo htmlspecialchars($feed);

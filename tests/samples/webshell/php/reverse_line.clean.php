@@ -1,0 +1,3 @@
+<?php
+exec("/usr/bin/uptime", $out);
+echo implode("\n", $out);

