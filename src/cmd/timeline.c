@@ -3,12 +3,14 @@
 #include "cmd/cmd.h"
 #include "cmd/mixed.h"
 #include "escape.h"
+#include "analyses/supertimeline.h"
 #include "journal/timeline.h"
+#include "output/supertimeline.h"
 #include "output/output.h"
 
 struct tl_args {
 	const char *since, *until, *journal, *limit;
-	bool no_flows;
+	bool no_flows, bodyfile, no_logs, no_files;
 };
 
 static const struct cmd_opt timeline_opts[] = {
@@ -21,6 +23,13 @@ static const struct cmd_opt timeline_opts[] = {
     OPT_BOOL("no-flows", 0, "daemon events only, no flows", struct tl_args, no_flows),
     OPT_STR("limit", 0, "N", "print at most the last N entries (default 100000)", struct tl_args,
             limit),
+    OPT_BOOL("bodyfile", 0,
+             "with --root: the bodyfile format mactime and log2timeline/plaso read (no limit)",
+             struct tl_args, bodyfile),
+    OPT_BOOL("no-logs", 0, "with --root: without the containers' log lines", struct tl_args,
+             no_logs),
+    OPT_BOOL("no-files", 0, "with --root: without the writable layers' file changes",
+             struct tl_args, no_files),
     {0},
 };
 
@@ -28,6 +37,43 @@ static const struct out_col cols[] = {
     {"TIME (UTC)", "time"}, {"CONTAINER", "container"}, {"ID", "id"},
     {"EVENT", "what"},      {"DETAILS", "details"},
 };
+
+/* --root: the super-timeline of the image (records, daemon log, layers, logs, journal) */
+static int timeline_offline(struct ctx *x, const struct tl_args *a, const char *ref, int64_t since,
+                            int64_t until, size_t limit)
+{
+	_cleanup_host_ struct host *h = NULL;
+	if (ctx_host(x, true, 0, &h) < 0)
+		return -1;
+	print_warnings(h);
+	struct supertl_query q = {.since_ns = since,
+	                          .until_ns = until,
+	                          .ref = ref,
+	                          .journal_dir = a->journal,
+	                          .no_logs = a->no_logs,
+	                          .no_files = a->no_files,
+	                          .no_flows = a->no_flows};
+	struct supertl *t = NULL;
+	if (supertl_build(h, &q, &t, &x->err) < 0)
+		return -1;
+	print_notes(t->notes);
+	size_t from = !a->bodyfile && t->n > limit ? t->n - limit : 0;
+	if (from || t->truncated)
+		fprintf(stderr,
+		        "cirt: warning: showing the last %zu of %s%zu events: narrow with "
+		        "--since/--until or a CONTAINER\n",
+		        t->n - from, t->truncated ? "more than " : "", t->n);
+	if (a->bodyfile)
+		supertl_print_bodyfile(stdout, t, from);
+	else if (x->json) {
+		json_t *doc = supertl_doc_json(t, from, ctx_offline_json(x));
+		out_json(stdout, doc);
+		json_decref(doc);
+	} else
+		supertl_print_table(stdout, t, from);
+	supertl_free(t);
+	return 0;
+}
 
 static int timeline_run(struct ctx *x, int argc, char **argv)
 {
@@ -62,6 +108,13 @@ static int timeline_run(struct ctx *x, int argc, char **argv)
 			                 a.limit, TIMELINE_MAX);
 		limit = (size_t)v;
 	}
+	if (x->root)
+		return timeline_offline(x, &a, ref, (int64_t)since, (int64_t)until, limit);
+	if (a.bodyfile || a.no_logs || a.no_files)
+		return cmd_usage(x, "timeline: --%s reads a disk image: it needs --root",
+		                 a.bodyfile  ? "bodyfile"
+		                 : a.no_logs ? "no-logs"
+		                             : "no-files");
 	struct timeline_query q = {.dir = a.journal,
 	                           .since_ns = since,
 	                           .until_ns = until,
@@ -119,4 +172,5 @@ const struct cmd cmd_timeline = {
                "start, die, ...), flows, gaps",
     .opts = timeline_opts,
     .run = timeline_run,
+    .flags = CMD_OFFLINE,
 };
