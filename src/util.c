@@ -399,3 +399,74 @@ void cirt_exit_print(FILE *f, bool markdown)
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		fprintf(f, markdown ? "| %d | %s |\n" : "  %d  %s\n", t[i].code, t[i].text);
 }
+
+static bool num2(const char *s, int n, int *ret)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*ret = v;
+	return true;
+}
+
+bool time_parse_rfc3339(const char *s, size_t len, int64_t *ret_ns)
+{
+	int Y, M, D, h, mi, sec;
+	if (len < 20 || !num2(s, 4, &Y) || s[4] != '-' || !num2(s + 5, 2, &M) || s[7] != '-' ||
+	    !num2(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    !num2(s + 11, 2, &h) || s[13] != ':' || !num2(s + 14, 2, &mi) || s[16] != ':' ||
+	    !num2(s + 17, 2, &sec))
+		return false;
+	if (Y < 1970 || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || mi > 59 || sec > 60)
+		return false;
+	size_t i = 19;
+	int64_t frac = 0;
+	if (i < len && (s[i] == '.' || s[i] == ',')) {
+		int64_t scale = 100000000;
+		size_t start = ++i;
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			frac += (s[i] - '0') * scale;
+			scale /= 10;
+		}
+		if (i == start)
+			return false;
+	}
+	int64_t off = 0;
+	if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
+		i++;
+	} else if (i + 6 <= len && (s[i] == '+' || s[i] == '-')) {
+		int oh, om;
+		if (!num2(s + i + 1, 2, &oh) || s[i + 3] != ':' || !num2(s + i + 4, 2, &om) ||
+		    oh > 23 || om > 59)
+			return false;
+		off = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+		i += 6;
+	} else {
+		return false;
+	}
+	struct tm tm = {.tm_year = Y - 1900,
+	                .tm_mon = M - 1,
+	                .tm_mday = D,
+	                .tm_hour = h,
+	                .tm_min = mi,
+	                .tm_sec = sec};
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return false;
+	*ret_ns = ((int64_t)t - off) * 1000000000 + frac;
+	return *ret_ns >= 0;
+}
+
+const char *fmt_utc_ns(int64_t ns, char *buf, size_t n)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char d[32];
+	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%09lldZ", d, (long long)(ns % 1000000000));
+	return buf;
+}

@@ -166,3 +166,9 @@ const char *fmt_utc(long long secs, char *buf, size_t n);
 
 /* Human-readable bytes ("1.5MiB"). */
 const char *fmt_bytes(uint64_t b, char *buf, size_t n);
+
+/* An RFC 3339 time as Docker writes it ("2026-01-02T03:04:05.123456789Z", "+01:00" offsets,
+ * fractions of any length) into ns since the epoch. false when it is not one (or before 1970). */
+bool time_parse_rfc3339(const char *s, size_t len, int64_t *ret_ns);
+/* ns since the epoch as "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" into buf (>= 40 bytes). */
+const char *fmt_utc_ns(int64_t ns, char *buf, size_t n);

@@ -16,9 +16,12 @@ struct ctx {
 	bool json;        /* --json */
 	bool no_daemon;   /* --no-daemon: the host model from disk and /proc (host_load_nodaemon) */
 	bool no_color;    /* --no-color */
-	struct docker *d; /* opened on first use */
-	struct cirt_err err; /* what main prints */
-	char **argv;         /* the whole command line, for reports and logs */
+	const char *root; /* --root: a mounted disk image of a host (offline view) */
+	const char *data_root; /* --data-root: the daemon's data root (inside --root) */
+	bool root_set;         /* the image root is in force (rootfs_host_set done) */
+	struct docker *d;      /* opened on first use */
+	struct cirt_err err;   /* what main prints */
+	char **argv;           /* the whole command line, for reports and logs */
 	int argc;
 };
 
@@ -119,7 +122,15 @@ struct cmd {
 enum cmd_flags {
 	CMD_NODAEMON = 1 << 0, /* works with --no-daemon (reads the model through
 	                          ctx_host/ctx_containers only) */
+	CMD_OFFLINE =
+	    1 << 1, /* works with --root (a disk image: nothing from the running machine) */
 };
+
+/* With --root: the JSON object {"image_root", "data_root", "offline": true} every document of an
+ * offline view carries; NULL without --root. */
+json_t *ctx_offline_json(struct ctx *x);
+/* With --root: the one stderr line saying the answer is an offline view and of which image. */
+void ctx_offline_banner(struct ctx *x);
 
 /* Parse argv: the command's options, the global ones (which may also follow the command) and
  * --help. Typed options are stored into st; on_opt is called for CMD_OPT_CALL ones. Returns the
@@ -162,3 +173,5 @@ extern const struct cmd cmd_merge;
 
 /* Print the host's warnings and the given container notes to stderr (escaped). */
 void print_warnings(const struct host *h);
+/* Print each string of a JSON array of notes to stderr as "cirt: note: ..." (escaped). */
+void print_notes(json_t *notes);

@@ -224,6 +224,7 @@ static int collect_run(struct ctx *x, int argc, char **argv)
 	if (!a.o.max_file_size)
 		a.o.max_file_size = COLLECT_DEFAULT_MAX_FILE;
 	a.o.command_line = cmdline;
+	a.o.image_root = x->root;
 	a.o.docker_host = x->host;
 	a.o.timeout_ms = x->timeout_ms;
 	a.o.progress = isatty(2) ? &evp : NULL;
@@ -268,5 +269,5 @@ const struct cmd cmd_collect = {
                "conntrack, binaries, memory, logs, changed files) into a hashed bundle",
     .opts = collect_opts,
     .run = collect_run,
-    .flags = CMD_NODAEMON,
+    .flags = CMD_NODAEMON | CMD_OFFLINE,
 };

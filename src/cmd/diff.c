@@ -1,15 +1,16 @@
 /* diff.c: `cirt diff`: files added (A), changed (C) or deleted (D) since the image. */
 #include "cmd/cmd.h"
 #include "escape.h"
-#include "model/changes.h"
 #include "output/output.h"
+#include "sources/layerdiff.h"
 
 static const struct cmd_opt diff_opts[] = {
     {"kind", 'k', "KINDS",
      "only these kinds, any of A (added), C (changed), D (deleted), e.g. \"A\" or \"AC\""},
     {"from-layers", 'L', NULL,
      "compute the list from the container's overlay2 layers (its writable layer against its "
-     "image's) instead of asking the daemon, as triage does"},
+     "image's) instead of asking the daemon, as triage does (always so with --no-daemon or "
+     "--root)"},
     {0},
 };
 
@@ -59,11 +60,30 @@ static int diff_run(struct ctx *x, int argc, char **argv)
 	struct container *c;
 	if (ctx_containers(x, argv + i, 1, 0, &h, &c) < 0)
 		return -1;
+	print_warnings(h);
 	_cleanup_free_ char *path = xasprintf("/containers/%s/changes", c->id);
 	json_t *j = NULL;
-	if (a.layers ? changes_from_layers(c, &j, &x->err) < 0
-	             : docker_get_json(x->d, path, &j, &x->err) < 0)
+	json_t *notes = json_array();
+	/* without the daemon (or from a disk image), or when asked: the writable layer against the
+	 * image's; a walk cut short gives what it found, with notes */
+	bool layers = x->no_daemon || a.layers;
+	int r =
+	    layers
+	        ? (c->upper_dir
+	               ? layerdiff(c->upper_dir,
+	                           jstr(jobj(jobj(c->inspect, "GraphDriver"), "Data"), "LowerDir"),
+	                           0, &j, notes, &x->err)
+	               : err_set(&x->err, CIRT_EXIT_RUNTIME,
+	                         "no writable layer known (not overlay2?)"))
+	        : docker_get_json(x->d, path, &j, &x->err);
+	for (size_t k = 0; k < c->n_notes; k++)
+		json_array_append_new(notes, json_str(c->notes[k]));
+	if (layers)
+		print_notes(notes);
+	if (r < 0) {
+		json_decref(notes);
 		return err_prefix(&x->err, "diff '%s'", c->name);
+	}
 	if (!json_is_array(j) && !json_is_null(j)) {
 		json_decref(j);
 		return err_set(&x->err, CIRT_EXIT_BADANSWER, "diff '%s': answer is not an array",
@@ -91,6 +111,10 @@ static int diff_run(struct ctx *x, int argc, char **argv)
 		json_object_set_new(doc, "container", json_str(c->name));
 		json_object_set_new(doc, "id", json_str(c->id));
 		json_object_set_new(doc, "changes", rows);
+		json_object_set_new(doc, "notes", json_incref(notes));
+		json_t *off = ctx_offline_json(x);
+		if (off)
+			json_object_set_new(doc, "offline", off);
 		out_json(stdout, doc);
 		json_decref(doc);
 	} else {
@@ -98,6 +122,7 @@ static int diff_run(struct ctx *x, int argc, char **argv)
 		out_table(stdout, rows, cols, ARRAY_SIZE(cols));
 		json_decref(rows);
 	}
+	json_decref(notes);
 	return 0;
 }
 
@@ -107,4 +132,5 @@ const struct cmd cmd_diff = {
     .summary = "files added (A), changed (C) and deleted (D) in a container since its image",
     .opts = diff_opts,
     .run = diff_run,
+    .flags = CMD_NODAEMON | CMD_OFFLINE,
 };

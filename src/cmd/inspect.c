@@ -25,7 +25,11 @@ static int inspect_run(struct ctx *x, int argc, char **argv)
 			o = json_object();
 		}
 		/* the derived facts sit beside the daemon's, under one key the daemon never uses */
-		json_object_set_new(o, "Cirt", container_to_json(cs[k]));
+		json_t *cj = container_to_json(cs[k]);
+		json_t *off = ctx_offline_json(x);
+		if (off)
+			json_object_set_new(cj, "offline", off);
+		json_object_set_new(o, "Cirt", cj);
 		json_array_append_new(out, o);
 	}
 	out_json(stdout, out);
@@ -40,5 +44,5 @@ const struct cmd cmd_inspect = {
                "dir) under \"Cirt\"",
     .opts = inspect_opts,
     .run = inspect_run,
-    .flags = CMD_NODAEMON,
+    .flags = CMD_NODAEMON | CMD_OFFLINE,
 };

@@ -3,11 +3,13 @@
  * cirt watch's journal (past flows, DNS lookups). */
 #include <fcntl.h>
 
+#include "analyses/deadbox.h"
 #include "analyses/locate.h"
 #include "cmd/cmd.h"
 #include "cmd/mixed.h"
 #include "escape.h"
 #include "journal/journal.h"
+#include "output/deadbox.h"
 #include "output/locate.h"
 #include "output/output.h"
 
@@ -44,13 +46,15 @@ static const struct cmd_opt locate_opts[] = {
              struct locate_args, all),
     OPT_STR("since", 0, "DURATION|TIME",
             "also search the flows cirt watch recorded since then (10m, 2h, "
-            "2026-01-02T03:04:05Z), containers removed since included",
+            "2026-01-02T03:04:05Z), containers removed since included; with --root: only "
+            "what held or named ADDR since then",
             struct locate_args, since),
-    OPT_STR("until", 0, "DURATION|TIME", "with --since: only recorded flows up to then",
+    OPT_STR("until", 0, "DURATION|TIME",
+            "with --since: only recorded flows up to then (with --root: alone too)",
             struct locate_args, until),
     OPT_STR("journal", 0, "DIR",
             "with --since or names: the journal cirt watch writes (default " JOURNAL_DEFAULT_DIR
-            ")",
+            "; with --root: inside the image, always searched)",
             struct locate_args, journal),
     OPT_STR("ioc", 0, "FILE",
             "every indicator of FILE instead of one ADDR: addresses, CIDRs, names and wildcard "
@@ -145,10 +149,11 @@ static int parse_query(struct ctx *x, const struct locate_args *a, const char *a
 		return cmd_usage(x, "locate: --first needs --capture");
 	if (a->pcap_dir && !a->capture)
 		return cmd_usage(x, "locate: --pcap-dir needs --capture");
-	if ((a->until || a->journal) && !a->since && !names)
+	/* on a disk image the journal is always searched, and --until alone bounds the window */
+	if ((a->until || a->journal) && !a->since && !names && !x->root)
 		return cmd_usage(x, "locate: --%s needs --since (or a NAME)",
 		                 a->until ? "until" : "journal");
-	if (a->until && !a->since) {
+	if (a->until && !a->since && !x->root) {
 		uint64_t now = journal_now_ns();
 		if (!journal_when_parse(a->until, now, &q->until_ns))
 			return cmd_usage(x,
@@ -159,9 +164,9 @@ static int parse_query(struct ctx *x, const struct locate_args *a, const char *a
 	/* names are resolved through the journal's DNS records: the whole journal by default */
 	if (names)
 		q->journal_dir = a->journal ? a->journal : JOURNAL_DEFAULT_DIR;
-	if (a->since) {
+	if (a->since || (a->until && x->root)) {
 		uint64_t now = journal_now_ns();
-		if (!journal_when_parse(a->since, now, &q->since_ns))
+		if (a->since && !journal_when_parse(a->since, now, &q->since_ns))
 			return cmd_usage(x,
 			                 "locate: --since: '%s' is not a duration (10m, 2h) or a "
 			                 "time (2026-01-02T03:04:05Z)",
@@ -185,6 +190,47 @@ static void progress(const char *msg, void *ud)
 	fprintf(stderr, "cirt: %s\n", e);
 }
 
+/* --root: who held the address and when, from the traces a disk image keeps */
+static int locate_offline(struct ctx *x, const struct locate_args *a, const char *addr)
+{
+	if (a->capture || a->seen || a->port || a->proto)
+		return cmd_usage(x, "locate: --%s needs the running machine: not with --root",
+		                 a->capture ? "capture"
+		                 : a->seen  ? "seen-from"
+		                 : a->port  ? "port"
+		                            : "proto");
+	if (!addr)
+		return cmd_usage(x, "locate: name an ADDR");
+	struct locate_query q = {0};
+	_cleanup_(ioc_freep) struct ioc_list *ioc = NULL;
+	if (parse_query(x, a, addr, &q, &ioc) < 0)
+		return -1;
+	if (q.ioc)
+		return cmd_usage(x,
+		                 "locate: names and --ioc need the running machine's journal: not "
+		                 "with --root");
+	if (q.port)
+		return cmd_usage(x, "locate: a port needs the running machine: not with --root");
+	_cleanup_host_ struct host *h = NULL;
+	if (ctx_host(x, true, 0, &h) < 0)
+		return -1;
+	print_warnings(h);
+	struct deadbox_locate *r = NULL;
+	if (deadbox_locate(h, addr, a->journal, (int64_t)q.since_ns, (int64_t)q.until_ns, &r,
+	                   &x->err) < 0)
+		return -1;
+	print_notes(r->notes);
+	if (x->json) {
+		json_t *doc = deadbox_locate_doc_json(r, ctx_offline_json(x));
+		out_json(stdout, doc);
+		json_decref(doc);
+	} else
+		deadbox_locate_print(stdout, r);
+	int rc = r->n ? CIRT_EXIT_FOUND : CIRT_EXIT_OK;
+	deadbox_locate_free(r);
+	return rc;
+}
+
 static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 {
 	struct locate_args a = {0};
@@ -193,6 +239,8 @@ static int locate_run_cmd(struct ctx *x, int argc, char **argv)
 	if (nops < 0)
 		return nops;
 	const char *addr = nops ? ops[0] : NULL;
+	if (x->root)
+		return locate_offline(x, &a, addr);
 	struct locate_query q = {.pcap_dirfd = -1, .progress = progress, .pids_fresh = true};
 	_cleanup_(ioc_freep) struct ioc_list *ioc = NULL;
 	if (parse_query(x, &a, addr, &q, &ioc) < 0)
@@ -243,8 +291,9 @@ const struct cmd cmd_locate = {
     .name = "locate",
     .args = "[ADDR[:PORT]|NAME|*.DOMAIN]",
     .summary = "which container, process and flow talked to an address or a name: live sockets, "
-               "conntrack (ended flows, NAT reversed), live capture, cirt watch's journal",
+               "conntrack (ended flows, NAT reversed), live capture, cirt watch's journal; with "
+               "--root: who held an address and when",
     .opts = locate_opts,
     .run = locate_run_cmd,
-    .flags = CMD_NODAEMON,
+    .flags = CMD_NODAEMON | CMD_OFFLINE,
 };

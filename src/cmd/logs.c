@@ -3,12 +3,16 @@
 
 #include "cmd/cmd.h"
 #include "escape.h"
+#include "journal/journal.h"
 #include "output/output.h"
+#include "sources/dockerlog.h"
+#include "sources/ondisk.h"
 
 enum { OPT_SINCE = 256, OPT_UNTIL };
 
 struct logs_args {
 	char *since, *until;
+	const char *since_raw, *until_raw; /* as given: the disk reader parses them itself */
 	long tail;
 	int only; /* 0 both, 1 stdout, 2 stderr */
 	bool no_ts;
@@ -27,6 +31,7 @@ static int on_opt(struct ctx *x, int key, const char *arg, void *st)
 	(void)x;
 	struct logs_args *a = st;
 	char **w = key == OPT_SINCE ? &a->since : &a->until;
+	*(key == OPT_SINCE ? &a->since_raw : &a->until_raw) = arg;
 	free(*w);
 	*w = when_param(arg);
 	return 0;
@@ -100,6 +105,124 @@ static bool on_data(const char *data, size_t len, void *ud)
 	return docker_demux_feed(&k->dm, data, len);
 }
 
+/* ------------------------------------------------------------------ from the driver's files */
+
+struct disk {
+	struct logs_args *a;
+	bool json;
+	int64_t since, until;
+	char **ring; /* --tail: the last lines, formatted */
+	int *ring_stream;
+	size_t n, head;
+	struct buf part[3]; /* pieces of a line the daemon split */
+};
+
+static void disk_emit(struct disk *k, int stream, int64_t t, const char *s, size_t n)
+{
+	char ts[48];
+	fmt_utc_ns(t, ts, sizeof(ts));
+	char *out;
+	if (k->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "stream", json_string(stream == 2 ? "stderr" : "stdout"));
+		if (!k->a->no_ts)
+			json_object_set_new(o, "time", json_string(ts));
+		json_object_set_new(o, "line", json_strn(s, n));
+		out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(o);
+	} else {
+		_cleanup_free_ char *e = term_escape_n(s, n);
+		out = k->a->no_ts ? xstrdup(e) : xasprintf("%s %s", ts, e);
+	}
+	if (k->a->tail < 0) {
+		fprintf(stream == 2 && !k->json ? stderr : stdout, "%s\n", out);
+		free(out);
+		return;
+	}
+	if (!k->a->tail) {
+		free(out);
+		return;
+	}
+	size_t cap = (size_t)k->a->tail, slot = k->n < cap ? k->n++ : k->head++ % cap;
+	free(k->ring[slot]);
+	k->ring[slot] = out;
+	k->ring_stream[slot] = stream;
+}
+
+static int on_entry(const struct dockerlog_entry *e, void *ud)
+{
+	struct disk *k = ud;
+	if (k->a->only && e->stream != k->a->only)
+		return 0;
+	if ((k->since && e->time_ns < k->since) || (k->until && e->time_ns > k->until))
+		return 0;
+	struct buf *b = &k->part[e->stream];
+	if (e->partial) {
+		if (b->len < (1u << 24))
+			buf_append(b, e->line, e->len);
+		return 0;
+	}
+	if (b->len) {
+		buf_append(b, e->line, e->len);
+		disk_emit(k, e->stream, e->time_ns, b->data, b->len);
+		b->len = 0;
+	} else {
+		disk_emit(k, e->stream, e->time_ns, e->line, e->len);
+	}
+	return 0;
+}
+
+static bool when_ns(const char *s, int64_t *ret)
+{
+	uint64_t v;
+	char *end;
+	long long secs = strtoll(s, &end, 10);
+	if (!*end && end != s && secs > 100000000) {
+		*ret = (int64_t)secs * 1000000000;
+		return true;
+	}
+	if (!journal_when_parse(s, journal_now_ns(), &v))
+		return false;
+	*ret = (int64_t)v;
+	return true;
+}
+
+/* Without the daemon or from a disk image: the json-file or local driver's own files. */
+static int logs_disk(struct ctx *x, struct container *c, struct logs_args *a)
+{
+	struct disk k = {.a = a, .json = x->json};
+	if ((a->since_raw && !when_ns(a->since_raw, &k.since)) ||
+	    (a->until_raw && !when_ns(a->until_raw, &k.until)))
+		return cmd_usage(
+		    x, "logs: --%s: '%s' is not a duration or a time",
+		    a->since_raw && !when_ns(a->since_raw, &k.since) ? "since" : "until",
+		    a->since_raw && !when_ns(a->since_raw, &k.since) ? a->since_raw : a->until_raw);
+	if (a->tail > 0) {
+		k.ring = xcalloc((size_t)a->tail, sizeof(char *));
+		k.ring_stream = xcalloc((size_t)a->tail, sizeof(int));
+	}
+	const char *drv = jstr(jobj(jobj(c->inspect, "HostConfig"), "LogConfig"), "Type");
+	_cleanup_free_ char *root = ondisk_docker_root();
+	_cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, c->id);
+	json_t *notes = json_array();
+	int r = dockerlog_read(drv, jstr(c->inspect, "LogPath"), dir, on_entry, &k, notes, NULL,
+	                       &x->err);
+	print_notes(notes);
+	json_decref(notes);
+	for (size_t i = 0; i < k.n; i++) {
+		size_t slot = k.n < (size_t)a->tail ? i : (k.head + i) % (size_t)a->tail;
+		fprintf(k.ring_stream[slot] == 2 && !k.json ? stderr : stdout, "%s\n",
+		        k.ring[slot]);
+	}
+	for (size_t i = 0; i < (size_t)(a->tail > 0 ? a->tail : 0); i++)
+		free(k.ring[i]);
+	free(k.ring);
+	free(k.ring_stream);
+	for (int s = 0; s < 3; s++)
+		buf_free(&k.part[s]);
+	return r < 0 ? err_prefix(&x->err, "logs '%s'", c->name) : 0;
+}
+
 static int logs_run(struct ctx *x, int argc, char **argv)
 {
 	struct logs_args a = {.tail = -1};
@@ -115,6 +238,11 @@ static int logs_run(struct ctx *x, int argc, char **argv)
 	struct container *c;
 	if (ctx_containers(x, argv + i, 1, 0, &h, &c) < 0) {
 		i = -1;
+		goto out;
+	}
+	if (x->no_daemon) {
+		print_warnings(h);
+		i = logs_disk(x, c, &a);
 		goto out;
 	}
 	struct buf p = {0};
@@ -166,4 +294,5 @@ const struct cmd cmd_logs = {
                "with timestamps",
     .opts = logs_opts,
     .run = logs_run,
+    .flags = CMD_NODAEMON | CMD_OFFLINE,
 };

@@ -68,15 +68,19 @@ static int net_run(struct ctx *x, int argc, char **argv)
 	if (x->json && a.fmt != FMT_TABLE && a.fmt != FMT_JSON)
 		return cmd_usage(x, "net: --json and --format %s exclude each other",
 		                 a.fmt == FMT_DOT ? "dot" : "svg");
-	/* the firewall tools run while the daemon answers */
-	struct fw_job *fw = a.no_fw ? NULL : fw_start();
+	if (x->root && a.capture)
+		return cmd_usage(x,
+		                 "net: --capture-plan needs the running machine: it does not work "
+		                 "with --root");
+	/* the firewall tools run while the daemon answers (a disk image has no firewall) */
+	struct fw_job *fw = a.no_fw || x->root ? NULL : fw_start();
 	_cleanup_host_ struct host *h = NULL;
 	/* the map needs every container's wiring, not its full inspect: one list request; a
 	 * capture plan inspects them all (exact pids and state for the one it plans) */
 	struct docker *d = NULL;
 	int r = x->no_daemon ? 0 : ctx_docker(x, &d);
 	if (r == 0)
-		r = a.capture || !d ? ctx_host(x, false, HOST_NEED_NET, &h)
+		r = a.capture || !d ? ctx_host(x, x->root != NULL, HOST_NEED_NET, &h)
 		                    : host_load_brief(d, HOST_NEED_NET, &h, &x->err);
 	if (r < 0) {
 		fw_job_free(fw);
@@ -101,7 +105,8 @@ static int net_run(struct ctx *x, int argc, char **argv)
 	}
 	print_warnings(h);
 	_cleanup_netmap_ struct netmap *m = NULL;
-	if (netmap_build(d, h, a.no_fw ? 0 : NETMAP_FIREWALL, fw, &m, &x->err) < 0)
+	unsigned nm = x->root ? NETMAP_OFFLINE : a.no_fw ? 0 : NETMAP_FIREWALL;
+	if (netmap_build(d, h, nm, fw, &m, &x->err) < 0)
 		return -1;
 	if (a.capture) {
 		struct capture_plan *p = NULL;
@@ -133,6 +138,9 @@ static int net_run(struct ctx *x, int argc, char **argv)
 		return 0;
 	}
 	json_t *doc = netmap_to_json(m);
+	json_t *off = ctx_offline_json(x);
+	if (off)
+		json_object_set_new(doc, "offline", off);
 	if (a.name) {
 		json_t *cs = json_object_get(doc, "containers");
 		for (size_t k = json_array_size(cs); k-- > 0;) {
@@ -156,5 +164,5 @@ const struct cmd cmd_net = {
                "each container's mode; capture plans; topology as DOT/SVG",
     .opts = net_opts,
     .run = net_run,
-    .flags = CMD_NODAEMON,
+    .flags = CMD_NODAEMON | CMD_OFFLINE,
 };

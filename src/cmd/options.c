@@ -5,6 +5,8 @@
 
 #include "cmd/cmd.h"
 #include "output/output.h"
+#include "sources/ondisk.h"
+#include "sources/rootfs.h"
 
 void cmd_print_opts(FILE *f, const struct cmd_opt *o, bool markdown)
 {
@@ -52,9 +54,37 @@ const struct cmd_opt cmd_global_opts[] = {
              "do not ask the daemon: read its records on disk and the host's processes (for a "
              "dead, hung or untrusted daemon; ps, inspect, conns, locate, net, scan, collect)",
              struct ctx, no_daemon),
+    OPT_STR("root", 0, "DIR",
+            "offline view of a disk image of a host mounted at DIR (read-only): every file read "
+            "inside DIR, nothing from the running machine (ps, inspect, net, diff, logs, scan, "
+            "collect, locate, timeline)",
+            struct ctx, root),
+    OPT_STR("data-root", 0, "PATH",
+            "the daemon's data root (inside --root; default: data-root of /etc/docker/daemon.json, "
+            "else /var/lib/docker; '/' when the image is the data root itself)",
+            struct ctx, data_root),
     OPT_CALL("help", 'h', NULL, "print this help"),
     {0},
 };
+
+/* --root and --data-root in force: every later read of the host's files goes through them */
+static int apply_root(struct ctx *x)
+{
+	if (x->data_root && x->data_root[0] != '/')
+		return cmd_usage(x, "--data-root: '%s' is not an absolute path", x->data_root);
+	if (x->data_root)
+		ondisk_set_docker_root(x->data_root);
+	if (!x->root || x->root_set)
+		return 0;
+	if (x->host)
+		return cmd_usage(x, "--root reads a disk image: it does not go with -H");
+	int r = rootfs_host_set(x->root);
+	if (r < 0)
+		return cmd_usage(x, "--root: '%s': %s", x->root, strerror(-r));
+	x->root_set = true;
+	x->no_daemon = true;
+	return 0;
+}
 
 /* The global options every command's help shows whole (the rest in one line). */
 static bool shown_whole(const struct cmd_opt *o)
@@ -67,7 +97,9 @@ void cmd_print_globals_note(FILE *f, const struct cmd *c, bool markdown)
 	fprintf(f, "%sglobal options also accepted after the command:", markdown ? "\n" : "  ");
 	const char *sep = " ";
 	for (const struct cmd_opt *o = cmd_global_opts; o->name; o++) {
-		if (shown_whole(o) || (streq(o->name, "no-daemon") && !(c->flags & CMD_NODAEMON)))
+		if (shown_whole(o) || (streq(o->name, "no-daemon") && !(c->flags & CMD_NODAEMON)) ||
+		    (streq(o->name, "root") && !(c->flags & CMD_OFFLINE)) ||
+		    (streq(o->name, "data-root") && !(c->flags & (CMD_OFFLINE | CMD_NODAEMON))))
 			continue;
 		fprintf(f, "%s%s--%s%s", sep, markdown ? "`" : "", o->name, markdown ? "`" : "");
 		sep = ", ";
@@ -256,6 +288,8 @@ static int parse(struct ctx *x, const struct cmd *c, const struct cmd_opt *const
 	}
 	if (x->no_color)
 		out_set_color(false);
+	if (apply_root(x) < 0)
+		return -1;
 	return optind;
 }
 
@@ -271,7 +305,13 @@ int cmd_parse(struct ctx *x, const struct cmd *c, int argc, char **argv, cmd_opt
 {
 	const struct cmd_opt *const tabs[2] = {c->opts, cmd_global_opts};
 	int i = parse(x, c, tabs, argc, argv, on_opt, st);
-	if (i >= 0 && x->no_daemon && !(c->flags & CMD_NODAEMON))
+	if (i >= 0 && x->root && !(c->flags & CMD_OFFLINE))
+		return cmd_usage(x,
+		                 "'%s' needs the running machine: it does not work with --root "
+		                 "(offline: ps, inspect, net, diff, logs, scan, collect, locate, "
+		                 "timeline)",
+		                 c->name);
+	if (i >= 0 && x->no_daemon && !x->root && !(c->flags & CMD_NODAEMON))
 		return cmd_usage(
 		    x, "'%s' needs the Docker daemon: it does not work with --no-daemon", c->name);
 	return i;

@@ -191,7 +191,7 @@ static int ps_run(struct ctx *x, int argc, char **argv)
 		struct host_load_opts o = {.all = a.all, .needs = needs, .from_daemon = true};
 		if (ctx_docker(x, &d) < 0 || host_load(d, &o, &h, &x->err) < 0)
 			return -1;
-	} else if (ctx_host(x, a.all, needs, &h) < 0)
+	} else if (ctx_host(x, a.all || x->root, needs, &h) < 0) /* an image: nothing runs, -a */
 		return -1;
 	print_warnings(h);
 	json_t *list = json_array();
@@ -212,6 +212,9 @@ static int ps_run(struct ctx *x, int argc, char **argv)
 		json_object_set_new(doc, "docker_host", json_str(h->docker_host));
 		json_object_set_new(doc, "api_version", json_str(h->api_version));
 		json_object_set_new(doc, "daemonless", json_boolean(h->daemonless));
+		json_t *off = ctx_offline_json(x);
+		if (off)
+			json_object_set_new(doc, "offline", off);
 		json_object_set_new(doc, "containers", list);
 		json_t *w = json_array();
 		for (size_t k = 0; k < h->n_warnings; k++)
@@ -234,5 +237,5 @@ const struct cmd cmd_ps = {
         "list containers with network mode, IPs, MACs, host-side veth, bridge, PID and ports",
     .opts = ps_opts,
     .run = ps_run,
-    .flags = CMD_NODAEMON,
+    .flags = CMD_NODAEMON | CMD_OFFLINE,
 };

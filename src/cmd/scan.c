@@ -4,6 +4,7 @@
 
 #include "cmd/cmd.h"
 #include "escape.h"
+#include "json.h"
 #include "output/output.h"
 #include "output/scantable.h"
 #include "scan/job.h"
@@ -79,7 +80,10 @@ static const struct cmd_choice sev_choices[] = {{"info", SEV_INFO},         {"lo
 
 #define A struct scan_args
 static const struct cmd_opt scan_opts[] = {
-    OPT_BOOL("all", 'a', "every container, running or stopped", A, all),
+    OPT_BOOL("all", 'a',
+             "every container, running or stopped (with --root: and every image of the image's "
+             "store)",
+             A, all),
     OPT_CALL("image", OPT_IMAGE, "IMAGE",
              "an image (its layers), or a `docker save` tarball when IMAGE is a file; repeatable"),
     OPT_CALL("rootfs", OPT_ROOTFS, "DIR", "a directory holding a root filesystem; repeatable"),
@@ -172,11 +176,15 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 		fprintf(stderr, "cirt: warning: --rules: %s: file left out\n", m);
 	}
 	struct scan_job j = {0};
-	struct scan_job_env env = {
-	    .no_daemon = x->no_daemon, .docker = docker_of, .docker_ud = x, .warn = warn};
+	struct scan_job_env env = {.no_daemon = x->no_daemon,
+	                           .offline = x->root != NULL,
+	                           .docker = docker_of,
+	                           .docker_ud = x,
+	                           .warn = warn};
 	int ret = -1;
 	if (((nrefs || a.all) && scan_job_add_containers(&j, &env, refs, nrefs, &x->err) < 0) ||
 	    scan_job_add_images(&j, &env, images, a.n_images, &x->err) < 0 ||
+	    (a.all && x->root && scan_job_add_all_images(&j, &x->err) < 0) ||
 	    scan_job_add_rootfs(&j, &env, rootfs, a.n_rootfs, a.baseline, &x->err) < 0)
 		goto out;
 	/* everything below reads what the container's owner wrote: keep only the reading powers */
@@ -189,6 +197,13 @@ static int scan_run(struct ctx *x, int argc, char **argv)
 		scan_print_table(stdout, &j);
 	else {
 		json_t *doc = scan_job_json(&j, eng, a.fmt == FMT_SARIF);
+		json_t *off = ctx_offline_json(x);
+		/* SARIF keeps its extras in the log's property bag */
+		if (off && a.fmt == FMT_SARIF && !jobj(doc, "properties"))
+			json_object_set_new(doc, "properties", json_object());
+		if (off)
+			json_object_set_new(a.fmt == FMT_SARIF ? jobj(doc, "properties") : doc,
+			                    "offline", off);
 		out_json(stdout, doc);
 		json_decref(doc);
 	}
@@ -207,5 +222,5 @@ const struct cmd cmd_scan = {
                "weak passwords, escape risks and intruder traces (offline, read-only)",
     .opts = scan_opts,
     .run = scan_run,
-    .flags = CMD_NODAEMON,
+    .flags = CMD_NODAEMON | CMD_OFFLINE,
 };

@@ -4,12 +4,14 @@
 #include "cmd/cmd.h"
 #include "cmd/mixed.h"
 #include "escape.h"
+#include "analyses/supertimeline.h"
 #include "journal/timeline.h"
+#include "output/supertimeline.h"
 #include "output/output.h"
 
 struct tl_args {
 	const char *since, *until, *journal, *limit;
-	bool no_flows, tree;
+	bool no_flows, tree, bodyfile, no_logs, no_files;
 };
 
 static const struct cmd_opt timeline_opts[] = {
@@ -26,6 +28,13 @@ static const struct cmd_opt timeline_opts[] = {
              "the container's processes as a tree (parent and child from the exec lines), each "
              "with its connections and DNS lookups under it",
              struct tl_args, tree),
+    OPT_BOOL("bodyfile", 0,
+             "with --root: the bodyfile format mactime and log2timeline/plaso read (no limit)",
+             struct tl_args, bodyfile),
+    OPT_BOOL("no-logs", 0, "with --root: without the containers' log lines", struct tl_args,
+             no_logs),
+    OPT_BOOL("no-files", 0, "with --root: without the writable layers' file changes",
+             struct tl_args, no_files),
     {0},
 };
 
@@ -56,6 +65,43 @@ static void print_tree(struct ctx *x, const struct timeline *tl)
 		json_decref(rows);
 	}
 	json_decref(trees);
+}
+
+/* --root: the super-timeline of the image (records, daemon log, layers, logs, journal) */
+static int timeline_offline(struct ctx *x, const struct tl_args *a, const char *ref, int64_t since,
+                            int64_t until, size_t limit)
+{
+	_cleanup_host_ struct host *h = NULL;
+	if (ctx_host(x, true, 0, &h) < 0)
+		return -1;
+	print_warnings(h);
+	struct supertl_query q = {.since_ns = since,
+	                          .until_ns = until,
+	                          .ref = ref,
+	                          .journal_dir = a->journal,
+	                          .no_logs = a->no_logs,
+	                          .no_files = a->no_files,
+	                          .no_flows = a->no_flows};
+	struct supertl *t = NULL;
+	if (supertl_build(h, &q, &t, &x->err) < 0)
+		return -1;
+	print_notes(t->notes);
+	size_t from = !a->bodyfile && t->n > limit ? t->n - limit : 0;
+	if (from || t->truncated)
+		fprintf(stderr,
+		        "cirt: warning: showing the last %zu of %s%zu events: narrow with "
+		        "--since/--until or a CONTAINER\n",
+		        t->n - from, t->truncated ? "more than " : "", t->n);
+	if (a->bodyfile)
+		supertl_print_bodyfile(stdout, t, from);
+	else if (x->json) {
+		json_t *doc = supertl_doc_json(t, from, ctx_offline_json(x));
+		out_json(stdout, doc);
+		json_decref(doc);
+	} else
+		supertl_print_table(stdout, t, from);
+	supertl_free(t);
+	return 0;
 }
 
 static int timeline_run(struct ctx *x, int argc, char **argv)
@@ -91,6 +137,15 @@ static int timeline_run(struct ctx *x, int argc, char **argv)
 			                 a.limit, TIMELINE_MAX);
 		limit = (size_t)v;
 	}
+	if (x->root && a.tree)
+		return cmd_usage(x, "timeline: --tree is not available with --root");
+	if (x->root)
+		return timeline_offline(x, &a, ref, (int64_t)since, (int64_t)until, limit);
+	if (a.bodyfile || a.no_logs || a.no_files)
+		return cmd_usage(x, "timeline: --%s reads a disk image: it needs --root",
+		                 a.bodyfile  ? "bodyfile"
+		                 : a.no_logs ? "no-logs"
+		                             : "no-files");
 	struct timeline_query q = {.dir = a.journal,
 	                           .since_ns = since,
 	                           .until_ns = until,
@@ -153,4 +208,5 @@ const struct cmd cmd_timeline = {
                "with their process, DNS answers, gaps; --tree: the processes as a tree",
     .opts = timeline_opts,
     .run = timeline_run,
+    .flags = CMD_OFFLINE,
 };

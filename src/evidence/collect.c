@@ -14,6 +14,7 @@
 #include "evidence/evidence.h"
 #include "priv.h"
 #include "sources/ondisk.h"
+#include "sources/rootfs.h"
 
 void collect_result_clear(struct collect_result *r)
 {
@@ -123,6 +124,13 @@ static int step_logs_disk(struct ev *e)
 {
 	const char *lp = jstr(e->c->inspect, "LogPath");
 	const char *drv = jstr(jobj(jobj(e->c->inspect, "HostConfig"), "LogConfig"), "Type");
+	_cleanup_free_ char *local = NULL;
+	if (drv && streq(drv, "local")) {
+		/* the local driver's file: <data root>/containers/<id>/local-logs/container.log */
+		_cleanup_free_ char *root = ondisk_docker_root();
+		local = xasprintf("%s/containers/%s/local-logs/container.log", root, e->c->id);
+		lp = local;
+	}
 	if (!lp || !*lp) {
 		ev_note(e,
 		        "logs: log driver '%s' keeps no file the host can read without the "
@@ -135,10 +143,10 @@ static int step_logs_disk(struct ev *e)
 	/* the current file, then .1 .. .N (older); a bounded look */
 	for (int i = 0; i <= 99; i++) {
 		_cleanup_free_ char *p = i ? xasprintf("%s.%d", lp, i) : xstrdup(lp);
-		_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		_cleanup_close_ int fd = rootfs_host_open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
 		if (fd < 0) {
 			if (i == 0)
-				ev_note(e, "logs: '%s': %s", p, strerror(errno));
+				ev_note(e, "logs: '%s': %s", p, strerror(-fd));
 			if (i > 0)
 				break;
 			continue;
@@ -148,10 +156,11 @@ static int step_logs_disk(struct ev *e)
 			ev_note(e, "logs: '%s' is not a regular file: not copied", p);
 			continue;
 		}
-		_cleanup_free_ char *rel = i ? xasprintf("container/logs/json-file.log.%d", i)
-		                             : xstrdup("container/logs/json-file.log");
-		_cleanup_free_ char *src =
-		    xasprintf("disk: %s (the json-file log driver's file)", p);
+		const char *base = local ? "local.log" : "json-file.log";
+		_cleanup_free_ char *rel = i ? xasprintf("container/logs/%s.%d", base, i)
+		                             : xasprintf("container/logs/%s", base);
+		_cleanup_free_ char *src = xasprintf("disk: %s (the %s log driver's file)", p,
+		                                     local ? "local" : "json-file");
 		struct bundle_copy bc = {.bytes_total = &e->bytes};
 		if (bundle_copy_fd(e->b, rel, src, fd, &bc, e->err) < 0)
 			return -1;
@@ -159,8 +168,8 @@ static int step_logs_disk(struct ev *e)
 		bytes += bc.size;
 	}
 	char a[32];
-	bundle_log(e->b, "step logs: ok (%zu json-file log file(s), %s, read from disk: no daemon)",
-	           copied, fmt_bytes(bytes, a, sizeof(a)));
+	bundle_log(e->b, "step logs: ok (%zu %s log file(s), %s, read from disk: no daemon)",
+	           copied, local ? "local" : "json-file", fmt_bytes(bytes, a, sizeof(a)));
 	return 0;
 }
 
@@ -219,8 +228,13 @@ static int step_config(struct ev *e)
 {
 	if (bundle_add_json(e->b, "container/inspect.json",
 	                    e->d ? "daemon: GET /containers/{id}/json (when collection began)"
-	                         : "disk: the daemon's records (config.v2.json, hostconfig.json) "
-	                           "in the shape of an inspect answer, checked against /proc",
+	                    : e->o->image_root
+	                        ? "disk image: the daemon's records (config.v2.json, "
+	                          "hostconfig.json) in the shape of an inspect answer, "
+	                          "addresses recovered from the image's traces"
+	                        : "disk: the daemon's records (config.v2.json, "
+	                          "hostconfig.json) in the shape of an inspect answer, "
+	                          "checked against /proc",
 	                    e->c->inspect, e->err) < 0)
 		return -1;
 	if (!e->d) {
@@ -231,11 +245,11 @@ static int step_config(struct ev *e)
 			_cleanup_free_ char *p =
 			    xasprintf("%s/containers/%s/%s", root, e->c->id, recs[i]);
 			_cleanup_close_ int fd =
-			    open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+			    rootfs_host_open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
 			struct stat st;
 			if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 				ev_note(e, "record '%s' not copied: %s", p,
-				        fd < 0 ? strerror(errno) : "not a regular file");
+				        fd < 0 ? strerror(-fd) : "not a regular file");
 				continue;
 			}
 			_cleanup_free_ char *rel = xasprintf("container/%s", recs[i]);
@@ -490,6 +504,24 @@ static json_t *operator_info(void)
 	return o;
 }
 
+/* The imaged host's own name and machine id, read inside the image. */
+static json_t *image_host_info(const char *image_root)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "image_root", json_str(image_root));
+	static const char *const files[][2] = {{"hostname", "/etc/hostname"},
+	                                       {"machine_id", "/etc/machine-id"}};
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char *s = NULL;
+		if (rootfs_host_read(files[i][1], 256, &s, NULL) == 0) {
+			s[strcspn(s, "\n")] = '\0';
+			json_object_set_new(o, files[i][0], json_str(s));
+			free(s);
+		}
+	}
+	return o;
+}
+
 static json_t *host_info(char *name, size_t n)
 {
 	json_t *o = json_object();
@@ -526,8 +558,9 @@ static bool under(const char *path, const char *dir)
 
 /* Writing the bundle where the container sees it would change the evidence (and hand it to the
  * intruder): refuse its layers, its root and every host directory mounted into it. */
-static int check_out(struct container *c, const char *out, struct cirt_err *err)
+static int check_out(struct container *c, const struct collect_opts *o, struct cirt_err *err)
 {
+	const char *out = o->out;
 	_cleanup_free_ char *d = xstrdup(out);
 	char *sl = strrchr(d, '/');
 	if (sl == d)
@@ -542,13 +575,19 @@ static int check_out(struct container *c, const char *out, struct cirt_err *err)
 	if (!parent)
 		return 0; /* bundle_create says what is wrong with it */
 	const char *why = NULL;
-	if (under(parent, c->upper_dir) || under(parent, c->merged_dir))
+	/* from a disk image, the container's paths are inside the image: the image is the evidence
+	 */
+	if (o->image_root && under(parent, o->image_root))
+		why = "the disk image";
+	else if (o->image_root)
+		;
+	else if (under(parent, c->upper_dir) || under(parent, c->merged_dir))
 		why = "its filesystem";
 	char root[64];
 	snprintf(root, sizeof(root), "/proc/%d/root", c->pid);
 	if (!why && c->pid > 0 && under(parent, root))
 		why = "its filesystem";
-	for (size_t i = 0; !why && i < c->n_mounts; i++)
+	for (size_t i = 0; !why && !o->image_root && i < c->n_mounts; i++)
 		if (c->mounts[i].source && under(parent, c->mounts[i].source))
 			why = "a directory mounted into it";
 	if (why)
@@ -584,7 +623,7 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 {
 	memset(ret, 0, sizeof(*ret));
 	_cleanup_bundle_ struct bundle *b = NULL;
-	if (check_out(c, o->out, err) < 0)
+	if (check_out(c, o, err) < 0)
 		return -1;
 	if (bundle_create(o->out, &b, err) < 0)
 		return err_prefix(err, "collect '%s'", c->name);
@@ -613,8 +652,23 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 	bundle_log(b, "host: %s (machine-id %s, kernel %s)", hostname,
 	           jstr(hi, "machine_id") ? jstr(hi, "machine_id") : "?",
 	           jstr(hi, "kernel") ? jstr(hi, "kernel") : "?");
+	json_t *img = o->image_root ? image_host_info(o->image_root) : NULL;
+	if (img) {
+		_cleanup_free_ char *dr = ondisk_docker_root();
+		bundle_log(
+		    b,
+		    "source: a disk image of a host, mounted at %s (offline: taken from the "
+		    "image, nothing from the running machine); imaged host %s (machine-id %s); "
+		    "data root %s",
+		    o->image_root, jstr(img, "hostname") ? jstr(img, "hostname") : "?",
+		    jstr(img, "machine_id") ? jstr(img, "machine_id") : "?", dr);
+		json_object_set_new(img, "data_root", json_str(dr));
+	}
 	if (d)
 		bundle_log(b, "docker: %s, API %s", docker_host(d), docker_api_version(d));
+	else if (img)
+		bundle_log(b, "docker: none (a disk image): the daemon's records and layers in the "
+		              "image");
 	else
 		bundle_log(b, "docker: not contacted (--no-daemon): the daemon's records on disk, "
 		              "runc's state and /proc");
@@ -623,11 +677,15 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 	bundle_log(b, "bundle: %s%s", o->out,
 	           bundle_is_archive(b) ? " (archive, staged in a directory beside it)" : "");
 	bundle_log(b, "started: %s", started);
-	bundle_log(
-	    b,
-	    "method: read-only from the host (/proc, the writable layer, %s); no docker exec, "
-	    "nothing written in the container, O_NOATIME where permitted",
-	    d ? "the Engine API" : "the daemon's records on disk");
+	bundle_log(b,
+	           "method: read-only from the %s (%s); no docker exec, "
+	           "nothing written in the container, O_NOATIME where permitted",
+	           o->image_root ? "disk image" : "host",
+	           o->image_root
+	               ? "the writable layer and the daemon's records in the image, every path "
+	                 "resolved inside it"
+	           : d ? "/proc, the writable layer, the Engine API"
+	               : "/proc, the writable layer, the daemon's records on disk");
 
 	json_t *meta_c = json_object();
 	json_object_set_new(meta_c, "id", json_str(c->id));
@@ -641,6 +699,8 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 	bundle_meta(b, "container", meta_c);
 	bundle_meta(b, "operator", op);
 	bundle_meta(b, "host", hi);
+	if (img)
+		bundle_meta(b, "disk_image", img);
 	bundle_meta(b, "command", json_str(o->command_line));
 	bundle_meta(b, "started", json_string(started));
 
@@ -698,10 +758,11 @@ int evidence_collect(struct docker *d, struct container *c, const struct collect
 	struct cirt_err derr = {0};
 	if (!d) {
 		/* no daemon to ask: the init process is the same one, or it is not */
-		bundle_log(b, "state at the end: %s (from /proc; no daemon)",
+		bundle_log(b, "state at the end: %s (%s)",
 		           !e.was_running            ? "not running"
 		           : !e.gone && ev_alive(&e) ? "init process still running"
-		                                     : "init process gone");
+		                                     : "init process gone",
+		           o->image_root ? "a disk image: as recorded" : "from /proc; no daemon");
 	} else if (docker_get_json(d, api, &j, &derr) == 0) {
 		bool running = jbool(jobj(j, "State"), "Running");
 		long long pid = jint(jobj(j, "State"), "Pid", 0);

@@ -22,6 +22,7 @@ struct collect_opts {
 	size_t n_memory_pids;
 	uint64_t max_file_size;   /* cap for one copied file (0: COLLECT_DEFAULT_MAX_FILE) */
 	const char *command_line; /* for the custody log */
+	const char *image_root;   /* --root: taken from a disk image mounted there (offline) */
 	const char *docker_host;  /* for a second client with a long timeout (commit) */
 	int timeout_ms;
 	const struct ev_progress *progress;

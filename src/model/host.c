@@ -336,6 +336,8 @@ void host_free(struct host *h)
 	free(h->c);
 	free(h->docker_host);
 	free(h->api_version);
+	free(h->image_root);
+	free(h->data_root);
 	strv_free(h->warnings, h->n_warnings);
 	free(h);
 }

@@ -108,7 +108,9 @@ struct host {
 	char *api_version;
 	char **warnings;
 	size_t n_warnings;
-	bool daemonless; /* built by host_load_nodaemon: from disk and /proc, not the daemon */
+	bool daemonless;  /* built by host_load_nodaemon: from disk and /proc, not the daemon */
+	char *image_root; /* host_load_offline: the mounted disk image read (--root), else NULL */
+	char *data_root;  /* host_load_offline: the daemon's data root inside it */
 };
 
 enum host_needs {
@@ -163,6 +165,14 @@ void host_list_index(json_t *list, struct host *idx, struct host *h);
 /* The same snapshot without the daemon (host_nodaemon.c): containers from the daemon's records
  * on disk, the runtime's state and the processes' cgroups; what could not be had is in notes. */
 int host_load_nodaemon(const struct host_load_opts *o, struct host **ret, struct cirt_err *err);
+/* An offline view of a disk image of a host (host_offline.c; the image root set with
+ * rootfs_host_set): every container the daemon's records on disk name, with its last recorded
+ * state; addresses the records lost when a container stopped recovered from the daemon's log,
+ * the container's hosts file, its requested address and libnetwork's store (live and freed
+ * pages), each with a note saying where from; published ports from the configuration. Nothing
+ * from the running machine (no /proc, netlink or daemon). A record that cannot be read is a
+ * warning, the rest still loaded. */
+int host_load_offline(const struct host_load_opts *o, struct host **ret, struct cirt_err *err);
 void host_free(struct host *h);
 static inline void host_freep(struct host **h)
 {

@@ -279,6 +279,19 @@ static void fill_gateways(struct netmap *m)
 
 /* ------------------------------------------------------------------ links */
 
+/* each network's containers: those with an endpoint on it */
+static void build_members(struct netmap *m)
+{
+	const struct host *h = m->h;
+	for (size_t i = 0; i < m->n_nets; i++) {
+		struct nm_network *n = &m->nets[i];
+		for (size_t c = 0; h && c < h->n; c++)
+			for (size_t e = 0; e < h->c[c].n_eps; e++)
+				if (netmap_network_of(m, &h->c[c].eps[e]) == n)
+					push_idx(&n->members, &n->n_members, c);
+	}
+}
+
 static void build_links(struct netmap *m)
 {
 	const struct host *h = m->h;
@@ -309,11 +322,8 @@ static void build_links(struct netmap *m)
 		const struct rtnl_link *k =
 		    n->bridge ? rtnl_link_by_name(&m->links, n->bridge) : NULL;
 		n->bridge_ifindex = k ? k->ifindex : 0;
-		for (size_t c = 0; h && c < h->n; c++)
-			for (size_t e = 0; e < h->c[c].n_eps; e++)
-				if (netmap_network_of(m, &h->c[c].eps[e]) == n)
-					push_idx(&n->members, &n->n_members, c);
 	}
+	build_members(m);
 	m->brs = xcalloc(nbr + 1, sizeof(*m->brs));
 	for (size_t i = 0; i < m->n_ifs; i++) {
 		if (m->ifs[i].role != NM_BRIDGE)
@@ -1009,6 +1019,19 @@ int netmap_build(struct docker *d, const struct host *h, unsigned needs, struct 
 	}
 	netmap_parse_networks(m, list);
 	json_decref(list);
+	if (needs & NETMAP_OFFLINE) {
+		/* a disk image: the kernel's links, routes and rules died with the host */
+		fw_job_free(fw);
+		note(m,
+		     "offline view: no links, veths, routes or firewall rules (they lived in the "
+		     "kernel of the host the image was taken from)");
+		build_members(m);
+		m->mode_lines = xcalloc(h->n + 1, sizeof(char *));
+		for (size_t i = 0; i < h->n; i++)
+			m->mode_lines[i] = netmap_mode_line(m, &h->c[i]);
+		*ret = m;
+		return 0;
+	}
 	if (rtnl_dump_links(-1, &m->links, err) < 0) {
 		fw_job_free(fw);
 		netmap_free(m);

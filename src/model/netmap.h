@@ -143,6 +143,8 @@ struct netmap {
 
 enum netmap_needs {
 	NETMAP_FIREWALL = 1 << 0, /* run iptables-save / nft and analyse the rules */
+	NETMAP_OFFLINE = 1 << 1,  /* a disk image (--root): networks and containers only, nothing
+	                             from the running kernel */
 };
 
 /* Build the map of h (loaded with HOST_NEED_NET). d gives the daemon's networks; d NULL (no

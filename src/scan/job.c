@@ -7,6 +7,8 @@
 #include "escape.h"
 #include "priv.h"
 #include "sources/docker.h"
+#include "sources/imagelist.h"
+#include "sources/ondisk.h"
 
 static void warn(const struct scan_job_env *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -35,13 +37,16 @@ int scan_job_add_containers(struct scan_job *j, const struct scan_job_env *e, ch
 {
 	struct docker *d = NULL;
 	struct host_load_opts o = {.all = true, .refs = n_refs ? refs : NULL, .n_refs = n_refs};
-	if (e->no_daemon ? host_load_nodaemon(&o, &j->h, err) < 0
-	                 : e->docker(e->docker_ud, &d) < 0 || host_load(d, &o, &j->h, err) < 0)
+	if (e->offline     ? host_load_offline(&o, &j->h, err) < 0
+	    : e->no_daemon ? host_load_nodaemon(&o, &j->h, err) < 0
+	                   : e->docker(e->docker_ud, &d) < 0 || host_load(d, &o, &j->h, err) < 0)
 		return -1;
 	struct host *h = j->h;
 	for (size_t k = 0; k < h->n_warnings; k++)
 		warn(e, "%s", h->warnings[k]);
-	add_target(j, scan_target_host());
+	/* the daemon's exposure is the running host's: a disk image has no process or socket */
+	if (!e->offline)
+		add_target(j, scan_target_host());
 	for (size_t k = 0; k < h->n; k++) {
 		struct container *c = &h->c[k];
 		/* the records on disk list every container: keep the ones named */
@@ -87,6 +92,24 @@ int scan_job_add_images(struct scan_job *j, const struct scan_job_env *e, char *
 	return 0;
 }
 
+int scan_job_add_all_images(struct scan_job *j, struct cirt_err *err)
+{
+	_cleanup_free_ char *root = ondisk_docker_root();
+	struct image_ref *v = NULL;
+	size_t n = 0;
+	if (imagelist_read(root, "overlay2", &v, &n, err) < 0)
+		return -1;
+	int r = 0;
+	for (size_t k = 0; k < n && r == 0; k++) {
+		struct scan_target *t = NULL;
+		r = scan_target_image(NULL, v[k].ref, &t, err);
+		if (r == 0)
+			add_target(j, t);
+	}
+	imagelist_free(v, n);
+	return r;
+}
+
 int scan_job_add_rootfs(struct scan_job *j, const struct scan_job_env *e, char *const *dirs,
                         size_t n, const char *baseline, struct cirt_err *err)
 {
@@ -124,6 +147,8 @@ static int retarget(const struct scan_job_env *e, struct scan_target **t)
 	json_t *j = NULL;
 	struct cirt_err err = {0};
 	struct host *h = NULL;
+	if (e->offline)
+		return -1; /* a disk image does not change: nothing to look at again */
 	if (e->no_daemon) {
 		/* its records on disk and its cgroup, read again */
 		char *ref = (*t)->id;

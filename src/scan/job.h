@@ -14,6 +14,7 @@
 
 struct scan_job_env {
 	bool no_daemon; /* containers from the daemon's records on disk and /proc */
+	bool offline;   /* a disk image (--root): its records only; no host target, nothing live */
 	/* the daemon's client, opened on first use; on failure the caller's error is set */
 	int (*docker)(void *ud, struct docker **ret);
 	void *docker_ud;
@@ -40,6 +41,8 @@ int scan_job_add_containers(struct scan_job *j, const struct scan_job_env *e, ch
 /* Images by reference, or `docker save` tarballs where the name is a file. */
 int scan_job_add_images(struct scan_job *j, const struct scan_job_env *e, char *const *images,
                         size_t n, struct cirt_err *err);
+/* Every image of the image store on disk (offline: what --all adds from a disk image). */
+int scan_job_add_all_images(struct scan_job *j, struct cirt_err *err);
 /* Directories holding a root filesystem; baseline (or NULL) is what each started as: a
  * directory, or else an image of the daemon's. */
 int scan_job_add_rootfs(struct scan_job *j, const struct scan_job_env *e, char *const *dirs,

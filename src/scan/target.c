@@ -6,6 +6,7 @@
 #include "scan/engine.h"
 #include "sources/docker.h"
 #include "sources/ondisk.h"
+#include "sources/rootfs.h"
 
 static const char *const sensitive_sources[] = {"/",
                                                 "/etc",
@@ -111,7 +112,8 @@ int scan_target_container(struct docker *d, json_t *ins, struct scan_target **re
 	t->image_id = xstrdup0(jstr(ins, "Image"));
 	json_t *st = jobj(ins, "State");
 	t->state = xstrdup(jstr(st, "Status") ? jstr(st, "Status") : "unknown");
-	if (jbool(st, "Running"))
+	/* from a disk image (--root) a recorded pid is not a process of this machine */
+	if (jbool(st, "Running") && !rootfs_host_root())
 		t->pid = (int)jint(st, "Pid", 0);
 	json_t *gd = jobj(ins, "GraphDriver");
 	const char *driver = jstr(gd, "Name");
@@ -153,7 +155,7 @@ int scan_target_container(struct docker *d, json_t *ins, struct scan_target **re
 			scan_target_free(t);
 			return r;
 		}
-		if (merged && is_mountpoint(merged)) {
+		if (merged && !rootfs_host_root() && is_mountpoint(merged)) {
 			t->root = xstrdup(merged);
 			t->upper = xstrdup(upper);
 			t->how = xasprintf("%s: its mounted overlay (%s)", t->state, merged);

@@ -1,6 +1,8 @@
 /* boltdb.c: read-only, bounds-checked bbolt reader (format in boltdb.h). */
 #include "sources/boltdb.h"
 
+#include "sources/rootfs.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -145,9 +147,9 @@ int bolt_open_mem(const void *data, size_t len, struct bolt **ret, struct cirt_e
 int bolt_open(const char *path, struct bolt **ret, struct cirt_err *err)
 {
 	/* O_NONBLOCK: a FIFO planted in the file's place must not hang the open */
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	_cleanup_close_ int fd = rootfs_host_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		int e = errno;
+		int e = -fd;
 		return err_set(err,
 		               e == ENOENT || e == ENOTDIR ? CIRT_EXIT_NOTFOUND
 		               : e == EACCES || e == EPERM ? CIRT_EXIT_PERM
@@ -439,4 +441,38 @@ int bolt_foreach(struct bolt *b, const char *const *path, size_t npath, bolt_eac
 	}
 	struct each e = {fn, ctx};
 	return walk_bucket(b, &cur, each_cb, &e, name, err);
+}
+
+int bolt_carve(const struct bolt *b, bolt_carve_fn fn, void *ctx)
+{
+	for (uint64_t id = 2; id < b->npages; id++) {
+		const uint8_t *p = b->d + id * b->ps;
+		uint16_t flags = le16(p + 8), count = le16(p + 10);
+		uint32_t ovf = le32(p + 12);
+		/* a leaf page states its own id; anything else is not one (or was overwritten) */
+		if (le64(p) != id || flags != FLAG_LEAF || count == 0)
+			continue;
+		uint64_t span_pages = 1 + (uint64_t)ovf;
+		if (span_pages > b->npages - id)
+			continue;
+		size_t span = (size_t)(span_pages * b->ps);
+		if ((size_t)count * ELEM_SIZE > span - PAGE_HDR)
+			continue;
+		for (uint16_t i = 0; i < count; i++) {
+			const uint8_t *e = p + PAGE_HDR + (size_t)i * ELEM_SIZE;
+			uint32_t eflags = le32(e), pos = le32(e + 4), ks = le32(e + 8),
+			         vs = le32(e + 12);
+			size_t off = (size_t)(e - p) + pos;
+			if (eflags & LEAF_BUCKET)
+				continue;
+			if (pos < ELEM_SIZE || off > span || ks > span - off ||
+			    vs > span - off - ks)
+				continue;
+			int r = fn(p + off, ks, p + off + ks, vs, id, ctx);
+			if (r)
+				return r;
+		}
+		id += ovf;
+	}
+	return 0;
 }

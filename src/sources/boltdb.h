@@ -76,3 +76,13 @@ int bolt_foreach(struct bolt *b, const char *const *path, size_t npath, bolt_eac
 /* How many damaged pages or elements the walks so far have skipped; *first (may be NULL) gets
  * a description of the first ("page 812 beyond the end of the file (512 pages)"), or NULL. */
 size_t bolt_damage(const struct bolt *b, const char **first);
+
+/* Carve: every leaf element of every page of the file that looks like a leaf page (live or not:
+ * a page freed by a later transaction keeps its old records until it is reused), whole pages
+ * only, each element bounds-checked against its page. For a key/value element fn gets the key,
+ * the value and the page id (bucket elements are skipped). Overflow pages of a leaf are read as
+ * part of it. Returns fn's value when it stopped the walk, else 0. The caller tells live records
+ * from stale ones by looking the key up in the live tree. */
+typedef int (*bolt_carve_fn)(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+                             uint64_t page, void *ctx);
+int bolt_carve(const struct bolt *b, bolt_carve_fn fn, void *ctx);

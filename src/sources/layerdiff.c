@@ -17,6 +17,7 @@ struct walk {
 	bool cut_depth, cut_entries;
 	char *first_cut; /* the first directory not walked for its depth */
 	char *failed;    /* the first place that could not be read (the list is incomplete) */
+	bool times;      /* add each entry's inode facts and times (layerdiff_times) */
 };
 
 /* One directory of the image's view (what the container started from): the directories of the
@@ -120,11 +121,43 @@ static bool differs(const struct stat *a, const struct stat *b)
 	return !same_time || a->st_size != b->st_size;
 }
 
-static void add(struct walk *w, const char *path, int kind)
+static json_int_t ns_of(long long sec, long long nsec)
+{
+	return (json_int_t)(sec * 1000000000LL + nsec);
+}
+
+/* The entry's inode facts: its times as the layer's filesystem keeps them (birth time only where
+ * statx has it), mode, owner, size and inode number. */
+static void add_times(json_t *o, int dfd, const char *name, const struct stat *st)
+{
+	json_object_set_new(o, "mtime_ns",
+	                    json_integer(ns_of(st->st_mtim.tv_sec, st->st_mtim.tv_nsec)));
+	json_object_set_new(o, "ctime_ns",
+	                    json_integer(ns_of(st->st_ctim.tv_sec, st->st_ctim.tv_nsec)));
+	json_object_set_new(o, "atime_ns",
+	                    json_integer(ns_of(st->st_atim.tv_sec, st->st_atim.tv_nsec)));
+	struct statx sx;
+	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &sx) == 0 &&
+	    (sx.stx_mask & STATX_BTIME))
+		json_object_set_new(o, "btime_ns",
+		                    json_integer(ns_of(sx.stx_btime.tv_sec, sx.stx_btime.tv_nsec)));
+	json_object_set_new(o, "mode", json_integer(st->st_mode));
+	json_object_set_new(o, "uid", json_integer(st->st_uid));
+	json_object_set_new(o, "gid", json_integer(st->st_gid));
+	json_object_set_new(o, "size", json_integer((json_int_t)st->st_size));
+	json_object_set_new(o, "inode", json_integer((json_int_t)st->st_ino));
+}
+
+/* One change; dfd/name/st: the entry in the writable layer (its facts with w->times), or dfd -1
+ * for an entry the writable layer does not hold (under an opaque directory). */
+static void add(struct walk *w, const char *path, int kind, int dfd, const char *name,
+                const struct stat *st)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "Path", json_str(path));
 	json_object_set_new(o, "Kind", json_integer(kind));
+	if (w->times && dfd >= 0)
+		add_times(o, dfd, name, st);
 	json_array_append_new(w->out, o);
 	w->n++;
 }
@@ -172,7 +205,7 @@ static size_t opaque_deletes(struct walk *w, int ufd, const struct view *old, co
 			if (w->n >= w->max)
 				w->cut_entries = true;
 			else {
-				add(w, path, 2);
+				add(w, path, 2, -1, NULL, NULL);
 				found++;
 			}
 		}
@@ -215,14 +248,14 @@ static size_t walk_dir(struct walk *w, int ufd, const struct view *old, const ch
 		if (is_whiteout(&st)) {
 			/* deleted from the image's view; a whiteout of nothing changes nothing */
 			if (layer >= 0) {
-				add(w, path, 2);
+				add(w, path, 2, dirfd(d), de->d_name, &st);
 				listed++;
 			}
 			continue;
 		}
 		bool changed = false;
 		if (layer < 0) {
-			add(w, path, 1);
+			add(w, path, 1, dirfd(d), de->d_name, &st);
 			listed++;
 		} else {
 			char ca[256], cb[256];
@@ -230,7 +263,7 @@ static size_t walk_dir(struct walk *w, int ufd, const struct view *old, const ch
 			size_t lb = caps(old->fd[layer], de->d_name, cb, sizeof(cb));
 			changed = differs(&ost, &st) || la != lb || (la && memcmp(ca, cb, la) != 0);
 			if (changed) {
-				add(w, path, 0);
+				add(w, path, 0, dirfd(d), de->d_name, &st);
 				listed++;
 			}
 		}
@@ -259,7 +292,7 @@ static size_t walk_dir(struct walk *w, int ufd, const struct view *old, const ch
 		below += walk_dir(w, sub, &child, path, depth + 1);
 		view_close(&child);
 		if (below && layer >= 0 && !changed) {
-			add(w, path, 0);
+			add(w, path, 0, dirfd(d), de->d_name, &st);
 			listed++;
 		}
 		listed += below;
@@ -274,15 +307,17 @@ static int cmp_path(const void *a, const void *b)
 	return strcmp(jstr(*x, "Path"), jstr(*y, "Path"));
 }
 
-int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t **ret, json_t *notes,
-              struct cirt_err *err)
+static int diff(const char *upper, const char *lower, size_t max_entries, bool times, json_t **ret,
+                json_t *notes, struct cirt_err *err)
 {
-	int ufd = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* inside the image root when one is set (--root): the layers are the host's paths there */
+	int ufd = rootfs_host_open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
 	if (ufd < 0)
-		return err_set(err, errno == EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
-		               "writable layer '%s': %s", upper, strerror(errno));
+		return err_set(err, ufd == -EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
+		               "writable layer '%s': %s", upper, strerror(-ufd));
 	struct walk w = {.max = max_entries ? max_entries : LAYERDIFF_MAX_ENTRIES,
-	                 .out = json_array()};
+	                 .out = json_array(),
+	                 .times = times};
 	_cleanup_free_ char *l = xstrdup(lower ? lower : "");
 	size_t cap = 1;
 	for (const char *p = l; *p; p++)
@@ -290,13 +325,13 @@ int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t *
 	struct view root = {.fd = xcalloc(cap, sizeof(int))};
 	for (char *save = NULL, *t = strtok_r(l, ":", &save); t && root.n < cap;
 	     t = strtok_r(NULL, ":", &save)) {
-		int fd = open(t, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = rootfs_host_open(t, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
 		if (fd < 0) {
 			if (json_is_array(notes))
 				json_array_append_new(
 				    notes, json_sprintf("image layer '%s' unreadable (%s): files "
 				                        "in it count as added",
-				                        t, strerror(errno)));
+				                        t, strerror(-fd)));
 			continue;
 		}
 		root.fd[root.n++] = fd;
@@ -330,4 +365,16 @@ int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t *
 	free(v);
 	*ret = w.out;
 	return 0;
+}
+
+int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t **ret, json_t *notes,
+              struct cirt_err *err)
+{
+	return diff(upper, lower, max_entries, false, ret, notes, err);
+}
+
+int layerdiff_times(const char *upper, const char *lower, size_t max_entries, json_t **ret,
+                    json_t *notes, struct cirt_err *err)
+{
+	return diff(upper, lower, max_entries, true, ret, notes, err);
 }

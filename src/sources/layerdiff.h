@@ -24,3 +24,8 @@
  * strings): a list with notes may be incomplete. Sorted by path. */
 int layerdiff(const char *upper, const char *lower, size_t max_entries, json_t **ret, json_t *notes,
               struct cirt_err *err);
+/* The same, each entry with its inode facts as the writable layer keeps them: mtime_ns, ctime_ns,
+ * atime_ns, btime_ns (only where the filesystem records a birth time), mode, uid, gid, size,
+ * inode. A whiteout's times are those of the deletion. */
+int layerdiff_times(const char *upper, const char *lower, size_t max_entries, json_t **ret,
+                    json_t *notes, struct cirt_err *err);

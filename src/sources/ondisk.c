@@ -8,6 +8,7 @@
 #include "escape.h"
 #include "json.h"
 #include "sources/boltdb.h"
+#include "sources/rootfs.h"
 
 #include <openssl/sha.h>
 
@@ -54,7 +55,7 @@ static json_t *load_json_file(const char *path, size_t max, int *ret_errno, json
 {
 	char *text = NULL;
 	size_t len = 0;
-	int r = read_file_max(AT_FDCWD, path, max, &text, &len);
+	int r = rootfs_host_read(path, max, &text, &len);
 	if (r < 0) {
 		*ret_errno = -r;
 		return NULL;
@@ -65,8 +66,23 @@ static json_t *load_json_file(const char *path, size_t max, int *ret_errno, json
 	return j;
 }
 
+static char *data_root_override; /* --data-root */
+
+void ondisk_set_docker_root(const char *dir)
+{
+	free(data_root_override);
+	data_root_override = dir ? xstrdup(dir) : NULL;
+}
+
 char *ondisk_docker_root(void)
 {
+	if (data_root_override) {
+		char *out = xstrdup(data_root_override);
+		size_t l = strlen(out);
+		while (l > 1 && out[l - 1] == '/')
+			out[--l] = '\0';
+		return out;
+	}
 	int e;
 	json_error_t je;
 	json_t *j = load_json_file("/etc/docker/daemon.json", 1u << 20, &e, &je);
@@ -90,7 +106,7 @@ static int cmp_str(const void *a, const void *b)
 int ondisk_list(const char *root, char ***ret, size_t *ret_n, struct cirt_err *err)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/containers", root);
-	DIR *d = opendir(dir);
+	DIR *d = rootfs_host_opendir(dir);
 	if (!d)
 		return err_set(
 		    err, errno == EACCES || errno == EPERM ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
@@ -255,7 +271,7 @@ json_t *ondisk_inspect_parse(const char *config, size_t config_len, const char *
 static char *read_token(const char *path)
 {
 	char *s = NULL;
-	if (read_file_max(AT_FDCWD, path, 4096, &s, NULL) < 0)
+	if (rootfs_host_read(path, 4096, &s, NULL) < 0)
 		return NULL;
 	s[strcspn(s, "\r\n")] = '\0';
 	return s;
@@ -421,11 +437,11 @@ int ondisk_inspect_cached(const char *root, const char *id, struct ondisk_cache 
 	_cleanup_free_ char *hp = xasprintf("%s/containers/%s/hostconfig.json", root, id);
 	_cleanup_free_ char *config = NULL, *hostconfig = NULL;
 	size_t cl = 0, hl = 0;
-	int r = read_file_max(AT_FDCWD, cp, CONFIG_MAX, &config, &cl);
+	int r = rootfs_host_read(cp, CONFIG_MAX, &config, &cl);
 	if (r < 0)
 		return err_set(err, r == -EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_RUNTIME,
 		               "read '%s': %s", cp, strerror(-r));
-	r = read_file_max(AT_FDCWD, hp, CONFIG_MAX, &hostconfig, &hl);
+	r = rootfs_host_read(hp, CONFIG_MAX, &hostconfig, &hl);
 	if (r < 0 && r != -ENOENT)
 		note(notes, "read '%s': %s", hp, strerror(-r));
 	json_t *j = ondisk_inspect_parse(config, cl, r < 0 ? NULL : hostconfig, hl, notes);
@@ -595,7 +611,7 @@ int ondisk_image_config(const char *root, const char *driver, const char *image_
 		return err_set(err, CIRT_EXIT_NOTFOUND, "'%s' is not an image id", image_id);
 	_cleanup_free_ char *p =
 	    xasprintf("%s/image/%s/imagedb/content/sha256/%s", root, driver, hex);
-	int r = read_file_max(AT_FDCWD, p, CONFIG_MAX, ret, ret_len);
+	int r = rootfs_host_read(p, CONFIG_MAX, ret, ret_len);
 	if (r < 0)
 		return err_set(err, r == -EACCES ? CIRT_EXIT_PERM : CIRT_EXIT_NOTFOUND,
 		               "image store: read '%s': %s", p, strerror(-r));

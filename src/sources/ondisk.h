@@ -13,8 +13,11 @@
 #define ONDISK_DOCKER_ROOT "/var/lib/docker"
 #define ONDISK_RUNC_ROOT "/run/docker/runtime-runc/moby"
 
-/* The daemon's data root: "data-root" of /etc/docker/daemon.json, else /var/lib/docker. */
+/* The daemon's data root: the one set (--data-root), else "data-root" of /etc/docker/daemon.json,
+ * else /var/lib/docker. Every file here is read through rootfs_host_* (sources/rootfs.h): inside
+ * the image root when one is set (--root), so a path is the one the host had. */
 char *ondisk_docker_root(void);
+void ondisk_set_docker_root(const char *dir);
 
 /* Ids (64 lowercase hex) of every container directory under <root>/containers, sorted. */
 int ondisk_list(const char *root, char ***ret, size_t *ret_n, struct cirt_err *err);

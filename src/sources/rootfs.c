@@ -8,6 +8,8 @@
 #define MAX_LINKS 40
 
 static int fallback = -1; /* -1 unknown, 0 openat2 works, 1 use the walk */
+static int host_fd = -1;  /* the image root of --root, or -1: the running machine */
+static char *host_dir;
 
 void rootfs_force_fallback(bool on)
 {
@@ -16,6 +18,8 @@ void rootfs_force_fallback(bool on)
 
 int rootfs_open_root(const char *dir)
 {
+	if (host_fd >= 0)
+		return rootfs_host_open(dir, O_PATH | O_DIRECTORY);
 	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
@@ -194,4 +198,67 @@ int rootfs_read_file(int rootfd, const char *path, size_t max, char **ret, size_
 	if (fd < 0)
 		return fd;
 	return read_fd_max(fd, max, ret, ret_len);
+}
+
+/* ------------------------------------------------------------------ the host's own files */
+
+int rootfs_host_set(const char *dir)
+{
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (host_fd >= 0)
+		close(host_fd);
+	free(host_dir);
+	host_fd = fd;
+	host_dir = xstrdup(dir);
+	return 0;
+}
+
+const char *rootfs_host_root(void)
+{
+	return host_fd >= 0 ? host_dir : NULL;
+}
+
+int rootfs_host_open(const char *path, int flags)
+{
+	if (host_fd < 0) {
+		int fd = open(path, flags | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	return rootfs_openat(host_fd, path, flags);
+}
+
+int rootfs_host_read(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	if (host_fd < 0)
+		return read_file_max(AT_FDCWD, path, max, ret, ret_len);
+	return rootfs_read_file(host_fd, path, max, ret, ret_len);
+}
+
+DIR *rootfs_host_opendir(const char *path)
+{
+	int fd = rootfs_host_open(path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return d;
+}
+
+int rootfs_host_stat(const char *path, struct stat *st, bool follow)
+{
+	if (host_fd < 0)
+		return (follow ? stat(path, st) : lstat(path, st)) < 0 ? -errno : 0;
+	_cleanup_close_ int fd =
+	    follow ? rootfs_openat(host_fd, path, O_PATH) : rootfs_open_nofollow(host_fd, path);
+	if (fd < 0)
+		return fd;
+	return fstat(fd, st) < 0 ? -errno : 0;
 }

@@ -3,6 +3,7 @@
  * per-component O_NOFOLLOW walk), so no symlink or ".." can lead to a host file. */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -32,6 +33,24 @@ int rootfs_lstat(int rootfd, const char *path, struct stat *st);
 
 /* Read a whole small regular file inside the root (at most max bytes). -errno on failure. */
 int rootfs_read_file(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* The host's own files. By default they are the running machine's, opened as named. With an image
+ * root set (cirt --root DIR: a mounted disk image of a host), every path given to rootfs_host_*
+ * and to rootfs_open_root is resolved inside DIR exactly like a path inside a container: "/" is
+ * DIR, symlinks and ".." never leave it, magic links are refused. Paths stay as the host named
+ * them ("/var/lib/docker/..."), so what cirt prints is where a file was on that host. */
+int rootfs_host_set(const char *dir); /* -errno; dir must be a directory */
+/* DIR as given, or NULL when the files are the running machine's. */
+const char *rootfs_host_root(void);
+/* open(2) of a host path (inside the image root when one is set). -errno. */
+int rootfs_host_open(const char *path, int flags);
+/* A whole small file (at most max bytes). Inside an image only a regular file is read (never a
+ * FIFO or device planted there). -errno. */
+int rootfs_host_read(const char *path, size_t max, char **ret, size_t *ret_len);
+/* opendir(3) of a host path; NULL with errno set. */
+DIR *rootfs_host_opendir(const char *path);
+/* stat(2) (follow: the final symlink followed, inside the image) or lstat(2). -errno. */
+int rootfs_host_stat(const char *path, struct stat *st, bool follow);
 
 /* Force the portable fallback (tests; also used when openat2 is missing: kernel < 5.6). */
 void rootfs_force_fallback(bool on);
