@@ -1155,7 +1155,7 @@ static enum binop classify_op(const struct df *d, size_t i, size_t *ret_next)
 static void fold_concat(struct df *d, struct dval *a, const struct dval *b0)
 {
 	/* a number in a concatenation is its decimal spelling: 'v' . 0 is "v0" */
-	char na[24], nb[24];
+	char nb[24]; /* b's spelling: b points into it below */
 	struct dval bn = *b0;
 	const struct dval *b = b0;
 	if (bn.isnum && !bn.s) {
@@ -1165,6 +1165,7 @@ static void fold_concat(struct df *d, struct dval *a, const struct dval *b0)
 		b = &bn;
 	}
 	if (a->isnum && !a->s) {
+		char na[24];
 		int k = snprintf(na, sizeof(na), "%lld", (long long)a->num);
 		a->s = df_strdup(d, na, (size_t)k);
 		a->sn = a->s ? (uint32_t)k : 0;

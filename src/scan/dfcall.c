@@ -396,9 +396,9 @@ static void sink_load(struct df *d, const struct callsite *c, const struct dval 
 	if (name_eq(c, "loadClass")) {
 		/* a class by name: BCEL's "$$BCEL$$..." carries the class in its name */
 		if (c->nargs && str_starts(&c->args[0], "$$BCEL$$"))
-			df_find(d, TECH_CLASS_LOADER, v->fl & V_TAINT ? SEV_CRITICAL : SEV_HIGH, v,
-			        c->t0, c->t1, "%s loads a class from BCEL-encoded bytes (%.*s)", lw,
-			        nl, nm);
+			df_find(d, TECH_CLASS_LOADER, (v->fl & V_TAINT) ? SEV_CRITICAL : SEV_HIGH,
+			        v, c->t0, c->t1, "%s loads a class from BCEL-encoded bytes (%.*s)",
+			        lw, nl, nm);
 		else if (v->fl & V_TAINT)
 			df_find(d, TECH_DYNAMIC_CALL, SEV_HIGH, v, c->t0, c->t1,
 			        "%s loads a class the request names (%.*s)", lw, nl, nm);

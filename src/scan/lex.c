@@ -325,7 +325,7 @@ enum lex_lang lex_detect(const char *name, const unsigned char *data, size_t len
                          enum lex_page *ret_page)
 {
 	*ret_page = PAGE_NONE;
-	if (!data || len < 4 || (len >= 4 && memcmp(data, "\177ELF", 4) == 0))
+	if (!data || len < 4 || memcmp(data, "\177ELF", 4) == 0)
 		return LANG_NONE;
 	const char *e = ext_of(name);
 	/* "shell.php.jpg" (Apache runs any name with a .php part), "shell.asp;.jpg" (IIS 6) */

@@ -573,7 +573,7 @@ void lex_php(struct lex *L, bool strict_open)
 			if (stop) {
 				const char *save_end = x.end;
 				x.end = stop;
-				p = code(&x, q, false);
+				(void)code(&x, q, false);
 				x.end = save_end;
 				synth_op(&x, ';', stop);
 				p = stop + 8;
