@@ -3,6 +3,7 @@
 #include "journal/kfeed.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include "journal/journal.h"
 #include "journal/wproc.h"
@@ -46,6 +47,7 @@ struct kfeed {
 	uint64_t kev_drops[KEV_KINDS], kev_lost, dns_dropped;
 	uint64_t unsaid, last_report_ms, last_tick_ms;
 	bool kev_failed;
+	unsigned stall_ms; /* tests: a slow reader ($CIRT_TEST_KEV_STALL_MS), so the ring fills */
 	char summary[512];
 };
 
@@ -212,6 +214,10 @@ int kfeed_read(struct kfeed *k, struct cirt_err *err)
 {
 	if (!k)
 		return 0;
+	if (k->stall_ms && k->kev) {
+		struct timespec ts = {0, (long)k->stall_ms * 1000000L};
+		nanosleep(&ts, NULL);
+	}
 	if (k->kev && !k->kev_failed && kev_read(k->kev, on_kev, k, err) < 0) {
 		/* said once; the rest of the journal goes on without kernel events */
 		warn(k, "warning: kernel events stopped: %s", err->msg);
@@ -377,6 +383,9 @@ static void open_kev(struct kfeed *k)
 	const char *rk = getenv("CIRT_TEST_KEV_RING_KB");
 	if (rk && atoi(rk) >= 4)
 		ko.ring_kb = (unsigned)atoi(rk);
+	const char *st = getenv("CIRT_TEST_KEV_STALL_MS");
+	if (st && atoi(st) > 0 && atoi(st) < 1000)
+		k->stall_ms = (unsigned)atoi(st);
 	struct cirt_err e = {0};
 	if (kev_open(&ko, &k->kev, &e) < 0) {
 		warn(k,

@@ -25,7 +25,9 @@ struct kfeed;
 /* Open what is asked and tell the watcher (borrowed: it must outlive the feed). A source that
  * cannot run is a warning, not a failure: watch goes on without it (the start line says so). The
  * processes running now are read from /proc into the watcher's table (their exec is past). The
- * ring buffer is $CIRT_TEST_KEV_RING_KB KiB when set (tests make it small to see a loss). */
+ * ring buffer is $CIRT_TEST_KEV_RING_KB KiB when set, and each read of it waits
+ * $CIRT_TEST_KEV_STALL_MS (1 to 999) first when set: tests make a small ring and a slow reader to
+ * see a loss. */
 int kfeed_open(const struct kfeed_opts *o, struct watcher *w, struct kfeed **ret,
                struct cirt_err *err);
 void kfeed_close(struct kfeed *k);

@@ -135,11 +135,16 @@ teardown_file() {
 	for c in $(jq -r '.containers[].name' "$(L)/locate.json"); do
 		jq -e --arg c "$c" '(.holders | index($c)) or ([.mentions[].container] | index($c))' <<<"$output" >/dev/null
 	done
-	# the five flows cirt watch journaled into the image are the live conntrack's (source ports)
-	live=$(jq -r '[.findings[] | select(.container.name == "db-beacon") | .flow.original.sport] | unique | join(",")' "$(L)/locate.json")
+	# the five flows cirt watch journaled into the image are the live conntrack's (source ports of
+	# the beacon's connections to the listener)
+	live=$(jq -r '[.findings[] | select(.container.name == "db-beacon" and .flow.original.dport == 4444) | .flow.original.sport] | unique | join(",")' "$(L)/locate.json")
 	img=$(jq -r '[.mentions[] | select(.kind == "journal" and .container == "db-beacon") | .detail | capture(":(?<p>[0-9]+) ->").p | tonumber] | unique | join(",")' <<<"$output")
 	[ -n "$live" ]
-	[ "$live" = "$img" ]
+	[ "$live" = "$img" ] || {
+		echo "live: $live image: $img"
+		jq -c '.mentions[] | select(.kind == "journal")' <<<"$output"
+		false
+	}
 	# the beacon's own log lines name it
 	[ "$(jq -r '[.mentions[] | select(.kind == "container-log" and .container == "db-beacon")] | length' <<<"$output")" = 5 ]
 	[ "$(jq -r '.journal_lines > 0' <<<"$output")" = true ]

@@ -152,7 +152,7 @@ fleet_dir() { cat "$BATS_FILE_TMPDIR/dir"; }
 	st=$T/results/node3/status.json
 	[ "$(jq -r .status "$st")" = unreachable ]
 	[ "$(jq -r .phase "$st")" = connect ]
-	jq -r .msg "$st" | grep -q "port $(cat "$T/closed-port"): Connection refused"
+	jq -r .msg "$st" | grep -q "port $(cat "$T/closed-port"): Connection refused" || { cat "$st"; false; }
 	[ ! -e "$T/results/node3/cirt.json" ]
 	# both hosts ran through their own sshd
 	grep -q "Accepted publickey for root" "$T/sshd1.log"

@@ -286,7 +286,8 @@ teardown_file() {
 
 @test "watch: a tiny ring buffer under a burst of execs gives an overrun line with counts per kind, and a warning" {
 	local j=$BATS_TEST_TMPDIR/ring
-	CIRT_TEST_KEV_RING_KB=4 watch_start "$j" --no-dns
+	# a one-page ring and a reader that waits 200 ms before each read: the burst must overrun it
+	CIRT_TEST_KEV_RING_KB=4 CIRT_TEST_KEV_STALL_MS=200 watch_start "$j" --no-dns
 	docker run -d --name kw-burst --label cirt.lab=1 --network none "$LAB_IMAGE" sh -c \
 		'i=0; while [ $i -lt 1500 ]; do sleep 0; i=$((i+1)); done; echo done; sleep 900' >/dev/null
 	wait_done kw-burst

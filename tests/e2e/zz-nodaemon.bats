@@ -270,13 +270,20 @@ explain() {
 	grep -q "running without the daemon" "$D/nd-locate.err"
 }
 
-@test "--no-daemon: commands that need the daemon refuse it (exit 2)" {
-	for c in "top lab-bridge" "logs lab-bridge" "stats" "diff lab-bridge"; do
+@test "--no-daemon: commands that need the daemon refuse it (exit 2); logs and diff read the disk" {
+	for c in "top lab-bridge" "stats"; do
 		# shellcheck disable=SC2086
 		run "$CIRT" --no-daemon $c
 		[ "$status" -eq 2 ]
 		[[ "$output" == *"needs the Docker daemon"* ]]
 	done
+	# the json-file log and the writable layer answer without the daemon
+	run_split "$CIRT" --no-daemon logs lab-bridge
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"running without the daemon"* ]]
+	run_split "$CIRT" --no-daemon diff lab-bridge --json
+	[ "$status" -eq 0 ]
+	jq -e '.changes | type == "array"' <<<"$output" >/dev/null
 }
 
 @test "--no-daemon as an unprivileged user: records unreadable, containers still found through their cgroups" {

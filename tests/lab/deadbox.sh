@@ -141,7 +141,13 @@ build() { # WORK [EXTRA]
 	if [[ -n ${CIRT:-} ]]; then
 		"$CIRT" -H "unix://$DB_SOCK" watch --journal "$m/var/lib/cirt/journal" >"$w/watch.out" 2>"$w/watch.err" &
 		echo $! >"$w/watch.pid"
-		sleep 2
+		# watching once it says so (conntrack, kernel events and DNS set up): bounded
+		local i
+		for ((i = 0; i < 120; i++)); do
+			grep -q '^cirt: watching' "$w/watch.err" 2>/dev/null && break
+			kill -0 "$(cat "$w/watch.pid")" 2>/dev/null || die "cirt watch exited: $(cat "$w/watch.err")"
+			sleep 0.25
+		done
 	fi
 	# the beacon: a bounded loop to the listener (5 connections), logging each one
 	d2 run -d --name db-beacon --label cirt.lab=1 --network "$DB_NET" "$LAB_IMAGE" \
