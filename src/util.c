@@ -436,14 +436,13 @@ bool time_parse_rfc3339(const char *s, size_t len, int64_t *ret_ns)
 	}
 	int64_t off = 0;
 	if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
-		i++;
+		/* UTC: off stays 0 */
 	} else if (i + 6 <= len && (s[i] == '+' || s[i] == '-')) {
 		int oh, om;
 		if (!num2(s + i + 1, 2, &oh) || s[i + 3] != ':' || !num2(s + i + 4, 2, &om) ||
 		    oh > 23 || om > 59)
 			return false;
 		off = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
-		i += 6;
 	} else {
 		return false;
 	}

@@ -107,7 +107,7 @@ static void mode_string(unsigned mode, char b[13])
 	b[2] = ty;
 	static const char rwx[] = "rwxrwxrwx";
 	for (int i = 0; i < 9; i++)
-		b[3 + i] = mode & (1u << (8 - i)) ? rwx[i] : '-';
+		b[3 + i] = (mode & (1u << (8 - i))) ? rwx[i] : '-';
 }
 
 static long long secs(int64_t ns)

@@ -475,7 +475,9 @@ static void check_pam(struct scan_job *j, struct scan_file *f)
 			memmove(type, type + 1, strlen(type));
 		char *ctl = q + strcspn(q, " \t");
 		ctl += strspn(ctl, " \t");
-		size_t cl = *ctl == '[' ? strcspn(ctl, "]") + 1 : strcspn(ctl, " \t");
+		size_t cl = *ctl == '[' ? strcspn(ctl, "]") : strcspn(ctl, " \t");
+		if (*ctl == '[' && ctl[cl] == ']')
+			cl++; /* an unclosed bracket ends at the line's end, not past it */
 		_cleanup_free_ char *control = xstrndup(ctl, cl);
 		char *mod = ctl + cl;
 		mod += strspn(mod, " \t");

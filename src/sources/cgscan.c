@@ -207,7 +207,7 @@ const struct cg_container *cg_scan_find(const struct cg_scan *s, const char *id)
 	if (!s || !id || !s->n)
 		return NULL;
 	/* the scan's containers are sorted by id */
-	struct cg_container key;
+	struct cg_container key = {0};
 	snprintf(key.id, sizeof(key.id), "%s", id);
 	if (strlen(id) >= sizeof(key.id))
 		return NULL;

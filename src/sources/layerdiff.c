@@ -156,7 +156,7 @@ static void add(struct walk *w, const char *path, int kind, int dfd, const char 
 	json_t *o = json_object();
 	json_object_set_new(o, "Path", json_str(path));
 	json_object_set_new(o, "Kind", json_integer(kind));
-	if (w->times && dfd >= 0)
+	if (w->times && dfd >= 0 && st)
 		add_times(o, dfd, name, st);
 	json_array_append_new(w->out, o);
 	w->n++;
