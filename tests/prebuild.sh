@@ -7,6 +7,9 @@
 #
 #   tests/prebuild.sh start DIR    start the three in the background (one after the other), in a
 #                                  session of their own; prints its pid (kill -- -PID stops all)
+#   tests/prebuild.sh build static|deb
+#                                  build one of them here, in the foreground (static.bats does
+#                                  when the suite did not start them)
 #   tests/prebuild.sh wait DIR NAME [SECONDS]
 #                                  wait until NAME (static, deb, analysis) is done (default
 #                                  2700 s): exit status is NAME's; its log is DIR/NAME.log
@@ -54,6 +57,13 @@ run)
 	step "$dir" static build_static
 	step "$dir" deb build_deb
 	step "$dir" analysis tests/static.sh
+	;;
+build)
+	case ${2:-} in
+	static) build_static ;;
+	deb) build_deb ;;
+	*) echo "usage: tests/prebuild.sh build static|deb" >&2; exit 2 ;;
+	esac
 	;;
 wait)
 	dir=${2:?usage: tests/prebuild.sh wait DIR NAME [SECONDS]}

@@ -17,12 +17,8 @@ setup_file() {
 		"$TOP/tests/prebuild.sh" wait "$CIRT_PREBUILD" static ||
 			{ tail -40 "$CIRT_PREBUILD/static.log" >&3; return 1; }
 	fi
-	if [ ! -f "$STATIC_DIR/build.ninja" ]; then
-		meson setup "$STATIC_DIR" "$TOP" -Dstatic=true --buildtype=release \
-			>"$BATS_FILE_TMPDIR/setup.log" 2>&1 || { cat "$BATS_FILE_TMPDIR/setup.log" >&3; return 1; }
-	fi
-	ninja -C "$STATIC_DIR" -j2 >"$BATS_FILE_TMPDIR/ninja.log" 2>&1 ||
-		{ tail -40 "$BATS_FILE_TMPDIR/ninja.log" >&3; return 1; }
+	"$TOP/tests/prebuild.sh" build static >"$BATS_FILE_TMPDIR/build.log" 2>&1 ||
+		{ tail -40 "$BATS_FILE_TMPDIR/build.log" >&3; return 1; }
 	# an image holding nothing but the binary, built here (never pulled)
 	local ctx=$BATS_FILE_TMPDIR/ctx
 	mkdir -p "$ctx"
@@ -149,19 +145,13 @@ CNF
 }
 
 @test "dpkg-buildpackage -us -uc -b builds cirt_*.deb: /usr/bin/cirt, dynamic, runs from the package" {
-	local d=$BATS_FILE_TMPDIR/deb
+	# built in build-deb/ by tests/prebuild.sh: in the background by the whole suite, else here
+	local d=$TOP/build-deb
 	if [ -n "${CIRT_PREBUILD:-}" ]; then
-		# built in the background by the whole suite (tests/prebuild.sh), the same way
-		d=$TOP/build-deb
 		"$TOP/tests/prebuild.sh" wait "$CIRT_PREBUILD" deb || { tail -40 "$CIRT_PREBUILD/deb.log"; false; }
 	else
-		rm -rf "$d"
-		mkdir -p "$d/src"
-		# a copy of the tree: dpkg-buildpackage writes its .deb beside the source directory
-		(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
-			tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$d/src"
-		(cd "$d/src" && DEB_BUILD_OPTIONS="nocheck noopt parallel=2" dpkg-buildpackage -us -uc -b) \
-			>"$d/build.log" 2>&1 || { tail -40 "$d/build.log"; false; }
+		"$TOP/tests/prebuild.sh" build deb >"$BATS_TEST_TMPDIR/deb.log" 2>&1 ||
+			{ tail -40 "$BATS_TEST_TMPDIR/deb.log"; false; }
 	fi
 	deb=$(ls "$d"/cirt_*.deb)
 	run dpkg-deb -c "$deb"
